@@ -1,0 +1,63 @@
+using MlipEngine.State;
+
+namespace MlipEngine.ForceFields;
+
+/// <summary>
+/// Preallocated results of a force call on a <see cref="SystemBatch"/>. Arrays only grow, so
+/// repeated calls on batches of the same size do not allocate.
+/// </summary>
+/// <remarks>
+/// Virial convention (LAMMPS): W_ab = Σ_pairs d_a f_b where f is the force on the atom at the head of
+/// d; equivalently W = −∂E/∂ε for a homogeneous strain ε. Stress (ASE sign, positive = tensile) is
+/// σ = (1/V) ∂E/∂ε = −W/V. For systems without a volume (no periodic axis, or a singular cell)
+/// the stress is NaN; the virial is still defined.
+/// </remarks>
+public sealed class ForceResult
+{
+    public int SystemCount { get; private set; }
+    public int AtomCount { get; private set; }
+    /// <summary>What the last call filled in.</summary>
+    public ForceOutputs Computed { get; internal set; }
+
+    /// <summary>Potential energy per system, eV.</summary>
+    public double[] Energy { get; private set; } = [];
+    /// <summary>Per-atom energies, eV.</summary>
+    public double[] AtomEnergies { get; private set; } = [];
+    /// <summary>Forces, eV/Å.</summary>
+    public double[] Fx { get; private set; } = [];
+    public double[] Fy { get; private set; } = [];
+    public double[] Fz { get; private set; } = [];
+    /// <summary>Virial per system, 9 row-major components each, eV.</summary>
+    public double[] Virial { get; private set; } = [];
+    /// <summary>Stress per system, 9 row-major components each, eV/Å³ (ASE sign).</summary>
+    public double[] Stress { get; private set; } = [];
+
+    /// <summary>Sizes the arrays for a batch and zeroes what will be computed.</summary>
+    public void Prepare(SystemBatch batch, ForceOutputs outputs)
+    {
+        int ns = batch.SystemCount, na = batch.AtomCount;
+        if (Energy.Length < ns) { Energy = new double[ns]; Virial = new double[9 * ns]; Stress = new double[9 * ns]; }
+        if (Fx.Length < na) { Fx = new double[na]; Fy = new double[na]; Fz = new double[na]; AtomEnergies = new double[na]; }
+        SystemCount = ns; AtomCount = na;
+        Array.Clear(Energy, 0, ns);
+        if ((outputs & ForceOutputs.AtomEnergies) != 0) Array.Clear(AtomEnergies, 0, na);
+        if ((outputs & ForceOutputs.Forces) != 0) { Array.Clear(Fx, 0, na); Array.Clear(Fy, 0, na); Array.Clear(Fz, 0, na); }
+        if ((outputs & ForceOutputs.Virial) != 0) { Array.Clear(Virial, 0, 9 * ns); Array.Clear(Stress, 0, 9 * ns); }
+        Computed = ForceOutputs.None;
+    }
+
+    /// <summary>Fills <see cref="Stress"/> from <see cref="Virial"/>: σ = −W/V.</summary>
+    public void StressFromVirial(SystemBatch batch)
+    {
+        for (int s = 0; s < SystemCount; s++)
+        {
+            var cell = batch.Cells[s];
+            double v = cell.AnyPeriodic && cell.IsNonSingular ? cell.Volume : double.NaN;
+            for (int k = 0; k < 9; k++) Stress[9 * s + k] = -Virial[9 * s + k] / v;
+        }
+    }
+
+    public Geometry.Vec3 Force(int atom) => new(Fx[atom], Fy[atom], Fz[atom]);
+    public Span<double> VirialOf(int system) => Virial.AsSpan(9 * system, 9);
+    public Span<double> StressOf(int system) => Stress.AsSpan(9 * system, 9);
+}

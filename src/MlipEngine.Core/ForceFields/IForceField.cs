@@ -1,0 +1,36 @@
+using MlipEngine.State;
+
+namespace MlipEngine.ForceFields;
+
+/// <summary>
+/// A potential's parameters and metadata. Binding it to a backend (<see cref="CreateComputer"/>)
+/// yields an <see cref="IForceComputer"/> that owns its buffers and neighbor list. This one
+/// interface is what MD, relaxation, i-PI, the C ABI, training evaluation and discovery call.
+/// </summary>
+public interface IForceField
+{
+    /// <summary>Style name as in a potential spec (e.g. "eam/alloy").</summary>
+    string Style { get; }
+    /// <summary>Interaction cutoff, Å.</summary>
+    double Cutoff { get; }
+    /// <summary>Atomic numbers this force field knows, in its own type order.</summary>
+    IReadOnlyList<int> Species { get; }
+    /// <summary>Backends this force field can run on.</summary>
+    IReadOnlyList<Backend> Backends { get; }
+    /// <summary>Binds to a backend. Throws <see cref="NotSupportedException"/> for an unsupported backend/precision.</summary>
+    IForceComputer CreateComputer(ComputeOptions options);
+}
+
+/// <summary>A force field bound to a backend: computes what is asked for a whole batch, without allocating per call.</summary>
+public interface IForceComputer : IDisposable
+{
+    IForceField ForceField { get; }
+    ComputeOptions Options { get; }
+    /// <summary>
+    /// Computes <paramref name="outputs"/> for every system of <paramref name="batch"/> into
+    /// <paramref name="result"/>. Units: eV, eV/Å, eV (virial), eV/Å³ (stress).
+    /// </summary>
+    void Compute(SystemBatch batch, ForceOutputs outputs, ForceResult result);
+    /// <summary>Neighbor-list rebuilds so far (diagnostics).</summary>
+    int NeighborBuilds { get; }
+}

@@ -1,0 +1,71 @@
+using MlipEngine.Chemistry;
+using MlipEngine.Neighbors;
+using MlipEngine.State;
+
+namespace MlipEngine.ForceFields;
+
+/// <summary>
+/// Glue shared by potentials that work from a neighbor list: keeps a Verlet list, maps atomic
+/// numbers to the potential's type indices, prepares the result and turns the virial into stress.
+/// Subclasses implement only <see cref="Evaluate"/>.
+/// </summary>
+public abstract class NeighborForceComputer : IForceComputer
+{
+    private readonly VerletNeighborList _neighbors;
+    private readonly int[] _typeOfNumber;
+    private int[] _types = [];
+
+    protected NeighborForceComputer(IForceField forceField, ComputeOptions options, NeighborListKind kind)
+    {
+        ForceField = forceField;
+        Options = options;
+        _neighbors = new VerletNeighborList(forceField.Cutoff, options.Skin, kind, Math.Max(1, options.Threads));
+        _typeOfNumber = new int[Element.MaxAtomicNumber + 1];
+        Array.Fill(_typeOfNumber, -1);
+        for (int t = 0; t < forceField.Species.Count; t++) _typeOfNumber[forceField.Species[t]] = t;
+    }
+
+    public IForceField ForceField { get; }
+    public ComputeOptions Options { get; }
+    public int NeighborBuilds => _neighbors.BuildCount;
+    protected int Threads => Math.Max(1, Options.Threads);
+
+    public void Compute(SystemBatch batch, ForceOutputs outputs, ForceResult result)
+    {
+        bool rebuilt = _neighbors.Update(batch);
+        if (rebuilt || _types.Length < batch.AtomCount) MapTypes(batch);
+        result.Prepare(batch, outputs);
+        Evaluate(batch, _neighbors.List, _types, outputs, result);
+        if ((outputs & ForceOutputs.Virial) != 0) result.StressFromVirial(batch);
+        result.Computed = outputs | ForceOutputs.Energy;
+    }
+
+    private void MapTypes(SystemBatch batch)
+    {
+        if (_types.Length < batch.AtomCount) _types = new int[batch.AtomCount];
+        for (int i = 0; i < batch.AtomCount; i++)
+        {
+            int z = batch.Numbers[i];
+            int t = (uint)z < (uint)_typeOfNumber.Length ? _typeOfNumber[z] : -1;
+            if (t < 0)
+            {
+                int s = batch.SystemIndex[i];
+                throw new ArgumentException(
+                    $"{ForceField.Style}: atom {i - batch.SystemOffsets[s]} of system {s} is {SymbolOrNumber(z)}, " +
+                    $"which this potential does not describe (it knows {string.Join(", ", ForceField.Species.Select(SymbolOrNumber))})");
+            }
+            _types[i] = t;
+        }
+    }
+
+    private static string SymbolOrNumber(int z) => z >= 1 && z <= Element.MaxAtomicNumber ? Element.Symbol(z) : $"Z={z}";
+
+    /// <summary>
+    /// Computes into <paramref name="result"/> (already zeroed). Must always fill per-system
+    /// <see cref="ForceResult.Energy"/>; the rest as asked. <paramref name="types"/> are type
+    /// indices into <see cref="IForceField.Species"/>.
+    /// </summary>
+    protected abstract void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result);
+
+    public virtual void Dispose() { GC.SuppressFinalize(this); }
+}

@@ -1,0 +1,418 @@
+using MlipEngine.Geometry;
+using MlipEngine.State;
+
+namespace MlipEngine.Neighbors;
+
+/// <summary>
+/// Builds <see cref="NeighborList"/>s in O(N) with a cell list (binning) in fractional coordinates,
+/// correct for general triclinic cells, mixed periodicity and cells thinner than the cutoff.
+/// Scratch buffers only grow, so rebuilding a list of the same size does not allocate.
+/// </summary>
+/// <remarks>
+/// <para>Binning frame. Positions are binned in fractional coordinates s = r·B⁻¹ of a basis B whose
+/// periodic rows are the cell vectors; non-periodic rows are replaced by unit vectors normal to the
+/// periodic ones (so open axes work even when the cell vector is zero, ASE's molecule default).</para>
+/// <para>Bins. Along a periodic axis with face distance d there are n_b = ⌊d / r_c⌋ bins (at least one),
+/// so each bin is at least r_c thick and neighbors lie within ±1 bin; when d &lt; r_c (a thin or
+/// one-atom cell) there is one bin and the search visits ±⌈r_c/d⌉ images. Along an open axis the
+/// atoms' span is cut the same way and bins beyond the ends are skipped.</para>
+/// <para>Images. Visiting bin b + δ along a periodic axis means image n = ⌊(b+δ)/n_b⌋ of bin
+/// (b+δ) mod n_b. Each unwrapped bin index is visited once, so no pair appears twice.</para>
+/// </remarks>
+public sealed class NeighborListBuilder
+{
+    private sealed class SystemPlan
+    {
+        public int First, Count;
+        public int Nx, Ny, Nz;         // bins per axis
+        public int Rx, Ry, Rz;         // search range per axis
+        public bool Px, Py, Pz;
+        public double Ox, Oy, Oz;      // fractional origin (open axes)
+        public double Sx, Sy, Sz;      // fractional bin widths
+        public int CodeBase;
+        public Mat3 H;
+        public int[] BinStart = [];    // length nbins + 1
+        public int[] BinAtoms = [];    // atoms sorted by bin
+        public double[] BinPos = [];   // wrapped positions in bin order, xyz interleaved
+        public int[] AtomBin = [];     // bin coordinates of each local atom, 3 ints
+        public double[] Fa = [], Fb = [], Fc = [];
+        public int[] Fill = [];
+    }
+
+    private sealed class ChunkBuffer
+    {
+        public int[] Js = new int[1024];
+        public int[] Codes = new int[1024];
+        public int Length;
+        public void Add(int j, int code)
+        {
+            if (Length == Js.Length)
+            {
+                Array.Resize(ref Js, Js.Length * 2);
+                Array.Resize(ref Codes, Codes.Length * 2);
+            }
+            Js[Length] = j; Codes[Length] = code; Length++;
+        }
+    }
+
+    private SystemPlan[] _plans = [];
+    private ChunkBuffer[] _chunks = [];
+    private double[] _wx = [], _wy = [], _wz = [];
+    private int[] _counts = [];
+    private int[] _atomBinIdx = [];
+    private readonly int _threads;
+
+    public NeighborListBuilder(int threads = 1)
+    {
+        _threads = Math.Max(1, threads);
+    }
+
+    public NeighborList Create(NeighborListKind kind) => new(kind);
+
+    /// <summary>Builds (or rebuilds in place) the neighbor list of all systems in the batch.</summary>
+    /// <param name="cutoff">List radius in Å (interaction cutoff plus skin).</param>
+    public void Build(SystemBatch batch, double cutoff, NeighborList list)
+    {
+        if (!(cutoff > 0) || !double.IsFinite(cutoff)) throw new ArgumentOutOfRangeException(nameof(cutoff), "cutoff must be positive");
+        int n = batch.AtomCount;
+        list.Cutoff = cutoff;
+        list.AtomCount = n;
+        list.SystemCount = batch.SystemCount;
+        EnsureLength(ref _wx, n); EnsureLength(ref _wy, n); EnsureLength(ref _wz, n);
+        EnsureLength(ref _counts, n);
+        EnsureLength(ref _atomBinIdx, n);
+        if (list.AtomImages.Length < 3 * n) list.AtomImages = new int[3 * n];
+        if (list.Cells.Length != batch.SystemCount) list.Cells = new Cell[batch.SystemCount];
+        if (_plans.Length < batch.SystemCount)
+        {
+            var grown = new SystemPlan[batch.SystemCount];
+            Array.Copy(_plans, grown, _plans.Length);
+            for (int s = _plans.Length; s < grown.Length; s++) grown[s] = new SystemPlan();
+            _plans = grown;
+        }
+
+        // 1. Per-system plan: wrap, bin, and assign image-shift codes.
+        int codeCount = 0;
+        for (int s = 0; s < batch.SystemCount; s++)
+        {
+            list.Cells[s] = batch.Cells[s];
+            var p = _plans[s];
+            Plan(batch, s, cutoff, p, list.AtomImages);
+            p.CodeBase = codeCount;
+            codeCount += (2 * p.Rx + 1) * (2 * p.Ry + 1) * (2 * p.Rz + 1);
+        }
+        if (list.ShiftVectors.Length < 3 * codeCount)
+        {
+            list.ShiftVectors = new double[3 * codeCount];
+            list.ShiftImages = new int[3 * codeCount];
+            list.ShiftSystem = new int[codeCount];
+        }
+        list.ShiftCount = codeCount;
+        for (int s = 0; s < batch.SystemCount; s++)
+        {
+            var p = _plans[s];
+            int code = p.CodeBase;
+            for (int a = -p.Rx; a <= p.Rx; a++)
+                for (int b = -p.Ry; b <= p.Ry; b++)
+                    for (int c = -p.Rz; c <= p.Rz; c++, code++)
+                    {
+                        var v = new Vec3(a, b, c) * p.H;
+                        list.ShiftVectors[3 * code] = v.X; list.ShiftVectors[3 * code + 1] = v.Y; list.ShiftVectors[3 * code + 2] = v.Z;
+                        list.ShiftImages[3 * code] = a; list.ShiftImages[3 * code + 1] = b; list.ShiftImages[3 * code + 2] = c;
+                        list.ShiftSystem[code] = s;
+                    }
+        }
+
+        // 2. Search, in chunks of atoms spread over systems, each chunk into its own buffer.
+        int chunkTarget = Math.Max(1, _threads * 8);
+        int chunkSize = Math.Max(64, (n + chunkTarget - 1) / Math.Max(1, chunkTarget));
+        var chunkRanges = new List<(int Sys, int Start, int End)>();
+        for (int s = 0; s < batch.SystemCount; s++)
+        {
+            int start = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1];
+            for (int a = start; a < end; a += chunkSize) chunkRanges.Add((s, a, Math.Min(end, a + chunkSize)));
+        }
+        if (_chunks.Length < chunkRanges.Count)
+        {
+            var grown = new ChunkBuffer[chunkRanges.Count];
+            Array.Copy(_chunks, grown, _chunks.Length);
+            for (int c = _chunks.Length; c < grown.Length; c++) grown[c] = new ChunkBuffer();
+            _chunks = grown;
+        }
+        bool half = list.Kind == NeighborListKind.Half;
+        double rc2 = cutoff * cutoff;
+        var images = list.AtomImages;
+        if (_threads == 1 || chunkRanges.Count == 1)
+        {
+            for (int c = 0; c < chunkRanges.Count; c++) SearchChunk(chunkRanges[c], _chunks[c], half, rc2, images);
+        }
+        else
+        {
+            Parallel.For(0, chunkRanges.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads },
+                c => SearchChunk(chunkRanges[c], _chunks[c], half, rc2, images));
+        }
+
+        // 3. Concatenate chunk buffers into CSR arrays.
+        if (list.Offsets.Length < n + 1) list.Offsets = new int[n + 1];
+        int total = 0;
+        for (int c = 0; c < chunkRanges.Count; c++) total += _chunks[c].Length;
+        if (list.Neighbors.Length < total)
+        {
+            int cap = total + total / 8 + 16;
+            list.Neighbors = new int[cap];
+            list.ShiftCodes = new int[cap];
+        }
+        var offsets = list.Offsets;
+        offsets[0] = 0;
+        for (int i = 0; i < n; i++) offsets[i + 1] = offsets[i] + _counts[i];
+        for (int c = 0; c < chunkRanges.Count; c++)
+        {
+            var (_, start, _) = chunkRanges[c];
+            var buf = _chunks[c];
+            Array.Copy(buf.Js, 0, list.Neighbors, offsets[start], buf.Length);
+            Array.Copy(buf.Codes, 0, list.ShiftCodes, offsets[start], buf.Length);
+        }
+    }
+
+    private void Plan(SystemBatch batch, int s, double rc, SystemPlan p, int[] atomImages)
+    {
+        var cell = batch.Cells[s];
+        p.First = batch.SystemOffsets[s];
+        p.Count = batch.AtomCountOf(s);
+        p.Px = cell.PeriodicA; p.Py = cell.PeriodicB; p.Pz = cell.PeriodicC;
+        p.H = cell.Matrix;
+        var basis = BinningBasis(cell);
+        var inv = basis.Inverse();
+        // face distance of the binning basis per axis
+        double vol = Math.Abs(basis.Determinant);
+        Vec3 a = basis.Row(0), b = basis.Row(1), c = basis.Row(2);
+        double dA = vol / Vec3.Cross(b, c).Norm, dB = vol / Vec3.Cross(c, a).Norm, dC = vol / Vec3.Cross(a, b).Norm;
+
+        int n = p.Count, first = p.First;
+        // fractional coordinates, wrapped along periodic axes
+        double minA = double.PositiveInfinity, maxA = double.NegativeInfinity;
+        double minB = minA, maxB = maxA, minC = minA, maxC = maxA;
+        EnsureLength(ref p.AtomBin, 3 * n);
+        EnsureLength(ref p.Fa, n); EnsureLength(ref p.Fb, n); EnsureLength(ref p.Fc, n);
+        var fa = p.Fa; var fb = p.Fb; var fc = p.Fc;
+        for (int i = 0; i < n; i++)
+        {
+            int g = first + i;
+            double x = batch.X[g], y = batch.Y[g], z = batch.Z[g];
+            if (!double.IsFinite(x) || !double.IsFinite(y) || !double.IsFinite(z))
+                throw new ArgumentException($"atom {i} of system {s} has a non-finite position ({x}, {y}, {z})");
+            double sa = x * inv.XX + y * inv.YX + z * inv.ZX;
+            double sb = x * inv.XY + y * inv.YY + z * inv.ZY;
+            double sc = x * inv.XZ + y * inv.YZ + z * inv.ZZ;
+            int wa = 0, wb = 0, wc = 0;
+            if (p.Px) { wa = (int)Math.Floor(sa); sa -= wa; if (sa >= 1.0) { sa -= 1.0; wa++; } if (sa < 0) sa = 0; }
+            if (p.Py) { wb = (int)Math.Floor(sb); sb -= wb; if (sb >= 1.0) { sb -= 1.0; wb++; } if (sb < 0) sb = 0; }
+            if (p.Pz) { wc = (int)Math.Floor(sc); sc -= wc; if (sc >= 1.0) { sc -= 1.0; wc++; } if (sc < 0) sc = 0; }
+            atomImages[3 * g] = wa; atomImages[3 * g + 1] = wb; atomImages[3 * g + 2] = wc;
+            // wrapped Cartesian position r − w·H (H rows equal basis rows on periodic axes)
+            _wx[g] = x - (wa * p.H.XX + wb * p.H.YX + wc * p.H.ZX);
+            _wy[g] = y - (wa * p.H.XY + wb * p.H.YY + wc * p.H.ZY);
+            _wz[g] = z - (wa * p.H.XZ + wb * p.H.YZ + wc * p.H.ZZ);
+            fa[i] = sa; fb[i] = sb; fc[i] = sc;
+            if (sa < minA) minA = sa; if (sa > maxA) maxA = sa;
+            if (sb < minB) minB = sb; if (sb > maxB) maxB = sb;
+            if (sc < minC) minC = sc; if (sc > maxC) maxC = sc;
+        }
+        if (n == 0) { minA = maxA = minB = maxB = minC = maxC = 0; }
+
+        AxisBins(p.Px, dA, minA, maxA, rc, out p.Nx, out p.Rx, out p.Ox, out p.Sx);
+        AxisBins(p.Py, dB, minB, maxB, rc, out p.Ny, out p.Ry, out p.Oy, out p.Sy);
+        AxisBins(p.Pz, dC, minC, maxC, rc, out p.Nz, out p.Rz, out p.Oz, out p.Sz);
+        // Keep the number of bins near the number of atoms: many empty bins cost time and memory.
+        long nbins = (long)p.Nx * p.Ny * p.Nz;
+        long maxBins = Math.Max(8, 2L * n);
+        if (nbins > maxBins)
+        {
+            double f = Math.Cbrt((double)nbins / maxBins);
+            Shrink(ref p.Nx, ref p.Sx, p.Px, f, minA, maxA);
+            Shrink(ref p.Ny, ref p.Sy, p.Py, f, minB, maxB);
+            Shrink(ref p.Nz, ref p.Sz, p.Pz, f, minC, maxC);
+            nbins = (long)p.Nx * p.Ny * p.Nz;
+        }
+
+        int nb = (int)nbins;
+        EnsureLength(ref p.BinStart, nb + 1);
+        Array.Clear(p.BinStart, 0, nb + 1);
+        for (int i = 0; i < n; i++)
+        {
+            int ba = BinIndex(fa[i], p.Ox, p.Sx, p.Nx);
+            int bb = BinIndex(fb[i], p.Oy, p.Sy, p.Ny);
+            int bc = BinIndex(fc[i], p.Oz, p.Sz, p.Nz);
+            p.AtomBin[3 * i] = ba; p.AtomBin[3 * i + 1] = bb; p.AtomBin[3 * i + 2] = bc;
+            int bin = ba + p.Nx * (bb + p.Ny * bc);
+            _atomBinIdx[first + i] = bin;
+            p.BinStart[bin + 1]++;
+        }
+        for (int k = 0; k < nb; k++) p.BinStart[k + 1] += p.BinStart[k];
+        EnsureLength(ref p.BinAtoms, n);
+        EnsureLength(ref p.BinPos, 3 * n);
+        // counting sort (stable: atoms keep their order within a bin)
+        EnsureLength(ref p.Fill, nb);
+        var fill = p.Fill;
+        Array.Clear(fill, 0, nb);
+        for (int i = 0; i < n; i++)
+        {
+            int bin = _atomBinIdx[first + i];
+            int slot = p.BinStart[bin] + fill[bin]++;
+            p.BinAtoms[slot] = first + i;
+            p.BinPos[3 * slot] = _wx[first + i]; p.BinPos[3 * slot + 1] = _wy[first + i]; p.BinPos[3 * slot + 2] = _wz[first + i];
+        }
+    }
+
+    private static void AxisBins(bool periodic, double faceDistance, double min, double max, double rc,
+        out int bins, out int range, out double origin, out double width)
+    {
+        if (periodic)
+        {
+            bins = Math.Max(1, (int)Math.Floor(faceDistance / rc));
+            if (bins > 1 << 20) bins = 1 << 20;
+            origin = 0; width = 1.0 / bins;
+            double binThickness = faceDistance / bins;
+            range = binThickness >= rc ? 1 : (int)Math.Ceiling(rc / binThickness);
+        }
+        else
+        {
+            double span = max - min;
+            double extent = span * faceDistance;
+            bins = Math.Max(1, (int)Math.Floor(extent / rc));
+            if (bins > 1 << 20) bins = 1 << 20;
+            origin = min;
+            width = span > 0 ? span / bins : 1.0;
+            range = 1;
+        }
+    }
+
+    private static void Shrink(ref int bins, ref double width, bool periodic, double f, double min, double max)
+    {
+        int shrunk = Math.Max(1, (int)Math.Floor(bins / f));
+        if (shrunk == bins) return;
+        // Fewer, thicker bins stay at least r_c thick, so the ±1 search range still suffices
+        // (the range was computed for the thinner bins and only shrinks in need).
+        bins = shrunk;
+        width = periodic ? 1.0 / bins : (max - min > 0 ? (max - min) / bins : 1.0);
+    }
+
+    private static int BinIndex(double s, double origin, double width, int bins)
+    {
+        int b = (int)((s - origin) / width);
+        if (b < 0) b = 0;
+        if (b >= bins) b = bins - 1;
+        return b;
+    }
+
+    private void SearchChunk((int Sys, int Start, int End) range, ChunkBuffer buf, bool half, double rc2, int[] images)
+    {
+        var p = _plans[range.Sys];
+        buf.Length = 0;
+        int nx = p.Nx, ny = p.Ny, nz = p.Nz;
+        int rx = p.Rx, ry = p.Ry, rz = p.Rz;
+        // when a periodic axis has a single bin, all images are visited through the range;
+        // when an axis has fewer bins than 2R+1 the unwrapped indices still map to distinct images.
+        var h = p.H;
+        var binStart = p.BinStart; var binAtoms = p.BinAtoms; var binPos = p.BinPos;
+        var atomBin = p.AtomBin;
+        int first = p.First;
+        int codeStrideB = 2 * rz + 1, codeStrideA = (2 * ry + 1) * codeStrideB;
+        for (int i = range.Start; i < range.End; i++)
+        {
+            int before = buf.Length;
+            int li = i - first;
+            int ba = atomBin[3 * li], bb = atomBin[3 * li + 1], bc = atomBin[3 * li + 2];
+            double xi = _wx[i], yi = _wy[i], zi = _wz[i];
+            for (int da = -rx; da <= rx; da++)
+            {
+                int ua = ba + da;
+                int na = FloorDiv(ua, nx);
+                if (!p.Px && na != 0) continue;
+                int ka = ua - na * nx;
+                for (int db = -ry; db <= ry; db++)
+                {
+                    int ub = bb + db;
+                    int nbb = FloorDiv(ub, ny);
+                    if (!p.Py && nbb != 0) continue;
+                    int kb = ub - nbb * ny;
+                    for (int dc = -rz; dc <= rz; dc++)
+                    {
+                        int uc = bc + dc;
+                        int nc = FloorDiv(uc, nz);
+                        if (!p.Pz && nc != 0) continue;
+                        int kc = uc - nc * nz;
+                        int bin = ka + nx * (kb + ny * kc);
+                        int code = p.CodeBase + (na + rx) * codeStrideA + (nbb + ry) * codeStrideB + (nc + rz);
+                        double sx = na * h.XX + nbb * h.YX + nc * h.ZX;
+                        double sy = na * h.XY + nbb * h.YY + nc * h.ZY;
+                        double sz = na * h.XZ + nbb * h.YZ + nc * h.ZZ;
+                        double ox = sx - xi, oy = sy - yi, oz = sz - zi;
+                        bool zeroImage = na == 0 && nbb == 0 && nc == 0;
+                        for (int slot = binStart[bin], end = binStart[bin + 1]; slot < end; slot++)
+                        {
+                            double dx = binPos[3 * slot] + ox, dy = binPos[3 * slot + 1] + oy, dz = binPos[3 * slot + 2] + oz;
+                            double r2 = dx * dx + dy * dy + dz * dz;
+                            if (r2 >= rc2) continue;
+                            int j = binAtoms[slot];
+                            if (j == i && zeroImage) continue;
+                            if (half)
+                            {
+                                if (j < i) continue;
+                                if (j == i)
+                                {
+                                    // S = n + wᵢ − wⱼ = n when j = i
+                                    if (!LexPositive(na, nbb, nc)) continue;
+                                }
+                            }
+                            buf.Add(j, code);
+                        }
+                    }
+                }
+            }
+            _counts[i] = buf.Length - before;
+        }
+    }
+
+    private static bool LexPositive(int a, int b, int c) => a > 0 || (a == 0 && (b > 0 || (b == 0 && c > 0)));
+
+    private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    /// <summary>
+    /// Basis for binning: cell rows on periodic axes; on open axes unit vectors normal to the
+    /// periodic rows (and to each other), so fractional coordinates always exist.
+    /// </summary>
+    internal static Mat3 BinningBasis(Cell cell)
+    {
+        var rows = new[] { cell.A, cell.B, cell.C };
+        var per = new[] { cell.PeriodicA, cell.PeriodicB, cell.PeriodicC };
+        int np = per.Count(x => x);
+        if (np == 3) return cell.Matrix;
+        if (np == 0) return Mat3.Identity;
+        if (np == 2)
+        {
+            int open = Array.IndexOf(per, false);
+            var u = rows[(open + 1) % 3]; var v = rows[(open + 2) % 3];
+            var nrm = Vec3.Cross(u, v);
+            if (nrm.NormSquared == 0) throw new ArgumentException("the two periodic cell vectors are parallel");
+            rows[open] = nrm / nrm.Norm;
+        }
+        else
+        {
+            int pa = Array.IndexOf(per, true);
+            var a = rows[pa] / rows[pa].Norm;
+            // Cartesian axis least aligned with a
+            Vec3 e = Math.Abs(a.X) <= Math.Abs(a.Y) && Math.Abs(a.X) <= Math.Abs(a.Z) ? new Vec3(1, 0, 0)
+                   : Math.Abs(a.Y) <= Math.Abs(a.Z) ? new Vec3(0, 1, 0) : new Vec3(0, 0, 1);
+            var u = Vec3.Cross(a, e); u /= u.Norm;
+            var w = Vec3.Cross(a, u); w /= w.Norm;
+            rows[(pa + 1) % 3] = u; rows[(pa + 2) % 3] = w;
+        }
+        return Mat3.FromRows(rows[0], rows[1], rows[2]);
+    }
+
+    private static void EnsureLength<T>(ref T[] a, int n)
+    {
+        if (a.Length < n) a = new T[Math.Max(n, a.Length + a.Length / 2)];
+    }
+}
