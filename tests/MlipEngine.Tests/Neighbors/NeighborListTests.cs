@@ -20,6 +20,7 @@ public class NeighborListTests
                 if (!cell.IsPeriodic(axis)) return 0;
                 // positions may lie outside the cell: add the largest |fractional| excursion
                 double d = cell.FaceDistances[axis];
+                if (!cell.IsNonSingular) return (int)Math.Ceiling(rc / cell.IsPeriodic(axis).CompareTo(false) / cell.Matrix.Row(axis).Norm) + 4;
                 var inv = cell.Matrix.Inverse();
                 int wrap = 0;
                 for (int i = batch.SystemOffsets[s]; i < batch.SystemOffsets[s + 1]; i++)
