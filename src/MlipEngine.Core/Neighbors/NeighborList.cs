@@ -91,4 +91,20 @@ public sealed class NeighborList
             }
         }
     }
+
+    /// <summary>Image-corrected positions r̃ = r − w·H interleaved as x0 y0 z0 x1 … (Å), for kernels that gather by neighbor.</summary>
+    public void ImageCorrectedPositions(SystemBatch batch, Span<double> xyz)
+    {
+        for (int s = 0; s < batch.SystemCount; s++)
+        {
+            var h = Cells[s].Matrix;
+            for (int i = batch.SystemOffsets[s]; i < batch.SystemOffsets[s + 1]; i++)
+            {
+                int wa = AtomImages[3 * i], wb = AtomImages[3 * i + 1], wc = AtomImages[3 * i + 2];
+                xyz[3 * i] = batch.X[i] - (wa * h.XX + wb * h.YX + wc * h.ZX);
+                xyz[3 * i + 1] = batch.Y[i] - (wa * h.XY + wb * h.YY + wc * h.ZY);
+                xyz[3 * i + 2] = batch.Z[i] - (wa * h.XZ + wb * h.YZ + wc * h.ZZ);
+            }
+        }
+    }
 }

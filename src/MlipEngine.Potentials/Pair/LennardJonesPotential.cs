@@ -1,0 +1,78 @@
+using MlipEngine.Chemistry;
+using MlipEngine.ForceFields;
+
+namespace MlipEngine.Potentials.Pair;
+
+/// <summary>Parameters of one Lennard-Jones pair: ε (eV), σ (Å), cutoff (Å).</summary>
+public readonly record struct LennardJonesPair(double Epsilon, double Sigma, double Cutoff);
+
+/// <summary>
+/// LAMMPS <c>lj/cut</c>: φ(r) = 4ε[(σ/r)¹² − (σ/r)⁶] for r &lt; r_c, optionally shifted by φ(r_c) so it
+/// is zero at the cutoff (LAMMPS <c>pair_modify shift yes</c>). −φ′(r)/r = 24ε[2(σ/r)¹² − (σ/r)⁶]/r².
+/// </summary>
+public sealed class LennardJonesPotential : IForceField
+{
+    private readonly LjFunction _function;
+
+    public LennardJonesPotential(IReadOnlyList<int> species, PairParameterTable<LennardJonesPair> pairs, bool shift)
+    {
+        Species = species.ToArray();
+        Shift = shift;
+        int n = species.Count;
+        Pairs = pairs;
+        var c12 = new double[n * n]; var c6 = new double[n * n]; var cut2 = new double[n * n]; var offset = new double[n * n];
+        double maxCut = 0;
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++)
+            {
+                if (!pairs.TryGet(a, b, out var p))
+                    throw new ArgumentException($"lj/cut: no parameters for pair {Element.Symbol(species[a])}-{Element.Symbol(species[b])}");
+                if (!(p.Epsilon >= 0) || !(p.Sigma > 0) || !(p.Cutoff > 0))
+                    throw new ArgumentException($"lj/cut: pair {Element.Symbol(species[a])}-{Element.Symbol(species[b])} needs epsilon ≥ 0, sigma > 0, cutoff > 0");
+                int t = a * n + b;
+                double s6 = Math.Pow(p.Sigma, 6);
+                c12[t] = 4 * p.Epsilon * s6 * s6;
+                c6[t] = 4 * p.Epsilon * s6;
+                cut2[t] = p.Cutoff * p.Cutoff;
+                if (shift)
+                {
+                    double ratio6 = Math.Pow(p.Sigma / p.Cutoff, 6);
+                    offset[t] = 4 * p.Epsilon * (ratio6 * ratio6 - ratio6);
+                }
+                maxCut = Math.Max(maxCut, p.Cutoff);
+            }
+        Cutoff = maxCut;
+        _function = new LjFunction(c12, c6, cut2, offset, maxCut * maxCut);
+    }
+
+    public string Style => "lj/cut";
+    public double Cutoff { get; }
+    public bool Shift { get; }
+    public PairParameterTable<LennardJonesPair> Pairs { get; }
+    public IReadOnlyList<int> Species { get; }
+    public IReadOnlyList<Backend> Backends { get; } = [Backend.Reference, Backend.Cpu];
+
+    public IForceComputer CreateComputer(ComputeOptions options) => options.Backend switch
+    {
+        Backend.Reference => new PairReferenceComputer<LjFunction>(this, options, _function),
+        Backend.Cpu when options.Precision == Precision.Float64 => new PairCpuComputer<LjFunction>(this, options, _function),
+        _ => throw new NotSupportedException($"lj/cut has no {options.Backend} backend in {options.Precision}"),
+    };
+
+    internal readonly struct LjFunction(double[] c12, double[] c6, double[] cut2, double[] offset, double maxCut2) : IPairFunction
+    {
+        public double MaxCutoffSquared => maxCut2;
+
+        public bool Evaluate(int t, double r2, out double energy, out double fOverR)
+        {
+            if (r2 >= cut2[t]) { energy = 0; fOverR = 0; return false; }
+            double inv2 = 1.0 / r2;
+            double inv6 = inv2 * inv2 * inv2;
+            double a = c12[t] * inv6 * inv6, b = c6[t] * inv6;
+            energy = a - b - offset[t];
+            // −φ′/r = (12 c12 r⁻¹² − 6 c6 r⁻⁶) / r²
+            fOverR = (12 * a - 6 * b) * inv2;
+            return true;
+        }
+    }
+}

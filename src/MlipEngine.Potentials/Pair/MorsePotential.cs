@@ -1,0 +1,72 @@
+using MlipEngine.Chemistry;
+using MlipEngine.ForceFields;
+
+namespace MlipEngine.Potentials.Pair;
+
+/// <summary>Parameters of one Morse pair: D₀ (eV), α (1/Å), r₀ (Å), cutoff (Å).</summary>
+public readonly record struct MorsePair(double D0, double Alpha, double R0, double Cutoff);
+
+/// <summary>
+/// LAMMPS <c>morse</c>: φ(r) = D₀[e^{−2α(r−r₀)} − 2e^{−α(r−r₀)}] for r &lt; r_c, optionally shifted by
+/// φ(r_c). With u = e^{−α(r−r₀)}, −φ′(r) = 2αD₀(u² − u), so −φ′/r = 2αD₀(u² − u)/r.
+/// </summary>
+public sealed class MorsePotential : IForceField
+{
+    private readonly MorseFunction _function;
+
+    public MorsePotential(IReadOnlyList<int> species, PairParameterTable<MorsePair> pairs, bool shift)
+    {
+        Species = species.ToArray();
+        Pairs = pairs;
+        Shift = shift;
+        int n = species.Count;
+        var d0 = new double[n * n]; var alpha = new double[n * n]; var r0 = new double[n * n]; var cut2 = new double[n * n]; var offset = new double[n * n];
+        double maxCut = 0;
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++)
+            {
+                if (!pairs.TryGet(a, b, out var p))
+                    throw new ArgumentException($"morse: no parameters for pair {Element.Symbol(species[a])}-{Element.Symbol(species[b])} (morse has no mixing rule)");
+                if (!(p.Cutoff > 0) || !(p.Alpha > 0)) throw new ArgumentException($"morse: pair {Element.Symbol(species[a])}-{Element.Symbol(species[b])} needs alpha > 0 and cutoff > 0");
+                int t = a * n + b;
+                d0[t] = p.D0; alpha[t] = p.Alpha; r0[t] = p.R0; cut2[t] = p.Cutoff * p.Cutoff;
+                if (shift)
+                {
+                    double u = Math.Exp(-p.Alpha * (p.Cutoff - p.R0));
+                    offset[t] = p.D0 * (u * u - 2 * u);
+                }
+                maxCut = Math.Max(maxCut, p.Cutoff);
+            }
+        Cutoff = maxCut;
+        _function = new MorseFunction(d0, alpha, r0, cut2, offset, maxCut * maxCut);
+    }
+
+    public string Style => "morse";
+    public double Cutoff { get; }
+    public bool Shift { get; }
+    public PairParameterTable<MorsePair> Pairs { get; }
+    public IReadOnlyList<int> Species { get; }
+    public IReadOnlyList<Backend> Backends { get; } = [Backend.Reference, Backend.Cpu];
+
+    public IForceComputer CreateComputer(ComputeOptions options) => options.Backend switch
+    {
+        Backend.Reference => new PairReferenceComputer<MorseFunction>(this, options, _function),
+        Backend.Cpu when options.Precision == Precision.Float64 => new PairCpuComputer<MorseFunction>(this, options, _function),
+        _ => throw new NotSupportedException($"morse has no {options.Backend} backend in {options.Precision}"),
+    };
+
+    internal readonly struct MorseFunction(double[] d0, double[] alpha, double[] r0, double[] cut2, double[] offset, double maxCut2) : IPairFunction
+    {
+        public double MaxCutoffSquared => maxCut2;
+
+        public bool Evaluate(int t, double r2, out double energy, out double fOverR)
+        {
+            if (r2 >= cut2[t]) { energy = 0; fOverR = 0; return false; }
+            double r = Math.Sqrt(r2);
+            double u = Math.Exp(-alpha[t] * (r - r0[t]));
+            energy = d0[t] * (u * u - 2 * u) - offset[t];
+            fOverR = 2 * alpha[t] * d0[t] * (u * u - u) / r;
+            return true;
+        }
+    }
+}
