@@ -91,3 +91,29 @@ public static class TestStructures
         return Mat3.Rotation(axis, 2 * Math.PI * rng.NextDouble());
     }
 }
+
+public static class Samples
+{
+    /// <summary>A 2×2×2 fcc (or bcc) supercell, skewed, jittered by ~0.1 Å, species assigned at random.</summary>
+    public static AtomicStructure Periodic(string[] elements, double a, int seed, bool bcc = false, int repeat = 2)
+    {
+        var s = bcc ? TestStructures.Bcc(elements[0], a, repeat, repeat, repeat) : TestStructures.Fcc(elements[0], a, repeat, repeat, repeat);
+        var rng = new Random(seed);
+        var shear = Mat3.Identity + Mat3.FromRowMajor([0, 0, 0, 0.12, 0, 0, -0.08, 0.1, 0]);
+        var pos = s.Positions.Select(r => r * shear + 0.1 * new Vec3(rng.NextDouble() - 0.5, rng.NextDouble() - 0.5, rng.NextDouble() - 0.5)).ToArray();
+        var z = s.Numbers.Select(_ => Chemistry.Element.AtomicNumber(elements[rng.Next(elements.Length)])).ToArray();
+        return new AtomicStructure(z, pos, s.Cell.WithMatrix(s.Cell.Matrix * shear));
+    }
+
+    /// <summary>An fcc cluster of the atoms within ~1.1 lattice constants of a site, jittered, open boundaries.</summary>
+    public static AtomicStructure Cluster(string[] elements, double a, int seed)
+    {
+        var s = TestStructures.Fcc(elements[0], a, 3, 3, 3);
+        var center = new Vec3(1.5 * a, 1.5 * a, 1.5 * a) + new Vec3(0.01, 0.02, 0.03);
+        var rng = new Random(seed);
+        var pos = s.Positions.Where(r => (r - center).Norm < 1.05 * a)
+            .Select(r => r + 0.1 * new Vec3(rng.NextDouble() - 0.5, rng.NextDouble() - 0.5, rng.NextDouble() - 0.5)).ToArray();
+        var z = pos.Select(_ => Chemistry.Element.AtomicNumber(elements[rng.Next(elements.Length)])).ToArray();
+        return new AtomicStructure(z, pos, Cell.Open);
+    }
+}

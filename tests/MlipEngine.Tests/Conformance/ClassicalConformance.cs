@@ -1,0 +1,55 @@
+using MlipEngine.ForceFields;
+using MlipEngine.Potentials.Eam;
+using MlipEngine.Potentials.Pair;
+using MlipEngine.State;
+using MlipEngine.Tests.Support;
+
+namespace MlipEngine.Tests.Conformance;
+
+// One five-line driver per potential: the suite in ForceFieldConformance runs on each.
+
+public class LennardJonesConformance : ForceFieldConformance
+{
+    private static readonly IForceField Ff = Potentials.Spec.PotentialFactory.Create(Yaml(
+        "{style: lj/cut, cutoff: 8.0, shift: true, pairs: {Ar-Ar: {epsilon: 0.0104, sigma: 3.40}, Kr-Kr: {epsilon: 0.014, sigma: 3.65}}}"));
+    protected override IForceField ForceField => Ff;
+    protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Ar", "Kr"], 5.3, seed);
+    protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Ar", "Kr"], 5.3, seed);
+    internal static PotentialSpec Yaml(string text) => IO.Yaml.PotentialSpecLoader.FromText(text, "test spec", ".");
+}
+
+public class MorseConformance : ForceFieldConformance
+{
+    private static readonly IForceField Ff = Potentials.Spec.PotentialFactory.Create(LennardJonesConformance.Yaml(
+        "{style: morse, cutoff: 6.0, shift: false, pairs: {Cu-Cu: {d0: 0.3429, alpha: 1.3588, r0: 2.866}, Ni-Ni: {d0: 0.42, alpha: 1.42, r0: 2.78}, Cu-Ni: {d0: 0.38, alpha: 1.39, r0: 2.82}}}"));
+    protected override IForceField ForceField => Ff;
+    protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Cu", "Ni"], 3.6, seed);
+    protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.6, seed);
+}
+
+public class EamFuncflConformance : ForceFieldConformance
+{
+    private static readonly IForceField Ff = EamPotential.FromFuncfl([GoldenFiles.LammpsPotential("Cu_u3.eam"), GoldenFiles.LammpsPotential("Ni_u3.eam")], ["Cu", "Ni"]);
+    protected override IForceField ForceField => Ff;
+    protected override double FiniteDifferenceTolerance => 1e-5;
+    protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Cu", "Ni"], 3.6, seed);
+    protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.6, seed);
+}
+
+public class EamAlloyConformance : ForceFieldConformance
+{
+    private static readonly IForceField Ff = EamPotential.FromSetfl(GoldenFiles.LammpsPotential("CuNi.eam.alloy"), ["Cu", "Ni"]);
+    protected override IForceField ForceField => Ff;
+    protected override double FiniteDifferenceTolerance => 1e-5;
+    protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Cu", "Ni"], 3.56, seed);
+    protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.56, seed);
+}
+
+public class EamFinnisSinclairConformance : ForceFieldConformance
+{
+    private static readonly IForceField Ff = EamPotential.FromFinnisSinclair(GoldenFiles.LammpsPotential("AlFe_mm.eam.fs"), ["Al", "Fe"]);
+    protected override IForceField ForceField => Ff;
+    protected override double FiniteDifferenceTolerance => 1e-5;
+    protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Fe", "Al"], 2.87, seed, bcc: true, repeat: 3);
+    protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Fe", "Al"], 3.6, seed);
+}
