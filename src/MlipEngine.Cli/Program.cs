@@ -1,0 +1,31 @@
+using System.CommandLine;
+using MlipEngine.Cli;
+using MlipEngine.Cli.Commands;
+using MlipEngine.Cli.Workflows;
+using MlipEngine.IO;
+using MlipEngine.Potentials;
+
+var root = new RootCommand("mlip — machine-learned interatomic potentials and molecular dynamics");
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(InfoCommand.Create());
+
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (Describe(e) is string message)
+{
+    Console.Error.WriteLine($"error: {message}");
+    return e is UsageException ? 2 : 1;
+}
+
+// One line for anything the user can fix; a stack trace only for bugs.
+static string? Describe(Exception e) => e switch
+{
+    UsageException or StructureFormatException or PotentialFileException or EvaluationException
+        or FormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException => e.Message,
+    ArgumentException a => a.Message,
+    IOException io => io.Message,
+    UnauthorizedAccessException u => u.Message,
+    _ => null,
+};
