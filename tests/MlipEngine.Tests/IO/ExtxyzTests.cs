@@ -38,7 +38,7 @@ public class ExtxyzTests
         return f;
     }
 
-    internal static long UlpDistance(double a, double b) =>
+    public static long UlpDistance(double a, double b) =>
         Math.Abs(BitConverter.DoubleToInt64Bits(a) - BitConverter.DoubleToInt64Bits(b)); // same sign assumed
 
     /// <summary>Velocities pass through ASE momenta (amu·Å/ASE time), which allows a 2-ulp change; see AseUnits.</summary>
