@@ -90,7 +90,7 @@ public sealed class EamTabulation
         for (int t = 0; t < nt; t++)
         {
             map[t] = Array.IndexOf(fileElements, elements[t]);
-            if (map[t] < 0) throw new PotentialFileException($"{path}: {style} file has elements [{string.Join(", ", fileElements)}], not '{elements[t]}'");
+            if (map[t] < 0) throw new PotentialFileException(path, 0, $"{style} file has elements [{string.Join(", ", fileElements)}], not '{elements[t]}'");
         }
         var species = elements.Select(Element.AtomicNumber).ToArray();
         return new EamTabulation
@@ -142,7 +142,7 @@ public sealed class EamTabulation
         {
             int z = Element.AtomicNumber(elements[t]);
             if (ff[t].AtomicNumber != z)
-                throw new PotentialFileException($"{files[t]}: funcfl file is for atomic number {ff[t].AtomicNumber} ({SafeSymbol(ff[t].AtomicNumber)}), not {elements[t]}");
+                throw new PotentialFileException(files[t], 0, $"funcfl file is for atomic number {ff[t].AtomicNumber} ({SafeSymbol(ff[t].AtomicNumber)}), not {elements[t]}");
         }
         double dr = 0, drho = 0, rmax = 0, rhomax = 0;
         foreach (var f in ff)

@@ -20,7 +20,7 @@ internal sealed class TokenStream
         try { _lines = System.IO.File.ReadAllLines(file); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new PotentialFileException($"{file}: cannot read potential file ({e.Message})");
+            throw new PotentialFileException(file, 0, $"cannot read potential file ({e.Message})");
         }
         _line = -1;
     }

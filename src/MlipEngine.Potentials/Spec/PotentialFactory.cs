@@ -2,6 +2,8 @@ using MlipEngine.Chemistry;
 using MlipEngine.ForceFields;
 using MlipEngine.Potentials.Eam;
 using MlipEngine.Potentials.Pair;
+using MlipEngine.Potentials.StillingerWeber;
+using MlipEngine.Potentials.Tersoff;
 
 namespace MlipEngine.Potentials.Spec;
 
@@ -18,6 +20,8 @@ public static class PotentialFactory
         ["eam"] = BuildFuncfl,
         ["eam/alloy"] = s => BuildSetfl(s, finnisSinclair: false),
         ["eam/fs"] = s => BuildSetfl(s, finnisSinclair: true),
+        ["sw"] = s => BuildParameterFile(s, StillingerWeberPotential.FromFile),
+        ["tersoff"] = s => BuildParameterFile(s, TersoffPotential.FromFile),
     };
 
     public static IReadOnlyCollection<string> Styles => Builders.Keys;
@@ -51,6 +55,14 @@ public static class PotentialFactory
         CheckElements(spec, elements);
         string file = spec.ResolvePath(spec.GetString("file"));
         return finnisSinclair ? EamPotential.FromFinnisSinclair(file, elements) : EamPotential.FromSetfl(file, elements);
+    }
+
+    private static IForceField BuildParameterFile(PotentialSpec spec, Func<string, IReadOnlyList<string>, IForceField> read)
+    {
+        spec.RequireOnlyKeys("file", "elements");
+        var elements = spec.GetStringList("elements");
+        CheckElements(spec, elements);
+        return read(spec.ResolvePath(spec.GetString("file")), elements);
     }
 
     private static IForceField BuildLennardJones(PotentialSpec spec)

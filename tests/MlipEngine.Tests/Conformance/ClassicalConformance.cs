@@ -10,7 +10,7 @@ namespace MlipEngine.Tests.Conformance;
 
 public class LennardJonesConformance : ForceFieldConformance
 {
-    private static readonly IForceField Ff = Potentials.Spec.PotentialFactory.Create(Yaml(
+    private static readonly IForceField Ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(Yaml(
         "{style: lj/cut, cutoff: 8.0, shift: true, pairs: {Ar-Ar: {epsilon: 0.0104, sigma: 3.40}, Kr-Kr: {epsilon: 0.014, sigma: 3.65}}}"));
     protected override IForceField ForceField => Ff;
     protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Ar", "Kr"], 5.3, seed);
@@ -20,7 +20,7 @@ public class LennardJonesConformance : ForceFieldConformance
 
 public class MorseConformance : ForceFieldConformance
 {
-    private static readonly IForceField Ff = Potentials.Spec.PotentialFactory.Create(LennardJonesConformance.Yaml(
+    private static readonly IForceField Ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(LennardJonesConformance.Yaml(
         "{style: morse, cutoff: 6.0, shift: false, pairs: {Cu-Cu: {d0: 0.3429, alpha: 1.3588, r0: 2.866}, Ni-Ni: {d0: 0.42, alpha: 1.42, r0: 2.78}, Cu-Ni: {d0: 0.38, alpha: 1.39, r0: 2.82}}}"));
     protected override IForceField ForceField => Ff;
     protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Cu", "Ni"], 3.6, seed);
@@ -52,4 +52,20 @@ public class EamFinnisSinclairConformance : ForceFieldConformance
     protected override double FiniteDifferenceTolerance => 1e-5;
     protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Fe", "Al"], 2.87, seed, bcc: true, repeat: 3);
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Fe", "Al"], 3.6, seed);
+}
+
+public class StillingerWeberConformance : ForceFieldConformance
+{
+    private static readonly IForceField Ff = MlipEngine.Potentials.StillingerWeber.StillingerWeberPotential.FromFile(GoldenFiles.LammpsPotential("GaN.sw"), ["Ga", "N"]);
+    protected override IForceField ForceField => Ff;
+    protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Ga", "N"], 4.5, seed);
+    protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Ga", "N"], 4.5, seed);
+}
+
+public class TersoffConformance : ForceFieldConformance
+{
+    private static readonly IForceField Ff = MlipEngine.Potentials.Tersoff.TersoffPotential.FromFile(GoldenFiles.LammpsPotential("SiC.tersoff"), ["Si", "C"]);
+    protected override IForceField ForceField => Ff;
+    protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Si", "C"], 4.6, seed);
+    protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Si", "C"], 2.9, seed);
 }

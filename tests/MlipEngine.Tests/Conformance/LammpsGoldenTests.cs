@@ -29,7 +29,7 @@ public class LammpsGoldenTests
     public void MatchesLammps(string name, Backend backend, int threads)
     {
         var g = GoldenCase.Load(name);
-        var ff = PotentialFactory.Create(PotentialSpecLoader.FromFile(g.SpecPath));
+        var ff = g.CreatePotential();
         var ev = Eval.One(ff, g.Structure, new ComputeOptions { Backend = backend, Threads = threads });
         int n = g.Structure.AtomCount;
         Assert.True(Math.Abs(ev.Energy - g.Energy) / n <= 1e-9, $"energy {ev.Energy:R} vs LAMMPS {g.Energy:R}");
@@ -48,7 +48,7 @@ public class LammpsGoldenTests
         var g = GoldenCase.Load(name);
         var rot = TestStructures.RandomRotation(name.Length);
         var s = TestStructures.Transform(g.Structure, rot, new Vec3(-4.2, 1.7, 0.3));
-        var ff = PotentialFactory.Create(PotentialSpecLoader.FromFile(g.SpecPath));
+        var ff = g.CreatePotential();
         var ev = Eval.One(ff, s, new ComputeOptions { Backend = backend, Threads = threads });
         Assert.True(Math.Abs(ev.Energy - g.Energy) / s.AtomCount <= 1e-9);
         for (int i = 0; i < s.AtomCount; i++)
