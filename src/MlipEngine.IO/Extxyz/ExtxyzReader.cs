@@ -128,7 +128,8 @@ public sealed class ExtxyzReader
         // ---- atom lines ----
         foreach (var c in columns)
         {
-            int n = checked(natoms * c.Count);
+            long n = (long)natoms * c.Count;
+            if (n > Array.MaxLength) throw lines.Error(commentLine, $"{natoms} atoms × {c.Count} columns of '{c.Name}' is too large");
             c.Data = c.Type switch
             {
                 'R' => new double[n],

@@ -117,7 +117,10 @@ public static class Poscar
         for (int i = 0; i < counts.Length; i++)
             if (!ExtxyzReader.TryElement(symbols[i], out groupZ[i]))
                 throw lines.Error(l6No, $"unknown element '{Tokens.Truncate(symbols[i])}'");
-        int natoms = counts.Sum();
+        long total = 0;
+        foreach (int c in counts) total += c;
+        if (total > Array.MaxLength / 3) throw lines.Error(l6No + (symbols.Length > 0 && countLine != l6 ? 1 : 0), $"{total} atoms is too many");
+        int natoms = (int)total;
         var numbers = new int[natoms];
         for (int g = 0, k = 0; g < counts.Length; g++)
             for (int j = 0; j < counts[g]; j++) numbers[k++] = groupZ[g];
