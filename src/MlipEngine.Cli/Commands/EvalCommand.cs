@@ -36,15 +36,17 @@ public static class EvalCommand
         int frames = 0; long atoms = 0;
         using (var sink = new AtomicFileWriter(outputPath))
         {
-            using var writer = new ExtxyzWriter(sink.Writer);
-            using var progress = new ProgressReporter("eval", unit: "frames");
-            foreach (var f in evaluator.Evaluate(InputFrames.Read(inputPath)))
+            using (var writer = new ExtxyzWriter(sink.Writer))
+            using (var progress = new ProgressReporter("eval", unit: "frames"))
             {
-                writer.Write(f);
-                frames++; atoms += f.Structure.AtomCount;
-                progress.Report(frames, null);
+                foreach (var f in evaluator.Evaluate(InputFrames.Read(inputPath)))
+                {
+                    writer.Write(f);
+                    frames++; atoms += f.Structure.AtomCount;
+                    progress.Report(frames, null);
+                }
+                writer.Flush();
             }
-            writer.Flush();
             sink.Commit();
         }
         Console.Error.WriteLine($"eval: {frames} frame(s), {atoms} atoms, {ff.Style}, {backend} × {threads} thread(s), {sw.Elapsed.TotalSeconds:F2} s → {outputPath}");

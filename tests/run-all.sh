@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test project of the solution (Release) and ends with one line: "N passed, N failed".
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOG="$(mktemp)"
+dotnet test "$ROOT/MlipEngine.sln" -c Release --nologo "$@" 2>&1 | tee "$LOG"
+STATUS=${PIPESTATUS[0]}
+read -r PASSED FAILED < <(grep -E '^(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+' "$LOG" \
+  | sed -E 's/.*Failed: +([0-9]+), +Passed: +([0-9]+).*/\2 \1/' \
+  | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
+rm -f "$LOG"
+echo "${PASSED} passed, ${FAILED} failed"
+if [[ "$PASSED" -eq 0 ]]; then echo "no tests ran" >&2; exit 1; fi
+exit "$STATUS"
