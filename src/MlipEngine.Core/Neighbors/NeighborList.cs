@@ -19,8 +19,8 @@ public enum NeighborListKind { Full, Half }
 /// <code>  dᵢⱼ = r̃ⱼ − r̃ᵢ + nₖ·H   =   rⱼ − rᵢ + (nₖ + wᵢ − wⱼ)·H  </code>
 /// so positions stay unwrapped (an atom may drift out of the cell between rebuilds) and the small
 /// code table is all a kernel (CPU or GPU) needs. Reference code can ask <see cref="Displacement"/>.</para>
-/// <para>Half lists keep (i, j, S) when j &gt; i, or when j = i (a periodic image of itself) and the
-/// total lattice shift S is lexicographically positive.</para>
+/// <para>Half lists hold each pair once — (i, j, S) or its mirror (j, i, −S), whichever the cell-list
+/// stencil meets first; kernels must not assume j &gt; i.</para>
 /// </remarks>
 public sealed class NeighborList
 {
@@ -46,6 +46,11 @@ public sealed class NeighborList
     public int ShiftCount { get; internal set; }
     /// <summary>Per atom, the integer lattice translation w that wrapped it at build time (3 per atom).</summary>
     public int[] AtomImages { get; internal set; } = [];
+    /// <summary>
+    /// Per atom: true when every entry of the atom has the zero image shift, so kernels may use
+    /// dᵢⱼ = r̃ⱼ − r̃ᵢ without looking up <see cref="ShiftVectors"/> (most atoms of a large cell).
+    /// </summary>
+    public bool[] ShiftFree { get; internal set; } = [];
     /// <summary>Cells the list was built for (one per system).</summary>
     public Cell[] Cells { get; internal set; } = [];
 

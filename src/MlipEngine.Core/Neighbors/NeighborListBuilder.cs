@@ -37,6 +37,9 @@ public sealed class NeighborListBuilder
         public int[] AtomBin = [];     // bin coordinates of each local atom, 3 ints
         public double[] Fa = [], Fb = [], Fc = [];
         public int[] Fill = [];
+        public int[] AtomSlot = [];     // slot of each local atom in the bin-sorted arrays
+        public int[] Stencil = [];      // linear bin offsets of the interior stencil (own bin excluded)
+        public int StencilLength;
     }
 
     private sealed class ChunkBuffer
@@ -59,6 +62,7 @@ public sealed class NeighborListBuilder
     private ChunkBuffer[] _chunks = [];
     private double[] _wx = [], _wy = [], _wz = [];
     private int[] _counts = [];
+    private bool[] _shiftFree = [];
     private int[] _atomBinIdx = [];
     private readonly int _threads;
 
@@ -80,6 +84,7 @@ public sealed class NeighborListBuilder
         list.SystemCount = batch.SystemCount;
         EnsureLength(ref _wx, n); EnsureLength(ref _wy, n); EnsureLength(ref _wz, n);
         EnsureLength(ref _counts, n);
+        EnsureLength(ref _shiftFree, n);
         EnsureLength(ref _atomBinIdx, n);
         if (list.AtomImages.Length < 3 * n) list.AtomImages = new int[3 * n];
         if (list.Cells.Length != batch.SystemCount) list.Cells = new Cell[batch.SystemCount];
@@ -98,6 +103,7 @@ public sealed class NeighborListBuilder
             list.Cells[s] = batch.Cells[s];
             var p = _plans[s];
             Plan(batch, s, cutoff, p, list.AtomImages);
+            BuildStencil(p, list.Kind == NeighborListKind.Half);
             p.CodeBase = codeCount;
             codeCount += (2 * p.Rx + 1) * (2 * p.Ry + 1) * (2 * p.Rz + 1);
         }
@@ -162,6 +168,8 @@ public sealed class NeighborListBuilder
             list.Neighbors = new int[cap];
             list.ShiftCodes = new int[cap];
         }
+        if (list.ShiftFree.Length < n) list.ShiftFree = new bool[n];
+        Array.Copy(_shiftFree, list.ShiftFree, n);
         var offsets = list.Offsets;
         offsets[0] = 0;
         for (int i = 0; i < n; i++) offsets[i + 1] = offsets[i] + _counts[i];
@@ -229,9 +237,9 @@ public sealed class NeighborListBuilder
         if (nbins > maxBins)
         {
             double f = Math.Cbrt((double)nbins / maxBins);
-            Shrink(ref p.Nx, ref p.Sx, p.Px, f, minA, maxA);
-            Shrink(ref p.Ny, ref p.Sy, p.Py, f, minB, maxB);
-            Shrink(ref p.Nz, ref p.Sz, p.Pz, f, minC, maxC);
+            Shrink(ref p.Nx, ref p.Sx, ref p.Rx, p.Px, f, minA, maxA, dA, rc);
+            Shrink(ref p.Ny, ref p.Sy, ref p.Ry, p.Py, f, minB, maxB, dB, rc);
+            Shrink(ref p.Nz, ref p.Sz, ref p.Rz, p.Pz, f, minC, maxC, dC, rc);
             nbins = (long)p.Nx * p.Ny * p.Nz;
         }
 
@@ -250,6 +258,7 @@ public sealed class NeighborListBuilder
         }
         for (int k = 0; k < nb; k++) p.BinStart[k + 1] += p.BinStart[k];
         EnsureLength(ref p.BinAtoms, n);
+        EnsureLength(ref p.AtomSlot, n);
         EnsureLength(ref p.BinPos, 3 * n);
         // counting sort (stable: atoms keep their order within a bin)
         EnsureLength(ref p.Fill, nb);
@@ -260,41 +269,40 @@ public sealed class NeighborListBuilder
             int bin = _atomBinIdx[first + i];
             int slot = p.BinStart[bin] + fill[bin]++;
             p.BinAtoms[slot] = first + i;
+            p.AtomSlot[i] = slot;
             p.BinPos[3 * slot] = _wx[first + i]; p.BinPos[3 * slot + 1] = _wy[first + i]; p.BinPos[3 * slot + 2] = _wz[first + i];
         }
     }
 
+    /// <summary>Target bin thickness as a fraction of the cutoff (LAMMPS uses ½ too).</summary>
+    private const double BinFraction = 0.5;
+
     private static void AxisBins(bool periodic, double faceDistance, double min, double max, double rc,
         out int bins, out int range, out double origin, out double width)
     {
-        if (periodic)
-        {
-            bins = Math.Max(1, (int)Math.Floor(faceDistance / rc));
-            if (bins > 1 << 20) bins = 1 << 20;
-            origin = 0; width = 1.0 / bins;
-            double binThickness = faceDistance / bins;
-            range = binThickness >= rc ? 1 : (int)Math.Ceiling(rc / binThickness);
-        }
-        else
-        {
-            double span = max - min;
-            double extent = span * faceDistance;
-            bins = Math.Max(1, (int)Math.Floor(extent / rc));
-            if (bins > 1 << 20) bins = 1 << 20;
-            origin = min;
-            width = span > 0 ? span / bins : 1.0;
-            range = 1;
-        }
+        double extent = periodic ? faceDistance : (max - min) * faceDistance;
+        bins = Math.Max(1, (int)Math.Floor(extent / (BinFraction * rc)));
+        if (bins > 1 << 20) bins = 1 << 20;
+        origin = periodic ? 0 : min;
+        width = periodic ? 1.0 / bins : (max - min > 0 ? (max - min) / bins : 1.0);
+        range = Range(periodic, extent, bins, rc);
     }
 
-    private static void Shrink(ref int bins, ref double width, bool periodic, double f, double min, double max)
+    /// <summary>Bins to visit on each side: ⌈r_c / thickness⌉ (for a periodic axis thinner than r_c this counts images).</summary>
+    private static int Range(bool periodic, double extent, int bins, double rc)
+    {
+        if (!periodic && bins == 1) return 1;
+        double thickness = extent / bins;
+        return thickness >= rc ? 1 : (int)Math.Ceiling(rc / thickness);
+    }
+
+    private static void Shrink(ref int bins, ref double width, ref int range, bool periodic, double f, double min, double max, double faceDistance, double rc)
     {
         int shrunk = Math.Max(1, (int)Math.Floor(bins / f));
         if (shrunk == bins) return;
-        // Fewer, thicker bins stay at least r_c thick, so the ±1 search range still suffices
-        // (the range was computed for the thinner bins and only shrinks in need).
         bins = shrunk;
         width = periodic ? 1.0 / bins : (max - min > 0 ? (max - min) / bins : 1.0);
+        range = Range(periodic, periodic ? faceDistance : (max - min) * faceDistance, bins, rc);
     }
 
     private static int BinIndex(double s, double origin, double width, int bins)
@@ -305,76 +313,118 @@ public sealed class NeighborListBuilder
         return b;
     }
 
-    private void SearchChunk((int Sys, int Start, int End) range, ChunkBuffer buf, bool half, double rc2, int[] images)
+    /// <summary>True for the "upper half" of stencil offsets: exactly one of δ and −δ (δ ≠ 0) qualifies.</summary>
+    private static bool UpperHalf(int da, int db, int dc) => dc > 0 || (dc == 0 && (db > 0 || (db == 0 && da > 0)));
+
+    private static void BuildStencil(SystemPlan p, bool half)
+    {
+        int count = 0;
+        EnsureLength(ref p.Stencil, (2 * p.Rx + 1) * (2 * p.Ry + 1) * (2 * p.Rz + 1));
+        for (int dc = -p.Rz; dc <= p.Rz; dc++)
+            for (int db = -p.Ry; db <= p.Ry; db++)
+                for (int da = -p.Rx; da <= p.Rx; da++)
+                {
+                    if (da == 0 && db == 0 && dc == 0) continue;
+                    if (half && !UpperHalf(da, db, dc)) continue;
+                    p.Stencil[count++] = da + p.Nx * (db + p.Ny * dc);
+                }
+        p.StencilLength = count;
+    }
+
+    /// <summary>
+    /// Neighbors of atoms [Start, End) of one system. Half lists visit the own bin (later slots only)
+    /// and the upper half of the stencil: a pair seen from i at bin offset δ is seen from j at −δ, so
+    /// each pair (with its image) is found exactly once. Atoms whose stencil stays inside the grid take
+    /// a fast path with precomputed linear offsets and no image shift.
+    /// </summary>
+    private unsafe void SearchChunk((int Sys, int Start, int End) range, ChunkBuffer buf, bool half, double rc2, int[] images)
     {
         var p = _plans[range.Sys];
         buf.Length = 0;
         int nx = p.Nx, ny = p.Ny, nz = p.Nz;
         int rx = p.Rx, ry = p.Ry, rz = p.Rz;
-        // when a periodic axis has a single bin, all images are visited through the range;
-        // when an axis has fewer bins than 2R+1 the unwrapped indices still map to distinct images.
         var h = p.H;
-        var binStart = p.BinStart; var binAtoms = p.BinAtoms; var binPos = p.BinPos;
-        var atomBin = p.AtomBin;
         int first = p.First;
         int codeStrideB = 2 * rz + 1, codeStrideA = (2 * ry + 1) * codeStrideB;
-        for (int i = range.Start; i < range.End; i++)
+        int zeroCode = p.CodeBase + rx * codeStrideA + ry * codeStrideB + rz;
+        fixed (int* binStart = p.BinStart, binAtoms = p.BinAtoms, atomBin = p.AtomBin, atomSlot = p.AtomSlot, stencil = p.Stencil)
+        fixed (double* binPos = p.BinPos)
         {
-            int before = buf.Length;
-            int li = i - first;
-            int ba = atomBin[3 * li], bb = atomBin[3 * li + 1], bc = atomBin[3 * li + 2];
-            double xi = _wx[i], yi = _wy[i], zi = _wz[i];
-            for (int da = -rx; da <= rx; da++)
+            for (int i = range.Start; i < range.End; i++)
             {
-                int ua = ba + da;
-                int na = FloorDiv(ua, nx);
-                if (!p.Px && na != 0) continue;
-                int ka = ua - na * nx;
-                for (int db = -ry; db <= ry; db++)
+                int before = buf.Length;
+                int li = i - first;
+                int ba = atomBin[3 * li], bb = atomBin[3 * li + 1], bc = atomBin[3 * li + 2];
+                int islot = atomSlot[li];
+                double xi = binPos[3 * islot], yi = binPos[3 * islot + 1], zi = binPos[3 * islot + 2];
+                int ownBin = ba + nx * (bb + ny * bc);
+
+                // own bin, no image shift
+                for (int slot = half ? islot + 1 : binStart[ownBin], end = binStart[ownBin + 1]; slot < end; slot++)
                 {
-                    int ub = bb + db;
-                    int nbb = FloorDiv(ub, ny);
-                    if (!p.Py && nbb != 0) continue;
-                    int kb = ub - nbb * ny;
+                    if (slot == islot) continue;
+                    double dx = binPos[3 * slot] - xi, dy = binPos[3 * slot + 1] - yi, dz = binPos[3 * slot + 2] - zi;
+                    if (dx * dx + dy * dy + dz * dz < rc2) buf.Add(binAtoms[slot], zeroCode);
+                }
+
+                bool interior = ba - rx >= 0 && ba + rx < nx && bb - ry >= 0 && bb + ry < ny && bc - rz >= 0 && bc + rz < nz;
+                if (interior)
+                {
+                    for (int q = 0; q < p.StencilLength; q++)
+                    {
+                        int bin = ownBin + stencil[q];
+                        for (int slot = binStart[bin], end = binStart[bin + 1]; slot < end; slot++)
+                        {
+                            double dx = binPos[3 * slot] - xi, dy = binPos[3 * slot + 1] - yi, dz = binPos[3 * slot + 2] - zi;
+                            if (dx * dx + dy * dy + dz * dz < rc2) buf.Add(binAtoms[slot], zeroCode);
+                        }
+                    }
+                }
+                else
+                {
                     for (int dc = -rz; dc <= rz; dc++)
                     {
                         int uc = bc + dc;
                         int nc = FloorDiv(uc, nz);
                         if (!p.Pz && nc != 0) continue;
                         int kc = uc - nc * nz;
-                        int bin = ka + nx * (kb + ny * kc);
-                        int code = p.CodeBase + (na + rx) * codeStrideA + (nbb + ry) * codeStrideB + (nc + rz);
-                        double sx = na * h.XX + nbb * h.YX + nc * h.ZX;
-                        double sy = na * h.XY + nbb * h.YY + nc * h.ZY;
-                        double sz = na * h.XZ + nbb * h.YZ + nc * h.ZZ;
-                        double ox = sx - xi, oy = sy - yi, oz = sz - zi;
-                        bool zeroImage = na == 0 && nbb == 0 && nc == 0;
-                        for (int slot = binStart[bin], end = binStart[bin + 1]; slot < end; slot++)
+                        for (int db = -ry; db <= ry; db++)
                         {
-                            double dx = binPos[3 * slot] + ox, dy = binPos[3 * slot + 1] + oy, dz = binPos[3 * slot + 2] + oz;
-                            double r2 = dx * dx + dy * dy + dz * dz;
-                            if (r2 >= rc2) continue;
-                            int j = binAtoms[slot];
-                            if (j == i && zeroImage) continue;
-                            if (half)
+                            int ub = bb + db;
+                            int nbb = FloorDiv(ub, ny);
+                            if (!p.Py && nbb != 0) continue;
+                            int kb = ub - nbb * ny;
+                            for (int da = -rx; da <= rx; da++)
                             {
-                                if (j < i) continue;
-                                if (j == i)
+                                if (da == 0 && db == 0 && dc == 0) continue;
+                                if (half && !UpperHalf(da, db, dc)) continue;
+                                int ua = ba + da;
+                                int na = FloorDiv(ua, nx);
+                                if (!p.Px && na != 0) continue;
+                                int ka = ua - na * nx;
+                                int bin = ka + nx * (kb + ny * kc);
+                                int code = p.CodeBase + (na + rx) * codeStrideA + (nbb + ry) * codeStrideB + (nc + rz);
+                                double ox = na * h.XX + nbb * h.YX + nc * h.ZX - xi;
+                                double oy = na * h.XY + nbb * h.YY + nc * h.ZY - yi;
+                                double oz = na * h.XZ + nbb * h.YZ + nc * h.ZZ - zi;
+                                for (int slot = binStart[bin], end = binStart[bin + 1]; slot < end; slot++)
                                 {
-                                    // S = n + wᵢ − wⱼ = n when j = i
-                                    if (!LexPositive(na, nbb, nc)) continue;
+                                    double dx = binPos[3 * slot] + ox, dy = binPos[3 * slot + 1] + oy, dz = binPos[3 * slot + 2] + oz;
+                                    if (dx * dx + dy * dy + dz * dz < rc2) buf.Add(binAtoms[slot], code);
                                 }
                             }
-                            buf.Add(j, code);
                         }
                     }
                 }
+                _counts[i] = buf.Length - before;
+                bool shiftFree = true;
+                if (!interior)
+                    for (int k = before; k < buf.Length; k++)
+                        if (buf.Codes[k] != zeroCode) { shiftFree = false; break; }
+                _shiftFree[i] = shiftFree;
             }
-            _counts[i] = buf.Length - before;
         }
     }
-
-    private static bool LexPositive(int a, int b, int c) => a > 0 || (a == 0 && (b > 0 || (b == 0 && c > 0)));
 
     private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 

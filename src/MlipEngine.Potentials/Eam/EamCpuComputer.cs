@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using MlipEngine.ForceFields;
+using MlipEngine.Kernels;
+using MlipEngine.Potentials.Pair;
 using MlipEngine.Neighbors;
 using MlipEngine.Potentials.Cpu;
 using MlipEngine.State;
@@ -27,6 +29,8 @@ internal sealed class EamCpuComputer : NeighborForceComputer
     {
         _eam = eam;
         _ws = new CpuWorkspace(options.Threads);
+        _short = new ShortList[_ws.Threads];
+        for (int t = 0; t < _short.Length; t++) _short[t] = new ShortList();
         _nt = eam.Species.Count;
         _nr = eam.Table.NR;
         _rdr = 1.0 / eam.Table.DR;
@@ -78,110 +82,166 @@ internal sealed class EamCpuComputer : NeighborForceComputer
         for (int i = 0; i < n; i++) result.Energy[sys[i]] += rho[i];
 
         bool wantF = (outputs & ForceOutputs.Forces) != 0, wantV = (outputs & ForceOutputs.Virial) != 0;
-        _ws.Run(t => ForcePass(t, sys, list, types, wantF, wantV, wantAE));
+        _ws.Run(t => ForcePassDynamic(t, sys, list, types, wantF, wantV, wantAE));
         _ws.ReduceInto(result, n, ns, outputs);
     }
 
-    private void DensityPass(int t, NeighborList list, int[] types)
+    // The two passes below use raw pointers: the JIT cannot prove neighbor indices in range, and
+    // bounds checks on every gather/scatter cost ~15 % here. Index validity is the neighbor list's invariant.
+    // Per atom, the loop is specialised on whether its neighbors need image shifts (most atoms of a
+    // large cell do not) and, for the force pass, on what is requested.
+
+    /// <summary>
+    /// Pass 1. Besides densities it records, per thread, the list entries within the cutoff (the
+    /// "short list"), so pass 2 skips the skin pairs (~40 % with a 1 Å skin) without a branch per pair.
+    /// </summary>
+    private unsafe void DensityPass(int t, NeighborList list, int[] typesArr)
     {
         var lane = _ws.Lanes[t];
-        var rho = lane.Scalar;
-        var x = _ws.Positions;
-        var offsets = list.Offsets; var nbr = list.Neighbors; var codes = list.ShiftCodes; var sv = list.ShiftVectors;
-        var table = _table;
-        double rdr = _rdr, cut2 = _cut2;
-        int nr1 = _nr - 1, nt = _nt, knotStride = _knots * Stride;
-        for (int i = _ws.Starts[t], end = _ws.Starts[t + 1]; i < end; i++)
+        var shiftFree = list.ShiftFree;
+        int start = _ws.Starts[t], stop = _ws.Starts[t + 1];
+        var sl = _short[t];
+        int capacity = list.Offsets[stop] - list.Offsets[start];
+        if (sl.Entries.Length < capacity) sl.Entries = new int[capacity + capacity / 8];
+        if (sl.Start.Length < stop - start + 1) sl.Start = new int[stop - start + 1 + 64];
+        fixed (double* rho = lane.Scalar, x = _ws.Positions, sv = list.ShiftVectors, table = _table)
+        fixed (int* offsets = list.Offsets, nbr = list.Neighbors, codes = list.ShiftCodes, types = typesArr, entries = sl.Entries, starts = sl.Start)
         {
-            double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
-            int rowI = types[i] * nt;
-            double rhoI = 0;
-            for (int k = offsets[i], kend = offsets[i + 1]; k < kend; k++)
+            int n = 0;
+            for (int i = start; i < stop; i++)
             {
-                int j = nbr[k], c = 3 * codes[k];
-                double dx = x[3 * j] - xi + sv[c], dy = x[3 * j + 1] - yi + sv[c + 1], dz = x[3 * j + 2] - zi + sv[c + 2];
-                double r2 = dx * dx + dy * dy + dz * dz;
-                if (r2 >= cut2) continue;
-                double p = Math.Sqrt(r2) * rdr + 1.0;
-                int m = (int)p;
-                if (m > nr1) m = nr1;
-                p -= m;
-                if (p > 1.0) p = 1.0;
-                int o = (rowI + types[j]) * knotStride + m * Stride;
-                ref double q = ref table[o];
-                rhoI += ((q * p + Unsafe.Add(ref q, 1)) * p + Unsafe.Add(ref q, 2)) * p + Unsafe.Add(ref q, 3);
-                rho[j] += ((Unsafe.Add(ref q, 4) * p + Unsafe.Add(ref q, 5)) * p + Unsafe.Add(ref q, 6)) * p + Unsafe.Add(ref q, 7);
+                starts[i - start] = n;
+                if (shiftFree[i]) n = DensityOf<Off>(i, offsets[i], offsets[i + 1], rho, x, sv, table, nbr, codes, types, entries, n);
+                else n = DensityOf<On>(i, offsets[i], offsets[i + 1], rho, x, sv, table, nbr, codes, types, entries, n);
             }
-            rho[i] += rhoI;
+            starts[stop - start] = n;
         }
     }
 
-    private void ForcePass(int t, int[] sys, NeighborList list, int[] types, bool wantF, bool wantV, bool wantAE)
+    private sealed class ShortList { public int[] Entries = []; public int[] Start = []; }
+    private readonly ShortList[] _short;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe int DensityOf<TShift>(int i, int k0, int k1, double* rho, double* x, double* sv, double* table, int* nbr, int* codes, int* types, int* entries, int n)
+        where TShift : struct, ICompileTimeFlag
+    {
+        double rdr = _rdr, cut2 = _cut2;
+        int nr1 = _nr - 1, knotStride = _knots * Stride;
+        double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
+        double* rowI = table + types[i] * _nt * knotStride;
+        double rhoI = 0;
+        for (int k = k0; k < k1; k++)
+        {
+            int j = nbr[k];
+            double* xj = x + 3 * j;
+            double dx = xj[0] - xi, dy = xj[1] - yi, dz = xj[2] - zi;
+            if (TShift.Value) { double* s = sv + 3 * codes[k]; dx += s[0]; dy += s[1]; dz += s[2]; }
+            double r2 = dx * dx + dy * dy + dz * dz;
+            if (r2 >= cut2) continue;
+            entries[n++] = k;
+            double p = Math.Sqrt(r2) * rdr + 1.0;
+            int m = (int)p;
+            if (m > nr1) m = nr1;
+            p -= m;
+            if (p > 1.0) p = 1.0;
+            double* q = rowI + types[j] * knotStride + m * Stride;
+            rhoI += ((q[0] * p + q[1]) * p + q[2]) * p + q[3];
+            rho[j] += ((q[4] * p + q[5]) * p + q[6]) * p + q[7];
+        }
+        rho[i] += rhoI;
+        return n;
+    }
+
+    private void ForcePassDynamic(int t, int[] sys, NeighborList list, int[] types, bool f, bool v, bool ae)
+    {
+        if (f && !v && !ae) ForcePass<On, Off, Off>(t, sys, list, types);
+        else if (f && v && !ae) ForcePass<On, On, Off>(t, sys, list, types);
+        else if (f && v && ae) ForcePass<On, On, On>(t, sys, list, types);
+        else if (!f && !v && !ae) ForcePass<Off, Off, Off>(t, sys, list, types);
+        else if (f && !v && ae) ForcePass<On, Off, On>(t, sys, list, types);
+        else if (!f && v && !ae) ForcePass<Off, On, Off>(t, sys, list, types);
+        else if (!f && !v && ae) ForcePass<Off, Off, On>(t, sys, list, types);
+        else ForcePass<Off, On, On>(t, sys, list, types);
+    }
+
+    private unsafe void ForcePass<TF, TV, TAE>(int t, int[] sysArr, NeighborList list, int[] typesArr)
+        where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag
     {
         var lane = _ws.Lanes[t];
-        var f = lane.Force; var ae = lane.AtomEnergy;
-        var x = _ws.Positions;
-        var fp = _fp;
-        var offsets = list.Offsets; var nbr = list.Neighbors; var codes = list.ShiftCodes; var sv = list.ShiftVectors;
-        var table = _table;
-        double rdr = _rdr, cut2 = _cut2;
-        int nr1 = _nr - 1, nt = _nt, knotStride = _knots * Stride;
-        for (int i = _ws.Starts[t], end = _ws.Starts[t + 1]; i < end; i++)
+        var shiftFree = list.ShiftFree;
+        int start = _ws.Starts[t];
+        var sl = _short[t];
+        fixed (double* f = lane.Force, ae = lane.AtomEnergy, x = _ws.Positions, fp = _fp, sv = list.ShiftVectors, table = _table)
+        fixed (int* nbr = list.Neighbors, codes = list.ShiftCodes, types = typesArr, entries = sl.Entries, starts = sl.Start)
         {
-            double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
-            double fpi = fp[i];
-            int rowI = types[i] * nt;
-            double ei = 0, fxi = 0, fyi = 0, fzi = 0;
-            double vxx = 0, vyy = 0, vzz = 0, vxy = 0, vxz = 0, vyz = 0;
-            for (int k = offsets[i], kend = offsets[i + 1]; k < kend; k++)
+            var acc = new PairAccumulator();
+            for (int i = start, end = _ws.Starts[t + 1]; i < end; i++)
             {
-                int j = nbr[k], c = 3 * codes[k];
-                double dx = x[3 * j] - xi + sv[c], dy = x[3 * j + 1] - yi + sv[c + 1], dz = x[3 * j + 2] - zi + sv[c + 2];
-                double r2 = dx * dx + dy * dy + dz * dz;
-                if (r2 >= cut2) continue;
-                double r = Math.Sqrt(r2);
-                double p = r * rdr + 1.0;
-                int m = (int)p;
-                if (m > nr1) m = nr1;
-                p -= m;
-                if (p > 1.0) p = 1.0;
-                int o = (rowI + types[j]) * knotStride + m * Stride;
-                ref double q = ref table[o];
-                double rhojp = ((3.0 * q * p + 2.0 * Unsafe.Add(ref q, 1)) * p + Unsafe.Add(ref q, 2)) * rdr;
-                double rhoip = ((3.0 * Unsafe.Add(ref q, 4) * p + 2.0 * Unsafe.Add(ref q, 5)) * p + Unsafe.Add(ref q, 6)) * rdr;
-                double c3 = Unsafe.Add(ref q, 8), c4 = Unsafe.Add(ref q, 9), c5 = Unsafe.Add(ref q, 10), c6 = Unsafe.Add(ref q, 11);
-                double z2p = ((3.0 * c3 * p + 2.0 * c4) * p + c5) * rdr;
-                double z2 = ((c3 * p + c4) * p + c5) * p + c6;
-                double recip = 1.0 / r;
-                double phi = z2 * recip;
-                double phip = z2p * recip - phi * recip;
-                double psip = fpi * rhojp + fp[j] * rhoip + phip;
-                // force on j = −psip·d/r
-                double fpair = -psip * recip;
-                double fx = fpair * dx, fy = fpair * dy, fz = fpair * dz;
-                ei += phi;
-                if (wantAE) { ae[i] += 0.5 * phi; ae[j] += 0.5 * phi; }
-                if (wantF)
-                {
-                    f[3 * j] += fx; f[3 * j + 1] += fy; f[3 * j + 2] += fz;
-                    fxi -= fx; fyi -= fy; fzi -= fz;
-                }
-                if (wantV)
-                {
-                    vxx += dx * fx; vyy += dy * fy; vzz += dz * fz;
-                    vxy += dx * fy; vxz += dx * fz; vyz += dy * fz;
-                }
-            }
-            f[3 * i] += fxi; f[3 * i + 1] += fyi; f[3 * i + 2] += fzi;
-            int s = sys[i];
-            lane.Energy[s] += ei;
-            if (wantV)
-            {
-                int ov = 9 * s; var w = lane.Virial;
-                w[ov] += vxx; w[ov + 1] += vxy; w[ov + 2] += vxz;
-                w[ov + 3] += vxy; w[ov + 4] += vyy; w[ov + 5] += vyz;
-                w[ov + 6] += vxz; w[ov + 7] += vyz; w[ov + 8] += vzz;
+                acc.Reset();
+                int s0 = starts[i - start], s1 = starts[i - start + 1];
+                if (shiftFree[i]) ForcesOf<TF, TV, TAE, Off>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, nbr, codes, types, entries);
+                else ForcesOf<TF, TV, TAE, On>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, nbr, codes, types, entries);
+                if (TF.Value) { f[3 * i] += acc.Fx; f[3 * i + 1] += acc.Fy; f[3 * i + 2] += acc.Fz; }
+                int sys = sysArr[i];
+                lane.Energy[sys] += acc.E;
+                if (TV.Value) PairCpuComputer<LennardJonesPotential.LjFunction>.AddSymmetric(lane.Virial, sys, acc.Vxx, acc.Vyy, acc.Vzz, acc.Vxy, acc.Vxz, acc.Vyz);
             }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe void ForcesOf<TF, TV, TAE, TShift>(ref PairAccumulator acc, int i, int s0, int s1,
+        double* f, double* ae, double* x, double* fp, double* sv, double* table, int* nbr, int* codes, int* types, int* entries)
+        where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag where TShift : struct, ICompileTimeFlag
+    {
+        double rdr = _rdr, cut2 = _cut2;
+        int nr1 = _nr - 1, knotStride = _knots * Stride;
+        double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
+        double fpi = fp[i];
+        double* rowI = table + types[i] * _nt * knotStride;
+        double ei = 0, fxi = 0, fyi = 0, fzi = 0, vxx = 0, vyy = 0, vzz = 0, vxy = 0, vxz = 0, vyz = 0;
+        for (int e = s0; e < s1; e++)
+        {
+            int k = entries[e];
+            int j = nbr[k];
+            double* xj = x + 3 * j;
+            double dx = xj[0] - xi, dy = xj[1] - yi, dz = xj[2] - zi;
+            if (TShift.Value) { double* s = sv + 3 * codes[k]; dx += s[0]; dy += s[1]; dz += s[2]; }
+            double r2 = dx * dx + dy * dy + dz * dz;
+            double r = Math.Sqrt(r2);
+            double p = r * rdr + 1.0;
+            int m = (int)p;
+            if (m > nr1) m = nr1;
+            p -= m;
+            if (p > 1.0) p = 1.0;
+            double* q = rowI + types[j] * knotStride + m * Stride;
+            // derivatives of the value cubics: f′ = ((3c₃p + 2c₄)p + c₅)/Δr
+            double rhojp = ((3.0 * q[0] * p + 2.0 * q[1]) * p + q[2]) * rdr;
+            double rhoip = ((3.0 * q[4] * p + 2.0 * q[5]) * p + q[6]) * rdr;
+            double z2p = ((3.0 * q[8] * p + 2.0 * q[9]) * p + q[10]) * rdr;
+            double z2 = ((q[8] * p + q[9]) * p + q[10]) * p + q[11];
+            double recip = 1.0 / r;
+            double phi = z2 * recip;
+            double phip = z2p * recip - phi * recip;
+            double psip = fpi * rhojp + fp[j] * rhoip + phip;
+            // force on j = −psip·d/r
+            double fpair = -psip * recip;
+            double fx = fpair * dx, fy = fpair * dy, fz = fpair * dz;
+            ei += phi;
+            if (TAE.Value) { ae[i] += 0.5 * phi; ae[j] += 0.5 * phi; }
+            if (TF.Value)
+            {
+                double* fj = f + 3 * j;
+                fj[0] += fx; fj[1] += fy; fj[2] += fz;
+                fxi -= fx; fyi -= fy; fzi -= fz;
+            }
+            if (TV.Value)
+            {
+                vxx += dx * fx; vyy += dy * fy; vzz += dz * fz;
+                vxy += dx * fy; vxz += dx * fz; vyz += dy * fz;
+            }
+        }
+        acc.E += ei; acc.Fx += fxi; acc.Fy += fyi; acc.Fz += fzi;
+        acc.Vxx += vxx; acc.Vyy += vyy; acc.Vzz += vzz; acc.Vxy += vxy; acc.Vxz += vxz; acc.Vyz += vyz;
     }
 }

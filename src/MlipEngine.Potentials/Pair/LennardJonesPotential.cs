@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MlipEngine.Chemistry;
 using MlipEngine.ForceFields;
 
@@ -59,17 +61,34 @@ public sealed class LennardJonesPotential : IForceField
         _ => throw new NotSupportedException($"lj/cut has no {options.Backend} backend in {options.Precision}"),
     };
 
-    internal readonly struct LjFunction(double[] c12, double[] c6, double[] cut2, double[] offset, double maxCut2) : IPairFunction
+    /// <summary>Per type pair t, four packed doubles: r_c², 4εσ¹², 4εσ⁶, shift.</summary>
+    internal readonly struct LjFunction : IPairFunction
     {
-        public double MaxCutoffSquared => maxCut2;
+        private readonly double[] _packed;
+        private readonly double _maxCut2;
 
+        public LjFunction(double[] c12, double[] c6, double[] cut2, double[] offset, double maxCut2)
+        {
+            _packed = new double[4 * c12.Length];
+            for (int t = 0; t < c12.Length; t++)
+            {
+                _packed[4 * t] = cut2[t]; _packed[4 * t + 1] = c12[t]; _packed[4 * t + 2] = c6[t]; _packed[4 * t + 3] = offset[t];
+            }
+            _maxCut2 = maxCut2;
+        }
+
+        public double MaxCutoffSquared => _maxCut2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Evaluate(int t, double r2, out double energy, out double fOverR)
         {
-            if (r2 >= cut2[t]) { energy = 0; fOverR = 0; return false; }
+            // t is a valid type-pair index by construction (types come from the potential's own species map)
+            ref double p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_packed), 4 * t);
+            if (r2 >= p) { energy = 0; fOverR = 0; return false; }
             double inv2 = 1.0 / r2;
             double inv6 = inv2 * inv2 * inv2;
-            double a = c12[t] * inv6 * inv6, b = c6[t] * inv6;
-            energy = a - b - offset[t];
+            double a = Unsafe.Add(ref p, 1) * inv6 * inv6, b = Unsafe.Add(ref p, 2) * inv6;
+            energy = a - b - Unsafe.Add(ref p, 3);
             // −φ′/r = (12 c12 r⁻¹² − 6 c6 r⁻⁶) / r²
             fOverR = (12 * a - 6 * b) * inv2;
             return true;

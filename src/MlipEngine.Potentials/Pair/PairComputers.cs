@@ -1,5 +1,7 @@
 using MlipEngine.ForceFields;
+using System.Runtime.CompilerServices;
 using MlipEngine.Geometry;
+using MlipEngine.Kernels;
 using MlipEngine.Neighbors;
 using MlipEngine.Potentials.Cpu;
 using MlipEngine.State;
@@ -46,7 +48,8 @@ internal sealed class PairReferenceComputer<TPair> : NeighborForceComputer where
 
 /// <summary>
 /// Optimised CPU evaluation of a pair potential: half list, interleaved image-corrected positions,
-/// per-thread accumulators (see <see cref="CpuWorkspace"/>), struct-generic pair function.
+/// per-thread accumulators (see <see cref="CpuWorkspace"/>), struct-generic pair function, and loops
+/// specialised at JIT time on what is requested and on whether an atom's neighbors need image shifts.
 /// </summary>
 internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair : struct, IPairFunction
 {
@@ -63,49 +66,76 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
         _ws.Prepare(batch, list);
         _ws.Clear(n, ns, scalar: false, outputs);
         bool wantF = (outputs & ForceOutputs.Forces) != 0, wantV = (outputs & ForceOutputs.Virial) != 0, wantAE = (outputs & ForceOutputs.AtomEnergies) != 0;
-        _ws.Run(t => Kernel(t, batch.SystemIndex, list, types, wantF, wantV, wantAE));
+        if (wantF && !wantV && !wantAE) _ws.Run(t => Kernel<On, Off, Off>(t, batch.SystemIndex, list, types));
+        else if (wantF && wantV && !wantAE) _ws.Run(t => Kernel<On, On, Off>(t, batch.SystemIndex, list, types));
+        else if (wantF && wantV && wantAE) _ws.Run(t => Kernel<On, On, On>(t, batch.SystemIndex, list, types));
+        else _ws.Run(t => KernelDynamic(t, batch.SystemIndex, list, types, wantF, wantV, wantAE));
         _ws.ReduceInto(result, n, ns, outputs);
     }
 
-    private void Kernel(int t, int[] sys, NeighborList list, int[] types, bool wantF, bool wantV, bool wantAE)
+    private void KernelDynamic(int t, int[] sys, NeighborList list, int[] types, bool f, bool v, bool ae)
+    {
+        if (f) { if (v) { if (ae) Kernel<On, On, On>(t, sys, list, types); else Kernel<On, On, Off>(t, sys, list, types); } else { if (ae) Kernel<On, Off, On>(t, sys, list, types); else Kernel<On, Off, Off>(t, sys, list, types); } }
+        else { if (v) { if (ae) Kernel<Off, On, On>(t, sys, list, types); else Kernel<Off, On, Off>(t, sys, list, types); } else { if (ae) Kernel<Off, Off, On>(t, sys, list, types); else Kernel<Off, Off, Off>(t, sys, list, types); } }
+    }
+
+    private unsafe void Kernel<TF, TV, TAE>(int t, int[] sysArr, NeighborList list, int[] typesArr)
+        where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag
     {
         var lane = _ws.Lanes[t];
-        var x = _ws.Positions;
-        var f = lane.Force; var ae = lane.AtomEnergy;
-        var offsets = list.Offsets; var nbr = list.Neighbors; var codes = list.ShiftCodes; var sv = list.ShiftVectors;
         var pair = _pair;
         int nt = _types;
-        for (int i = _ws.Starts[t], end = _ws.Starts[t + 1]; i < end; i++)
+        var shiftFree = list.ShiftFree;
+        fixed (double* x = _ws.Positions, f = lane.Force, ae = lane.AtomEnergy, sv = list.ShiftVectors)
+        fixed (int* offsets = list.Offsets, nbr = list.Neighbors, codes = list.ShiftCodes, types = typesArr)
         {
-            double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
-            int ti = types[i] * nt;
-            double ei = 0, fxi = 0, fyi = 0, fzi = 0;
-            double vxx = 0, vyy = 0, vzz = 0, vxy = 0, vxz = 0, vyz = 0;
-            for (int k = offsets[i], kend = offsets[i + 1]; k < kend; k++)
+            var acc = new PairAccumulator();
+            for (int i = _ws.Starts[t], end = _ws.Starts[t + 1]; i < end; i++)
             {
-                int j = nbr[k], c = 3 * codes[k];
-                double dx = x[3 * j] - xi + sv[c], dy = x[3 * j + 1] - yi + sv[c + 1], dz = x[3 * j + 2] - zi + sv[c + 2];
-                double r2 = dx * dx + dy * dy + dz * dz;
-                if (!pair.Evaluate(ti + types[j], r2, out double e, out double fr)) continue;
-                ei += e;
-                if (wantAE) { ae[i] += 0.5 * e; ae[j] += 0.5 * e; }
-                double fx = fr * dx, fy = fr * dy, fz = fr * dz;
-                if (wantF)
-                {
-                    f[3 * j] += fx; f[3 * j + 1] += fy; f[3 * j + 2] += fz;
-                    fxi -= fx; fyi -= fy; fzi -= fz;
-                }
-                if (wantV)
-                {
-                    vxx += dx * fx; vyy += dy * fy; vzz += dz * fz;
-                    vxy += dx * fy; vxz += dx * fz; vyz += dy * fz;
-                }
+                acc.Reset();
+                int k0 = offsets[i], k1 = offsets[i + 1];
+                if (shiftFree[i]) Neighbors<TF, TV, TAE, Off>(ref acc, pair, i, k0, k1, types[i] * nt, x, f, ae, sv, nbr, codes, types);
+                else Neighbors<TF, TV, TAE, On>(ref acc, pair, i, k0, k1, types[i] * nt, x, f, ae, sv, nbr, codes, types);
+                if (TF.Value) { f[3 * i] += acc.Fx; f[3 * i + 1] += acc.Fy; f[3 * i + 2] += acc.Fz; }
+                int s = sysArr[i];
+                lane.Energy[s] += acc.E;
+                if (TV.Value) AddSymmetric(lane.Virial, s, acc.Vxx, acc.Vyy, acc.Vzz, acc.Vxy, acc.Vxz, acc.Vyz);
             }
-            f[3 * i] += fxi; f[3 * i + 1] += fyi; f[3 * i + 2] += fzi;
-            int s = sys[i];
-            lane.Energy[s] += ei;
-            if (wantV) AddSymmetric(lane.Virial, s, vxx, vyy, vzz, vxy, vxz, vyz);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Neighbors<TF, TV, TAE, TShift>(ref PairAccumulator acc, TPair pair, int i, int k0, int k1, int ti,
+        double* x, double* f, double* ae, double* sv, int* nbr, int* codes, int* types)
+        where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag where TShift : struct, ICompileTimeFlag
+    {
+        double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
+        double ei = 0, fxi = 0, fyi = 0, fzi = 0, vxx = 0, vyy = 0, vzz = 0, vxy = 0, vxz = 0, vyz = 0;
+        for (int k = k0; k < k1; k++)
+        {
+            int j = nbr[k];
+            double* xj = x + 3 * j;
+            double dx = xj[0] - xi, dy = xj[1] - yi, dz = xj[2] - zi;
+            if (TShift.Value) { double* s = sv + 3 * codes[k]; dx += s[0]; dy += s[1]; dz += s[2]; }
+            double r2 = dx * dx + dy * dy + dz * dz;
+            if (!pair.Evaluate(ti + types[j], r2, out double e, out double fr)) continue;
+            ei += e;
+            if (TAE.Value) { ae[i] += 0.5 * e; ae[j] += 0.5 * e; }
+            double fx = fr * dx, fy = fr * dy, fz = fr * dz;
+            if (TF.Value)
+            {
+                double* fj = f + 3 * j;
+                fj[0] += fx; fj[1] += fy; fj[2] += fz;
+                fxi -= fx; fyi -= fy; fzi -= fz;
+            }
+            if (TV.Value)
+            {
+                vxx += dx * fx; vyy += dy * fy; vzz += dz * fz;
+                vxy += dx * fy; vxz += dx * fz; vyz += dy * fz;
+            }
+        }
+        acc.E += ei; acc.Fx += fxi; acc.Fy += fyi; acc.Fz += fzi;
+        acc.Vxx += vxx; acc.Vyy += vyy; acc.Vzz += vzz; acc.Vxy += vxy; acc.Vxz += vxz; acc.Vyz += vyz;
     }
 
     internal static void AddSymmetric(double[] w, int s, double xx, double yy, double zz, double xy, double xz, double yz)
@@ -115,4 +145,11 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
         w[o + 3] += xy; w[o + 4] += yy; w[o + 5] += yz;
         w[o + 6] += xz; w[o + 7] += yz; w[o + 8] += zz;
     }
+}
+
+/// <summary>Per-atom sums of a pair loop (energy, force on i, virial).</summary>
+internal struct PairAccumulator
+{
+    public double E, Fx, Fy, Fz, Vxx, Vyy, Vzz, Vxy, Vxz, Vyz;
+    public void Reset() => this = default;
 }

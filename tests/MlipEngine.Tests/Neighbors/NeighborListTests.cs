@@ -37,12 +37,16 @@ public class NeighborListTests
                                 if (i == j && a == 0 && b == 0 && c == 0) continue;
                                 var d = batch.Position(j) - batch.Position(i) + new Vec3(a, b, c) * cell.Matrix;
                                 if (d.NormSquared >= rc * rc) continue;
-                                if (half && (j < i || (j == i && !(a > 0 || (a == 0 && (b > 0 || (b == 0 && c > 0))))))) continue;
+                                if (half && !IsCanonical(i, j, a, b, c)) continue;
                                 set.Add((i, j, a, b, c));
                             }
         }
         return set;
     }
+
+    /// <summary>Of a pair (i, j, S) and its mirror (j, i, −S), the canonical one has i &lt; j, or i = j and S &gt; 0.</summary>
+    private static bool IsCanonical(int i, int j, int a, int b, int c) =>
+        i < j || (i == j && (a > 0 || (a == 0 && (b > 0 || (b == 0 && c > 0)))));
 
     private static HashSet<(int, int, int, int, int)> FromList(NeighborList list)
     {
@@ -51,7 +55,10 @@ public class NeighborListTests
             for (int k = list.Offsets[i]; k < list.Offsets[i + 1]; k++)
             {
                 var (a, b, c) = list.LatticeShift(i, k);
-                Assert.True(set.Add((i, list.Neighbors[k], a, b, c)), $"duplicate pair {i}-{list.Neighbors[k]} ({a},{b},{c})");
+                int j = list.Neighbors[k];
+                // half lists may store either orientation of a pair: compare canonical forms
+                var key = list.Kind == NeighborListKind.Full || IsCanonical(i, j, a, b, c) ? (i, j, a, b, c) : (j, i, -a, -b, -c);
+                Assert.True(set.Add(key), $"duplicate pair {i}-{j} ({a},{b},{c})");
             }
         return set;
     }

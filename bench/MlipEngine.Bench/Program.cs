@@ -1,0 +1,18 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Running;
+using MlipEngine.Bench;
+
+// Usage:
+//   dotnet run -c Release -- kernels [BenchmarkDotNet args]     BenchmarkDotNet suite (EAM force, LJ force, neighbor build)
+//   dotnet run -c Release -- time STYLE N THREADS REPS [SKIN]    side-by-side timing used by bench/classical/compare_lammps.sh
+if (args.Length > 0 && args[0] == "kernels")
+{
+    BenchmarkSwitcher.FromAssembly(typeof(ClassicalKernels).Assembly).Run(args[1..]);
+    return 0;
+}
+if (args.Length >= 5 && args[0] == "time")
+{
+    return SideBySide.Run(args[1], int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), args.Length > 5 ? double.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : 1.0);
+}
+Console.Error.WriteLine("usage: kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN]");
+return 2;

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using MlipEngine.ForceFields;
+using MlipEngine.Neighbors;
+using MlipEngine.State;
+
+namespace MlipEngine.Bench;
+
+/// <summary>
+/// Times one force evaluation (neighbor list reused) and one neighbor-list build, median of REPS after
+/// warm-up, for the comparison script. Prints "key value" lines.
+/// </summary>
+public static class SideBySide
+{
+    public static int Run(string style, int repeat, int threads, int reps, double skin)
+    {
+        var (ff, s) = Systems.Create(style, repeat);
+        Systems.Jitter(s);
+        var batch = SystemBatch.FromStructure(s);
+        using var computer = ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = threads, Skin = skin });
+        var result = new ForceResult();
+        for (int w = 0; w < 3; w++) computer.Compute(batch, ForceOutputs.EnergyAndForces, result);
+        var force = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            computer.Compute(batch, ForceOutputs.EnergyAndForces, result);
+            force[r] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        }
+        var builder = new NeighborListBuilder(threads);
+        var list = builder.Create(NeighborListKind.Half);
+        for (int w = 0; w < 3; w++) builder.Build(batch, ff.Cutoff + skin, list);
+        var neigh = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            builder.Build(batch, ff.Cutoff + skin, list);
+            neigh[r] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        }
+        Console.WriteLine($"atoms {s.AtomCount}");
+        Console.WriteLine($"energy {result.Energy[0]:R}");
+        Console.WriteLine($"pairs {list.PairCount}");
+        Console.WriteLine($"force_seconds {Median(force):R}");
+        Console.WriteLine($"neighbor_seconds {Median(neigh):R}");
+        return 0;
+    }
+
+    /// <summary>Minimum over repetitions: the least disturbed by other load on the machine.</summary>
+    private static double Median(double[] v) => v.Min();
+}

@@ -1,0 +1,43 @@
+using MlipEngine.ForceFields;
+using MlipEngine.Geometry;
+using MlipEngine.IO.Yaml;
+using MlipEngine.Potentials.Spec;
+using MlipEngine.State;
+
+namespace MlipEngine.Bench;
+
+/// <summary>The benchmark systems, identical to those bench/classical/*.lmp build in LAMMPS.</summary>
+public static class Systems
+{
+    /// <summary>fcc lattice, a (Å), repeat³ cubic cells (4 atoms each), ordered as LAMMPS' create_atoms.</summary>
+    public static AtomicStructure Fcc(int z, double a, int repeat)
+    {
+        var basis = new[] { new Vec3(0, 0, 0), new Vec3(0.5, 0.5, 0), new Vec3(0.5, 0, 0.5), new Vec3(0, 0.5, 0.5) };
+        var pos = new List<Vec3>(4 * repeat * repeat * repeat);
+        for (int k = 0; k < repeat; k++)
+            for (int j = 0; j < repeat; j++)
+                for (int i = 0; i < repeat; i++)
+                    foreach (var b in basis) pos.Add(a * (new Vec3(i, j, k) + b));
+        return new AtomicStructure(Enumerable.Repeat(z, pos.Count).ToArray(), pos.ToArray(), Cell.Orthorhombic(a * repeat, a * repeat, a * repeat));
+    }
+
+    public static (IForceField Ff, AtomicStructure S) Create(string style, int repeat)
+    {
+        switch (style)
+        {
+            case "eam":
+                return (PotentialFactory.Create(PotentialSpecLoader.FromText("{style: eam, file: /usr/share/lammps/potentials/Cu_u3.eam, elements: [Cu]}", "bench", ".")), Fcc(29, 3.615, repeat));
+            case "lj":
+                return (PotentialFactory.Create(PotentialSpecLoader.FromText("{style: lj/cut, cutoff: 8.5, pairs: {Ar-Ar: {epsilon: 0.0104, sigma: 3.40}}}", "bench", ".")), Fcc(18, 5.26, repeat));
+            default: throw new ArgumentException($"unknown benchmark style {style}");
+        }
+    }
+
+    /// <summary>Deterministic thermal-like displacements (±0.05 Å) so distances are not all lattice-exact.</summary>
+    public static void Jitter(AtomicStructure s, double amplitude = 0.05)
+    {
+        var rng = new Random(12345);
+        for (int i = 0; i < s.AtomCount; i++)
+            s.Positions[i] += amplitude * new Vec3(2 * rng.NextDouble() - 1, 2 * rng.NextDouble() - 1, 2 * rng.NextDouble() - 1);
+    }
+}
