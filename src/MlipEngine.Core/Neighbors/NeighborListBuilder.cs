@@ -40,6 +40,7 @@ public sealed class NeighborListBuilder
         public int[] AtomSlot = [];     // slot of each local atom in the bin-sorted arrays
         public int[] Stencil = [];      // linear bin offsets of the interior stencil (own bin excluded)
         public int StencilLength;
+        public int MaxCandidates;       // bound on the neighbors one atom can have (for buffer sizing)
     }
 
     private sealed class ChunkBuffer
@@ -47,6 +48,14 @@ public sealed class NeighborListBuilder
         public int[] Js = new int[1024];
         public int[] Codes = new int[1024];
         public int Length;
+        public void EnsureRoom(int extra)
+        {
+            if (Length + extra <= Js.Length) return;
+            int cap = Math.Max(Length + extra, 2 * Js.Length);
+            Array.Resize(ref Js, cap);
+            Array.Resize(ref Codes, cap);
+        }
+
         public void Add(int j, int code)
         {
             if (Length == Js.Length)
@@ -256,6 +265,10 @@ public sealed class NeighborListBuilder
             _atomBinIdx[first + i] = bin;
             p.BinStart[bin + 1]++;
         }
+        int maxOccupancy = 0;
+        for (int k = 0; k < nb; k++) maxOccupancy = Math.Max(maxOccupancy, p.BinStart[k + 1]);
+        long visited = (long)Math.Min(2 * p.Rx + 1, p.Nx * (p.Px ? 2 * p.Rx + 1 : 1)) * Math.Min(2 * p.Ry + 1, p.Ny * (p.Py ? 2 * p.Ry + 1 : 1)) * Math.Min(2 * p.Rz + 1, p.Nz * (p.Pz ? 2 * p.Rz + 1 : 1));
+        p.MaxCandidates = (int)Math.Min((long)maxOccupancy * visited, (long)n * (2 * p.Rx + 1) * (2 * p.Ry + 1) * (2 * p.Rz + 1));
         for (int k = 0; k < nb; k++) p.BinStart[k + 1] += p.BinStart[k];
         EnsureLength(ref p.BinAtoms, n);
         EnsureLength(ref p.AtomSlot, n);
@@ -352,22 +365,28 @@ public sealed class NeighborListBuilder
         {
             for (int i = range.Start; i < range.End; i++)
             {
+                bool interiorAtom;
                 int before = buf.Length;
+                buf.EnsureRoom(p.MaxCandidates);
+                fixed (int* outJ = buf.Js, outCode = buf.Codes)
+                {
+                int len = before;
                 int li = i - first;
                 int ba = atomBin[3 * li], bb = atomBin[3 * li + 1], bc = atomBin[3 * li + 2];
                 int islot = atomSlot[li];
                 double xi = binPos[3 * islot], yi = binPos[3 * islot + 1], zi = binPos[3 * islot + 2];
                 int ownBin = ba + nx * (bb + ny * bc);
+                bool interior = ba - rx >= 0 && ba + rx < nx && bb - ry >= 0 && bb + ry < ny && bc - rz >= 0 && bc + rz < nz;
+                interiorAtom = interior;
 
                 // own bin, no image shift
                 for (int slot = half ? islot + 1 : binStart[ownBin], end = binStart[ownBin + 1]; slot < end; slot++)
                 {
                     if (slot == islot) continue;
                     double dx = binPos[3 * slot] - xi, dy = binPos[3 * slot + 1] - yi, dz = binPos[3 * slot + 2] - zi;
-                    if (dx * dx + dy * dy + dz * dz < rc2) buf.Add(binAtoms[slot], zeroCode);
+                    if (dx * dx + dy * dy + dz * dz < rc2) { outJ[len] = binAtoms[slot]; outCode[len++] = zeroCode; }
                 }
 
-                bool interior = ba - rx >= 0 && ba + rx < nx && bb - ry >= 0 && bb + ry < ny && bc - rz >= 0 && bc + rz < nz;
                 if (interior)
                 {
                     for (int q = 0; q < p.StencilLength; q++)
@@ -376,7 +395,7 @@ public sealed class NeighborListBuilder
                         for (int slot = binStart[bin], end = binStart[bin + 1]; slot < end; slot++)
                         {
                             double dx = binPos[3 * slot] - xi, dy = binPos[3 * slot + 1] - yi, dz = binPos[3 * slot + 2] - zi;
-                            if (dx * dx + dy * dy + dz * dz < rc2) buf.Add(binAtoms[slot], zeroCode);
+                            if (dx * dx + dy * dy + dz * dz < rc2) { outJ[len] = binAtoms[slot]; outCode[len++] = zeroCode; }
                         }
                     }
                 }
@@ -410,15 +429,17 @@ public sealed class NeighborListBuilder
                                 for (int slot = binStart[bin], end = binStart[bin + 1]; slot < end; slot++)
                                 {
                                     double dx = binPos[3 * slot] + ox, dy = binPos[3 * slot + 1] + oy, dz = binPos[3 * slot + 2] + oz;
-                                    if (dx * dx + dy * dy + dz * dz < rc2) buf.Add(binAtoms[slot], code);
+                                    if (dx * dx + dy * dy + dz * dz < rc2) { outJ[len] = binAtoms[slot]; outCode[len++] = code; }
                                 }
                             }
                         }
                     }
                 }
+                buf.Length = len;
+                }
                 _counts[i] = buf.Length - before;
                 bool shiftFree = true;
-                if (!interior)
+                if (!interiorAtom)
                     for (int k = before; k < buf.Length; k++)
                         if (buf.Codes[k] != zeroCode) { shiftFree = false; break; }
                 _shiftFree[i] = shiftFree;
