@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using MlipEngine.Geometry;
 using MlipEngine.State;
 
@@ -34,6 +37,9 @@ public sealed class NeighborListBuilder
         public int[] BinStart = [];    // length nbins + 1
         public int[] BinAtoms = [];    // atoms sorted by bin
         public double[] BinPos = [];   // wrapped positions in bin order, xyz interleaved
+        public double[] BinX = [], BinY = [], BinZ = [];   // the same, structure of arrays (SIMD rows)
+        public int[] Rows = [];         // interior stencil as rows along a: linear offset of each row's centre bin
+        public int RowCount;
         public int[] AtomBin = [];     // bin coordinates of each local atom, 3 ints
         public double[] Fa = [], Fb = [], Fc = [];
         public int[] Fill = [];
@@ -273,6 +279,7 @@ public sealed class NeighborListBuilder
         EnsureLength(ref p.BinAtoms, n);
         EnsureLength(ref p.AtomSlot, n);
         EnsureLength(ref p.BinPos, 3 * n);
+        EnsureLength(ref p.BinX, n + 8); EnsureLength(ref p.BinY, n + 8); EnsureLength(ref p.BinZ, n + 8);
         // counting sort (stable: atoms keep their order within a bin)
         EnsureLength(ref p.Fill, nb);
         var fill = p.Fill;
@@ -284,6 +291,7 @@ public sealed class NeighborListBuilder
             p.BinAtoms[slot] = first + i;
             p.AtomSlot[i] = slot;
             p.BinPos[3 * slot] = _wx[first + i]; p.BinPos[3 * slot + 1] = _wy[first + i]; p.BinPos[3 * slot + 2] = _wz[first + i];
+            p.BinX[slot] = _wx[first + i]; p.BinY[slot] = _wy[first + i]; p.BinZ[slot] = _wz[first + i];
         }
     }
 
@@ -342,6 +350,18 @@ public sealed class NeighborListBuilder
                     p.Stencil[count++] = da + p.Nx * (db + p.Ny * dc);
                 }
         p.StencilLength = count;
+        // Rows along a (bins ba−R…ba+R are consecutive in memory, so a row is one slot range).
+        // Half lists take rows with (db, dc) in the upper half; the (0, 0) row is handled apart.
+        int rows = 0;
+        EnsureLength(ref p.Rows, (2 * p.Ry + 1) * (2 * p.Rz + 1));
+        for (int dc = -p.Rz; dc <= p.Rz; dc++)
+            for (int db = -p.Ry; db <= p.Ry; db++)
+            {
+                if (db == 0 && dc == 0) continue;
+                if (half && !(dc > 0 || (dc == 0 && db > 0))) continue;
+                p.Rows[rows++] = p.Nx * (db + p.Ny * dc);
+            }
+        p.RowCount = rows;
     }
 
     /// <summary>
@@ -361,7 +381,8 @@ public sealed class NeighborListBuilder
         int codeStrideB = 2 * rz + 1, codeStrideA = (2 * ry + 1) * codeStrideB;
         int zeroCode = p.CodeBase + rx * codeStrideA + ry * codeStrideB + rz;
         fixed (int* binStart = p.BinStart, binAtoms = p.BinAtoms, atomBin = p.AtomBin, atomSlot = p.AtomSlot, stencil = p.Stencil)
-        fixed (double* binPos = p.BinPos)
+        fixed (double* binPos = p.BinPos, bx = p.BinX, by = p.BinY, bz = p.BinZ)
+        fixed (int* rows = p.Rows)
         {
             for (int i = range.Start; i < range.End; i++)
             {
@@ -379,28 +400,28 @@ public sealed class NeighborListBuilder
                 bool interior = ba - rx >= 0 && ba + rx < nx && bb - ry >= 0 && bb + ry < ny && bc - rz >= 0 && bc + rz < nz;
                 interiorAtom = interior;
 
-                // own bin, no image shift
-                for (int slot = half ? islot + 1 : binStart[ownBin], end = binStart[ownBin + 1]; slot < end; slot++)
-                {
-                    if (slot == islot) continue;
-                    double dx = binPos[3 * slot] - xi, dy = binPos[3 * slot + 1] - yi, dz = binPos[3 * slot + 2] - zi;
-                    if (dx * dx + dy * dy + dz * dz < rc2) { outJ[len] = binAtoms[slot]; outCode[len++] = zeroCode; }
-                }
-
                 if (interior)
                 {
-                    for (int q = 0; q < p.StencilLength; q++)
+                    // (0, 0) row: the own bin's later slots (half) or all of it (full), then bins ba+1…ba+R
+                    // (and for full lists ba−R…ba−1), all contiguous.
+                    int rowLo = half ? islot + 1 : binStart[ownBin - rx];
+                    len = ScanRange(rowLo, binStart[ownBin + rx + 1], half ? -1 : islot, xi, yi, zi, rc2, bx, by, bz, binAtoms, outJ, outCode, len, zeroCode);
+                    for (int q = 0; q < p.RowCount; q++)
                     {
-                        int bin = ownBin + stencil[q];
-                        for (int slot = binStart[bin], end = binStart[bin + 1]; slot < end; slot++)
-                        {
-                            double dx = binPos[3 * slot] - xi, dy = binPos[3 * slot + 1] - yi, dz = binPos[3 * slot + 2] - zi;
-                            if (dx * dx + dy * dy + dz * dz < rc2) { outJ[len] = binAtoms[slot]; outCode[len++] = zeroCode; }
-                        }
+                        int centre = ownBin + rows[q];
+                        len = ScanRange(binStart[centre - rx], binStart[centre + rx + 1], -1, xi, yi, zi, rc2, bx, by, bz, binAtoms, outJ, outCode, len, zeroCode);
                     }
                 }
                 else
                 {
+                    // own bin, no image shift
+                    for (int slot = half ? islot + 1 : binStart[ownBin], end = binStart[ownBin + 1]; slot < end; slot++)
+                    {
+                        if (slot == islot) continue;
+                        double dx = binPos[3 * slot] - xi, dy = binPos[3 * slot + 1] - yi, dz = binPos[3 * slot + 2] - zi;
+                        if (dx * dx + dy * dy + dz * dz < rc2) { outJ[len] = binAtoms[slot]; outCode[len++] = zeroCode; }
+                    }
+
                     for (int dc = -rz; dc <= rz; dc++)
                     {
                         int uc = bc + dc;
@@ -445,6 +466,42 @@ public sealed class NeighborListBuilder
                 _shiftFree[i] = shiftFree;
             }
         }
+    }
+
+    /// <summary>
+    /// Appends the slots in [lo, hi) within r_c of (xi, yi, zi), skipping <paramref name="skip"/>:
+    /// four candidates at a time with AVX2 when available (positions in SoA, one mask per four).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int ScanRange(int lo, int hi, int skip, double xi, double yi, double zi, double rc2,
+        double* bx, double* by, double* bz, int* binAtoms, int* outJ, int* outCode, int len, int code)
+    {
+        int s = lo;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vx = Vector256.Create(xi); var vy = Vector256.Create(yi); var vz = Vector256.Create(zi); var vc = Vector256.Create(rc2);
+            for (; s + 4 <= hi; s += 4)
+            {
+                var dx = Vector256.Load(bx + s) - vx;
+                var dy = Vector256.Load(by + s) - vy;
+                var dz = Vector256.Load(bz + s) - vz;
+                var r2 = dx * dx + dy * dy + dz * dz;
+                uint mask = Vector256.LessThan(r2, vc).ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    int slot = s + BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                    if (slot == skip) continue;
+                    outJ[len] = binAtoms[slot]; outCode[len++] = code;
+                }
+            }
+        }
+        for (; s < hi; s++)
+        {
+            double dx = bx[s] - xi, dy = by[s] - yi, dz = bz[s] - zi;
+            if (dx * dx + dy * dy + dz * dz < rc2 && s != skip) { outJ[len] = binAtoms[s]; outCode[len++] = code; }
+        }
+        return len;
     }
 
     private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);

@@ -8,37 +8,47 @@ namespace MlipEngine.Tests.Neighbors;
 
 public class NeighborListTests
 {
-    /// <summary>All (i, j, S) with |rⱼ − rᵢ + S·H| &lt; r_c by visiting every image in a generous range.</summary>
+    /// <summary>
+    /// All (i, j, S) with |rⱼ − rᵢ + S·H| &lt; r_c, by visiting every image of every atom. Positions are
+    /// first moved into the cell by integer translations wᵢ (so the image range stays small), and a
+    /// hit at image n of the moved atoms is the lattice shift S = n + wᵢ − wⱼ of the original ones.
+    /// </summary>
     private static HashSet<(int, int, int, int, int)> BruteForce(SystemBatch batch, double rc, bool half)
     {
         var set = new HashSet<(int, int, int, int, int)>();
         for (int s = 0; s < batch.SystemCount; s++)
         {
             var cell = batch.Cells[s];
-            int Range(int axis)
+            int o = batch.SystemOffsets[s], n = batch.AtomCountOf(s);
+            var w = new (int A, int B, int C)[n];
+            var pos = new Vec3[n];
+            Mat3? inv = cell.IsNonSingular ? cell.Matrix.Inverse() : null;
+            for (int i = 0; i < n; i++)
             {
-                if (!cell.IsPeriodic(axis)) return 0;
-                // positions may lie outside the cell: add the largest |fractional| excursion
-                double d = cell.FaceDistances[axis];
-                if (!cell.IsNonSingular) return (int)Math.Ceiling(rc / cell.IsPeriodic(axis).CompareTo(false) / cell.Matrix.Row(axis).Norm) + 4;
-                var inv = cell.Matrix.Inverse();
-                int wrap = 0;
-                for (int i = batch.SystemOffsets[s]; i < batch.SystemOffsets[s + 1]; i++)
-                    wrap = Math.Max(wrap, (int)Math.Abs(Math.Floor((batch.Position(i) * inv)[axis])));
-                return (int)Math.Ceiling(rc / d) + 2 * wrap + 1;
+                var r = batch.Position(o + i);
+                if (inv is Mat3 m)
+                {
+                    var f = r * m;
+                    w[i] = (cell.PeriodicA ? (int)Math.Floor(f.X) : 0, cell.PeriodicB ? (int)Math.Floor(f.Y) : 0, cell.PeriodicC ? (int)Math.Floor(f.Z) : 0);
+                }
+                pos[i] = r - new Vec3(w[i].A, w[i].B, w[i].C) * cell.Matrix;
             }
+            int Range(int axis) => !cell.IsPeriodic(axis) ? 0
+                : cell.IsNonSingular ? (int)Math.Ceiling(rc / cell.FaceDistances[axis]) + 1
+                : (int)Math.Ceiling(rc / cell.Matrix.Row(axis).Norm) + 4;   // singular (e.g. a wire): atoms are not moved
             int ra = Range(0), rb = Range(1), rcc = Range(2);
-            for (int i = batch.SystemOffsets[s]; i < batch.SystemOffsets[s + 1]; i++)
-                for (int j = batch.SystemOffsets[s]; j < batch.SystemOffsets[s + 1]; j++)
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
                     for (int a = -ra; a <= ra; a++)
                         for (int b = -rb; b <= rb; b++)
                             for (int c = -rcc; c <= rcc; c++)
                             {
                                 if (i == j && a == 0 && b == 0 && c == 0) continue;
-                                var d = batch.Position(j) - batch.Position(i) + new Vec3(a, b, c) * cell.Matrix;
+                                var d = pos[j] - pos[i] + new Vec3(a, b, c) * cell.Matrix;
                                 if (d.NormSquared >= rc * rc) continue;
-                                if (half && !IsCanonical(i, j, a, b, c)) continue;
-                                set.Add((i, j, a, b, c));
+                                int sa = a + w[i].A - w[j].A, sb = b + w[i].B - w[j].B, sc = c + w[i].C - w[j].C;
+                                if (half && !IsCanonical(o + i, o + j, sa, sb, sc)) continue;
+                                set.Add((o + i, o + j, sa, sb, sc));
                             }
         }
         return set;
@@ -93,6 +103,16 @@ public class NeighborListTests
     {
         var s = TestStructures.RandomInCell(Cell.Orthorhombic(11, 12, 13), 120, [29], 1.5, seed: 3);
         AssertMatchesBruteForce(SystemBatch.FromStructure(s), 4.0);
+    }
+
+    [Fact]
+    public void LargeSkewedCell_InteriorFastPath_MatchesBruteForce()
+    {
+        // big enough that most atoms take the interior (no-wrap, SIMD row) path
+        var s = TestStructures.Fcc("Cu", 3.6, 5, 5, 5, jitter: 0.3, seed: 4);
+        var shear = Mat3.Identity + Mat3.FromRowMajor([0, 0, 0, 0.2, 0, 0, -0.1, 0.15, 0]);
+        var t = new AtomicStructure(s.Numbers, s.Positions.Select(r => r * shear).ToArray(), s.Cell.WithMatrix(s.Cell.Matrix * shear));
+        AssertMatchesBruteForce(SystemBatch.FromStructure(t), 5.1, threads: 2);
     }
 
     [Fact]
