@@ -80,6 +80,7 @@ public sealed class NeighborListBuilder
     private bool[] _shiftFree = [];
     private int[] _atomBinIdx = [];
     private readonly int _threads;
+    private readonly List<(int Sys, int Start, int End)> _chunkRanges = new();
 
     public NeighborListBuilder(int threads = 1)
     {
@@ -147,7 +148,8 @@ public sealed class NeighborListBuilder
         // 2. Search, in chunks of atoms spread over systems, each chunk into its own buffer.
         int chunkTarget = Math.Max(1, _threads * 8);
         int chunkSize = Math.Max(64, (n + chunkTarget - 1) / Math.Max(1, chunkTarget));
-        var chunkRanges = new List<(int Sys, int Start, int End)>();
+        var chunkRanges = _chunkRanges;
+        chunkRanges.Clear();
         for (int s = 0; s < batch.SystemCount; s++)
         {
             int start = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1];
