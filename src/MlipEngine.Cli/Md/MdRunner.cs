@@ -200,11 +200,13 @@ public sealed class MdRunner
         }
         FinalStep = step;
 
-        // Final or emergency outputs: last frame (if not just written), checkpoint.
+        // Final or emergency outputs: the checkpoint first (it records the output lengths), then the
+        // last thermo line / frame if they were not due. A restart truncates those extra lines, so
+        // the continued files match an uninterrupted run byte for byte.
         outputClock.Start();
+        WriteCheckpoint(step, time);
         if (traj != null && (stop != null || _interrupt) && !Due(cfg.Trajectory.Every, step)) traj.Write(sys, step, time);
         if (stop == null && cfg.Thermo.Every > 0 && !Due(cfg.Thermo.Every, step)) WriteThermo(step, time);
-        WriteCheckpoint(step, time);
         outputClock.Stop();
         thermo?.Flush(); traj?.Flush();
 
