@@ -8,6 +8,7 @@ using MlipEngine.Potentials;
 var root = new RootCommand("mlip — machine-learned interatomic potentials and molecular dynamics");
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(MdCommand.Create());
 
 try
 {
@@ -16,13 +17,13 @@ try
 catch (Exception e) when (Describe(e) is string message)
 {
     Console.Error.WriteLine($"error: {message}");
-    return e is UsageException ? 2 : 1;
+    return e is UsageException ? 2 : e is MlipEngine.Cli.Md.MdStopException ? 3 : 1;
 }
 
 // One line for anything the user can fix; a stack trace only for bugs.
 static string? Describe(Exception e) => e switch
 {
-    UsageException or StructureFormatException or PotentialFileException or EvaluationException
+    UsageException or MlipEngine.Cli.Md.MdStopException or StructureFormatException or PotentialFileException or EvaluationException
         or FormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException => e.Message,
     ArgumentException a => a.Message,
     IOException io => io.Message,

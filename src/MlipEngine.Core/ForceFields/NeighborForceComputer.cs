@@ -28,11 +28,16 @@ public abstract class NeighborForceComputer : IForceComputer
     public IForceField ForceField { get; }
     public ComputeOptions Options { get; }
     public int NeighborBuilds => _neighbors.BuildCount;
+    /// <summary>Wall time spent checking and rebuilding the neighbor list so far, s (for timing breakdowns).</summary>
+    public double NeighborSeconds => _neighborTicks / (double)System.Diagnostics.Stopwatch.Frequency;
+    private long _neighborTicks;
     protected int Threads => Math.Max(1, Options.Threads);
 
     public void Compute(SystemBatch batch, ForceOutputs outputs, ForceResult result)
     {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         bool rebuilt = _neighbors.Update(batch);
+        _neighborTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
         if (rebuilt || _types.Length < batch.AtomCount) MapTypes(batch);
         result.Prepare(batch, outputs);
         Evaluate(batch, _neighbors.List, _types, outputs, result);

@@ -44,8 +44,11 @@ public sealed class VerletNeighborList
         int n = batch.AtomCount;
         if (_x0.Length < n) { _x0 = new double[n]; _y0 = new double[n]; _z0 = new double[n]; }
         Array.Copy(batch.X, _x0, n); Array.Copy(batch.Y, _y0, n); Array.Copy(batch.Z, _z0, n);
-        _numbers = (int[])batch.Numbers.Clone();
-        _offsets = (int[])batch.SystemOffsets.Clone();
+        // copies into buffers that only grow, so rebuilds during MD do not allocate
+        if (_numbers.Length != batch.Numbers.Length) _numbers = new int[batch.Numbers.Length];
+        if (_offsets.Length != batch.SystemOffsets.Length) _offsets = new int[batch.SystemOffsets.Length];
+        Array.Copy(batch.Numbers, _numbers, _numbers.Length);
+        Array.Copy(batch.SystemOffsets, _offsets, _offsets.Length);
         _valid = true;
         BuildCount++;
         return true;

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using MlipEngine.Cli.Md;
+
+namespace MlipEngine.Cli.Commands;
+
+/// <summary><c>mlip md RUN.yaml [--set key=value ...] [--restart run.ckpt]</c>: molecular dynamics from a config file.</summary>
+public static class MdCommand
+{
+    public static Command Create()
+    {
+        var config = new Argument<string>("config") { Description = "Run configuration (YAML): structure, potential, integrator, timestep, steps, outputs" };
+        var set = new Option<string[]>("--set") { Description = "Override a config value, e.g. --set integrator.temperature=300 (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var restart = new Option<string?>("--restart") { Description = "Continue from a checkpoint written by an earlier run of the same config" };
+        var cmd = new Command("md", "Run molecular dynamics from a YAML config (NVE, NVT Langevin/NHC/Bussi, NPT MTK/C-rescale)") { config, set, restart };
+        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(set) ?? [], r.GetValue(restart)));
+        return cmd;
+    }
+
+    public static int Run(string configPath, IReadOnlyList<string> overrides, string? restart)
+    {
+        var cfg = MdConfig.Load(configPath, overrides);
+        return new MdRunner(cfg).Run(restart);
+    }
+}

@@ -1,0 +1,256 @@
+using MlipEngine.ForceFields;
+using MlipEngine.IO.Yaml;
+using MlipEngine.Dynamics.Barostats;
+
+namespace MlipEngine.Cli.Md;
+
+/// <summary>Where the starting structure comes from: a file, or a crystal built from a lattice.</summary>
+public sealed record StructureConfig(string? File, string? Lattice, string? Element, double A, double? C, int[] Repeat);
+
+/// <summary>Integrator and its parameters, in the units users write (K, fs, GPa, 1/GPa).</summary>
+public sealed record IntegratorConfig(string Type, double? Temperature, double? Tdamp, double Pressure, double? Pdamp,
+    int Chain, PressureCoupling Couple, double Compressibility, ulong? Seed);
+
+public sealed record OutputConfig(string? File, int Every);
+
+/// <summary>
+/// A typed <c>mlip md</c> run configuration, parsed from YAML (after <c>--set</c> overrides). Every
+/// unknown key or bad value is an error naming the file and key. Relative paths resolve against the
+/// config file's folder.
+/// </summary>
+public sealed class MdConfig
+{
+    public static readonly string[] IntegratorTypes = ["nve", "nvt-langevin", "nvt-nhc", "nvt-bussi", "npt-mtk", "npt-crescale"];
+
+    public required string Source { get; init; }
+    public required string BaseDirectory { get; init; }
+    public required StructureConfig Structure { get; init; }
+    /// <summary>Spec (file or inline); null when <see cref="PotentialFile"/> names a model file.</summary>
+    public PotentialSpec? Potential { get; init; }
+    public string? PotentialFile { get; init; }
+    public double? VelocityTemperature { get; init; }
+    public ulong VelocitySeed { get; init; }
+    public bool ZeroMomentum { get; init; } = true;
+    public required IntegratorConfig Integrator { get; init; }
+    /// <summary>fs.</summary>
+    public double TimeStep { get; init; }
+    public long Steps { get; init; }
+    /// <summary>Å.</summary>
+    public double Skin { get; init; }
+    public required OutputConfig Thermo { get; init; }
+    public required OutputConfig Trajectory { get; init; }
+    public required OutputConfig Checkpoint { get; init; }
+    public int Threads { get; init; }
+    public Precision Precision { get; init; }
+    public Backend Backend { get; init; }
+    /// <summary>Remove centre-of-mass drift every N steps (0: never).</summary>
+    public int RemoveDriftEvery { get; init; }
+    public int[] FrozenIndices { get; init; } = [];
+    public double? FrozenZBelow { get; init; }
+    /// <summary>Å; 0 disables.</summary>
+    public double SafetyMinDistance { get; init; }
+    public int SafetyEvery { get; init; }
+
+    public static MdConfig Load(string path, IReadOnlyList<string> overrides)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"run config '{path}' not found", path);
+        string full = Path.GetFullPath(path);
+        var tree = YamlTree.Parse(File.ReadAllText(full), Path.GetFileName(path));
+        var root = tree as Dictionary<string, object?> ?? (tree is null ? new Dictionary<string, object?>(StringComparer.Ordinal)
+            : throw new FormatException($"{Path.GetFileName(path)}: a run config must be a mapping (structure: ..., potential: ..., ...)"));
+        foreach (var o in overrides) ConfigReader.ApplyOverride(root, o);
+        return Parse(root, Path.GetFileName(path), Path.GetDirectoryName(full)!);
+    }
+
+    public static MdConfig Parse(Dictionary<string, object?> root, string source, string baseDirectory)
+    {
+        var r = new ConfigReader(source);
+        r.RequireOnly(root, "", "structure", "potential", "velocities", "integrator", "timestep", "steps", "time", "neighbor",
+            "thermo", "trajectory", "checkpoint", "threads", "precision", "backend", "remove_drift", "frozen", "safety");
+
+        // ---- structure ----
+        if (!root.TryGetValue("structure", out var sNode)) throw r.Error("structure", "is required ({file: start.xyz} or {lattice: fcc, element: Cu, a: 3.615, repeat: [10, 10, 10]})");
+        StructureConfig structure;
+        if (sNode is string sf) structure = new StructureConfig(Resolve(baseDirectory, sf), null, null, 0, null, []);
+        else
+        {
+            var s = r.Mapping(sNode, "structure");
+            r.RequireOnly(s, "structure", "file", "lattice", "element", "a", "c", "repeat");
+            string? file = r.String(s, "structure", "file");
+            string? lattice = r.String(s, "structure", "lattice");
+            if ((file is null) == (lattice is null)) throw r.Error("structure", "give either 'file' or 'lattice' (with element, a, repeat)");
+            int[] repeat = [1, 1, 1];
+            var rep = s.TryGetValue("repeat", out var rv) ? rv : null;
+            if (rep is string one) repeat = [ParseRepeat(r, one), ParseRepeat(r, one), ParseRepeat(r, one)];
+            else if (rep is List<object?> l)
+            {
+                if (l.Count != 3) throw r.Error("structure.repeat", $"must have 3 entries, found {l.Count}");
+                repeat = l.Select(x => ParseRepeat(r, x as string)).ToArray();
+            }
+            else if (rep != null) throw r.Error("structure.repeat", "must be [nx, ny, nz] or one integer");
+            if (file != null)
+            {
+                if (rep != null && repeat.Any(x => x != 1)) throw r.Error("structure.repeat", "is only for built lattices");
+                structure = new StructureConfig(Resolve(baseDirectory, file), null, null, 0, null, repeat);
+            }
+            else
+            {
+                if (Array.IndexOf(Dynamics.Structures.CrystalLattice.Names, lattice) < 0)
+                    throw r.Error("structure.lattice", $"unknown lattice '{lattice}' (known: {string.Join(", ", Dynamics.Structures.CrystalLattice.Names)})");
+                string element = r.RequiredString(s, "structure", "element");
+                if (!Chemistry.Element.TryAtomicNumber(element, out _)) throw r.Error("structure.element", $"unknown element '{element}'");
+                double a = r.Double(s, "structure", "a", 0, exclusiveMin: true) ?? throw r.Error("structure.a", "is required (lattice constant, Å)");
+                double? c = r.Double(s, "structure", "c", 0, exclusiveMin: true);
+                structure = new StructureConfig(null, lattice, element, a, c, repeat);
+            }
+        }
+
+        // ---- potential ----
+        if (!root.TryGetValue("potential", out var pNode) || pNode is null) throw r.Error("potential", "is required (a spec file, an inline {style: ..., ...} spec or a model file)");
+        PotentialSpec? spec = null; string? modelFile = null;
+        if (pNode is Dictionary<string, object?> pm)
+        {
+            try { spec = PotentialSpecLoader.FromMapping(pm, $"{source}: potential", baseDirectory); }
+            catch (FormatException e) { throw new FormatException(e.Message.StartsWith(source) ? e.Message : $"{source}: potential: {e.Message}"); }
+        }
+        else if (pNode is string pf)
+        {
+            string p = Resolve(baseDirectory, pf);
+            if (!File.Exists(p)) throw r.Error("potential", $"file '{pf}' not found (looked for {p})");
+            string ext = Path.GetExtension(p).ToLowerInvariant();
+            if (ext is ".yaml" or ".yml") spec = PotentialSpecLoader.FromFile(p);
+            else modelFile = p;
+        }
+        else throw r.Error("potential", "must be a file path or a mapping {style: ..., ...}");
+
+        // ---- velocities ----
+        double? vt = null; ulong vseed = 12345; bool zeroMomentum = true;
+        var vel = r.OptionalMapping(root, "", "velocities");
+        if (vel != null)
+        {
+            r.RequireOnly(vel, "velocities", "temperature", "seed", "zero_momentum");
+            vt = r.Double(vel, "velocities", "temperature", 0) ?? throw r.Error("velocities.temperature", "is required (K)");
+            vseed = (ulong)(r.Integer(vel, "velocities", "seed", 0) ?? 12345);
+            zeroMomentum = r.Bool(vel, "velocities", "zero_momentum") ?? true;
+        }
+
+        // ---- time step and length ----
+        double dt = r.Double(root, "", "timestep", 0, exclusiveMin: true) ?? 1.0;
+        long? steps = r.Integer(root, "", "steps", 0);
+        double? time = r.Double(root, "", "time", 0);
+        if (steps != null && time != null) throw r.Error("steps", "give either 'steps' or 'time' (fs), not both");
+        long nsteps = steps ?? (time is double t ? (long)Math.Round(t / dt) : throw r.Error("steps", "is required (or 'time' in fs)"));
+
+        // ---- integrator ----
+        var integ = r.OptionalMapping(root, "", "integrator") ?? new Dictionary<string, object?> { ["type"] = "nve" };
+        r.RequireOnly(integ, "integrator", "type", "temperature", "tdamp", "damping", "pressure", "pdamp", "chain", "couple", "compressibility", "seed");
+        string type = r.String(integ, "integrator", "type") ?? "nve";
+        if (Array.IndexOf(IntegratorTypes, type) < 0) throw r.Error("integrator.type", $"unknown integrator '{type}' (known: {string.Join(", ", IntegratorTypes)})");
+        double? temp = r.Double(integ, "integrator", "temperature", 0);
+        double? tdamp = r.Double(integ, "integrator", "tdamp", 0, exclusiveMin: true);
+        double? damping = r.Double(integ, "integrator", "damping", 0, exclusiveMin: true);
+        if (tdamp != null && damping != null) throw r.Error("integrator.damping", "is an alias of tdamp; give one of them");
+        tdamp ??= damping;
+        bool thermostatted = type != "nve", barostatted = type.StartsWith("npt");
+        if (thermostatted && temp is null) throw r.Error("integrator.temperature", $"is required for {type} (K)");
+        if (!thermostatted) foreach (var k in new[] { "temperature", "tdamp", "damping", "chain", "seed" })
+            if (integ.ContainsKey(k)) throw r.Error($"integrator.{k}", "has no meaning for nve");
+        if (!barostatted) foreach (var k in new[] { "pressure", "pdamp", "couple", "compressibility" })
+            if (integ.ContainsKey(k)) throw r.Error($"integrator.{k}", $"has no meaning for {type} (only for npt-mtk, npt-crescale)");
+        if (type == "npt-mtk" && temp == 0) throw r.Error("integrator.temperature", "must be > 0 for npt-mtk");
+        if (type == "nvt-nhc" && temp == 0) throw r.Error("integrator.temperature", "must be > 0 for nvt-nhc");
+        double pressure = r.Double(integ, "integrator", "pressure") ?? 0.0;
+        double? pdamp = r.Double(integ, "integrator", "pdamp", 0, exclusiveMin: true);
+        int chain = (int)(r.Integer(integ, "integrator", "chain", 1) ?? 3);
+        string couple = r.String(integ, "integrator", "couple") ?? "iso";
+        var coupling = couple switch
+        {
+            "iso" => PressureCoupling.Isotropic,
+            "aniso" => PressureCoupling.Anisotropic,
+            "tri" => PressureCoupling.Triclinic,
+            _ => throw r.Error("integrator.couple", $"must be iso, aniso or tri, found '{couple}'"),
+        };
+        double compress = r.Double(integ, "integrator", "compressibility", 0, exclusiveMin: true) ?? 0.01;
+        ulong? iseed = r.Integer(integ, "integrator", "seed", 0) is long ls ? (ulong)ls : null;
+        var integrator = new IntegratorConfig(type, temp, tdamp, pressure, pdamp, chain, coupling, compress, iseed);
+
+        // ---- neighbor, outputs, resources ----
+        double skin = 1.0;
+        var nb = r.OptionalMapping(root, "", "neighbor");
+        if (nb != null) { r.RequireOnly(nb, "neighbor", "skin"); skin = r.Double(nb, "neighbor", "skin", 0) ?? 1.0; }
+        var thermo = Output(r, root, baseDirectory, "thermo", defaultEvery: 100, fileRequired: false);
+        var traj = Output(r, root, baseDirectory, "trajectory", defaultEvery: 100, fileRequired: true);
+        var ckpt = Output(r, root, baseDirectory, "checkpoint", defaultEvery: 0, fileRequired: true);
+        int threads = (int)(r.Integer(root, "", "threads", 1) ?? Environment.ProcessorCount);
+        string prec = r.String(root, "", "precision") ?? "f64";
+        var precision = prec switch
+        {
+            "f64" or "fp64" or "double" => Precision.Float64,
+            "f32" or "fp32" or "float" => Precision.Float32,
+            _ => throw r.Error("precision", $"must be f64 or f32, found '{prec}'"),
+        };
+        string be = r.String(root, "", "backend") ?? "cpu";
+        var backend = be switch
+        {
+            "cpu" => Backend.Cpu,
+            "reference" => Backend.Reference,
+            _ => throw r.Error("backend", $"must be cpu or reference, found '{be}'"),
+        };
+        int drift = (int)(r.Integer(root, "", "remove_drift", 0) ?? 0);
+
+        // ---- frozen atoms ----
+        var frozen = new List<int>(); double? zBelow = null;
+        var fr = r.OptionalMapping(root, "", "frozen");
+        if (fr != null)
+        {
+            r.RequireOnly(fr, "frozen", "indices", "z_below");
+            foreach (var item in r.List(fr, "frozen", "indices") ?? [])
+            {
+                string txt = item as string ?? throw r.Error("frozen.indices", "entries must be indices or ranges like 10-19");
+                int dash = txt.IndexOf('-', 1);
+                if (dash > 0 && int.TryParse(txt[..dash], out int lo) && int.TryParse(txt[(dash + 1)..], out int hi) && lo >= 0 && hi >= lo)
+                    for (int i = lo; i <= hi; i++) frozen.Add(i);
+                else if (int.TryParse(txt, out int one) && one >= 0) frozen.Add(one);
+                else throw r.Error("frozen.indices", $"'{txt}' is not an index or a range like 10-19");
+            }
+            zBelow = r.Double(fr, "frozen", "z_below");
+        }
+
+        // ---- safety ----
+        double minDist = 0.5; int safetyEvery = 0;
+        var sa = r.OptionalMapping(root, "", "safety");
+        if (sa != null)
+        {
+            r.RequireOnly(sa, "safety", "min_distance", "every");
+            minDist = r.Double(sa, "safety", "min_distance", 0) ?? minDist;
+            safetyEvery = (int)(r.Integer(sa, "safety", "every", 0) ?? 0);
+        }
+        if (safetyEvery == 0) safetyEvery = thermo.Every > 0 ? thermo.Every : 100;
+
+        return new MdConfig
+        {
+            Source = source, BaseDirectory = baseDirectory, Structure = structure, Potential = spec, PotentialFile = modelFile,
+            VelocityTemperature = vt, VelocitySeed = vseed, ZeroMomentum = zeroMomentum, Integrator = integrator,
+            TimeStep = dt, Steps = nsteps, Skin = skin, Thermo = thermo, Trajectory = traj, Checkpoint = ckpt,
+            Threads = threads, Precision = precision, Backend = backend, RemoveDriftEvery = drift,
+            FrozenIndices = frozen.ToArray(), FrozenZBelow = zBelow, SafetyMinDistance = minDist, SafetyEvery = safetyEvery,
+        };
+    }
+
+    private static int ParseRepeat(ConfigReader r, string? s) =>
+        int.TryParse(s, out int n) && n >= 1 ? n : throw r.Error("structure.repeat", $"entries must be positive integers, found '{s}'");
+
+    private static OutputConfig Output(ConfigReader r, Dictionary<string, object?> root, string baseDir, string key, int defaultEvery, bool fileRequired)
+    {
+        var m = r.OptionalMapping(root, "", key);
+        if (m is null) return new OutputConfig(null, key == "thermo" ? defaultEvery : 0);
+        r.RequireOnly(m, key, "file", "every");
+        string? file = r.String(m, key, "file");
+        if (fileRequired && file is null) throw r.Error($"{key}.file", "is required");
+        int every = (int)(r.Integer(m, key, "every", 0) ?? defaultEvery);
+        // outputs, like LAMMPS', are relative to the working directory (inputs to the config's folder)
+        return new OutputConfig(file is null ? null : Path.GetFullPath(file), every);
+    }
+
+    private static string Resolve(string baseDir, string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(baseDir, path));
+}

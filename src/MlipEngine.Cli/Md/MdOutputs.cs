@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using MlipEngine.Dynamics.Md;
+using MlipEngine.Geometry;
+using MlipEngine.IO;
+using MlipEngine.IO.Extxyz;
+using MlipEngine.IO.Trajectory;
+using MlipEngine.Units;
+
+namespace MlipEngine.Cli.Md;
+
+/// <summary>
+/// An append-only output file whose length is recorded in checkpoints; on restart it is truncated
+/// back to that length, so frames written after the checkpoint are not duplicated.
+/// </summary>
+public abstract class MdOutputFile : IDisposable
+{
+    protected MdOutputFile(string path, long? truncateTo)
+    {
+        Path = path;
+        var mode = truncateTo is null ? FileMode.Create : FileMode.OpenOrCreate;
+        Stream = new FileStream(path, mode, FileAccess.Write, FileShare.Read, 1 << 16);
+        if (truncateTo is long len)
+        {
+            if (Stream.Length < len) throw new FormatException($"{path} is shorter ({Stream.Length} bytes) than at the checkpoint ({len} bytes); it was changed since");
+            Stream.SetLength(len);
+            Stream.Seek(0, SeekOrigin.End);
+        }
+        Writer = new StreamWriter(Stream, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+    }
+
+    public string Path { get; }
+    protected FileStream Stream { get; }
+    protected StreamWriter Writer { get; }
+    public string Key => GetType().Name;
+    /// <summary>Bytes written so far (after a flush).</summary>
+    public long Length { get { Writer.Flush(); return Stream.Length; } }
+    public void Flush() { Writer.Flush(); Stream.Flush(); }
+    public virtual void Dispose() { Writer.Flush(); Writer.Dispose(); }
+}
+
+/// <summary>Thermo CSV: step, time, energies, temperature, pressure, stress (Voigt, GPa, ASE sign), volume.</summary>
+public sealed class ThermoCsv : MdOutputFile
+{
+    public const string Header = "step,time_fs,pe_eV,ke_eV,etotal_eV,temperature_K,pressure_GPa,sxx_GPa,syy_GPa,szz_GPa,syz_GPa,sxz_GPa,sxy_GPa,volume_A3,conserved_eV";
+
+    public ThermoCsv(string path, long? truncateTo) : base(path, truncateTo)
+    {
+        if (truncateTo is null) Writer.Write(Header + "\n");
+    }
+
+    public void Write(in ThermoSample t)
+    {
+        var ic = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder(256);
+        sb.Append(t.Step.ToString(ic)).Append(',').Append(R(t.Time)).Append(',').Append(R(t.Potential)).Append(',').Append(R(t.Kinetic)).Append(',')
+          .Append(R(t.Potential + t.Kinetic)).Append(',').Append(R(t.Temperature)).Append(',').Append(R(t.PressureGPa));
+        foreach (int k in Voigt) sb.Append(',').Append(R(t.StressGPa[k]));
+        sb.Append(',').Append(R(t.Volume)).Append(',').Append(R(t.Conserved)).Append('\n');
+        Writer.Write(sb);
+        Writer.Flush();
+    }
+
+    private static readonly int[] Voigt = [0, 4, 8, 5, 2, 1];
+    private static string R(double v) => double.IsNaN(v) ? "nan" : v.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>One thermo line's values. Stress is the full (kinetic + virial) stress −P, GPa, row-major.</summary>
+public struct ThermoSample
+{
+    public long Step;
+    public double Time, Potential, Kinetic, Temperature, PressureGPa, Volume, Conserved;
+    public double[] StressGPa;
+
+    public static ThermoSample Measure(MdSystem s, long step, double time, double extended)
+    {
+        var t = new ThermoSample { Step = step, Time = time, Potential = s.PotentialEnergy, Kinetic = s.KineticEnergy(), StressGPa = new double[9] };
+        t.Temperature = s.Temperature(t.Kinetic);
+        Span<double> p = stackalloc double[9];
+        s.PressureTensor(p);
+        for (int k = 0; k < 9; k++) t.StressGPa[k] = -p[k] * PhysicalConstants.EvPerA3ToGPa;
+        t.PressureGPa = (p[0] + p[4] + p[8]) / 3 * PhysicalConstants.EvPerA3ToGPa;
+        var cell = s.Cell;
+        t.Volume = cell.IsNonSingular ? cell.Volume : double.NaN;
+        t.Conserved = t.Potential + t.Kinetic + extended;
+        return t;
+    }
+}
+
+/// <summary>Trajectory frames: extxyz (positions, velocities, forces, energy, stress, step, time) or LAMMPS dump.</summary>
+public sealed class TrajectoryFile : MdOutputFile
+{
+    private readonly ExtxyzWriter? _xyz;
+    private readonly LammpsDumpWriter? _dump;
+
+    private TrajectoryFile(string path, long? truncateTo, bool dump) : base(path, truncateTo)
+    {
+        if (dump) _dump = new LammpsDumpWriter(Writer, flushEachFrame: true);
+        else _xyz = new ExtxyzWriter(Writer, flushEachFrame: true);
+    }
+
+    public static TrajectoryFile Open(string path, long? truncateTo)
+    {
+        string name = System.IO.Path.GetFileName(path).ToLowerInvariant();
+        if (name.EndsWith(".xyz") || name.EndsWith(".extxyz")) return new TrajectoryFile(path, truncateTo, dump: false);
+        if (name.EndsWith(".dump") || name.EndsWith(".lammpstrj") || name.StartsWith("dump.")) return new TrajectoryFile(path, truncateTo, dump: true);
+        if (name.EndsWith(".h5") || name.EndsWith(".h5md") || name.EndsWith(".hdf5"))
+        {
+            bool present = false;
+            foreach (var lib in new[] { "libhdf5_serial.so.103", "libhdf5.so.103", "libhdf5_serial.so", "libhdf5.so" })
+                if (NativeLibrary.TryLoad(lib, out var handle)) { NativeLibrary.Free(handle); present = true; break; }
+            throw new UsageException(present
+                ? $"trajectory '{path}': H5MD output is not implemented in this build yet; use .xyz (extxyz) or .dump (LAMMPS)"
+                : $"trajectory '{path}': H5MD needs Debian's libhdf5 (apt-get install libhdf5-103-1), which is not installed; use .xyz or .dump");
+        }
+        throw new UsageException($"trajectory '{path}': unknown format (use .xyz/.extxyz for extended XYZ, .dump/.lammpstrj for a LAMMPS dump)");
+    }
+
+    public void Write(MdSystem s, long step, double time)
+    {
+        var b = s.Batch;
+        if (_dump != null) { _dump.Write(step, b.Numbers, b.X, b.Y, b.Z, b.Cells[0]); return; }
+        var st = b.GetSystem(0);
+        var frame = new Frame(st) { Energy = s.PotentialEnergy };
+        var f = new Vec3[b.AtomCount];
+        for (int i = 0; i < f.Length; i++) f[i] = s.Forces.Force(i);
+        frame.Forces = f;
+        if (b.Cells[0].FullyPeriodic) frame.Stress = s.Forces.StressOf(0).ToArray();
+        frame.SetInfo("step", step);
+        frame.SetInfo("time", time);
+        _xyz!.Write(frame);
+    }
+}

@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Globalization;
+using MlipEngine.Dynamics.Integrators;
+using MlipEngine.Dynamics.Md;
+using MlipEngine.Dynamics.Structures;
+using MlipEngine.ForceFields;
+using MlipEngine.IO;
+using MlipEngine.Potentials.Spec;
+using MlipEngine.State;
+using MlipEngine.Units;
+
+namespace MlipEngine.Cli.Md;
+
+/// <summary>A run stopped by a safety check (message names step and atoms); exit code 3.</summary>
+public sealed class MdStopException(string message) : Exception(message);
+
+/// <summary>
+/// The <c>mlip md</c> loop: builds the system from an <see cref="MdConfig"/>, steps the integrator,
+/// writes thermo / trajectory / checkpoints, checks safety, reports progress and timing.
+/// The loop itself allocates nothing per step (forces go into one reused <see cref="ForceResult"/>;
+/// output steps allocate their text).
+/// </summary>
+public sealed class MdRunner
+{
+    private readonly MdConfig _cfg;
+    private readonly TextWriter _out;
+    private volatile bool _interrupt;
+
+    public MdRunner(MdConfig config, TextWriter? output = null) { _cfg = config; _out = output ?? Console.Out; }
+
+    /// <summary>Test hook: behave as if the process died right after this step (no checkpoint, no clean-up).</summary>
+    public long? CrashAfterStep { get; set; }
+    /// <summary>Test hook: behave as if Ctrl-C arrived during this step.</summary>
+    public long? InterruptAtStep { get; set; }
+    /// <summary>Show progress on stderr (off in tests).</summary>
+    public bool Progress { get; set; } = true;
+    public MdSystem? System { get; private set; }
+    public long FinalStep { get; private set; }
+
+    /// <summary>Requests a clean stop after the current step (Ctrl-C).</summary>
+    public void Interrupt() => _interrupt = true;
+
+    public static AtomicStructure BuildStructure(MdConfig cfg)
+    {
+        var s = cfg.Structure;
+        if (s.File != null)
+        {
+            if (!File.Exists(s.File)) throw new FormatException($"{cfg.Source}: structure.file: '{s.File}' not found");
+            return StructureFile.ReadFirst(s.File).Structure;
+        }
+        try { return CrystalLattice.Build(s.Lattice!, s.Element!, s.A, s.Repeat[0], s.Repeat[1], s.Repeat[2], s.C); }
+        catch (ArgumentException e) { throw new FormatException($"{cfg.Source}: structure: {e.Message}"); }
+    }
+
+    public static IIntegrator CreateIntegrator(MdConfig cfg, MdSystem system)
+    {
+        var i = cfg.Integrator;
+        double dt = cfg.TimeStep;
+        double t = i.Temperature ?? 0, tdamp = i.Tdamp ?? 100 * dt, pdamp = i.Pdamp ?? 1000 * dt;
+        ulong seed = i.Seed ?? cfg.VelocitySeed + 1;
+        double p = i.Pressure / PhysicalConstants.EvPerA3ToGPa;                 // GPa → eV/Å³
+        double beta = i.Compressibility * PhysicalConstants.EvPerA3ToGPa;        // 1/GPa → Å³/eV
+        try
+        {
+            return i.Type switch
+            {
+                "nve" => new VelocityVerlet(),
+                "nvt-langevin" => new LangevinBaoab(t, tdamp, seed),
+                "nvt-nhc" => new NoseHooverChainNvt(t, tdamp, i.Chain, system.DegreesOfFreedom),
+                "nvt-bussi" => new BussiNvt(t, tdamp, system.DegreesOfFreedom, seed),
+                "npt-mtk" => new MtkNpt(t, tdamp, i.Chain, p, pdamp, i.Couple, system),
+                "npt-crescale" => new CRescaleNpt(t, tdamp, p, beta, pdamp, i.Couple, system, seed),
+                _ => throw new FormatException($"{cfg.Source}: integrator.type: unknown '{i.Type}'"),
+            };
+        }
+        catch (ArgumentException e) { throw new FormatException($"{cfg.Source}: integrator: {e.Message}"); }
+    }
+
+    public int Run(string? restartPath = null)
+    {
+        var cfg = _cfg;
+        var wall = Stopwatch.StartNew();
+        var structure = BuildStructure(cfg);
+        if (cfg.PotentialFile != null)
+            throw new FormatException($"{cfg.Source}: potential: '{cfg.PotentialFile}' is not a potential spec (.yaml); model files are not supported by this build yet");
+        var ff = PotentialFactory.Create(cfg.Potential!);
+        var batch = SystemBatch.FromStructure(structure);
+        var frozen = new bool[batch.AtomCount];
+        foreach (int i in cfg.FrozenIndices)
+        {
+            if (i >= batch.AtomCount) throw new FormatException($"{cfg.Source}: frozen.indices: atom {i} does not exist ({batch.AtomCount} atoms)");
+            frozen[i] = true;
+        }
+        if (cfg.FrozenZBelow is double zb) for (int i = 0; i < batch.AtomCount; i++) if (batch.Z[i] < zb) frozen[i] = true;
+
+        using var computer = ff.CreateComputer(new ComputeOptions { Backend = cfg.Backend, Threads = cfg.Threads, Precision = cfg.Precision, Skin = cfg.Skin });
+        var sys = new MdSystem(batch, computer, cfg.TimeStep, frozen);
+        System = sys;
+        var integrator = CreateIntegrator(cfg, sys);
+        var neighbors = new NeighborReference();
+        var safety = new SafetyChecks(cfg.SafetyMinDistance);
+        string ckptPath = cfg.Checkpoint.File ?? Path.GetFullPath(Path.ChangeExtension(cfg.Source, ".ckpt"));
+
+        long step = 0; double time = 0;
+        MdCheckpoint? restart = null;
+        if (restartPath != null)
+        {
+            restart = MdCheckpoint.Read(restartPath);
+            restart.Restore(sys, integrator);
+            step = restart.Step; time = restart.Time;
+            NeighborReference.Replay(sys, restart);
+            neighbors.Observe(sys);
+            if (restart.Settings != Settings(cfg)) Console.Error.WriteLine($"md: warning: settings differ from the checkpoint's ({restart.Settings} → {Settings(cfg)}); the continuation is not the uninterrupted run");
+        }
+        else if (cfg.VelocityTemperature is double vt) Velocities.InitializeMaxwellBoltzmann(sys, vt, cfg.VelocitySeed, cfg.ZeroMomentum);
+        else sys.ZeroFrozenVelocities();
+
+        sys.ComputeForces();
+        neighbors.Observe(sys);
+
+        long? Truncate(string key) => restart is null ? null : restart.Outputs.TryGetValue(key, out long v) ? v : 0;
+        using var thermo = cfg.Thermo.File != null && cfg.Thermo.Every > 0 ? new ThermoCsv(cfg.Thermo.File, Truncate("thermo")) : null;
+        using var traj = cfg.Trajectory.File != null && cfg.Trajectory.Every > 0 ? TrajectoryFile.Open(cfg.Trajectory.File, Truncate("trajectory")) : null;
+
+        var outputClock = new Stopwatch();
+        var integrateClock = new Stopwatch();
+        bool consoleHeader = false;
+        void WriteThermo(long st, double t)
+        {
+            var sample = ThermoSample.Measure(sys, st, t, integrator.ExtendedEnergy(sys));
+            thermo?.Write(sample);
+            var ic = CultureInfo.InvariantCulture;
+            if (!consoleHeader)
+            {
+                _out.WriteLine(string.Format(ic, "{0,10} {1,12} {2,16} {3,14} {4,16} {5,10} {6,11} {7,12}", "Step", "Time(fs)", "PotEng(eV)", "KinEng(eV)", "TotEng(eV)", "Temp(K)", "Press(GPa)", "Volume(A3)"));
+                consoleHeader = true;
+            }
+            _progress?.Clear();
+            _out.WriteLine(string.Format(ic, "{0,10} {1,12:F3} {2,16:F6} {3,14:F6} {4,16:F6} {5,10:F2} {6,11:F5} {7,12:F3}",
+                st, t, sample.Potential, sample.Kinetic, sample.Potential + sample.Kinetic, sample.Temperature, sample.PressureGPa, sample.Volume));
+        }
+        void WriteCheckpoint(long st, double t)
+        {
+            var c = MdCheckpoint.Capture(sys, integrator, st, t, neighbors);
+            c.Settings = Settings(cfg);
+            if (thermo != null) c.Outputs["thermo"] = thermo.Length;
+            if (traj != null) c.Outputs["trajectory"] = traj.Length;
+            c.Write(ckptPath);
+        }
+        bool Due(int every, long st) => every > 0 && st % every == 0;
+
+        if (restart is null)
+        {
+            if (cfg.Thermo.Every > 0) WriteThermo(0, 0);
+            if (traj != null) traj.Write(sys, 0, 0);
+            string? bad = SafetyChecks.CheckEnergy(sys) ?? safety.CheckGeometry(sys);
+            if (bad != null) throw new MdStopException($"step 0: {bad}; nothing was run");
+        }
+
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; _interrupt = true; };
+        Console.CancelKeyPress += onCancel;
+        long firstStep = step;
+        double forceBefore = sys.ForceSeconds, neighborBefore = computer is NeighborForceComputer nf0 ? nf0.NeighborSeconds : 0;
+        _progress = Progress ? new MdProgress(sys.AtomCount, firstStep, cfg.Steps) : null;
+        string? stop = null;
+        try
+        {
+            while (step < cfg.Steps)
+            {
+                integrateClock.Start();
+                integrator.Step(sys);
+                step++;
+                time = step * cfg.TimeStep;
+                if (cfg.RemoveDriftEvery > 0 && step % cfg.RemoveDriftEvery == 0) Velocities.RemoveDrift(sys);
+                integrateClock.Stop();
+                neighbors.Observe(sys);
+
+                stop = SafetyChecks.CheckEnergy(sys);
+                if (stop == null && Due(cfg.SafetyEvery, step)) stop = safety.CheckGeometry(sys);
+                if (stop != null) break;
+
+                if (Due(cfg.Thermo.Every, step) || Due(cfg.Trajectory.Every, step) || Due(cfg.Checkpoint.Every, step))
+                {
+                    outputClock.Start();
+                    if (Due(cfg.Thermo.Every, step)) WriteThermo(step, time);
+                    if (traj != null && Due(cfg.Trajectory.Every, step)) traj.Write(sys, step, time);
+                    if (Due(cfg.Checkpoint.Every, step)) WriteCheckpoint(step, time);
+                    outputClock.Stop();
+                }
+                if (CrashAfterStep == step) { FinalStep = step; return 99; }
+                if (InterruptAtStep == step) _interrupt = true;
+                _progress?.Report(step);
+                if (_interrupt) break;
+            }
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            _progress?.Clear();
+        }
+        FinalStep = step;
+
+        // Final or emergency outputs: the checkpoint first (it records the output lengths), then the
+        // last thermo line / frame if they were not due. A restart truncates those extra lines, so
+        // the continued files match an uninterrupted run byte for byte.
+        outputClock.Start();
+        WriteCheckpoint(step, time);
+        if (traj != null && (stop != null || _interrupt) && !Due(cfg.Trajectory.Every, step)) traj.Write(sys, step, time);
+        if (stop == null && cfg.Thermo.Every > 0 && !Due(cfg.Thermo.Every, step)) WriteThermo(step, time);
+        outputClock.Stop();
+        thermo?.Flush(); traj?.Flush();
+
+        if (stop != null)
+            throw new MdStopException($"step {step}: {stop}; stopped after writing the last frame{(traj != null ? $" to {traj.Path}" : "")} and a checkpoint to {ckptPath}");
+
+        Report(sys, computer, forceBefore, neighborBefore, step - firstStep, wall.Elapsed.TotalSeconds, integrateClock.Elapsed.TotalSeconds, outputClock.Elapsed.TotalSeconds, ckptPath);
+        if (_interrupt)
+        {
+            Console.Error.WriteLine($"md: interrupted at step {step}; checkpoint written to {ckptPath} (continue with --restart {ckptPath})");
+            return 130;
+        }
+        return 0;
+    }
+
+    private MdProgress? _progress;
+
+    private static string Settings(MdConfig c) => FormattableString.Invariant($"{c.Integrator.Type} dt={c.TimeStep} skin={c.Skin} threads={c.Threads} {c.Precision}");
+
+    private void Report(MdSystem sys, IForceComputer computer, double forceBefore, double neighborBefore, long steps, double wallSeconds, double integrateWithForce, double output, string ckpt)
+    {
+        double loop = integrateWithForce + output;
+        double force = sys.ForceSeconds - forceBefore, neighbor = computer is NeighborForceComputer nf ? nf.NeighborSeconds - neighborBefore : 0;
+        double integrate = Math.Max(0, integrateWithForce - force);
+        double perSecond = loop > 0 ? steps / loop : 0;
+        double nsPerDay = perSecond * _cfg.TimeStep * 1e-6 * 86400;
+        var ic = CultureInfo.InvariantCulture;
+        var err = Console.Error;
+        err.WriteLine(string.Format(ic, "Loop time of {0:F3} s for {1} steps with {2} atoms ({3} thread(s), {4})", loop, steps, sys.AtomCount, _cfg.Threads, computer.ForceField.Style));
+        err.WriteLine(string.Format(ic, "Performance: {0:F3} ns/day, {1:F3} hours/ns, {2:F3} timesteps/s, {3:E3} atom-steps/s",
+            nsPerDay, nsPerDay > 0 ? 24 / nsPerDay : 0, perSecond, perSecond * sys.AtomCount));
+        err.WriteLine($"Neighbor list builds: {computer.NeighborBuilds}");
+        err.WriteLine("Section    |   time (s) | %total");
+        void Line(string name, double t) => err.WriteLine(string.Format(ic, "{0,-10} | {1,10:F4} | {2,6:F2}", name, t, loop > 0 ? 100 * t / loop : 0));
+        Line("Force", force - neighbor);
+        Line("Neighbor", neighbor);
+        Line("Integrate", integrate);
+        Line("Output", output);
+        err.WriteLine(string.Format(ic, "Total wall time {0:F2} s (setup included); checkpoint {1}", wallSeconds, ckpt));
+    }
+}
+
+/// <summary>
+/// Progress on stderr: a live bar with ETA and atom-steps/s when stderr is a terminal; a plain line
+/// every 10 s otherwise.
+/// </summary>
+public sealed class MdProgress
+{
+    private readonly long _atoms, _first, _total;
+    private readonly bool _live = !Console.IsErrorRedirected;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private double _last;
+    private bool _shown;
+
+    public MdProgress(long atoms, long first, long total) { _atoms = atoms; _first = first; _total = total; }
+
+    public void Report(long step)
+    {
+        double t = _clock.Elapsed.TotalSeconds;
+        if (t - _last < (_live ? 0.25 : 10.0)) return;
+        _last = t;
+        double rate = (step - _first) / Math.Max(t, 1e-9);
+        double eta = rate > 0 ? (_total - step) / rate : 0;
+        double frac = _total > 0 ? (double)step / _total : 1;
+        string text = string.Format(CultureInfo.InvariantCulture, "{0}/{1} steps  {2:E2} atom-steps/s  ETA {3:hh\\:mm\\:ss}",
+            step, _total, rate * _atoms, TimeSpan.FromSeconds(Math.Min(eta, 359999)));
+        if (_live)
+        {
+            const int width = 30;
+            int filled = (int)(frac * width);
+            Console.Error.Write("\r\u001b[2K[" + new string('█', filled) + new string('░', width - filled) + $"] {100 * frac,5:F1}%  " + text);
+            _shown = true;
+        }
+        else Console.Error.WriteLine("md: " + text);
+    }
+
+    public void Clear()
+    {
+        if (_live && _shown) { Console.Error.Write("\r\u001b[2K"); _shown = false; }
+    }
+}

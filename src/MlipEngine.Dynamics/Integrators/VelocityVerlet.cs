@@ -1,0 +1,30 @@
+using MlipEngine.Dynamics.Md;
+
+namespace MlipEngine.Dynamics.Integrators;
+
+/// <summary>
+/// Velocity Verlet (NVE). From the Trotter splitting e^{iLΔt} ≈ e^{iL_v Δt/2} e^{iL_r Δt} e^{iL_v Δt/2}:
+/// <code>
+///   v(t+Δt/2) = v(t) + (Δt/2)·F(t)/m
+///   r(t+Δt)   = r(t) + Δt·v(t+Δt/2)
+///   v(t+Δt)   = v(t+Δt/2) + (Δt/2)·F(t+Δt)/m
+/// </code>
+/// symplectic and time-reversible; energy error O(Δt²) without drift.
+/// </summary>
+public sealed class VelocityVerlet : IIntegrator
+{
+    public string Name => "nve";
+
+    public void Step(MdSystem s)
+    {
+        double dt = s.TimeStep;
+        s.Kick(0.5 * dt);
+        s.Drift(dt);
+        s.ComputeForces();
+        s.Kick(0.5 * dt);
+    }
+
+    public double ExtendedEnergy(MdSystem s) => 0;
+    public void Save(BinaryWriter writer) { }
+    public void Load(BinaryReader reader) { }
+}

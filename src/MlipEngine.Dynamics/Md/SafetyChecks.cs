@@ -1,0 +1,66 @@
+using MlipEngine.Neighbors;
+
+namespace MlipEngine.Dynamics.Md;
+
+/// <summary>
+/// Checks that stop a run before it produces garbage: non-finite energy (every step, free), atoms
+/// closer than <see cref="MinDistance"/> (a cell-list search with that small radius), and atoms that
+/// left the box along a non-periodic axis of a non-degenerate cell. Returns a message naming the
+/// atoms (0-based indices) or null when all is well.
+/// </summary>
+public sealed class SafetyChecks
+{
+    private readonly NeighborListBuilder _builder = new(1);
+    private readonly NeighborList _list;
+
+    public SafetyChecks(double minDistance)
+    {
+        MinDistance = minDistance;
+        _list = _builder.Create(NeighborListKind.Half);
+    }
+
+    /// <summary>Å; 0 disables the distance check.</summary>
+    public double MinDistance { get; }
+
+    public static string? CheckEnergy(MdSystem s)
+    {
+        double e = s.PotentialEnergy;
+        return double.IsFinite(e) ? null : $"potential energy is {e}";
+    }
+
+    public string? CheckGeometry(MdSystem s)
+    {
+        var b = s.Batch;
+        for (int i = 0; i < b.AtomCount; i++)
+            if (!double.IsFinite(b.X[i] + b.Y[i] + b.Z[i] + b.VX[i] + b.VY[i] + b.VZ[i]))
+                return $"atom {i} has a non-finite position or velocity";
+        var cell = b.Cells[0];
+        if (cell.IsNonSingular && !cell.FullyPeriodic)
+        {
+            var inv = cell.Matrix.Inverse();
+            for (int i = 0; i < b.AtomCount; i++)
+            {
+                var f = b.Position(i) * inv;
+                for (int a = 0; a < 3; a++)
+                {
+                    double fa = a == 0 ? f.X : a == 1 ? f.Y : f.Z;
+                    if (!cell.IsPeriodic(a) && (fa < 0 || fa > 1))
+                        return $"atom {i} left the box along non-periodic axis {"abc"[a]} (fractional coordinate {fa:F3})";
+                }
+            }
+        }
+        if (MinDistance > 0)
+        {
+            _builder.Build(b, MinDistance, _list);
+            double best = double.MaxValue; int bi = -1, bj = -1;
+            for (int i = 0; i < b.AtomCount; i++)
+                for (int k = _list.Offsets[i]; k < _list.Offsets[i + 1]; k++)
+                {
+                    double d = _list.Displacement(b, i, k).Norm;
+                    if (d < MinDistance && d < best) { best = d; bi = i; bj = _list.Neighbors[k]; }
+                }
+            if (bi >= 0) return $"atoms {bi} and {bj} are {best:F3} Å apart (closer than safety.min_distance = {MinDistance} Å)";
+        }
+        return null;
+    }
+}
