@@ -112,4 +112,20 @@ public sealed class NeighborList
             }
         }
     }
+
+    /// <summary>
+    /// Adopts the batch's current cells without rebuilding: recomputes the Cartesian shift vectors n·H
+    /// (pairs and image codes stay). Only valid when the caller has checked that no pair can have
+    /// crossed the list radius (see <see cref="VerletNeighborList"/>).
+    /// </summary>
+    public void UpdateCells(SystemBatch batch)
+    {
+        for (int s = 0; s < SystemCount; s++) Cells[s] = batch.Cells[s];
+        for (int c = 0; c < ShiftCount; c++)
+        {
+            var h = Cells[ShiftSystem[c]].Matrix;
+            var v = new Vec3(ShiftImages[3 * c], ShiftImages[3 * c + 1], ShiftImages[3 * c + 2]) * h;
+            ShiftVectors[3 * c] = v.X; ShiftVectors[3 * c + 1] = v.Y; ShiftVectors[3 * c + 2] = v.Z;
+        }
+    }
 }

@@ -215,4 +215,35 @@ public class NeighborListTests
         var listed = FromList(v.List);
         Assert.Subset(listed, expected);
     }
+
+    [Fact]
+    public void VerletList_SmallAffineCellChange_KeepsListAndStaysComplete()
+    {
+        var s = TestStructures.Fcc("Cu", 3.6, 4, 4, 4, jitter: 0.1, seed: 2);
+        var batch = SystemBatch.FromStructure(s);
+        var v = new VerletNeighborList(4.0, 1.0, NeighborListKind.Half);
+        Assert.True(v.Update(batch));
+        // 2 % shear-and-stretch with positions following the cell, plus small non-affine moves
+        var f = Mat3.Identity + Mat3.FromRowMajor([0.01, 0.005, 0, 0, -0.01, 0.004, 0.002, 0, 0.015]);
+        var rng = new Random(5);
+        for (int i = 0; i < batch.AtomCount; i++)
+            batch.SetPosition(i, batch.Position(i) * f + 0.05 * new Vec3(rng.NextDouble() - 0.5, rng.NextDouble() - 0.5, rng.NextDouble() - 0.5));
+        batch.Cells[0] = batch.Cells[0].WithMatrix(batch.Cells[0].Matrix * f);
+        Assert.False(v.Update(batch));
+        // every pair within the interaction cutoff is present, with displacements for the new cell
+        var listed = FromList(v.List);
+        Assert.Subset(listed, BruteForce(batch, 4.0, half: true));
+        for (int i = 0; i < batch.AtomCount; i++)
+            for (int k = v.List.Offsets[i]; k < v.List.Offsets[i + 1]; k++)
+            {
+                var (a, b, c) = v.List.LatticeShift(i, k);
+                var expected = batch.Position(v.List.Neighbors[k]) - batch.Position(i) + new Vec3(a, b, c) * batch.Cells[0].Matrix;
+                Assert.True((v.List.Displacement(batch, i, k) - expected).Norm < 1e-12);
+            }
+        // a large strain forces a rebuild
+        var g = Mat3.Identity + Mat3.FromRowMajor([0.2, 0, 0, 0, 0, 0, 0, 0, 0]);
+        for (int i = 0; i < batch.AtomCount; i++) batch.SetPosition(i, batch.Position(i) * g);
+        batch.Cells[0] = batch.Cells[0].WithMatrix(batch.Cells[0].Matrix * g);
+        Assert.True(v.Update(batch));
+    }
 }
