@@ -43,7 +43,10 @@ public static class RelaxCommand
         return cmd;
     }
 
-    public static int Run(RelaxArguments a)
+    public static int Run(RelaxArguments a) { RunDetailed(a); return 0; }
+
+    /// <summary>Runs and reports counts (for tests and callers that want them).</summary>
+    public static RelaxReport RunDetailed(RelaxArguments a)
     {
         var settings = a.ToSettings();
         var ff = PotentialLoader.Load(a.Potential);
@@ -91,9 +94,15 @@ public static class RelaxCommand
             (journal.Resumed > 0 ? $" ({journal.Resumed} from an earlier run)" : "") +
             $"; {run.Relaxer.BatchForceCalls} batched force calls, {run.Relaxer.SystemEvaluations} system evaluations, " +
             $"{clock.Elapsed.TotalSeconds:F2} s → {a.Output}, {a.Summary}");
-        return 0;
+        return new RelaxReport(records.Count, converged, notConverged, failed, journal.Resumed, run.Relaxer.SystemEvaluations, run.Relaxer.BatchForceCalls);
     }
 }
+
+/// <summary>Counts of a finished `mlip relax` run; <see cref="Resumed"/> candidates came from the journal of an interrupted run.</summary>
+public sealed record RelaxReport(int Candidates, int Converged, int NotConverged, int Failed, int Resumed, long SystemEvaluations, long BatchForceCalls);
+
+/// <summary>Thrown by the test hook <see cref="RelaxArguments.StopAfter"/> to simulate an interrupted run.</summary>
+public sealed class RelaxInterruptedException(string message) : Exception(message);
 
 /// <summary>Command-line values of <c>mlip relax</c>.</summary>
 public sealed record RelaxArguments
@@ -112,6 +121,8 @@ public sealed record RelaxArguments
     public int Threads { get; init; } = 1;
     public int BatchAtoms { get; init; } = 4096;
     public string Backend { get; init; } = "cpu";
+    /// <summary>Test hook: stop (throw <see cref="RelaxInterruptedException"/>) after this many candidates were journaled in this run.</summary>
+    public int? StopAfter { get; init; }
 
     public RelaxationSettings ToSettings()
     {

@@ -61,6 +61,8 @@ public sealed class RelaxRun
                 CloseTrajectory(outcome.Job.Id);
                 _journal.Append(ToRecord(outcome));
                 reportDone(++done);
+                if (_args.StopAfter is int stop && done - _journal.Resumed >= stop)
+                    throw new RelaxInterruptedException($"stopped after {stop} candidate(s) (test hook)");
             }
         }
         finally
