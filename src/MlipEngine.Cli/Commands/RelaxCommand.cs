@@ -93,7 +93,7 @@ public static class RelaxCommand
             $"relax: {records.Count} candidate(s): {converged} converged, {notConverged} not converged, {failed} failed" +
             (journal.Resumed > 0 ? $" ({journal.Resumed} from an earlier run)" : "") +
             $"; {run.Relaxer.BatchForceCalls} batched force calls, {run.Relaxer.SystemEvaluations} system evaluations, " +
-            $"{clock.Elapsed.TotalSeconds:F2} s → {a.Output}, {a.Summary}");
+            $"{clock.Elapsed.TotalSeconds:F2} s (forces {run.Relaxer.ForceSeconds:F2} s, optimizer {run.Relaxer.UpdateSeconds:F2} s) → {a.Output}, {a.Summary}");
         return new RelaxReport(records.Count, converged, notConverged, failed, journal.Resumed, run.Relaxer.SystemEvaluations, run.Relaxer.BatchForceCalls);
     }
 }

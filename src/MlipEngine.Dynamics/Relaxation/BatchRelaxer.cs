@@ -51,6 +51,10 @@ public sealed class BatchRelaxer
     public long BatchRebuilds { get; private set; }
     /// <summary>System evaluations so far (sum over systems of force calls).</summary>
     public long SystemEvaluations { get; private set; }
+    /// <summary>Seconds spent in force calls, and in everything else (filters, optimizers, batch upkeep).</summary>
+    public double ForceSeconds => Stopwatch.GetElapsedTime(0, _forceTicks).TotalSeconds;
+    public double UpdateSeconds => Stopwatch.GetElapsedTime(0, _updateTicks).TotalSeconds;
+    private long _forceTicks, _updateTicks;
 
     /// <summary>Relaxes <paramref name="jobs"/> (pulled lazily), yielding each outcome as soon as it is known (not in input order).</summary>
     public IEnumerable<RelaxationOutcome> Run(IEnumerable<RelaxationJob> jobs)
@@ -103,11 +107,14 @@ public sealed class BatchRelaxer
 
             // (1) One force call for the whole batch.
             string? batchError = null;
+            long t0 = Stopwatch.GetTimestamp();
             try { _computer.Compute(batch!, ForceOutputs.Energy | ForceOutputs.Forces | ForceOutputs.Virial, _result); }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException)
             { batchError = e.Message; }
             BatchForceCalls++;
             SystemEvaluations += active.Count;
+            long t1 = Stopwatch.GetTimestamp();
+            _forceTicks += t1 - t0;
 
             // (2) Read results, decide who is done.
             if (batchError != null)
@@ -124,6 +131,8 @@ public sealed class BatchRelaxer
                 Parallel.For(0, active.Count, parallel, s => active[s].StepIfRunning());
             else
                 foreach (var r in active) r.StepIfRunning();
+
+            _updateTicks += Stopwatch.GetTimestamp() - t1;
 
             // Swap out the finished.
             finished.Clear();
