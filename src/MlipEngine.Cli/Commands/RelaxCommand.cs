@@ -66,7 +66,7 @@ public static class RelaxCommand
 
         var clock = Stopwatch.StartNew();
         using var journal = RelaxJournal.Open(Path.GetFullPath(a.Output) + ".journal", a.Fingerprint(files));
-        var skin = settings.CellMode == CellMode.Fixed ? 0.3 : 0.0; // a changing cell rebuilds the list every step anyway
+        const double skin = 0.4; // Å; the Verlet list survives small moves and cell deformations between rebuilds
         using var computer = ff.CreateComputer(new ComputeOptions { Backend = backend, Threads = a.Threads, Skin = skin });
         var run = new RelaxRun(computer, settings, a, journal);
         RelaxProgress.Run(total, journal.Finished.Count, progress => run.Execute(CandidateReader.Read(files), progress));

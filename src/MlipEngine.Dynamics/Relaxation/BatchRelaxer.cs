@@ -40,6 +40,13 @@ public sealed class BatchRelaxer
     public int MaxBatchAtoms { get; init; } = 4096;
     /// <summary>Largest number of systems in one batch.</summary>
     public int MaxBatchSystems { get; init; } = 4096;
+    /// <summary>
+    /// Finished systems stay in the batch (their results ignored) until they hold this fraction of
+    /// <see cref="MaxBatchAtoms"/>, or no system in the batch is running; then the batch is compacted and
+    /// refilled. Each membership change rebuilds the neighbor list (several force calls' worth of work for
+    /// small periodic cells), so swapping a few at a time costs less than recomputing a few idle systems.
+    /// </summary>
+    public double SwapThreshold { get; init; } = 0.1;
     /// <summary>Per-system work runs in parallel when the batch holds at least this many systems.</summary>
     public int ParallelThreshold { get; init; } = 8;
     /// <summary>Called after every evaluation of every system, before its step (e.g. trajectories). Disables parallel per-system work.</summary>
@@ -66,7 +73,7 @@ public sealed class BatchRelaxer
         var finished = new List<RelaxationOutcome>();
         SystemBatch? batch = null;
         bool membershipChanged = true;
-        int activeAtoms = 0;
+        int activeAtoms = 0, retiredAtoms = 0, running = 0;
         int threads = Math.Max(1, _computer.Options.Threads);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
 
@@ -87,6 +94,7 @@ public sealed class BatchRelaxer
                 if (rejected != null) { yield return rejected; continue; }
                 active.Add(run!);
                 activeAtoms += n;
+                running++;
                 membershipChanged = true;
             }
             if (active.Count == 0) break;
@@ -112,19 +120,21 @@ public sealed class BatchRelaxer
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException)
             { batchError = e.Message; }
             BatchForceCalls++;
-            SystemEvaluations += active.Count;
+            SystemEvaluations += running;
             long t1 = Stopwatch.GetTimestamp();
             _forceTicks += t1 - t0;
 
             // (2) Read results, decide who is done.
             if (batchError != null)
-                foreach (var r in active) r.Fail("force evaluation failed: " + batchError);
+            {
+                foreach (var r in active) if (r.Outcome == null) r.Fail("force evaluation failed: " + batchError);
+            }
             else if (Observer == null && active.Count >= ParallelThreshold && threads > 1)
                 Parallel.For(0, active.Count, parallel, s => active[s].Ingest(_result, batch!, s));
             else
                 for (int s = 0; s < active.Count; s++) active[s].Ingest(_result, batch!, s);
 
-            if (Observer != null) foreach (var r in active) Observer(r);
+            if (Observer != null) foreach (var r in active) if (!r.Reported) Observer(r);
 
             // (3) Step the ones still running.
             if (Observer == null && active.Count >= ParallelThreshold && threads > 1)
@@ -134,19 +144,18 @@ public sealed class BatchRelaxer
 
             _updateTicks += Stopwatch.GetTimestamp() - t1;
 
-            // Swap out the finished.
+            // Report the newly finished at once; compact the batch when enough of it is idle.
             finished.Clear();
-            for (int s = active.Count - 1; s >= 0; s--)
+            foreach (var r in active)
+                if (r.Outcome is { } o && !r.Reported) { r.Reported = true; finished.Add(o); running--; retiredAtoms += r.State.AtomCount; }
+            foreach (var o in finished) yield return o;
+            if (running == 0 || retiredAtoms >= SwapThreshold * MaxBatchAtoms)
             {
-                if (active[s].Outcome is { } o)
-                {
-                    finished.Add(o);
-                    activeAtoms -= active[s].State.AtomCount;
-                    active.RemoveAt(s);
-                    membershipChanged = true;
-                }
+                active.RemoveAll(r => r.Reported);
+                activeAtoms -= retiredAtoms;
+                retiredAtoms = 0;
+                membershipChanged = true;
             }
-            for (int k = finished.Count - 1; k >= 0; k--) yield return finished[k];
         }
     }
 
@@ -215,9 +224,11 @@ public sealed class ActiveRelaxation
     public double Smax { get; private set; } = double.NaN;
     /// <summary>Set once the relaxation has ended.</summary>
     public RelaxationOutcome? Outcome { get; private set; }
+    internal bool Reported { get; set; }
 
     internal void Ingest(ForceResult result, SystemBatch batch, int slot)
     {
+        if (Outcome != null) return; // retired, waiting for the batch to be compacted
         State.ReadResult(result, batch, slot, withStress: true);
         ForceCalls++;
         bool needStress = Filter.NeedsStress;
