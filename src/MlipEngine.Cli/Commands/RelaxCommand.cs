@@ -29,16 +29,17 @@ public static class RelaxCommand
         var threads = new Option<int>("--threads", "-t") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var batchAtoms = new Option<int>("--batch-atoms") { Description = "Atom budget of one batch (memory bound)", DefaultValueFactory = _ => 4096 };
         var backend = new Option<string>("--backend") { Description = "cpu or reference", DefaultValueFactory = _ => "cpu" };
+        var skin = new Option<double>("--skin") { Description = "Verlet skin, Å (the list survives moves and cell deformations within it)", DefaultValueFactory = _ => 0.8 };
         var cmd = new Command("relax", "Relax candidate structures (positions and cell), many at once")
         {
-            potential, input, output, summary, fmax, smax, cell, pressure, optimizer, maxSteps, trajectory, threads, batchAtoms, backend,
+            potential, input, output, summary, fmax, smax, cell, pressure, optimizer, maxSteps, trajectory, threads, batchAtoms, backend, skin,
         };
         cmd.SetAction(r => Run(new RelaxArguments
         {
             Potential = r.GetValue(potential)!, Input = r.GetValue(input)!, Output = r.GetValue(output)!, Summary = r.GetValue(summary)!,
             Fmax = r.GetValue(fmax), Smax = r.GetValue(smax), Cell = r.GetValue(cell)!, PressureGPa = r.GetValue(pressure),
             Optimizer = r.GetValue(optimizer)!, MaxSteps = r.GetValue(maxSteps), Trajectory = r.GetValue(trajectory),
-            Threads = r.GetValue(threads), BatchAtoms = r.GetValue(batchAtoms), Backend = r.GetValue(backend)!,
+            Threads = r.GetValue(threads), BatchAtoms = r.GetValue(batchAtoms), Backend = r.GetValue(backend)!, Skin = r.GetValue(skin),
         }));
         return cmd;
     }
@@ -66,8 +67,8 @@ public static class RelaxCommand
 
         var clock = Stopwatch.StartNew();
         using var journal = RelaxJournal.Open(Path.GetFullPath(a.Output) + ".journal", a.Fingerprint(files));
-        const double skin = 0.4; // Å; the Verlet list survives small moves and cell deformations between rebuilds
-        using var computer = ff.CreateComputer(new ComputeOptions { Backend = backend, Threads = a.Threads, Skin = skin });
+        if (!(a.Skin >= 0)) throw new UsageException("--skin must be non-negative");
+        using var computer = ff.CreateComputer(new ComputeOptions { Backend = backend, Threads = a.Threads, Skin = a.Skin });
         var run = new RelaxRun(computer, settings, a, journal);
         RelaxProgress.Run(total, journal.Finished.Count, progress => run.Execute(CandidateReader.Read(files), progress));
 
@@ -92,7 +93,7 @@ public static class RelaxCommand
         Console.Error.WriteLine(
             $"relax: {records.Count} candidate(s): {converged} converged, {notConverged} not converged, {failed} failed" +
             (journal.Resumed > 0 ? $" ({journal.Resumed} from an earlier run)" : "") +
-            $"; {run.Relaxer.BatchForceCalls} batched force calls, {run.Relaxer.SystemEvaluations} system evaluations, " +
+            $"; {run.Relaxer.BatchForceCalls} batched force calls, {computer.NeighborBuilds} neighbor-list builds, {run.Relaxer.BatchRebuilds} batch rebuilds, {run.Relaxer.SystemEvaluations} system evaluations, " +
             $"{clock.Elapsed.TotalSeconds:F2} s (forces {run.Relaxer.ForceSeconds:F2} s, optimizer {run.Relaxer.UpdateSeconds:F2} s) → {a.Output}, {a.Summary}");
         return new RelaxReport(records.Count, converged, notConverged, failed, journal.Resumed, run.Relaxer.SystemEvaluations, run.Relaxer.BatchForceCalls);
     }
@@ -121,6 +122,8 @@ public sealed record RelaxArguments
     public int Threads { get; init; } = 1;
     public int BatchAtoms { get; init; } = 4096;
     public string Backend { get; init; } = "cpu";
+    /// <summary>Verlet skin, Å. Rebuilding the list for many small periodic cells costs several force calls, so a generous skin pays.</summary>
+    public double Skin { get; init; } = 0.8;
     /// <summary>Test hook: stop (throw <see cref="RelaxInterruptedException"/>) after this many candidates were journaled in this run.</summary>
     public int? StopAfter { get; init; }
 
