@@ -92,4 +92,25 @@ public sealed class RelaxCommandTests : IDisposable
         Assert.Equal(WithoutWallTime(Path.Combine(_dir, "summary-clean.csv")), WithoutWallTime(args.Summary));
         Assert.False(File.Exists(journal));
     }
+
+    /// <summary>--trajectory writes one extxyz per candidate with one frame per force call, the last frame being the relaxed output.</summary>
+    [Fact]
+    public void Trajectories_HaveOneFramePerForceCall()
+    {
+        string input = Path.Combine(_dir, "cands.xyz");
+        ExtxyzWriter.Write(input, Enumerable.Range(0, 3).Select(k => new Frame(Candidate(20 + k))));
+        string traj = Path.Combine(_dir, "traj");
+        RelaxCommand.RunDetailed(Args(input) with { Trajectory = traj });
+        var rows = Csv(Path.Combine(_dir, "summary.csv"));
+        var relaxed = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "relaxed.xyz")).ToList();
+        var files = Directory.GetFiles(traj).OrderBy(f => f, StringComparer.Ordinal).ToList();
+        Assert.Equal(3, files.Count);
+        for (int k = 0; k < 3; k++)
+        {
+            var frames = new ExtxyzReader().ReadFrames(files[k]).ToList();
+            Assert.Equal(int.Parse(rows[k][10]), frames.Count);
+            Assert.Equal(relaxed[k].Energy, frames[^1].Energy);
+            Assert.Equal(relaxed[k].Structure.Cell, frames[^1].Structure.Cell);
+        }
+    }
 }
