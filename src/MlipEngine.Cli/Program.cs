@@ -9,6 +9,7 @@ var root = new RootCommand("mlip — machine-learned interatomic potentials and 
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(MdCommand.Create());
+root.Subcommands.Add(RelaxCommand.Create());
 
 try
 {

@@ -1,0 +1,116 @@
+using MlipEngine.Cli.Commands;
+using MlipEngine.IO;
+using MlipEngine.IO.Extxyz;
+using MlipEngine.State;
+using MlipEngine.Tests.Support;
+using Xunit;
+
+namespace MlipEngine.Tests.Dynamics;
+
+public sealed class RelaxCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mlip-relax-").FullName;
+    public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
+
+    private static string CuNiSpec => $"{{style: eam/alloy, file: {GoldenFiles.LammpsPotential("CuNi.eam.alloy")}, elements: [Cu, Ni]}}";
+
+    private static AtomicStructure Candidate(int seed, int repeat = 1) => Samples.Periodic(["Cu", "Ni"], 3.56 + 0.02 * (seed % 3), seed, repeat: repeat);
+
+    private RelaxArguments Args(string input, string tag = "") => new()
+    {
+        Potential = CuNiSpec, Input = input, Output = Path.Combine(_dir, $"relaxed{tag}.xyz"), Summary = Path.Combine(_dir, $"summary{tag}.csv"),
+        Fmax = 1e-3, Smax = 1e-5, MaxSteps = 2000, Threads = 2, BatchAtoms = 40,
+    };
+
+    private static List<string[]> Csv(string path) =>
+        File.ReadAllLines(path).Skip(1).Select(l => l.Split(',')).ToList();
+
+    /// <summary>
+    /// A directory with a corrupt POSCAR, a multi-frame extxyz whose third frame is corrupt, and a
+    /// candidate with overlapping atoms: each bad one is a summary row with its reason, every good
+    /// one is relaxed, and outputs follow input order (file names, then frames).
+    /// </summary>
+    [Fact]
+    public void BadInputs_AreReportedAndOthersRelax()
+    {
+        string input = Path.Combine(_dir, "in"); Directory.CreateDirectory(input);
+        StructureFile.Write(Path.Combine(input, "a.vasp"), new Frame(Candidate(1)));
+        File.WriteAllText(Path.Combine(input, "b.vasp"), "broken\n1.0\n3 0 0\n0 3 0\n");
+        var frames = new[] { Candidate(2), Candidate(3, 2) }.Select(s => new Frame(s)).ToList();
+        string multi = ExtxyzWriter.ToText(frames[0]) + ExtxyzWriter.ToText(frames[1]) + "4\nLattice=\"3 0 0 0 3 0 0 0 3\" Properties=species:S:1:pos:R:3\nCu 0 0 0\nCu x 1 1\n"
+            + ExtxyzWriter.ToText(new Frame(Candidate(4)));
+        File.WriteAllText(Path.Combine(input, "c.xyz"), multi);
+        var overlap = Candidate(5); overlap.Positions[1] = overlap.Positions[0] + new Geometry.Vec3(0.2, 0.1, 0);
+        StructureFile.Write(Path.Combine(input, "d.xyz"), new Frame(overlap));
+        StructureFile.Write(Path.Combine(input, "e.xyz"), new Frame(Candidate(6)));
+
+        var report = RelaxCommand.RunDetailed(Args(input));
+        var rows = Csv(Path.Combine(_dir, "summary.csv"));
+        Assert.Equal(["a.vasp", "b.vasp", "c.xyz#0", "c.xyz#1", "c.xyz#2", "d.xyz#0", "e.xyz#0"], rows.Select(r => r[1]));
+        Assert.Equal(["converged", "unreadable", "converged", "converged", "unreadable", "failed", "converged"], rows.Select(r => r[15]));
+        Assert.Contains("b.vasp", rows[1][16]);
+        Assert.Contains("c.xyz", rows[4][16]);
+        Assert.Contains("overlapping", rows[5][16]);
+        Assert.Equal(4, report.Converged);
+        var relaxed = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "relaxed.xyz")).ToList();
+        Assert.Equal([4, 4, 32, 4], relaxed.Select(f => f.Structure.AtomCount));
+        Assert.All(relaxed, f => Assert.Equal(true, f.GetInfo("converged")));
+        Assert.All(relaxed, f => Assert.NotNull(f.Stress));
+        Assert.False(File.Exists(Path.Combine(_dir, "relaxed.xyz.journal")));
+    }
+
+    /// <summary>
+    /// An interrupted run (stopped after 3 candidates, its journal ending in a half-written line)
+    /// restarted with the same command relaxes only the rest and writes the same outputs as an
+    /// uninterrupted run (the CSV differs only in wall times).
+    /// </summary>
+    [Fact]
+    public void Restart_SkipsFinishedCandidates_AndGivesSameOutputs()
+    {
+        string input = Path.Combine(_dir, "cands.xyz");
+        ExtxyzWriter.Write(input, Enumerable.Range(0, 8).Select(k => new Frame(Candidate(10 + k, 1 + k % 2))));
+
+        var clean = RelaxCommand.RunDetailed(Args(input, "-clean"));
+        Assert.Equal(8, clean.Converged);
+
+        var args = Args(input);
+        Assert.Throws<RelaxInterruptedException>(() => RelaxCommand.RunDetailed(args with { StopAfter = 3 }));
+        string journal = args.Output + ".journal";
+        Assert.True(File.Exists(journal));
+        Assert.False(File.Exists(args.Output));
+        File.AppendAllText(journal, "{\"index\": 7, \"id\": \"half-writ");
+
+        // A different command must not reuse the journal.
+        Assert.Throws<Cli.UsageException>(() => RelaxCommand.RunDetailed(args with { Fmax = 2e-3 }));
+
+        var resumed = RelaxCommand.RunDetailed(args);
+        Assert.Equal(3, resumed.Resumed);
+        Assert.Equal(8, resumed.Converged);
+        Assert.True(resumed.SystemEvaluations < clean.SystemEvaluations);
+        Assert.Equal(File.ReadAllText(Path.Combine(_dir, "relaxed-clean.xyz")), File.ReadAllText(args.Output));
+        static IEnumerable<string> WithoutWallTime(string path) => File.ReadAllLines(path).Select(l => { var c = l.Split(','); c[14] = ""; return string.Join(',', c); });
+        Assert.Equal(WithoutWallTime(Path.Combine(_dir, "summary-clean.csv")), WithoutWallTime(args.Summary));
+        Assert.False(File.Exists(journal));
+    }
+
+    /// <summary>--trajectory writes one extxyz per candidate with one frame per force call, the last frame being the relaxed output.</summary>
+    [Fact]
+    public void Trajectories_HaveOneFramePerForceCall()
+    {
+        string input = Path.Combine(_dir, "cands.xyz");
+        ExtxyzWriter.Write(input, Enumerable.Range(0, 3).Select(k => new Frame(Candidate(20 + k))));
+        string traj = Path.Combine(_dir, "traj");
+        RelaxCommand.RunDetailed(Args(input) with { Trajectory = traj });
+        var rows = Csv(Path.Combine(_dir, "summary.csv"));
+        var relaxed = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "relaxed.xyz")).ToList();
+        var files = Directory.GetFiles(traj).OrderBy(f => f, StringComparer.Ordinal).ToList();
+        Assert.Equal(3, files.Count);
+        for (int k = 0; k < 3; k++)
+        {
+            var frames = new ExtxyzReader().ReadFrames(files[k]).ToList();
+            Assert.Equal(int.Parse(rows[k][10]), frames.Count);
+            Assert.Equal(relaxed[k].Energy, frames[^1].Energy);
+            Assert.Equal(relaxed[k].Structure.Cell, frames[^1].Structure.Cell);
+        }
+    }
+}
