@@ -81,7 +81,7 @@ public sealed class RelaxCommandTests : IDisposable
         File.AppendAllText(journal, "{\"index\": 7, \"id\": \"half-writ");
 
         // A different command must not reuse the journal.
-        Assert.Throws<Cli.UsageException>(() => RelaxCommand.RunDetailed(args with { Fmax = 2e-3 }));
+        Assert.Throws<global::MlipEngine.Cli.UsageException>(() => RelaxCommand.RunDetailed(args with { Fmax = 2e-3 }));
 
         var resumed = RelaxCommand.RunDetailed(args);
         Assert.Equal(3, resumed.Resumed);
