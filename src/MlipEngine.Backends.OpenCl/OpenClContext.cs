@@ -61,11 +61,20 @@ public sealed unsafe class OpenClContext
     /// </summary>
     public OpenClProgram GetProgram(bool fp64Compute, IReadOnlyList<string> files, IReadOnlyDictionary<string, string>? defines = null)
     {
-        string source = ComposeSource(fp64Compute, files, defines);
+        return GetProgramFromSource(ComposeSource(fp64Compute, files, defines));
+    }
+
+    /// <summary>The program built from complete OpenCL C source (no header added), through the same caches.</summary>
+    public OpenClProgram GetProgramFromSource(string source)
+    {
         const string options = "-cl-std=CL1.2";
-        string key = Hash(source + "\0" + options + "\0" + Device.Name + "\0" + Device.DriverVersion + "\0" + Device.PlatformVersion);
+        string key = CacheKey(source, options);
         return _programs.GetOrAdd(key, k => new Lazy<OpenClProgram>(() => OpenClProgram.Build(this, source, options, k))).Value;
     }
+
+    /// <summary>sha256 of source, build options, device name, driver and platform version: the disk-cache file name.</summary>
+    internal string CacheKey(string source, string options) =>
+        Hash(source + "\0" + options + "\0" + Device.Name + "\0" + Device.DriverVersion + "\0" + Device.PlatformVersion);
 
     internal string ComposeSource(bool fp64Compute, IReadOnlyList<string> files, IReadOnlyDictionary<string, string>? defines)
     {

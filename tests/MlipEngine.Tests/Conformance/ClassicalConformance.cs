@@ -3,6 +3,7 @@ using MlipEngine.Potentials.Eam;
 using MlipEngine.Potentials.Pair;
 using MlipEngine.State;
 using MlipEngine.Tests.Support;
+using Xunit;
 
 namespace MlipEngine.Tests.Conformance;
 
@@ -10,6 +11,7 @@ namespace MlipEngine.Tests.Conformance;
 
 public class LennardJonesConformance : ForceFieldConformance
 {
+    public static new TheoryData<Backend> AllBackends => WithOpenCl;
     private static readonly IForceField Ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(Yaml(
         "{style: lj/cut, cutoff: 8.0, shift: true, pairs: {Ar-Ar: {epsilon: 0.0104, sigma: 3.40}, Kr-Kr: {epsilon: 0.014, sigma: 3.65}}}"));
     protected override IForceField ForceField => Ff;
@@ -20,6 +22,7 @@ public class LennardJonesConformance : ForceFieldConformance
 
 public class MorseConformance : ForceFieldConformance
 {
+    public static new TheoryData<Backend> AllBackends => WithOpenCl;
     private static readonly IForceField Ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(LennardJonesConformance.Yaml(
         "{style: morse, cutoff: 6.0, shift: false, pairs: {Cu-Cu: {d0: 0.3429, alpha: 1.3588, r0: 2.866}, Ni-Ni: {d0: 0.42, alpha: 1.42, r0: 2.78}, Cu-Ni: {d0: 0.38, alpha: 1.39, r0: 2.82}}}"));
     protected override IForceField ForceField => Ff;
@@ -29,6 +32,7 @@ public class MorseConformance : ForceFieldConformance
 
 public class EamFuncflConformance : ForceFieldConformance
 {
+    public static new TheoryData<Backend> AllBackends => WithOpenCl;
     private static readonly IForceField Ff = EamPotential.FromFuncfl([GoldenFiles.LammpsPotential("Cu_u3.eam"), GoldenFiles.LammpsPotential("Ni_u3.eam")], ["Cu", "Ni"]);
     protected override IForceField ForceField => Ff;
     protected override double FiniteDifferenceTolerance => 1e-5;
@@ -38,6 +42,7 @@ public class EamFuncflConformance : ForceFieldConformance
 
 public class EamAlloyConformance : ForceFieldConformance
 {
+    public static new TheoryData<Backend> AllBackends => WithOpenCl;
     private static readonly IForceField Ff = EamPotential.FromSetfl(GoldenFiles.LammpsPotential("CuNi.eam.alloy"), ["Cu", "Ni"]);
     protected override IForceField ForceField => Ff;
     protected override double FiniteDifferenceTolerance => 1e-5;
@@ -47,6 +52,7 @@ public class EamAlloyConformance : ForceFieldConformance
 
 public class EamFinnisSinclairConformance : ForceFieldConformance
 {
+    public static new TheoryData<Backend> AllBackends => WithOpenCl;
     private static readonly IForceField Ff = EamPotential.FromFinnisSinclair(GoldenFiles.LammpsPotential("AlFe_mm.eam.fs"), ["Al", "Fe"]);
     protected override IForceField ForceField => Ff;
     protected override double FiniteDifferenceTolerance => 1e-5;

@@ -30,7 +30,15 @@ public abstract class ForceFieldConformance
     /// </summary>
     protected virtual double FiniteDifferenceTolerance => 1e-6;
 
+    /// <summary>
+    /// Backends every test runs on. A driver whose potential has an OpenCL computer opts in by
+    /// redeclaring it: <c>public static new TheoryData&lt;Backend&gt; AllBackends => WithOpenCl;</c>
+    /// (xunit resolves MemberData on the test class first, then its bases).
+    /// </summary>
     public static TheoryData<Backend> AllBackends => new() { Backend.Reference, Backend.Cpu };
+
+    /// <summary>Reference, Cpu and OpenCl (on PoCL in CI).</summary>
+    public static TheoryData<Backend> WithOpenCl => new() { Backend.Reference, Backend.Cpu, Backend.OpenCl };
 
     private static ComputeOptions Options(Backend b, int threads = 1) => new() { Backend = b, Threads = threads };
 
