@@ -3,15 +3,14 @@ using MlipEngine.Potentials.Eam;
 using MlipEngine.Potentials.Pair;
 using MlipEngine.State;
 using MlipEngine.Tests.Support;
-using Xunit;
 
 namespace MlipEngine.Tests.Conformance;
 
 // One five-line driver per potential: the suite in ForceFieldConformance runs on each.
 
+[AlsoOnOpenCl]
 public class LennardJonesConformance : ForceFieldConformance
 {
-    public static new TheoryData<Backend> AllBackends => WithOpenCl;
     private static readonly IForceField Ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(Yaml(
         "{style: lj/cut, cutoff: 8.0, shift: true, pairs: {Ar-Ar: {epsilon: 0.0104, sigma: 3.40}, Kr-Kr: {epsilon: 0.014, sigma: 3.65}}}"));
     protected override IForceField ForceField => Ff;
@@ -20,9 +19,9 @@ public class LennardJonesConformance : ForceFieldConformance
     internal static PotentialSpec Yaml(string text) => MlipEngine.IO.Yaml.PotentialSpecLoader.FromText(text, "test spec", ".");
 }
 
+[AlsoOnOpenCl]
 public class MorseConformance : ForceFieldConformance
 {
-    public static new TheoryData<Backend> AllBackends => WithOpenCl;
     private static readonly IForceField Ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(LennardJonesConformance.Yaml(
         "{style: morse, cutoff: 6.0, shift: false, pairs: {Cu-Cu: {d0: 0.3429, alpha: 1.3588, r0: 2.866}, Ni-Ni: {d0: 0.42, alpha: 1.42, r0: 2.78}, Cu-Ni: {d0: 0.38, alpha: 1.39, r0: 2.82}}}"));
     protected override IForceField ForceField => Ff;
@@ -30,9 +29,9 @@ public class MorseConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.6, seed);
 }
 
+[AlsoOnOpenCl]
 public class EamFuncflConformance : ForceFieldConformance
 {
-    public static new TheoryData<Backend> AllBackends => WithOpenCl;
     private static readonly IForceField Ff = EamPotential.FromFuncfl([GoldenFiles.LammpsPotential("Cu_u3.eam"), GoldenFiles.LammpsPotential("Ni_u3.eam")], ["Cu", "Ni"]);
     protected override IForceField ForceField => Ff;
     protected override double FiniteDifferenceTolerance => 1e-5;
@@ -40,9 +39,9 @@ public class EamFuncflConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.6, seed);
 }
 
+[AlsoOnOpenCl]
 public class EamAlloyConformance : ForceFieldConformance
 {
-    public static new TheoryData<Backend> AllBackends => WithOpenCl;
     private static readonly IForceField Ff = EamPotential.FromSetfl(GoldenFiles.LammpsPotential("CuNi.eam.alloy"), ["Cu", "Ni"]);
     protected override IForceField ForceField => Ff;
     protected override double FiniteDifferenceTolerance => 1e-5;
@@ -50,9 +49,9 @@ public class EamAlloyConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.56, seed);
 }
 
+[AlsoOnOpenCl]
 public class EamFinnisSinclairConformance : ForceFieldConformance
 {
-    public static new TheoryData<Backend> AllBackends => WithOpenCl;
     private static readonly IForceField Ff = EamPotential.FromFinnisSinclair(GoldenFiles.LammpsPotential("AlFe_mm.eam.fs"), ["Al", "Fe"]);
     protected override IForceField ForceField => Ff;
     protected override double FiniteDifferenceTolerance => 1e-5;
