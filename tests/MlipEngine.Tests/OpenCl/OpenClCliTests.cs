@@ -26,6 +26,38 @@ public class OpenClCliTests : IDisposable
     [InlineData("opencl:-1")]
     public void BadDeviceArgument_IsAUsageError(string arg) => Assert.Throws<UsageException>(() => CliParsing.ParseDevice(arg));
 
+    /// <summary>
+    /// With the ICD loader pointed at an empty vendor directory (ocl-icd's OCL_ICD_VENDORS) there is no
+    /// platform: `info` reports it and `eval --device opencl` fails with one line, exit 1, no stack trace.
+    /// </summary>
+    [Fact]
+    public void WithoutAnOpenClRuntime_InfoAndEvalSayHowToInstallOne()
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(_dir, "no-vendors")).FullName;
+        var (code, stdout, _) = Cli(empty, "info");
+        Assert.Equal(0, code);
+        Assert.Contains("no OpenCL runtime found: install an ICD, e.g. Debian pocl-opencl-icd, or your GPU vendor's driver", stdout);
+        string spec = Path.Combine(GoldenFiles.GoldenRoot, "eam_alloy_cuni", "potential.yaml");
+        string input = Path.Combine(GoldenFiles.GoldenRoot, "eam_alloy_cuni", "golden.xyz");
+        var (code2, _, stderr) = Cli(empty, "eval", "-p", spec, "-i", input, "-o", Path.Combine(_dir, "x.xyz"), "--device", "opencl");
+        Assert.Equal(1, code2);
+        Assert.StartsWith("error: no OpenCL runtime found", stderr.Trim());
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    private static (int Code, string Stdout, string Stderr) Cli(string vendorDir, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlip.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["OCL_ICD_VENDORS"] = vendorDir;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        string stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr);
+    }
+
     [Fact]
     public void EvalOnOpenCl_MatchesCpuBackend()
     {
