@@ -5,6 +5,7 @@ using MlipEngine.Bench;
 // Usage:
 //   dotnet run -c Release -- kernels [BenchmarkDotNet args]     BenchmarkDotNet suite (EAM force, LJ force, neighbor build)
 //   dotnet run -c Release -- time STYLE N THREADS REPS [SKIN]    side-by-side timing used by bench/classical/compare_lammps.sh
+//   dotnet run -c Release -- opencl eam|lj REPEAT REPS [DEVICE]  OpenCL vs CPU backend throughput (bench/opencl/README.md)
 if (args.Length > 0 && args[0] == "kernels")
 {
     BenchmarkSwitcher.FromAssembly(typeof(ClassicalKernels).Assembly).Run(args[1..]);
@@ -14,5 +15,9 @@ if (args.Length >= 5 && args[0] == "time")
 {
     return SideBySide.Run(args[1], int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), args.Length > 5 ? double.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : 1.0);
 }
-Console.Error.WriteLine("usage: kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN]");
+if (args.Length >= 4 && args[0] == "opencl")
+{
+    return OpenClThroughput.Run(args[1], int.Parse(args[2]), int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 0);
+}
+Console.Error.WriteLine("usage: kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN] | opencl eam|lj REPEAT REPS [DEVICE]");
 return 2;

@@ -10,12 +10,32 @@ public sealed class UsageException(string message) : Exception(message);
 
 public static class CliParsing
 {
-    public static Backend ParseBackend(string name) => name.ToLowerInvariant() switch
+    public static Backend ParseBackend(string name) => ParseDevice(name).Backend;
+
+    /// <summary>
+    /// <c>cpu</c>, <c>reference</c> (<c>ref</c>), <c>opencl</c> or <c>opencl:INDEX</c> (INDEX as listed by
+    /// <c>mlip info</c>; default 0).
+    /// </summary>
+    public static (Backend Backend, int DeviceIndex) ParseDevice(string name)
     {
-        "cpu" => Backend.Cpu,
-        "reference" or "ref" => Backend.Reference,
-        "opencl" => throw new UsageException("the OpenCL backend is not available yet (see the README's known limits)"),
-        _ => throw new UsageException($"unknown backend '{name}' (cpu, reference)"),
+        string lower = name.Trim().ToLowerInvariant();
+        if (lower == "cpu") return (Backend.Cpu, 0);
+        if (lower is "reference" or "ref") return (Backend.Reference, 0);
+        if (lower == "opencl") return (Backend.OpenCl, 0);
+        if (lower.StartsWith("opencl:", StringComparison.Ordinal))
+        {
+            if (int.TryParse(lower.AsSpan(7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+                return (Backend.OpenCl, index);
+            throw new UsageException($"bad device '{name}': expected opencl:INDEX with INDEX a device number from 'mlip info'");
+        }
+        throw new UsageException($"unknown device '{name}' (cpu, reference, opencl, opencl:INDEX)");
+    }
+
+    public static Precision ParsePrecision(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "float64" or "fp64" or "double" => Precision.Float64,
+        "float32" or "fp32" or "single" => Precision.Float32,
+        _ => throw new UsageException($"unknown precision '{name}' (float64, float32)"),
     };
 }
 

@@ -5,6 +5,9 @@ using MlipEngine.Cli.Workflows;
 using MlipEngine.IO;
 using MlipEngine.Potentials;
 
+// Plug the OpenCL computers into the force-field API (does not load the OpenCL runtime).
+MlipEngine.Backends.OpenCl.OpenClBackend.Register();
+
 var root = new RootCommand("mlip — machine-learned interatomic potentials and molecular dynamics");
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
@@ -25,7 +28,8 @@ catch (Exception e) when (Describe(e) is string message)
 static string? Describe(Exception e) => e switch
 {
     UsageException or MlipEngine.Cli.Md.MdStopException or StructureFormatException or PotentialFileException or EvaluationException
-        or FormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException => e.Message,
+        or FormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException
+        or MlipEngine.Backends.OpenCl.OpenClException => e.Message,
     ArgumentException a => a.Message,
     IOException io => io.Message,
     UnauthorizedAccessException u => u.Message,

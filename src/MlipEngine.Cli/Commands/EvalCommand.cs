@@ -16,21 +16,23 @@ public static class EvalCommand
         var input = new Option<string>("--input", "-i") { Description = "Structures: extxyz (multi-frame), POSCAR/CONTCAR, LAMMPS data, or a directory of them", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "Output extended XYZ with energy, forces, stress, per-atom energies", Required = true };
         var threads = new Option<int>("--threads", "-t") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var backend = new Option<string>("--backend") { Description = "cpu or reference", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
+        var precision = new Option<string>("--precision") { Description = "float64 or float32 (float32: OpenCL only; accumulation stays fp64)", DefaultValueFactory = _ => "float64" };
         var cmd = new Command("eval", "Evaluate a potential on every frame and write results as extended XYZ")
         {
-            potential, input, output, threads, backend,
+            potential, input, output, threads, backend, precision,
         };
-        cmd.SetAction(r => Run(r.GetValue(potential)!, r.GetValue(input)!, r.GetValue(output)!, r.GetValue(threads), r.GetValue(backend)!));
+        cmd.SetAction(r => Run(r.GetValue(potential)!, r.GetValue(input)!, r.GetValue(output)!, r.GetValue(threads), r.GetValue(backend)!, r.GetValue(precision)!));
         return cmd;
     }
 
-    public static int Run(string potentialArg, string inputPath, string outputPath, int threads, string backendName)
+    public static int Run(string potentialArg, string inputPath, string outputPath, int threads, string backendName, string precisionName = "float64")
     {
         var ff = PotentialLoader.Load(potentialArg);
-        var backend = CliParsing.ParseBackend(backendName);
+        var (backend, deviceIndex) = CliParsing.ParseDevice(backendName);
+        var precision = CliParsing.ParsePrecision(precisionName);
         if (threads < 1) throw new UsageException("--threads must be at least 1");
-        using var computer = ff.CreateComputer(new ComputeOptions { Backend = backend, Threads = threads });
+        using var computer = ff.CreateComputer(new ComputeOptions { Backend = backend, Threads = threads, DeviceIndex = deviceIndex, Precision = precision });
         var evaluator = new FrameEvaluator(computer);
         var sw = Stopwatch.StartNew();
         int frames = 0; long atoms = 0;
@@ -49,7 +51,7 @@ public static class EvalCommand
             }
             sink.Commit();
         }
-        Console.Error.WriteLine($"eval: {frames} frame(s), {atoms} atoms, {ff.Style}, {backend} × {threads} thread(s), {sw.Elapsed.TotalSeconds:F2} s → {outputPath}");
+        Console.Error.WriteLine($"eval: {frames} frame(s), {atoms} atoms, {ff.Style}, {(backend == Backend.OpenCl ? $"OpenCl device {deviceIndex} ({precision})" : $"{backend} × {threads} thread(s)")}, {sw.Elapsed.TotalSeconds:F2} s → {outputPath}");
         return 0;
     }
 }

@@ -40,6 +40,11 @@ public sealed record ComputeOptions
     public Precision Precision { get; init; } = Precision.Float64;
     /// <summary>Verlet skin in Å added to the cutoff of the neighbor list; 0 rebuilds every call.</summary>
     public double Skin { get; init; }
+    /// <summary>
+    /// Device for accelerator backends (OpenCL): the index into the list <c>mlip info</c> prints
+    /// (platforms in loader order, devices in platform order). Ignored by Reference and Cpu.
+    /// </summary>
+    public int DeviceIndex { get; init; }
 
     public static ComputeOptions Reference => new() { Backend = Backend.Reference };
 }

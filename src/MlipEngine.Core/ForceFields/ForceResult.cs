@@ -16,8 +16,8 @@ public sealed class ForceResult
 {
     public int SystemCount { get; private set; }
     public int AtomCount { get; private set; }
-    /// <summary>What the last call filled in.</summary>
-    public ForceOutputs Computed { get; internal set; }
+    /// <summary>What the last call filled in (set by the computer; public so backends in other assemblies can).</summary>
+    public ForceOutputs Computed { get; set; }
 
     /// <summary>Potential energy per system, eV.</summary>
     public double[] Energy { get; private set; } = [];

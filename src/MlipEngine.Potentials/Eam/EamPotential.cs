@@ -50,7 +50,7 @@ public sealed class EamPotential : IForceField
     public string Style => Flavor switch { EamFlavor.Funcfl => "eam", EamFlavor.Setfl => "eam/alloy", _ => "eam/fs" };
     public double Cutoff => Table.Cutoff;
     public IReadOnlyList<int> Species => Table.Species;
-    public IReadOnlyList<Backend> Backends { get; } = [Backend.Reference, Backend.Cpu];
+    public IReadOnlyList<Backend> Backends => BackendRegistry.WithRegistered(typeof(EamPotential), Backend.Reference, Backend.Cpu);
     /// <summary>Masses from the file (amu), per type; LAMMPS sets atom masses from them.</summary>
     public IReadOnlyList<double> Masses => Table.Masses;
 
@@ -58,6 +58,7 @@ public sealed class EamPotential : IForceField
     {
         Backend.Reference => new EamReferenceComputer(this, options),
         Backend.Cpu when options.Precision == Precision.Float64 => new EamCpuComputer(this, options),
+        Backend.OpenCl => BackendRegistry.Create(this, options),
         _ => throw new NotSupportedException($"{Style} has no {options.Backend} backend in {options.Precision}"),
     };
 

@@ -46,12 +46,13 @@ public sealed class MorsePotential : IForceField
     public bool Shift { get; }
     public PairParameterTable<MorsePair> Pairs { get; }
     public IReadOnlyList<int> Species { get; }
-    public IReadOnlyList<Backend> Backends { get; } = [Backend.Reference, Backend.Cpu];
+    public IReadOnlyList<Backend> Backends => BackendRegistry.WithRegistered(typeof(MorsePotential), Backend.Reference, Backend.Cpu);
 
     public IForceComputer CreateComputer(ComputeOptions options) => options.Backend switch
     {
         Backend.Reference => new PairReferenceComputer<MorseFunction>(this, options, _function),
         Backend.Cpu when options.Precision == Precision.Float64 => new PairCpuComputer<MorseFunction>(this, options, _function),
+        Backend.OpenCl => BackendRegistry.Create(this, options),
         _ => throw new NotSupportedException($"morse has no {options.Backend} backend in {options.Precision}"),
     };
 

@@ -8,6 +8,7 @@ namespace MlipEngine.Tests.Conformance;
 
 // One five-line driver per potential: the suite in ForceFieldConformance runs on each.
 
+[AlsoOnOpenCl]
 public class LennardJonesConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(Yaml(
@@ -18,6 +19,7 @@ public class LennardJonesConformance : ForceFieldConformance
     internal static PotentialSpec Yaml(string text) => MlipEngine.IO.Yaml.PotentialSpecLoader.FromText(text, "test spec", ".");
 }
 
+[AlsoOnOpenCl]
 public class MorseConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(LennardJonesConformance.Yaml(
@@ -27,6 +29,7 @@ public class MorseConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.6, seed);
 }
 
+[AlsoOnOpenCl]
 public class EamFuncflConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = EamPotential.FromFuncfl([GoldenFiles.LammpsPotential("Cu_u3.eam"), GoldenFiles.LammpsPotential("Ni_u3.eam")], ["Cu", "Ni"]);
@@ -36,6 +39,7 @@ public class EamFuncflConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.6, seed);
 }
 
+[AlsoOnOpenCl]
 public class EamAlloyConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = EamPotential.FromSetfl(GoldenFiles.LammpsPotential("CuNi.eam.alloy"), ["Cu", "Ni"]);
@@ -45,6 +49,7 @@ public class EamAlloyConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.56, seed);
 }
 
+[AlsoOnOpenCl]
 public class EamFinnisSinclairConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = EamPotential.FromFinnisSinclair(GoldenFiles.LammpsPotential("AlFe_mm.eam.fs"), ["Al", "Fe"]);

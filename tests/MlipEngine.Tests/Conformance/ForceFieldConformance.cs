@@ -2,7 +2,9 @@ using MlipEngine.ForceFields;
 using MlipEngine.Geometry;
 using MlipEngine.State;
 using MlipEngine.Tests.Support;
+using System.Reflection;
 using Xunit;
+using Xunit.Sdk;
 
 namespace MlipEngine.Tests.Conformance;
 
@@ -30,14 +32,15 @@ public abstract class ForceFieldConformance
     /// </summary>
     protected virtual double FiniteDifferenceTolerance => 1e-6;
 
+    /// <summary>Reference and Cpu; drivers marked <see cref="AlsoOnOpenClAttribute"/> add OpenCl (see <see cref="BackendsAttribute"/>).</summary>
     public static TheoryData<Backend> AllBackends => new() { Backend.Reference, Backend.Cpu };
 
     private static ComputeOptions Options(Backend b, int threads = 1) => new() { Backend = b, Threads = threads };
 
-    [Theory, MemberData(nameof(AllBackends))]
+    [Theory, Backends]
     public void Forces_MatchCentralDifferences_Periodic(Backend backend) => CheckForcesByFiniteDifferences(PeriodicSample(1), backend);
 
-    [Theory, MemberData(nameof(AllBackends))]
+    [Theory, Backends]
     public void Forces_MatchCentralDifferences_Cluster(Backend backend) => CheckForcesByFiniteDifferences(ClusterSample(2), backend);
 
     private void CheckForcesByFiniteDifferences(AtomicStructure s, Backend backend)
@@ -59,7 +62,7 @@ public abstract class ForceFieldConformance
         Assert.True(ev.Forces.Any(f => f.Norm > 1e-3), "sample has no forces to check; perturb it");
     }
 
-    [Theory, MemberData(nameof(AllBackends))]
+    [Theory, Backends]
     public void Stress_MatchesStrainDerivative(Backend backend)
     {
         var s = PeriodicSample(3);
@@ -78,7 +81,7 @@ public abstract class ForceFieldConformance
             }
     }
 
-    [Theory, MemberData(nameof(AllBackends))]
+    [Theory, Backends]
     public void Energy_InvariantAndForcesStressEquivariant_UnderRotation(Backend backend)
     {
         var s = PeriodicSample(4);
@@ -98,7 +101,7 @@ public abstract class ForceFieldConformance
         for (int i = 0; i < s.AtomCount; i++) AssertClose(mirror * ev.Forces[i], em.Forces[i], 1e-9, $"force {i} under reflection");
     }
 
-    [Theory, MemberData(nameof(AllBackends))]
+    [Theory, Backends]
     public void Energy_InvariantUnderPermutation(Backend backend)
     {
         var s = PeriodicSample(5);
@@ -110,7 +113,7 @@ public abstract class ForceFieldConformance
         for (int k = 0; k < perm.Length; k++) AssertClose(ev.Forces[perm[k]], ep.Forces[k], 1e-9, $"force {k}");
     }
 
-    [Theory, MemberData(nameof(AllBackends))]
+    [Theory, Backends]
     public void Results_InvariantUnderRewrappingIntoOtherImages(Backend backend)
     {
         var s = PeriodicSample(6);
@@ -125,7 +128,7 @@ public abstract class ForceFieldConformance
         for (int k = 0; k < 9; k++) Assert.True(Math.Abs(ev.Stress[k] - ew.Stress[k]) <= 1e-12 + 1e-9 * Math.Abs(ev.Stress[k]));
     }
 
-    [Theory, MemberData(nameof(AllBackends))]
+    [Theory, Backends]
     public void BatchOfSystems_EqualsSingleEvaluations(Backend backend)
     {
         var systems = new[] { PeriodicSample(7), ClusterSample(8), PeriodicSample(9) };
@@ -140,7 +143,7 @@ public abstract class ForceFieldConformance
         }
     }
 
-    [Theory, MemberData(nameof(AllBackends))]
+    [Theory, Backends]
     public void FarApartClusters_EnergiesAdd(Backend backend)
     {
         var a = ClusterSample(10); var b = ClusterSample(11);
@@ -151,7 +154,7 @@ public abstract class ForceFieldConformance
         AssertClose(ea + eb, eu, 1e-12, "E(A ∪ B) vs E(A) + E(B)");
     }
 
-    [Theory, MemberData(nameof(AllBackends))]
+    [Theory, Backends]
     public void AtomEnergies_SumToEnergy(Backend backend)
     {
         var ev = Eval.One(ForceField, PeriodicSample(12), Options(backend));
@@ -216,5 +219,24 @@ public abstract class ForceFieldConformance
     protected static void AssertClose(Vec3 expected, Vec3 actual, double tol, string what)
     {
         Assert.True((expected - actual).Norm <= tol * Math.Max(1.0, expected.Norm), $"{what}: expected {expected}, got {actual} (|Δ| = {(expected - actual).Norm:E2})");
+    }
+}
+
+/// <summary>Marks a conformance driver whose potential also runs on the OpenCL backend: its suite then runs there too.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class AlsoOnOpenClAttribute : Attribute;
+
+/// <summary>
+/// The backends a conformance test runs on: Reference and Cpu, plus OpenCl when the driver class is
+/// marked <see cref="AlsoOnOpenClAttribute"/>. (A data attribute rather than MemberData, because xunit
+/// resolves MemberData on the declaring base class, so drivers could not choose.)
+/// </summary>
+public sealed class BackendsAttribute : DataAttribute
+{
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod)
+    {
+        yield return [Backend.Reference];
+        yield return [Backend.Cpu];
+        if (testMethod.ReflectedType?.GetCustomAttribute<AlsoOnOpenClAttribute>() != null) yield return [Backend.OpenCl];
     }
 }

@@ -8,7 +8,8 @@ using Xunit;
 namespace MlipEngine.Tests.Conformance;
 
 /// <summary>
-/// Every committed LAMMPS golden case (tests/golden/make_golden.py), on every backend and in a
+/// Every committed LAMMPS golden case (tests/golden/make_golden.py), on every backend the case's
+/// potential has (Reference, Cpu, and OpenCl for lj/cut, morse and EAM), and in a
 /// general (rotated, non-LAMMPS) orientation: energy ≤ 1e-9 eV/atom, forces ≤ 1e-7 eV/Å,
 /// stress ≤ 1e-9 eV/Å³, per-atom energies ≤ 1e-9 eV.
 /// </summary>
@@ -21,6 +22,7 @@ public class LammpsGoldenTests
         {
             data.Add(name, Backend.Reference, 1);
             data.Add(name, Backend.Cpu, 2);
+            if (GoldenCase.Load(name).CreatePotential().Backends.Contains(Backend.OpenCl)) data.Add(name, Backend.OpenCl, 1);
         }
         return data;
     }

@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("MlipEngine.Tests")]
+[assembly: InternalsVisibleTo("MlipEngine.Bench")]

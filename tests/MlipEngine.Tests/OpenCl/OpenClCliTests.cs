@@ -1,0 +1,79 @@
+using MlipEngine.Cli;
+using MlipEngine.Cli.Commands;
+using MlipEngine.ForceFields;
+using MlipEngine.IO.Extxyz;
+using MlipEngine.Tests.Support;
+using Xunit;
+
+namespace MlipEngine.Tests.OpenCl;
+
+public class OpenClCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mlip-eval-cl-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData("cpu", Backend.Cpu, 0)]
+    [InlineData("reference", Backend.Reference, 0)]
+    [InlineData("opencl", Backend.OpenCl, 0)]
+    [InlineData("OpenCL:2", Backend.OpenCl, 2)]
+    public void DeviceArgument_ParsesBackendAndIndex(string arg, Backend backend, int index) =>
+        Assert.Equal((backend, index), CliParsing.ParseDevice(arg));
+
+    [Theory]
+    [InlineData("gpu")]
+    [InlineData("opencl:")]
+    [InlineData("opencl:-1")]
+    public void BadDeviceArgument_IsAUsageError(string arg) => Assert.Throws<UsageException>(() => CliParsing.ParseDevice(arg));
+
+    /// <summary>
+    /// With the ICD loader pointed at an empty vendor directory (ocl-icd's OCL_ICD_VENDORS) there is no
+    /// platform: `info` reports it and `eval --device opencl` fails with one line, exit 1, no stack trace.
+    /// </summary>
+    [Fact]
+    public void WithoutAnOpenClRuntime_InfoAndEvalSayHowToInstallOne()
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(_dir, "no-vendors")).FullName;
+        var (code, stdout, _) = Cli(empty, "info");
+        Assert.Equal(0, code);
+        Assert.Contains("no OpenCL runtime found: install an ICD, e.g. Debian pocl-opencl-icd, or your GPU vendor's driver", stdout);
+        string spec = Path.Combine(GoldenFiles.GoldenRoot, "eam_alloy_cuni", "potential.yaml");
+        string input = Path.Combine(GoldenFiles.GoldenRoot, "eam_alloy_cuni", "golden.xyz");
+        var (code2, _, stderr) = Cli(empty, "eval", "-p", spec, "-i", input, "-o", Path.Combine(_dir, "x.xyz"), "--device", "opencl");
+        Assert.Equal(1, code2);
+        Assert.StartsWith("error: no OpenCL runtime found", stderr.Trim());
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    private static (int Code, string Stdout, string Stderr) Cli(string vendorDir, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlip.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["OCL_ICD_VENDORS"] = vendorDir;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        string stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr);
+    }
+
+    [Fact]
+    public void EvalOnOpenCl_MatchesCpuBackend()
+    {
+        string dir = Path.Combine(GoldenFiles.GoldenRoot, "eam_alloy_cuni");
+        string input = Path.Combine(_dir, "in.xyz");
+        File.WriteAllText(input, File.ReadAllText(Path.Combine(dir, "golden.xyz")) + File.ReadAllText(Path.Combine(GoldenFiles.GoldenRoot, "eam_alloy_nicu_order", "golden.xyz")));
+        string spec = Path.Combine(dir, "potential.yaml");
+        Assert.Equal(0, EvalCommand.Run(spec, input, Path.Combine(_dir, "cpu.xyz"), 1, "cpu"));
+        Assert.Equal(0, EvalCommand.Run(spec, input, Path.Combine(_dir, "cl.xyz"), 1, "opencl:0"));
+        var cpu = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "cpu.xyz")).ToList();
+        var cl = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "cl.xyz")).ToList();
+        Assert.Equal(cpu.Count, cl.Count);
+        for (int f = 0; f < cpu.Count; f++)
+        {
+            Assert.True(Math.Abs(cpu[f].Energy!.Value - cl[f].Energy!.Value) <= 1e-10 * Math.Abs(cpu[f].Energy!.Value));
+            for (int i = 0; i < cpu[f].Forces!.Length; i++) Assert.True((cpu[f].Forces![i] - cl[f].Forces![i]).Norm <= 1e-10, $"frame {f} atom {i}");
+        }
+    }
+}
