@@ -6,7 +6,7 @@ using MlipEngine.State;
 namespace MlipEngine.Bench;
 
 /// <summary>
-/// Times one force evaluation (neighbor list reused) and one neighbor-list build, median of REPS after
+/// Times one force evaluation (neighbor list reused) and one neighbor-list build, mean of REPS after
 /// warm-up, for the comparison script. Prints "key value" lines.
 /// </summary>
 public static class SideBySide
@@ -44,6 +44,6 @@ public static class SideBySide
         return 0;
     }
 
-    /// <summary>Minimum over repetitions: the least disturbed by other load on the machine.</summary>
-    private static double Median(double[] v) => v.Min();
+    /// <summary>Mean over repetitions, as LAMMPS reports Pair/Neigh time summed over steps.</summary>
+    private static double Median(double[] v) => v.Average();
 }
