@@ -28,7 +28,7 @@ public static class RelaxCommand
         var trajectory = new Option<string?>("--trajectory") { Description = "Folder for one extxyz trajectory per candidate" };
         var threads = new Option<int>("--threads", "-t") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var batchAtoms = new Option<int>("--batch-atoms") { Description = "Atom budget of one batch (memory bound)", DefaultValueFactory = _ => 4096 };
-        var backend = new Option<string>("--backend") { Description = "cpu or reference", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
         var skin = new Option<double>("--skin") { Description = "Verlet skin, Å (the list survives moves and cell deformations within it)", DefaultValueFactory = _ => 0.8 };
         var cmd = new Command("relax", "Relax candidate structures (positions and cell), many at once")
         {
@@ -51,7 +51,7 @@ public static class RelaxCommand
     {
         var settings = a.ToSettings();
         var ff = PotentialLoader.Load(a.Potential);
-        var backend = CliParsing.ParseBackend(a.Backend);
+        var (backend, deviceIndex) = CliParsing.ParseDevice(a.Backend);
         if (a.Threads < 1) throw new UsageException("--threads must be at least 1");
         if (a.BatchAtoms < 1) throw new UsageException("--batch-atoms must be at least 1");
         if (a.Trajectory != null) Directory.CreateDirectory(a.Trajectory);
@@ -68,7 +68,7 @@ public static class RelaxCommand
         var clock = Stopwatch.StartNew();
         using var journal = RelaxJournal.Open(Path.GetFullPath(a.Output) + ".journal", a.Fingerprint(files));
         if (!(a.Skin >= 0)) throw new UsageException("--skin must be non-negative");
-        using var computer = ff.CreateComputer(new ComputeOptions { Backend = backend, Threads = a.Threads, Skin = a.Skin });
+        using var computer = ff.CreateComputer(new ComputeOptions { Backend = backend, DeviceIndex = deviceIndex, Threads = a.Threads, Skin = a.Skin });
         var run = new RelaxRun(computer, settings, a, journal);
         RelaxProgress.Run(total, journal.Finished.Count, progress => run.Execute(CandidateReader.Read(files), progress));
 

@@ -43,6 +43,8 @@ public sealed class MdConfig
     public int Threads { get; init; }
     public Precision Precision { get; init; }
     public Backend Backend { get; init; }
+    /// <summary>OpenCL device index when <see cref="Backend"/> is OpenCl.</summary>
+    public int DeviceIndex { get; init; }
     /// <summary>Remove centre-of-mass drift every N steps (0: never).</summary>
     public int RemoveDriftEvery { get; init; }
     public int[] FrozenIndices { get; init; } = [];
@@ -66,7 +68,7 @@ public sealed class MdConfig
     {
         var r = new ConfigReader(source);
         r.RequireOnly(root, "", "structure", "potential", "velocities", "integrator", "timestep", "steps", "time", "neighbor",
-            "thermo", "trajectory", "checkpoint", "threads", "precision", "backend", "remove_drift", "frozen", "safety");
+            "thermo", "trajectory", "checkpoint", "threads", "precision", "backend", "device", "remove_drift", "frozen", "safety");
 
         // ---- structure ----
         if (!root.TryGetValue("structure", out var sNode)) throw r.Error("structure", "is required ({file: start.xyz} or {lattice: fcc, element: Cu, a: 3.615, repeat: [10, 10, 10]})");
@@ -189,13 +191,12 @@ public sealed class MdConfig
             "f32" or "fp32" or "float" => Precision.Float32,
             _ => throw r.Error("precision", $"must be f64 or f32, found '{prec}'"),
         };
-        string be = r.String(root, "", "backend") ?? "cpu";
-        var backend = be switch
-        {
-            "cpu" => Backend.Cpu,
-            "reference" => Backend.Reference,
-            _ => throw r.Error("backend", $"must be cpu or reference, found '{be}'"),
-        };
+        // `device: cpu | reference | opencl[:INDEX]` (`backend:` is the older name of the same key)
+        string deviceKey = r.String(root, "", "device") is string dv ? "device" : "backend";
+        string be = r.String(root, "", deviceKey) ?? "cpu";
+        Backend backend; int deviceIndex;
+        try { (backend, deviceIndex) = CliParsing.ParseDevice(be); }
+        catch (UsageException e) { throw r.Error(deviceKey, e.Message); }
         int drift = (int)(r.Integer(root, "", "remove_drift", 0) ?? 0);
 
         // ---- frozen atoms ----
@@ -232,7 +233,7 @@ public sealed class MdConfig
             Source = source, BaseDirectory = baseDirectory, Structure = structure, Potential = spec, PotentialFile = modelFile,
             VelocityTemperature = vt, VelocitySeed = vseed, ZeroMomentum = zeroMomentum, Integrator = integrator,
             TimeStep = dt, Steps = nsteps, Skin = skin, Thermo = thermo, Trajectory = traj, Checkpoint = ckpt,
-            Threads = threads, Precision = precision, Backend = backend, RemoveDriftEvery = drift,
+            Threads = threads, Precision = precision, Backend = backend, DeviceIndex = deviceIndex, RemoveDriftEvery = drift,
             FrozenIndices = frozen.ToArray(), FrozenZBelow = zBelow, SafetyMinDistance = minDist, SafetyEvery = safetyEvery,
         };
     }

@@ -93,7 +93,7 @@ public sealed class MdRunner
         }
         if (cfg.FrozenZBelow is double zb) for (int i = 0; i < batch.AtomCount; i++) if (batch.Z[i] < zb) frozen[i] = true;
 
-        using var computer = ff.CreateComputer(new ComputeOptions { Backend = cfg.Backend, Threads = cfg.Threads, Precision = cfg.Precision, Skin = cfg.Skin });
+        using var computer = ff.CreateComputer(new ComputeOptions { Backend = cfg.Backend, DeviceIndex = cfg.DeviceIndex, Threads = cfg.Threads, Precision = cfg.Precision, Skin = cfg.Skin });
         var sys = new MdSystem(batch, computer, cfg.TimeStep, frozen);
         System = sys;
         var integrator = CreateIntegrator(cfg, sys);
