@@ -18,7 +18,8 @@ public static class SideBySide
         var batch = SystemBatch.FromStructure(s);
         using var computer = ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = threads, Skin = skin });
         var result = new ForceResult();
-        for (int w = 0; w < 3; w++) computer.Compute(batch, ForceOutputs.EnergyAndForces, result);
+        // warm-up past tiered compilation (tier-1 after 30 calls), as an MD run would be
+        for (int w = 0; w < 40; w++) computer.Compute(batch, ForceOutputs.EnergyAndForces, result);
         var force = new double[reps];
         for (int r = 0; r < reps; r++)
         {
@@ -28,7 +29,7 @@ public static class SideBySide
         }
         var builder = new NeighborListBuilder(threads);
         var list = builder.Create(NeighborListKind.Half);
-        for (int w = 0; w < 3; w++) builder.Build(batch, ff.Cutoff + skin, list);
+        for (int w = 0; w < 40; w++) builder.Build(batch, ff.Cutoff + skin, list);
         var neigh = new double[reps];
         for (int r = 0; r < reps; r++)
         {
