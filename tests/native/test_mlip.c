@@ -101,10 +101,16 @@ int main(int argc, char **argv)
         double e;
         for (int k = 0; k < 100; k++)
             mlip_compute(h, natoms[0], species, pos, cells, pbc, MLIP_FORCES | MLIP_STRESS, &e, forces, stress, NULL);
-        double t0 = now_us();
-        for (int k = 0; k < repeat; k++)
-            mlip_compute(h, natoms[0], species, pos, cells, pbc, MLIP_FORCES | MLIP_STRESS, &e, forces, stress, NULL);
-        fprintf(stderr, "timing: %.3f us per mlip_compute (%d atoms, %d calls)\n", (now_us() - t0) / repeat, natoms[0], repeat);
+        /* Best of 5 rounds: the machine is shared, the minimum is the cost without interference. */
+        double best = 1e300;
+        for (int round = 0; round < 5; round++) {
+            double t0 = now_us();
+            for (int k = 0; k < repeat; k++)
+                mlip_compute(h, natoms[0], species, pos, cells, pbc, MLIP_FORCES | MLIP_STRESS, &e, forces, stress, NULL);
+            double t = (now_us() - t0) / repeat;
+            if (t < best) best = t;
+        }
+        fprintf(stderr, "timing: %.3f us per mlip_compute (%d atoms, best of 5 x %d calls)\n", best, natoms[0], repeat);
     }
     mlip_free(h);
     mlip_free(NULL);
