@@ -13,6 +13,7 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(MdCommand.Create());
 root.Subcommands.Add(RelaxCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 
 try
 {

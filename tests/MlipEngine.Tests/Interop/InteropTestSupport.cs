@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Diagnostics;
+using MlipEngine.Cli.Commands;
+using MlipEngine.IO;
+using Xunit;
+
+namespace MlipEngine.Tests.Interop;
+
+/// <summary>Shared pieces of the embedding tests: processes, the CLI in-process, frame comparison.</summary>
+internal static class InteropTestSupport
+{
+    public const string CuNiSpec = "{style: eam/alloy, file: /usr/share/lammps/potentials/CuNi.eam.alloy, elements: [Cu, Ni]}";
+    public const string Python = "/usr/bin/python3";
+
+    public static string TestDataDir => Path.Combine(AppContext.BaseDirectory, "Interop");
+
+    public static string TempDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "mlip-interop-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    public static void RequireFile(string path, string howToGet)
+    {
+        if (!File.Exists(path)) Assert.Fail($"{path} is missing: {howToGet}");
+    }
+
+    /// <summary>Starts a process with captured output; the caller waits.</summary>
+    public static Process Start(string file, IEnumerable<string> args, string workDir, IDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
+        return Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+    }
+
+    /// <summary>Runs a process to completion; fails the test (with its output) on a non-zero exit or a timeout.</summary>
+    public static string Run(string file, IEnumerable<string> args, string workDir, IDictionary<string, string>? env = null, int timeoutSeconds = 120)
+    {
+        using var p = Start(file, args, workDir, env);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutSeconds * 1000)) { p.Kill(true); Assert.Fail($"{file} {string.Join(' ', args)} timed out after {timeoutSeconds} s"); }
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)} failed ({p.ExitCode}):\n{stderr.Result}\n{stdout.Result}");
+        return stdout.Result + stderr.Result;
+    }
+
+    /// <summary>Runs <c>mlip serve ARGS</c> in this process and returns its exit code.</summary>
+    public static int Serve(params string[] args)
+    {
+        var root = new RootCommand { ServeCommand.Create() };
+        return root.Parse(["serve", .. args]).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="labelled"/> with <c>mlip eval</c> and asserts that energy, forces and
+    /// stress stored in it agree to <paramref name="tolerance"/> (absolute, eV, eV/Å, eV/Å³).
+    /// </summary>
+    public static int AssertLabelsEqualEval(string labelled, string spec, double tolerance)
+    {
+        string evaluated = labelled + ".eval.xyz";
+        Assert.Equal(0, EvalCommand.Run(spec, labelled, evaluated, 2, "cpu"));
+        var expected = StructureFile.ReadFrames(evaluated).ToList();
+        var got = StructureFile.ReadFrames(labelled).ToList();
+        Assert.Equal(expected.Count, got.Count);
+        Assert.True(got.Count > 0, $"{labelled} has no frames");
+        for (int k = 0; k < got.Count; k++)
+        {
+            var e = expected[k]; var g = got[k];
+            Assert.True(Math.Abs(e.Energy!.Value - g.Energy!.Value) <= tolerance, $"{labelled} frame {k}: energy {g.Energy} vs eval {e.Energy}");
+            for (int i = 0; i < e.Forces!.Length; i++)
+                Assert.True((e.Forces[i] - g.Forces![i]).Norm <= tolerance, $"{labelled} frame {k} atom {i}: force {g.Forces[i]} vs eval {e.Forces[i]}");
+            if (g.Stress != null)
+                for (int c = 0; c < 9; c++)
+                    Assert.True(Math.Abs(e.Stress![c] - g.Stress[c]) <= tolerance, $"{labelled} frame {k}: stress[{c}] {g.Stress[c]} vs eval {e.Stress[c]}");
+        }
+        return got.Count;
+    }
+}
