@@ -8,6 +8,7 @@ using MlipEngine.Potentials;
 var root = new RootCommand("mlip — machine-learned interatomic potentials and molecular dynamics");
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(ModelCommand.Create());
 
 try
 {
