@@ -93,7 +93,9 @@ Console.WriteLine($"model: 2 layers, {hyper.Channels} channels, hidden L ≤ {hy
 Console.WriteLine($"FLOPs per evaluation (E+F+σ): {flops / 1e9:F2} G  = radial MLP {flopMlp / flops:P0}, tensor product {flopTp / flops:P0}, node stages {flopNode / flops:P0};  {flops / n / 1e6:F2} MFLOP per atom");
 Console.WriteLine($"CPU: {cores} cores × {ghz:F2} GHz (cpuinfo nominal) × {flopsPerCycleDp} fp64 FLOP/cycle (Zen 5: 2 × 512-bit FMA) = peak {cores * ghz * flopsPerCycleDp:F0} GFLOP/s fp64, {2 * cores * ghz * flopsPerCycleDp:F0} fp32; Vector<double>.Count = {Vector<double>.Count}");
 Console.WriteLine();
-Console.WriteLine("threads  precision  atom-steps/s  ms/step  GFLOP/s  %peak(threads)  managed MB");
+Console.WriteLine("wall: atom-steps/s, ms/step, GFLOP/s over wall time (shared machine: other jobs steal cycles).");
+Console.WriteLine("cpu:  GFLOP per CPU-second of this process and % of one core's peak — the kernels' efficiency while they hold a core.");
+Console.WriteLine("threads  precision  atom-steps/s  ms/step  GFLOP/s  %peak(threads) | cpu-s/step  GFLOP/cpu-s  %core-peak | managed MB");
 foreach (var prec in new[] { Precision.Float64, Precision.Float32 })
     foreach (int threads in new[] { 1, 2 })
     {
@@ -101,12 +103,24 @@ foreach (var prec in new[] { Precision.Float64, Precision.Float32 })
         var r = new ForceResult();
         c.Compute(batch, ForceOutputs.All, r);   // warm-up, neighbour list, JIT
         GC.Collect();
+        StageProfile.Reset();
         long mem0 = GC.GetTotalMemory(true);
         int steps = 0;
+        var proc = Process.GetCurrentProcess();
+        var cpu0 = proc.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed.TotalSeconds < seconds || steps < 2) { c.Compute(batch, ForceOutputs.Energy | ForceOutputs.Forces | ForceOutputs.Virial, r); steps++; }
         double t = sw.Elapsed.TotalSeconds / steps;
+        proc.Refresh();
+        double cpuT = (proc.TotalProcessorTime - cpu0).TotalSeconds / steps;   // CPU seconds per step, all threads
         double gf = flops / t / 1e9;
         double peak = threads * ghz * flopsPerCycleDp * (prec == Precision.Float32 ? 2 : 1);
-        Console.WriteLine($"{threads,7}  {(prec == Precision.Float64 ? "fp64" : "fp32"),9}  {n / t,12:F0}  {1000 * t,7:F0}  {gf,7:F1}  {100 * gf / peak,13:F1}%  {GC.GetTotalMemory(false) / 1e6,10:F0}");
+        if (StageProfile.Enabled && threads == 1)
+        {
+            double tm = StageProfile.Mlp / (double)Stopwatch.Frequency / steps, tt = StageProfile.TensorProduct / (double)Stopwatch.Frequency / steps;
+            Console.WriteLine($"         stages: radial MLP {tm:F2} s/step ({flopMlp / tm / 1e9:F1} GFLOP/s), tensor product {tt:F2} s/step ({flopTp / tt / 1e9:F1} GFLOP/s), rest {t - tm - tt:F2} s/step ({flopNode / (t - tm - tt) / 1e9:F1} GFLOP/s)");
+        }
+        double corePeak = ghz * flopsPerCycleDp * (prec == Precision.Float32 ? 2 : 1);
+        double gfc = flops / cpuT / 1e9;
+        Console.WriteLine($"{threads,7}  {(prec == Precision.Float64 ? "fp64" : "fp32"),9}  {n / t,12:F0}  {1000 * t,7:F0}  {gf,7:F1}  {100 * gf / peak,13:F1}% | {cpuT,10:F2}  {gfc,11:F1}  {100 * gfc / corePeak,9:F1}% | {GC.GetTotalMemory(false) / 1e6,10:F0}");
     }

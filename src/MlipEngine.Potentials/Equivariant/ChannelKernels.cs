@@ -73,7 +73,8 @@ internal static class ChannelKernels<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>
     /// Z (rows × nout, row stride ldz) (+)= X (rows × nin, stride ldx) · W (nin × nout, row-major).
-    /// Four rows at a time share each load of W (register blocking).
+    /// Register blocking 4 rows × 4 vectors: per step of the inner loop, 4 loads of W and 4 broadcasts
+    /// of X feed 16 FMAs (16 accumulators), so the loop is bound by the FMA units, not by loads.
     /// </summary>
     public static void GemmNN(ReadOnlySpan<T> x, int ldx, ReadOnlySpan<T> w, Span<T> z, int ldz, int rows, int nin, int nout, bool accumulate)
     {
@@ -84,6 +85,39 @@ internal static class ChannelKernels<T> where T : unmanaged, IFloatingPointIeee7
             ref T x0 = ref Unsafe.Add(ref rx, r * ldx); ref T x1 = ref Unsafe.Add(ref x0, ldx); ref T x2 = ref Unsafe.Add(ref x1, ldx); ref T x3 = ref Unsafe.Add(ref x2, ldx);
             ref T z0 = ref Unsafe.Add(ref rz, r * ldz); ref T z1 = ref Unsafe.Add(ref z0, ldz); ref T z2 = ref Unsafe.Add(ref z1, ldz); ref T z3 = ref Unsafe.Add(ref z2, ldz);
             int o = 0;
+            for (; o <= nout - 4 * W; o += 4 * W)
+            {
+                Vector<T> a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
+                if (accumulate)
+                {
+                    a00 = Vector.LoadUnsafe(ref z0, (nuint)o); a01 = Vector.LoadUnsafe(ref z0, (nuint)(o + W)); a02 = Vector.LoadUnsafe(ref z0, (nuint)(o + 2 * W)); a03 = Vector.LoadUnsafe(ref z0, (nuint)(o + 3 * W));
+                    a10 = Vector.LoadUnsafe(ref z1, (nuint)o); a11 = Vector.LoadUnsafe(ref z1, (nuint)(o + W)); a12 = Vector.LoadUnsafe(ref z1, (nuint)(o + 2 * W)); a13 = Vector.LoadUnsafe(ref z1, (nuint)(o + 3 * W));
+                    a20 = Vector.LoadUnsafe(ref z2, (nuint)o); a21 = Vector.LoadUnsafe(ref z2, (nuint)(o + W)); a22 = Vector.LoadUnsafe(ref z2, (nuint)(o + 2 * W)); a23 = Vector.LoadUnsafe(ref z2, (nuint)(o + 3 * W));
+                    a30 = Vector.LoadUnsafe(ref z3, (nuint)o); a31 = Vector.LoadUnsafe(ref z3, (nuint)(o + W)); a32 = Vector.LoadUnsafe(ref z3, (nuint)(o + 2 * W)); a33 = Vector.LoadUnsafe(ref z3, (nuint)(o + 3 * W));
+                }
+                else
+                {
+                    a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = a20 = a21 = a22 = a23 = a30 = a31 = a32 = a33 = Vector<T>.Zero;
+                }
+                ref T wo = ref Unsafe.Add(ref rw, o);
+                for (int i = 0; i < nin; i++)
+                {
+                    ref T wi = ref Unsafe.Add(ref wo, i * nout);
+                    var w0 = Vector.LoadUnsafe(ref wi); var w1 = Vector.LoadUnsafe(ref wi, (nuint)W); var w2 = Vector.LoadUnsafe(ref wi, (nuint)(2 * W)); var w3 = Vector.LoadUnsafe(ref wi, (nuint)(3 * W));
+                    var b = new Vector<T>(Unsafe.Add(ref x0, i));
+                    a00 = Fma(b, w0, a00); a01 = Fma(b, w1, a01); a02 = Fma(b, w2, a02); a03 = Fma(b, w3, a03);
+                    b = new Vector<T>(Unsafe.Add(ref x1, i));
+                    a10 = Fma(b, w0, a10); a11 = Fma(b, w1, a11); a12 = Fma(b, w2, a12); a13 = Fma(b, w3, a13);
+                    b = new Vector<T>(Unsafe.Add(ref x2, i));
+                    a20 = Fma(b, w0, a20); a21 = Fma(b, w1, a21); a22 = Fma(b, w2, a22); a23 = Fma(b, w3, a23);
+                    b = new Vector<T>(Unsafe.Add(ref x3, i));
+                    a30 = Fma(b, w0, a30); a31 = Fma(b, w1, a31); a32 = Fma(b, w2, a32); a33 = Fma(b, w3, a33);
+                }
+                Vector.StoreUnsafe(a00, ref z0, (nuint)o); Vector.StoreUnsafe(a01, ref z0, (nuint)(o + W)); Vector.StoreUnsafe(a02, ref z0, (nuint)(o + 2 * W)); Vector.StoreUnsafe(a03, ref z0, (nuint)(o + 3 * W));
+                Vector.StoreUnsafe(a10, ref z1, (nuint)o); Vector.StoreUnsafe(a11, ref z1, (nuint)(o + W)); Vector.StoreUnsafe(a12, ref z1, (nuint)(o + 2 * W)); Vector.StoreUnsafe(a13, ref z1, (nuint)(o + 3 * W));
+                Vector.StoreUnsafe(a20, ref z2, (nuint)o); Vector.StoreUnsafe(a21, ref z2, (nuint)(o + W)); Vector.StoreUnsafe(a22, ref z2, (nuint)(o + 2 * W)); Vector.StoreUnsafe(a23, ref z2, (nuint)(o + 3 * W));
+                Vector.StoreUnsafe(a30, ref z3, (nuint)o); Vector.StoreUnsafe(a31, ref z3, (nuint)(o + W)); Vector.StoreUnsafe(a32, ref z3, (nuint)(o + 2 * W)); Vector.StoreUnsafe(a33, ref z3, (nuint)(o + 3 * W));
+            }
             for (; o <= nout - W; o += W)
             {
                 Vector<T> a0, a1, a2, a3;

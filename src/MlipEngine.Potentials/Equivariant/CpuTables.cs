@@ -12,7 +12,10 @@ internal readonly record struct CouplingEntry<T>(int M1, int M2, int M3, T Coef)
 /// </summary>
 internal sealed class CpuTensorProduct<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public CpuTensorProduct(TensorProduct tp)
+    /// <param name="m3Major">Order groups by (m₃, m₁) instead of (m₁, m₃). The forward accumulates into
+    /// A[m₃] and the adjoint into g_h̃[m₁]; ordering so that consecutive groups hit different
+    /// accumulators keeps FMA latency chains short.</param>
+    public CpuTensorProduct(TensorProduct tp, bool m3Major = false)
     {
         Paths = tp.Paths.Length;
         L1 = new int[Paths]; L3 = new int[Paths]; Sign = new T[Paths]; GroupStart = new int[Paths + 1];
@@ -25,11 +28,13 @@ internal sealed class CpuTensorProduct<T> where T : unmanaged, IFloatingPointIee
             var keys = new SortedDictionary<(int, int), List<int>>();
             for (int k = 0; k < t.Count; k++)
             {
-                if (!keys.TryGetValue((t.M1[k], t.M3[k]), out var l)) keys[(t.M1[k], t.M3[k])] = l = new List<int>();
+                var key = m3Major ? (t.M3[k], t.M1[k]) : (t.M1[k], t.M3[k]);
+                if (!keys.TryGetValue(key, out var l)) keys[key] = l = new List<int>();
                 l.Add(k);
             }
-            foreach (var ((m1, m3), ks) in keys)
+            foreach (var (key, ks) in keys)
             {
+                var (m1, m3) = m3Major ? (key.Item2, key.Item1) : key;
                 gm1.Add(m1); gm3.Add(Irreps.Offset(t.L3) + m3);
                 foreach (int k in ks) { em2.Add(Irreps.Offset(t.L2) + t.M2[k]); ec.Add(T.CreateTruncating(t.Coef[k])); }
                 es.Add(em2.Count);

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MlipEngine.ForceFields;
 using MlipEngine.Neighbors;
 using MlipEngine.Potentials.Cpu;
@@ -23,11 +24,21 @@ namespace MlipEngine.Potentials.Equivariant;
 /// uses the same R (R depends on r only) and Y(−r̂) = (−1)^{l₂} Y(r̂) — so every pass is a gather and
 /// only forces are scattered (per-thread buffers). Stress: see <see cref="EquivariantReference"/>.</para>
 /// </remarks>
+/// <summary>Optional stage timing of the fused CPU kernels (thread 0 only; MLIP_PROFILE=1), for benchmarks.</summary>
+public static class StageProfile
+{
+    public static readonly bool Enabled = Environment.GetEnvironmentVariable("MLIP_PROFILE") == "1";
+    /// <summary>Stopwatch ticks in the radial MLP (forward, recompute, adjoint) and in the edge tensor product (forward + adjoint).</summary>
+    public static long Mlp, TensorProduct;
+    public static void Reset() { Mlp = 0; TensorProduct = 0; }
+}
+
 internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly EquivariantModel _m;
     private readonly CpuWorkspace _ws;
     private readonly T[] _w;          // parameters in T; the mix weights are pre-scaled by 1/n̄
+    private readonly T[] _wT;         // the same with every matrix transposed (adjoints become GemmNN)
     private readonly LayerTables[] _layers;
     private readonly int _C, _nsh, _nb;
     private readonly double _cut2;
@@ -47,6 +58,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
     {
         public required EquivariantLayer Plan;
         public required CpuTensorProduct<T> Tp;
+        public required CpuTensorProduct<T> TpAdjoint;
         public required CpuContraction<T> Sc;
         public int NIn, NA, NOut, PC;
     }
@@ -59,6 +71,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         public T[] P = [], GP = [], Tmp = [], G = [];
         public double[] Partial = [];
         public T[] Z = [];
+        public T[] K = [];
     }
 
     public EquivariantCpu(EquivariantModel model, ComputeOptions options) : base(model, options, NeighborListKind.Full)
@@ -70,15 +83,28 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         _w = new T[model.Parameters.Length];
         for (int k = 0; k < _w.Length; k++) _w[k] = T.CreateTruncating(model.Parameters[k]);
         _layers = new LayerTables[model.Layers.Length];
+        _wT = new T[_w.Length];
         for (int t = 0; t < _layers.Length; t++)
         {
             var L = model.Layers[t];
             foreach (int o in L.Mix) for (int k = 0; k < _C * _C; k++) _w[o + k] = T.CreateTruncating(model.Parameters[o + k] / hp.AvgNeighbors);
             _layers[t] = new LayerTables
             {
-                Plan = L, Tp = new CpuTensorProduct<T>(L.TensorProduct), Sc = new CpuContraction<T>(L.Contraction),
+                Plan = L, Tp = new CpuTensorProduct<T>(L.TensorProduct), TpAdjoint = new CpuTensorProduct<T>(L.TensorProduct, m3Major: true), Sc = new CpuContraction<T>(L.Contraction),
                 NIn = Irreps.Count(L.LIn) * _C, NA = Irreps.Count(L.LA) * _C, NOut = Irreps.Count(L.LOut) * _C, PC = L.Radial.Outputs,
             };
+        }
+        foreach (var tensor in model.Tensors)
+        {
+            // matrices [a][b] (and per-species blocks [s][a][b]) are stored transposed [b][a] at the same offset
+            var sh = tensor.Shape;
+            if (sh.Length < 2) { Array.Copy(_w, tensor.Offset, _wT, tensor.Offset, tensor.Length); continue; }
+            int rowsM = sh[^2], colsM = sh[^1], blocks = tensor.Length / (rowsM * colsM);
+            for (int bl = 0; bl < blocks; bl++)
+            {
+                int o = tensor.Offset + bl * rowsM * colsM;
+                for (int a = 0; a < rowsM; a++) for (int b = 0; b < colsM; b++) _wT[o + b * rowsM + a] = _w[o + a * colsM + b];
+            }
         }
         _lanes = new Lane[_ws.Threads];
         for (int t = 0; t < _lanes.Length; t++) _lanes[t] = new Lane();
@@ -198,6 +224,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
             lane.GOut = new T[maxNode]; lane.GAm = new T[maxA]; lane.GHT = new T[maxNode];
             lane.P = new T[Math.Max(1, maxP) * _C]; lane.GP = new T[Math.Max(1, maxP) * _C]; lane.Tmp = new T[7 * _C]; lane.G = new T[7 * _C];
             lane.Z = new T[Math.Max(_m.Hyper.ReadoutHidden, 16)];
+            lane.K = new T[_layers.Max(L => L.Tp.Groups)];
         }
     }
 
@@ -269,7 +296,9 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
             int e0 = off[i], deg = _count[i];
             var A = lane.A.AsSpan(0, L.NA);
             A.Clear();
+            long t0 = th == 0 && StageProfile.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             if (deg > 0) MlpForward(lane, L, e0, deg);
+            long t1 = th == 0 && StageProfile.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             ref T a0 = ref A[0];
             for (int idx = 0; idx < deg; idx++)
             {
@@ -277,6 +306,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                 ref T y = ref _y[e * nsh];
                 ref T hj = ref hT[j * L.NIn];
                 ref T rrow = ref lane.R[idx * L.PC];
+                if (_chunked) { TpForwardChunked(tp, ref y, ref hj, ref rrow, ref a0, lane.K); continue; }
                 for (int p = 0; p < tp.Paths; p++)
                 {
                     ref T rp = ref Unsafe.Add(ref rrow, p * C);
@@ -290,6 +320,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                     }
                 }
             }
+            if (th == 0 && StageProfile.Enabled) { long t2 = System.Diagnostics.Stopwatch.GetTimestamp(); StageProfile.Mlp += t1 - t0; StageProfile.TensorProduct += t2 - t1; }
             // W_mix (pre-scaled by 1/n̄)
             var am = aM.AsSpan(i * L.NA, L.NA);
             for (int l = 0; l <= P.LA; l++)
@@ -427,17 +458,17 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
             for (int c = 0; c < C; c++) gOut[c] += gRead[i * C + c];
             var gB = lane.B.AsSpan(0, L.NOut);
             for (int l = 0; l <= P.LOut; l++)
-                ChannelKernels<T>.GemmNT(gOut[(Irreps.Offset(l) * C)..], C, _w.AsSpan(P.Out[l], C * C), gB[(Irreps.Offset(l) * C)..], C, Irreps.Dim(l), C, C, false);
+                ChannelKernels<T>.GemmNN(gOut[(Irreps.Offset(l) * C)..], C, _wT.AsSpan(P.Out[l], C * C), gB[(Irreps.Offset(l) * C)..], C, Irreps.Dim(l), C, C, false);
             var gh = gIn.AsSpan(i * L.NIn, L.NIn);
             gh.Clear();
             for (int l = 0; l < P.Skip.Length; l++)
-                ChannelKernels<T>.GemmNT(gOut[(Irreps.Offset(l) * C)..], C, _w.AsSpan(P.Skip[l][types[i]], C * C), gh[(Irreps.Offset(l) * C)..], C, Irreps.Dim(l), C, C, false);
+                ChannelKernels<T>.GemmNN(gOut[(Irreps.Offset(l) * C)..], C, _wT.AsSpan(P.Skip[l][types[i]], C * C), gh[(Irreps.Offset(l) * C)..], C, Irreps.Dim(l), C, C, false);
             var gAm = lane.GAm.AsSpan(0, L.NA);
             gAm.Clear();
             ContractionBackward(lane, L, aM.AsSpan(i * L.NA, L.NA), _w.AsSpan(P.ContractionWeights + types[i] * P.Contraction.Paths.Length * C), gB, gAm);
             var ga = _gA.AsSpan(i * L.NA, L.NA);
             for (int l = 0; l <= P.LA; l++)
-                ChannelKernels<T>.GemmNT(gAm[(Irreps.Offset(l) * C)..], C, _w.AsSpan(P.Mix[l], C * C), ga[(Irreps.Offset(l) * C)..], C, Irreps.Dim(l), C, C, false);
+                ChannelKernels<T>.GemmNN(gAm[(Irreps.Offset(l) * C)..], C, _wT.AsSpan(P.Mix[l], C * C), ga[(Irreps.Offset(l) * C)..], C, Irreps.Dim(l), C, C, false);
         }
     }
 
@@ -453,7 +484,9 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         {
             int e0 = off[i], deg = _count[i];
             if (deg == 0) continue;
+            long b0 = th == 0 && StageProfile.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             MlpForward(lane, L, e0, deg);
+            long b1 = th == 0 && StageProfile.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             lane.GR.AsSpan(0, deg * L.PC).Clear();
             var ght = lane.GHT.AsSpan(0, L.NIn);
             ght.Clear();
@@ -467,6 +500,8 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                 ref T rrow = ref lane.R[idx * L.PC];
                 ref T grow = ref lane.GR[idx * L.PC];
                 gY.Clear();
+                if (_chunked) TpBackwardChunked(L.TpAdjoint, ref y, ref hj, ref rrow, ref gai, ref gaj, ref grow, ref ght[0], lane.K, gY);
+                else
                 for (int p = 0; p < tp.Paths; p++)
                 {
                     ref T rp = ref Unsafe.Add(ref rrow, p * C);
@@ -494,6 +529,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                     lane.Partial[3 * idx + a] = s;
                 }
             }
+            long b2 = th == 0 && StageProfile.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             // radial MLP adjoint for the block: gR → g_b
             var widths = P.Radial.Widths; var offs = P.Radial.WeightOffsets;
             int depth = widths.Length - 1;
@@ -503,7 +539,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
             {
                 int nin = widths[k];
                 T[] dst = k == 0 ? lane.GX : bufA;
-                ChannelKernels<T>.GemmNT(g, nout, _w.AsSpan(offs[k], nin * nout), dst, nin, deg, nin, nout, false);
+                ChannelKernels<T>.GemmNN(g, nout, _wT.AsSpan(offs[k], nin * nout), dst, nin, deg, nout, nin, false);
                 if (k == 0) break;
                 var pre = lane.Pre[k];
                 for (int q = 0; q < deg * nin; q++)
@@ -514,6 +550,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                 g = dst; nout = nin;
                 (bufA, bufB) = (bufB, bufA);
             }
+            if (th == 0 && StageProfile.Enabled) { long b3 = System.Diagnostics.Stopwatch.GetTimestamp(); StageProfile.Mlp += (b1 - b0) + (b3 - b2); StageProfile.TensorProduct += b2 - b1; }
             int si = sys[i];
             for (int idx = 0; idx < deg; idx++)
             {
@@ -535,9 +572,127 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
             // g_h_in += W_upᵀ g_h̃
             var gh = gIn.AsSpan(i * L.NIn, L.NIn);
             for (int l = 0; l <= P.LIn; l++)
-                ChannelKernels<T>.GemmNT(ght[(Irreps.Offset(l) * C)..], C, _w.AsSpan(P.Up[l], C * C), gh[(Irreps.Offset(l) * C)..], C, Irreps.Dim(l), C, C, true);
+                ChannelKernels<T>.GemmNN(ght[(Irreps.Offset(l) * C)..], C, _wT.AsSpan(P.Up[l], C * C), gh[(Irreps.Offset(l) * C)..], C, Irreps.Dim(l), C, C, true);
         }
     }
 
     private int[] _listOffsets => _list!.Offsets;
+
+    /// <summary>Channels split into whole SIMD vectors: the edge tensor product runs chunk by chunk with accumulators in registers.</summary>
+    private bool _chunked => _C % Vector<T>.Count == 0;
+
+    /// <summary>K_q = Σ_{m₂} C Y_{m₂} for every (m₁, m₃) group of every path of one edge.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EdgeCoefficients(CpuTensorProduct<T> tp, ref T y, T[] k)
+    {
+        var es = tp.EntryStart; var m2 = tp.EntryM2; var cf = tp.EntryCoef;
+        for (int q = 0; q < k.Length && q < tp.Groups; q++)
+        {
+            T s = T.Zero;
+            for (int e = es[q]; e < es[q + 1]; e++) s += cf[e] * Unsafe.Add(ref y, m2[e]);
+            k[q] = s;
+        }
+    }
+
+    /// <summary>
+    /// A_i[m₃] += Σ_q K_q (R_p ⊙ h̃_j[m₁]) for one edge, one SIMD chunk of channels at a time: the
+    /// (2l₁+1) products R⊙h̃ and the (2l₃+1) partial sums stay in registers/L1; one FMA per group.
+    /// </summary>
+    private unsafe void TpForwardChunked(CpuTensorProduct<T> tp, ref T y, ref T hj, ref T rrow, ref T a, T[] k)
+    {
+        int C = _C, W = Vector<T>.Count;
+        EdgeCoefficients(tp, ref y, k);
+        Vector<T>* u = stackalloc Vector<T>[7];
+        Vector<T>* acc = stackalloc Vector<T>[7];
+        ref int gm1 = ref MemoryMarshal.GetArrayDataReference(tp.GroupM1);
+        ref int gm3 = ref MemoryMarshal.GetArrayDataReference(tp.GroupM3);
+        ref T kk = ref MemoryMarshal.GetArrayDataReference(k);
+        for (int p = 0; p < tp.Paths; p++)
+        {
+            int o1 = Irreps.Offset(tp.L1[p]), d1 = Irreps.Dim(tp.L1[p]), o3 = Irreps.Offset(tp.L3[p]), d3 = Irreps.Dim(tp.L3[p]);
+            int q0 = tp.GroupStart[p], q1 = tp.GroupStart[p + 1];
+            for (int o = 0; o < C; o += W)
+            {
+                var r = Vector.LoadUnsafe(ref rrow, (nuint)(p * C + o));
+                for (int m = 0; m < d1; m++) u[m] = r * Vector.LoadUnsafe(ref hj, (nuint)((o1 + m) * C + o));
+                for (int m = 0; m < d3; m++) acc[m] = Vector<T>.Zero;
+                for (int q = q0; q < q1; q++)
+                {
+                    Vector<T>* t = acc + (Unsafe.Add(ref gm3, q) - o3);
+                    *t = ChannelKernels<T>.Fma(new Vector<T>(Unsafe.Add(ref kk, q)), u[Unsafe.Add(ref gm1, q)], *t);
+                }
+                for (int m = 0; m < d3; m++)
+                {
+                    nuint at = (nuint)((o3 + m) * C + o);
+                    Vector.StoreUnsafe(Vector.LoadUnsafe(ref a, at) + acc[m], ref a, at);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adjoint of the edge tensor product, chunked like the forward: ∂E/∂R_p (stored), the channel
+    /// sums ∂E/∂K_q (vector partials, reduced once per path, then ∂E/∂Y = Σ C ∂E/∂K), and g_h̃_i from the
+    /// reversed edge, (−1)^{l₂} K_q R_p ⊙ g_A_j[m₃].
+    /// </summary>
+    private unsafe void TpBackwardChunked(CpuTensorProduct<T> tp, ref T y, ref T hj, ref T rrow, ref T gai, ref T gaj, ref T grow, ref T ght, T[] k, Span<T> gY)
+    {
+        int C = _C, W = Vector<T>.Count;
+        EdgeCoefficients(tp, ref y, k);
+        Vector<T>* h = stackalloc Vector<T>[7], u = stackalloc Vector<T>[7], ga = stackalloc Vector<T>[7], v = stackalloc Vector<T>[7], gh = stackalloc Vector<T>[7];
+        Vector<T>* gk = stackalloc Vector<T>[64];
+        ref int gm1 = ref MemoryMarshal.GetArrayDataReference(tp.GroupM1);
+        ref int gm3 = ref MemoryMarshal.GetArrayDataReference(tp.GroupM3);
+        ref T kk = ref MemoryMarshal.GetArrayDataReference(k);
+        for (int p = 0; p < tp.Paths; p++)
+        {
+            int o1 = Irreps.Offset(tp.L1[p]), d1 = Irreps.Dim(tp.L1[p]), o3 = Irreps.Offset(tp.L3[p]), d3 = Irreps.Dim(tp.L3[p]);
+            int q0 = tp.GroupStart[p], q1 = tp.GroupStart[p + 1];
+            T sign = tp.Sign[p];
+            for (int q = 0; q < q1 - q0; q++) gk[q] = Vector<T>.Zero;
+            for (int o = 0; o < C; o += W)
+            {
+                var r = Vector.LoadUnsafe(ref rrow, (nuint)(p * C + o));
+                for (int m = 0; m < d1; m++) { h[m] = Vector.LoadUnsafe(ref hj, (nuint)((o1 + m) * C + o)); u[m] = r * h[m]; gh[m] = Vector<T>.Zero; }
+                for (int m = 0; m < d3; m++) { ga[m] = Vector.LoadUnsafe(ref gai, (nuint)((o3 + m) * C + o)); v[m] = r * Vector.LoadUnsafe(ref gaj, (nuint)((o3 + m) * C + o)); }
+                // two ∂E/∂R accumulators halve the FMA latency chain
+                var gr0 = Vector<T>.Zero; var gr1 = Vector<T>.Zero;
+                int q = q0;
+                for (; q + 1 < q1; q += 2)
+                {
+                    int m1 = Unsafe.Add(ref gm1, q), m3 = Unsafe.Add(ref gm3, q) - o3;
+                    int n1 = Unsafe.Add(ref gm1, q + 1), n3 = Unsafe.Add(ref gm3, q + 1) - o3;
+                    T kq = Unsafe.Add(ref kk, q), kn = Unsafe.Add(ref kk, q + 1);
+                    var g3 = ga[m3]; var f3 = ga[n3];
+                    gr0 = ChannelKernels<T>.Fma(new Vector<T>(kq), h[m1] * g3, gr0);
+                    gr1 = ChannelKernels<T>.Fma(new Vector<T>(kn), h[n1] * f3, gr1);
+                    gk[q - q0] = ChannelKernels<T>.Fma(u[m1], g3, gk[q - q0]);
+                    gk[q + 1 - q0] = ChannelKernels<T>.Fma(u[n1], f3, gk[q + 1 - q0]);
+                    gh[m1] = ChannelKernels<T>.Fma(new Vector<T>(sign * kq), v[m3], gh[m1]);
+                    gh[n1] = ChannelKernels<T>.Fma(new Vector<T>(sign * kn), v[n3], gh[n1]);
+                }
+                if (q < q1)
+                {
+                    int m1 = Unsafe.Add(ref gm1, q), m3 = Unsafe.Add(ref gm3, q) - o3;
+                    T kq = Unsafe.Add(ref kk, q);
+                    var g3 = ga[m3];
+                    gr0 = ChannelKernels<T>.Fma(new Vector<T>(kq), h[m1] * g3, gr0);
+                    gk[q - q0] = ChannelKernels<T>.Fma(u[m1], g3, gk[q - q0]);
+                    gh[m1] = ChannelKernels<T>.Fma(new Vector<T>(sign * kq), v[m3], gh[m1]);
+                }
+                nuint ro = (nuint)(p * C + o);
+                Vector.StoreUnsafe(Vector.LoadUnsafe(ref grow, ro) + gr0 + gr1, ref grow, ro);
+                for (int m = 0; m < d1; m++)
+                {
+                    nuint at = (nuint)((o1 + m) * C + o);
+                    Vector.StoreUnsafe(Vector.LoadUnsafe(ref ght, at) + gh[m], ref ght, at);
+                }
+            }
+            for (int q = q0; q < q1; q++)
+            {
+                T g = Vector.Sum(gk[q - q0]);
+                for (int e = tp.EntryStart[q]; e < tp.EntryStart[q + 1]; e++) gY[tp.EntryM2[e]] += tp.EntryCoef[e] * g;
+            }
+        }
+    }
 }
