@@ -12,10 +12,7 @@ internal readonly record struct CouplingEntry<T>(int M1, int M2, int M3, T Coef)
 /// </summary>
 internal sealed class CpuTensorProduct<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <param name="m3Major">Order groups by (m₃, m₁) instead of (m₁, m₃). The forward accumulates into
-    /// A[m₃] and the adjoint into g_h̃[m₁]; ordering so that consecutive groups hit different
-    /// accumulators keeps FMA latency chains short.</param>
-    public CpuTensorProduct(TensorProduct tp, bool m3Major = false)
+    public CpuTensorProduct(TensorProduct tp)
     {
         Paths = tp.Paths.Length;
         L1 = new int[Paths]; L3 = new int[Paths]; Sign = new T[Paths]; GroupStart = new int[Paths + 1];
@@ -28,13 +25,13 @@ internal sealed class CpuTensorProduct<T> where T : unmanaged, IFloatingPointIee
             var keys = new SortedDictionary<(int, int), List<int>>();
             for (int k = 0; k < t.Count; k++)
             {
-                var key = m3Major ? (t.M3[k], t.M1[k]) : (t.M1[k], t.M3[k]);
+                var key = (t.M1[k], t.M3[k]);
                 if (!keys.TryGetValue(key, out var l)) keys[key] = l = new List<int>();
                 l.Add(k);
             }
             foreach (var (key, ks) in keys)
             {
-                var (m1, m3) = m3Major ? (key.Item2, key.Item1) : key;
+                var (m1, m3) = key;
                 gm1.Add(m1); gm3.Add(Irreps.Offset(t.L3) + m3);
                 foreach (int k in ks) { em2.Add(Irreps.Offset(t.L2) + t.M2[k]); ec.Add(T.CreateTruncating(t.Coef[k])); }
                 es.Add(em2.Count);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MlipEngine.ForceFields;
@@ -58,7 +59,6 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
     {
         public required EquivariantLayer Plan;
         public required CpuTensorProduct<T> Tp;
-        public required CpuTensorProduct<T> TpAdjoint;
         public required CpuContraction<T> Sc;
         public int NIn, NA, NOut, PC;
     }
@@ -71,7 +71,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         public T[] P = [], GP = [], Tmp = [], G = [];
         public double[] Partial = [];
         public T[] Z = [];
-        public T[] K = [];
+        public T[] Sig = [];
     }
 
     public EquivariantCpu(EquivariantModel model, ComputeOptions options) : base(model, options, NeighborListKind.Full)
@@ -90,7 +90,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
             foreach (int o in L.Mix) for (int k = 0; k < _C * _C; k++) _w[o + k] = T.CreateTruncating(model.Parameters[o + k] / hp.AvgNeighbors);
             _layers[t] = new LayerTables
             {
-                Plan = L, Tp = new CpuTensorProduct<T>(L.TensorProduct), TpAdjoint = new CpuTensorProduct<T>(L.TensorProduct, m3Major: true), Sc = new CpuContraction<T>(L.Contraction),
+                Plan = L, Tp = new CpuTensorProduct<T>(L.TensorProduct), Sc = new CpuContraction<T>(L.Contraction),
                 NIn = Irreps.Count(L.LIn) * _C, NA = Irreps.Count(L.LA) * _C, NOut = Irreps.Count(L.LOut) * _C, PC = L.Radial.Outputs,
             };
         }
@@ -214,7 +214,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
             lane.R = new T[rows * maxPC]; lane.GR = new T[rows * maxPC];
             lane.Pre = new T[widths.Length][]; lane.Post = new T[widths.Length][];
             for (int k = 0; k < widths.Length; k++) { lane.Pre[k] = new T[rows * widths[k]]; lane.Post[k] = new T[rows * widths[k]]; }
-            lane.GA = new T[rows * maxW]; lane.GB = new T[rows * maxW]; lane.GX = new T[rows * _nb];
+            lane.GA = new T[rows * maxW]; lane.GB = new T[rows * maxW]; lane.GX = new T[rows * _nb]; lane.Sig = new T[rows * widths.Max()];
             lane.Partial = new double[3 * rows];
         }
         if (lane.U.Length == 0)
@@ -224,7 +224,6 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
             lane.GOut = new T[maxNode]; lane.GAm = new T[maxA]; lane.GHT = new T[maxNode];
             lane.P = new T[Math.Max(1, maxP) * _C]; lane.GP = new T[Math.Max(1, maxP) * _C]; lane.Tmp = new T[7 * _C]; lane.G = new T[7 * _C];
             lane.Z = new T[Math.Max(_m.Hyper.ReadoutHidden, 16)];
-            lane.K = new T[_layers.Max(L => L.Tp.Groups)];
         }
     }
 
@@ -280,7 +279,10 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
             int nout = widths[k + 1];
             var pre = lane.Pre[k + 1]; var post = lane.Post[k + 1];
             ChannelKernels<T>.GemmNN(input, nin, _w.AsSpan(offs[k], nin * nout), pre, nout, rows, nin, nout, false);
-            for (int q = 0; q < rows * nout; q++) { T z = pre[q]; post[q] = z / (T.One + T.Exp(-z)); }
+            // silu(z) = z σ(z), vectorised (TensorPrimitives)
+            var zs = pre.AsSpan(0, rows * nout); var ps = post.AsSpan(0, rows * nout);
+            TensorPrimitives.Sigmoid<T>(zs, ps);
+            TensorPrimitives.Multiply<T>(zs, ps, ps);
             input = post; nin = nout;
         }
         ChannelKernels<T>.GemmNN(input, nin, _w.AsSpan(offs[^1], nin * L.PC), lane.R, L.PC, rows, nin, L.PC, false);
@@ -306,7 +308,6 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                 ref T y = ref _y[e * nsh];
                 ref T hj = ref hT[j * L.NIn];
                 ref T rrow = ref lane.R[idx * L.PC];
-                if (_chunked) { TpForwardChunked(tp, ref y, ref hj, ref rrow, ref a0, lane.K); continue; }
                 for (int p = 0; p < tp.Paths; p++)
                 {
                     ref T rp = ref Unsafe.Add(ref rrow, p * C);
@@ -500,8 +501,6 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                 ref T rrow = ref lane.R[idx * L.PC];
                 ref T grow = ref lane.GR[idx * L.PC];
                 gY.Clear();
-                if (_chunked) TpBackwardChunked(L.TpAdjoint, ref y, ref hj, ref rrow, ref gai, ref gaj, ref grow, ref ght[0], lane.K, gY);
-                else
                 for (int p = 0; p < tp.Paths; p++)
                 {
                     ref T rp = ref Unsafe.Add(ref rrow, p * C);
@@ -541,12 +540,12 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                 T[] dst = k == 0 ? lane.GX : bufA;
                 ChannelKernels<T>.GemmNN(g, nout, _wT.AsSpan(offs[k], nin * nout), dst, nin, deg, nout, nin, false);
                 if (k == 0) break;
-                var pre = lane.Pre[k];
-                for (int q = 0; q < deg * nin; q++)
-                {
-                    T z = pre[q], s = T.One / (T.One + T.Exp(-z));
-                    dst[q] *= s * (T.One + z * (T.One - s));
-                }
+                // silu′(z) = σ(z) (1 + z (1 − σ(z))) = σ + silu·(1 − σ), with σ recomputed vectorised into a scratch row
+                var pre = lane.Pre[k].AsSpan(0, deg * nin); var post = lane.Post[k].AsSpan(0, deg * nin);
+                var sg = lane.Sig.AsSpan(0, deg * nin);
+                TensorPrimitives.Sigmoid<T>(pre, sg);
+                var d = dst.AsSpan(0, deg * nin);
+                for (int q = 0; q < d.Length; q++) d[q] *= sg[q] + post[q] * (T.One - sg[q]);
                 g = dst; nout = nin;
                 (bufA, bufB) = (bufB, bufA);
             }
@@ -577,122 +576,4 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
     }
 
     private int[] _listOffsets => _list!.Offsets;
-
-    /// <summary>Channels split into whole SIMD vectors: the edge tensor product runs chunk by chunk with accumulators in registers.</summary>
-    private bool _chunked => _C % Vector<T>.Count == 0;
-
-    /// <summary>K_q = Σ_{m₂} C Y_{m₂} for every (m₁, m₃) group of every path of one edge.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void EdgeCoefficients(CpuTensorProduct<T> tp, ref T y, T[] k)
-    {
-        var es = tp.EntryStart; var m2 = tp.EntryM2; var cf = tp.EntryCoef;
-        for (int q = 0; q < k.Length && q < tp.Groups; q++)
-        {
-            T s = T.Zero;
-            for (int e = es[q]; e < es[q + 1]; e++) s += cf[e] * Unsafe.Add(ref y, m2[e]);
-            k[q] = s;
-        }
-    }
-
-    /// <summary>
-    /// A_i[m₃] += Σ_q K_q (R_p ⊙ h̃_j[m₁]) for one edge, one SIMD chunk of channels at a time: the
-    /// (2l₁+1) products R⊙h̃ and the (2l₃+1) partial sums stay in registers/L1; one FMA per group.
-    /// </summary>
-    private unsafe void TpForwardChunked(CpuTensorProduct<T> tp, ref T y, ref T hj, ref T rrow, ref T a, T[] k)
-    {
-        int C = _C, W = Vector<T>.Count;
-        EdgeCoefficients(tp, ref y, k);
-        Vector<T>* u = stackalloc Vector<T>[7];
-        Vector<T>* acc = stackalloc Vector<T>[7];
-        ref int gm1 = ref MemoryMarshal.GetArrayDataReference(tp.GroupM1);
-        ref int gm3 = ref MemoryMarshal.GetArrayDataReference(tp.GroupM3);
-        ref T kk = ref MemoryMarshal.GetArrayDataReference(k);
-        for (int p = 0; p < tp.Paths; p++)
-        {
-            int o1 = Irreps.Offset(tp.L1[p]), d1 = Irreps.Dim(tp.L1[p]), o3 = Irreps.Offset(tp.L3[p]), d3 = Irreps.Dim(tp.L3[p]);
-            int q0 = tp.GroupStart[p], q1 = tp.GroupStart[p + 1];
-            for (int o = 0; o < C; o += W)
-            {
-                var r = Vector.LoadUnsafe(ref rrow, (nuint)(p * C + o));
-                for (int m = 0; m < d1; m++) u[m] = r * Vector.LoadUnsafe(ref hj, (nuint)((o1 + m) * C + o));
-                for (int m = 0; m < d3; m++) acc[m] = Vector<T>.Zero;
-                for (int q = q0; q < q1; q++)
-                {
-                    Vector<T>* t = acc + (Unsafe.Add(ref gm3, q) - o3);
-                    *t = ChannelKernels<T>.Fma(new Vector<T>(Unsafe.Add(ref kk, q)), u[Unsafe.Add(ref gm1, q)], *t);
-                }
-                for (int m = 0; m < d3; m++)
-                {
-                    nuint at = (nuint)((o3 + m) * C + o);
-                    Vector.StoreUnsafe(Vector.LoadUnsafe(ref a, at) + acc[m], ref a, at);
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Adjoint of the edge tensor product, chunked like the forward: ∂E/∂R_p (stored), the channel
-    /// sums ∂E/∂K_q (vector partials, reduced once per path, then ∂E/∂Y = Σ C ∂E/∂K), and g_h̃_i from the
-    /// reversed edge, (−1)^{l₂} K_q R_p ⊙ g_A_j[m₃].
-    /// </summary>
-    private unsafe void TpBackwardChunked(CpuTensorProduct<T> tp, ref T y, ref T hj, ref T rrow, ref T gai, ref T gaj, ref T grow, ref T ght, T[] k, Span<T> gY)
-    {
-        int C = _C, W = Vector<T>.Count;
-        EdgeCoefficients(tp, ref y, k);
-        Vector<T>* h = stackalloc Vector<T>[7], u = stackalloc Vector<T>[7], ga = stackalloc Vector<T>[7], v = stackalloc Vector<T>[7], gh = stackalloc Vector<T>[7];
-        Vector<T>* gk = stackalloc Vector<T>[64];
-        ref int gm1 = ref MemoryMarshal.GetArrayDataReference(tp.GroupM1);
-        ref int gm3 = ref MemoryMarshal.GetArrayDataReference(tp.GroupM3);
-        ref T kk = ref MemoryMarshal.GetArrayDataReference(k);
-        for (int p = 0; p < tp.Paths; p++)
-        {
-            int o1 = Irreps.Offset(tp.L1[p]), d1 = Irreps.Dim(tp.L1[p]), o3 = Irreps.Offset(tp.L3[p]), d3 = Irreps.Dim(tp.L3[p]);
-            int q0 = tp.GroupStart[p], q1 = tp.GroupStart[p + 1];
-            T sign = tp.Sign[p];
-            for (int q = 0; q < q1 - q0; q++) gk[q] = Vector<T>.Zero;
-            for (int o = 0; o < C; o += W)
-            {
-                var r = Vector.LoadUnsafe(ref rrow, (nuint)(p * C + o));
-                for (int m = 0; m < d1; m++) { h[m] = Vector.LoadUnsafe(ref hj, (nuint)((o1 + m) * C + o)); u[m] = r * h[m]; gh[m] = Vector<T>.Zero; }
-                for (int m = 0; m < d3; m++) { ga[m] = Vector.LoadUnsafe(ref gai, (nuint)((o3 + m) * C + o)); v[m] = r * Vector.LoadUnsafe(ref gaj, (nuint)((o3 + m) * C + o)); }
-                // two ∂E/∂R accumulators halve the FMA latency chain
-                var gr0 = Vector<T>.Zero; var gr1 = Vector<T>.Zero;
-                int q = q0;
-                for (; q + 1 < q1; q += 2)
-                {
-                    int m1 = Unsafe.Add(ref gm1, q), m3 = Unsafe.Add(ref gm3, q) - o3;
-                    int n1 = Unsafe.Add(ref gm1, q + 1), n3 = Unsafe.Add(ref gm3, q + 1) - o3;
-                    T kq = Unsafe.Add(ref kk, q), kn = Unsafe.Add(ref kk, q + 1);
-                    var g3 = ga[m3]; var f3 = ga[n3];
-                    gr0 = ChannelKernels<T>.Fma(new Vector<T>(kq), h[m1] * g3, gr0);
-                    gr1 = ChannelKernels<T>.Fma(new Vector<T>(kn), h[n1] * f3, gr1);
-                    gk[q - q0] = ChannelKernels<T>.Fma(u[m1], g3, gk[q - q0]);
-                    gk[q + 1 - q0] = ChannelKernels<T>.Fma(u[n1], f3, gk[q + 1 - q0]);
-                    gh[m1] = ChannelKernels<T>.Fma(new Vector<T>(sign * kq), v[m3], gh[m1]);
-                    gh[n1] = ChannelKernels<T>.Fma(new Vector<T>(sign * kn), v[n3], gh[n1]);
-                }
-                if (q < q1)
-                {
-                    int m1 = Unsafe.Add(ref gm1, q), m3 = Unsafe.Add(ref gm3, q) - o3;
-                    T kq = Unsafe.Add(ref kk, q);
-                    var g3 = ga[m3];
-                    gr0 = ChannelKernels<T>.Fma(new Vector<T>(kq), h[m1] * g3, gr0);
-                    gk[q - q0] = ChannelKernels<T>.Fma(u[m1], g3, gk[q - q0]);
-                    gh[m1] = ChannelKernels<T>.Fma(new Vector<T>(sign * kq), v[m3], gh[m1]);
-                }
-                nuint ro = (nuint)(p * C + o);
-                Vector.StoreUnsafe(Vector.LoadUnsafe(ref grow, ro) + gr0 + gr1, ref grow, ro);
-                for (int m = 0; m < d1; m++)
-                {
-                    nuint at = (nuint)((o1 + m) * C + o);
-                    Vector.StoreUnsafe(Vector.LoadUnsafe(ref ght, at) + gh[m], ref ght, at);
-                }
-            }
-            for (int q = q0; q < q1; q++)
-            {
-                T g = Vector.Sum(gk[q - q0]);
-                for (int e = tp.EntryStart[q]; e < tp.EntryStart[q + 1]; e++) gY[tp.EntryM2[e]] += tp.EntryCoef[e] * g;
-            }
-        }
-    }
 }
