@@ -92,6 +92,15 @@ Console.WriteLine($"equivariant benchmark: {n} atoms FCC Cu (a = {a} Å, σ_jitt
 Console.WriteLine($"model: 2 layers, {hyper.Channels} channels, hidden L ≤ {hyper.HiddenLMax}, harmonics L ≤ {hyper.ShLMax}, ν = {hyper.Correlation}, radial MLP {string.Join("-", hyper.RadialHidden)}, {model.ParameterCount:N0} parameters");
 Console.WriteLine($"FLOPs per evaluation (E+F+σ): {flops / 1e9:F2} G  = radial MLP {flopMlp / flops:P0}, tensor product {flopTp / flops:P0}, node stages {flopNode / flops:P0};  {flops / n / 1e6:F2} MFLOP per atom");
 Console.WriteLine($"CPU: {cores} cores × {ghz:F2} GHz (cpuinfo nominal) × {flopsPerCycleDp} fp64 FLOP/cycle (Zen 5: 2 × 512-bit FMA) = peak {cores * ghz * flopsPerCycleDp:F0} GFLOP/s fp64, {2 * cores * ghz * flopsPerCycleDp:F0} fp32; Vector<double>.Count = {Vector<double>.Count}");
+// memory of the fused backend (grow-only scratch), bytes
+foreach (int size in new[] { 8, 4 })
+{
+    double perEdge = 4 + 32 + size * (16 + 48 + 2 * hyper.NumBessel);                 // j, (d, r) fp64, Y, ∂Y/∂r, b, db/dr in T
+    double listEntry = 8;                                                              // neighbour index + image code per list entry
+    int node = 9 * (int)C, aDim = 16 * (int)C;
+    double perAtom = size * (4 * node + aDim + ((int)C + node) + 2 * aDim + 2 * C) + 8 * 3 * (1 + cores) + 8 * 4;   // features, adjoints, per-thread forces
+    Console.WriteLine($"memory ({(size == 8 ? "fp64" : "fp32")}): {perAtom / 1024:F1} KiB per atom + {perEdge + listEntry:F0} B per edge → {(perAtom + epa * 1.3 * (perEdge + listEntry)) / 1024:F1} KiB per atom at {epa:F0} edges/atom (+30 % list entries in the skin); 100,000 atoms ≈ {1e5 * (perAtom + epa * 1.3 * (perEdge + listEntry)) / 1e9:F1} GB");
+}
 Console.WriteLine();
 Console.WriteLine("wall: atom-steps/s, ms/step, GFLOP/s over wall time (shared machine: other jobs steal cycles).");
 Console.WriteLine("cpu:  GFLOP per CPU-second of this process and % of one core's peak — the kernels' efficiency while they hold a core.");

@@ -54,7 +54,7 @@ internal sealed class EquivariantReference : NeighborForceComputer
         int T = _m.Layers.Length;
         var hIn = new double[T + 1][][];
         hIn[0] = new double[n][];
-        for (int i = 0; i < n; i++) hIn[0][i] = par.AsSpan(_m.Embedding + types[i] * C, C).ToArray();
+        for (int i = 0; i < n; i++) { hIn[0][i] = new double[C]; Embedding.Lookup(par, _m.Embedding, types[i], C, hIn[0][i]); }
         var hT = new double[T][][]; var aM = new double[T][][];
         var pre = new double[T][][]; var rad = new double[T][][];
         var gRead = new double[T][][];
