@@ -183,4 +183,23 @@ public class EquivariantStageTests
         Assert.True(Math.Abs(r.Energy - f.Energy) <= 1e-5 * Math.Abs(r.Energy));
         for (int k = 0; k < 9; k++) Assert.True(Math.Abs(r.Stress[k] - f.Stress[k]) <= 1e-5 * r.Stress.Max(Math.Abs));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Cpu_MatchesReference_ForWidthsThatAreNotWholeVectors(int threads)
+    {
+        // 5 channels, MLP widths 7 and 3: every SIMD kernel runs its scalar tails and partial row blocks
+        var model = EquivariantModel.Random(new EquivariantHyperparameters
+        {
+            Species = ["Cu", "Ni"], Channels = 5, HiddenLMax = 2, ShLMax = 3, Correlation = 3, Layers = 2,
+            Cutoff = 4.0, NumBessel = 5, RadialHidden = [7, 3], ReadoutHidden = 3, AvgNeighbors = 20,
+        }, 4);
+        var s = Samples.Periodic(["Cu", "Ni"], 3.6, 8);
+        var r = Eval.One(model, s, ComputeOptions.Reference);
+        var c = Eval.One(model, s, new ComputeOptions { Backend = Backend.Cpu, Threads = threads });
+        Assert.True(Math.Abs(r.Energy - c.Energy) <= 1e-12 * Math.Max(1, Math.Abs(r.Energy)));
+        for (int i = 0; i < s.AtomCount; i++) Assert.True((r.Forces[i] - c.Forces[i]).Norm <= 1e-10 * Math.Max(1, r.Forces[i].Norm), $"force {i}");
+        for (int k = 0; k < 9; k++) Assert.True(Math.Abs(r.Virial[k] - c.Virial[k]) <= 1e-10 * (1 + Math.Abs(r.Virial[k])), $"virial {k}");
+    }
 }
