@@ -50,6 +50,34 @@ internal static class ChannelKernels<T> where T : unmanaged, IFloatingPointIeee7
         for (; i < n; i++) Unsafe.Add(ref y, i) += s * Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
     }
 
+    /// <summary>
+    /// One (m₁, m₃) group of the tensor-product adjoint in a single pass over channels:
+    /// gR += k h ⊙ g_A,   gH += k′ v,   returns Σ u ⊙ g_A  (u = R⊙h, v = R⊙g_A of the reversed edge).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T TensorProductAdjoint(T k, T kReversed, ref T h, ref T gA, ref T u, ref T v, ref T gR, ref T gH, int n)
+    {
+        int i = 0;
+        var vk = new Vector<T>(k); var vkr = new Vector<T>(kReversed);
+        var acc = Vector<T>.Zero;
+        for (; i <= n - W; i += W)
+        {
+            var g = Vector.LoadUnsafe(ref gA, (nuint)i);
+            Vector.StoreUnsafe(Fma(vk * Vector.LoadUnsafe(ref h, (nuint)i), g, Vector.LoadUnsafe(ref gR, (nuint)i)), ref gR, (nuint)i);
+            acc = Fma(Vector.LoadUnsafe(ref u, (nuint)i), g, acc);
+            Vector.StoreUnsafe(Fma(vkr, Vector.LoadUnsafe(ref v, (nuint)i), Vector.LoadUnsafe(ref gH, (nuint)i)), ref gH, (nuint)i);
+        }
+        T s = Vector.Sum(acc);
+        for (; i < n; i++)
+        {
+            T g = Unsafe.Add(ref gA, i);
+            Unsafe.Add(ref gR, i) += k * Unsafe.Add(ref h, i) * g;
+            s += Unsafe.Add(ref u, i) * g;
+            Unsafe.Add(ref gH, i) += kReversed * Unsafe.Add(ref v, i);
+        }
+        return s;
+    }
+
     /// <summary>d = a ⊙ b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Mul(ref T a, ref T b, ref T d, int n)

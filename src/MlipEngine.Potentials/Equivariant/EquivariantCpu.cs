@@ -515,10 +515,9 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                         for (int s = tp.EntryStart[q]; s < tp.EntryStart[q + 1]; s++) kq += tp.EntryCoef[s] * Unsafe.Add(ref y, tp.EntryM2[s]);
                         int m1 = tp.GroupM1[q], m3 = tp.GroupM3[q];
                         ref T gam3 = ref Unsafe.Add(ref gai, m3 * C);
-                        ChannelKernels<T>.ScaledMulAdd(kq, ref Unsafe.Add(ref hj, (o1 + m1) * C), ref gam3, ref grp, C);
-                        T gk = ChannelKernels<T>.Dot(ref lane.U[m1 * C], ref gam3, C);
+                        T gk = ChannelKernels<T>.TensorProductAdjoint(kq, sign * kq, ref Unsafe.Add(ref hj, (o1 + m1) * C), ref gam3, ref lane.U[m1 * C],
+                            ref lane.V[(m3 - o3) * C], ref grp, ref ght[(o1 + m1) * C], C);
                         for (int s = tp.EntryStart[q]; s < tp.EntryStart[q + 1]; s++) gY[tp.EntryM2[s]] += tp.EntryCoef[s] * gk;
-                        ChannelKernels<T>.Axpy(sign * kq, ref lane.V[(m3 - o3) * C], ref ght[(o1 + m1) * C], C);
                     }
                 }
                 for (int a = 0; a < 3; a++)
