@@ -42,7 +42,17 @@ public static class CliParsing
 /// <summary>Turns a --potential argument (spec file or inline YAML) into a force field.</summary>
 public static class PotentialLoader
 {
-    public static IForceField Load(string argument) => PotentialFactory.Create(PotentialSpecLoader.Resolve(argument));
+    /// <summary>A spec file, inline spec, or a model file (*.mlip) alone, which means {style: equivariant, file: PATH}.</summary>
+    public static IForceField Load(string argument)
+    {
+        if (argument.TrimEnd().EndsWith(".mlip", StringComparison.OrdinalIgnoreCase) && !argument.TrimStart().StartsWith('{'))
+        {
+            string full = Path.GetFullPath(argument.Trim());
+            var fields = new Dictionary<string, object?> { ["style"] = "equivariant", ["file"] = full };
+            return PotentialFactory.Create(new PotentialSpec(fields, Path.GetFileName(full), Path.GetDirectoryName(full)!));
+        }
+        return PotentialFactory.Create(PotentialSpecLoader.Resolve(argument));
+    }
 }
 
 /// <summary>

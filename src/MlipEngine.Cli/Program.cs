@@ -14,6 +14,7 @@ root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(MdCommand.Create());
 root.Subcommands.Add(RelaxCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(ModelCommand.Create());
 
 try
 {

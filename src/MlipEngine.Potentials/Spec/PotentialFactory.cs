@@ -1,6 +1,7 @@
 using MlipEngine.Chemistry;
 using MlipEngine.ForceFields;
 using MlipEngine.Potentials.Eam;
+using MlipEngine.Potentials.Equivariant;
 using MlipEngine.Potentials.Pair;
 using MlipEngine.Potentials.StillingerWeber;
 using MlipEngine.Potentials.Tersoff;
@@ -22,6 +23,7 @@ public static class PotentialFactory
         ["eam/fs"] = s => BuildSetfl(s, finnisSinclair: true),
         ["sw"] = s => BuildParameterFile(s, StillingerWeberPotential.FromFile),
         ["tersoff"] = s => BuildParameterFile(s, TersoffPotential.FromFile),
+        ["equivariant"] = BuildEquivariant,
     };
 
     public static IReadOnlyCollection<string> Styles => Builders.Keys;
@@ -35,6 +37,13 @@ public static class PotentialFactory
             throw spec.Error($"unknown style '{spec.Style}' (known: {string.Join(", ", Builders.Keys.Order())})");
         try { return build(spec); }
         catch (ArgumentException e) { throw spec.Error(e.Message); }
+    }
+
+    /// <summary><c>{style: equivariant, file: potentials/NAME.mlip}</c>: everything else is in the model file.</summary>
+    private static IForceField BuildEquivariant(PotentialSpec spec)
+    {
+        spec.RequireOnlyKeys("file");
+        return EquivariantModelFile.Read(spec.ResolvePath(spec.GetString("file")));
     }
 
     private static IForceField BuildFuncfl(PotentialSpec spec)

@@ -1,0 +1,99 @@
+using System.CommandLine;
+using MlipEngine.Potentials.Equivariant;
+
+namespace MlipEngine.Cli.Commands;
+
+/// <summary><c>mlip model init|info</c>: make a randomly initialised equivariant model; describe a model file.</summary>
+public static class ModelCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("model", "Equivariant model files (.mlip): create and inspect");
+        cmd.Subcommands.Add(Init());
+        cmd.Subcommands.Add(Info());
+        return cmd;
+    }
+
+    private static Command Init()
+    {
+        var species = new Option<string>("--species") { Description = "Elements, comma-separated (e.g. Cu,Ni)", Required = true };
+        var channels = new Option<int>("--channels") { Description = "Channels per irrep", DefaultValueFactory = _ => 64 };
+        var lmax = new Option<int>("--lmax") { Description = "Max degree L of hidden features (0…2)", DefaultValueFactory = _ => 2 };
+        var shLmax = new Option<int>("--sh-lmax") { Description = "Max degree of edge spherical harmonics and atomic basis (0…3)", DefaultValueFactory = _ => 3 };
+        var corr = new Option<int>("--correlation") { Description = "Correlation order ν (1…3; body order ν+1)", DefaultValueFactory = _ => 3 };
+        var layers = new Option<int>("--layers") { Description = "Interaction layers (1…3)", DefaultValueFactory = _ => 2 };
+        var cutoff = new Option<double>("--cutoff") { Description = "Cutoff radius, Å", DefaultValueFactory = _ => 5.0 };
+        var bessel = new Option<int>("--bessel") { Description = "Number of Bessel radial functions", DefaultValueFactory = _ => 8 };
+        var envelope = new Option<int>("--envelope-p") { Description = "Polynomial cutoff envelope exponent p", DefaultValueFactory = _ => 5 };
+        var radial = new Option<string>("--radial-mlp") { Description = "Hidden widths of the radial MLP, comma-separated", DefaultValueFactory = _ => "64,64,64" };
+        var readout = new Option<int>("--readout-hidden") { Description = "Hidden width of the last readout MLP", DefaultValueFactory = _ => 16 };
+        var avg = new Option<double>("--avg-neighbors") { Description = "Typical neighbour count (messages are divided by it)", DefaultValueFactory = _ => 40 };
+        var noResidual = new Option<bool>("--no-residual") { Description = "No self-connection between layers" };
+        var e0 = new Option<string?>("--e0") { Description = "Reference energies per species, eV (e.g. Cu=-3.5,Ni=-4.4); default 0" };
+        var seed = new Option<int>("--seed") { Description = "Random seed (results are deterministic for a seed)", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--output", "-o") { Description = "Model file to write (.mlip)", Required = true };
+        var cmd = new Command("init", "Write a randomly initialised equivariant model (for tests and benchmarks)")
+        {
+            species, channels, lmax, shLmax, corr, layers, cutoff, bessel, envelope, radial, readout, avg, noResidual, e0, seed, output,
+        };
+        cmd.SetAction(r =>
+        {
+            var sp = r.GetValue(species)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            int[] widths;
+            try { widths = r.GetValue(radial)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray(); }
+            catch (FormatException) { throw new UsageException($"--radial-mlp must be comma-separated integers, not '{r.GetValue(radial)}'"); }
+            var hyper = new EquivariantHyperparameters
+            {
+                Species = sp, Channels = r.GetValue(channels), HiddenLMax = r.GetValue(lmax), ShLMax = r.GetValue(shLmax),
+                Correlation = r.GetValue(corr), Layers = r.GetValue(layers), Cutoff = r.GetValue(cutoff), NumBessel = r.GetValue(bessel),
+                EnvelopeExponent = r.GetValue(envelope), RadialHidden = widths, ReadoutHidden = r.GetValue(readout),
+                AvgNeighbors = r.GetValue(avg), Residual = !r.GetValue(noResidual),
+            };
+            try { hyper.Validate(); } catch (ArgumentException e) { throw new UsageException(e.Message); }
+            var e0v = ParseE0(r.GetValue(e0), sp);
+            var model = EquivariantModel.Random(hyper, r.GetValue(seed), e0v);
+            string path = r.GetValue(output)!;
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (dir != null && !Directory.Exists(dir)) throw new UsageException($"output folder '{dir}' does not exist");
+            EquivariantModelFile.Write(model, path);
+            Console.Error.WriteLine($"model init: {model.ParameterCount:N0} parameters → {path}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static double[] ParseE0(string? text, string[] species)
+    {
+        var e0 = new double[species.Length];
+        if (string.IsNullOrWhiteSpace(text)) return e0;
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var kv = item.Split('=');
+            int k = kv.Length == 2 ? Array.IndexOf(species, kv[0].Trim()) : -1;
+            if (k < 0 || !double.TryParse(kv[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out e0[k]))
+                throw new UsageException($"--e0 entries look like Cu=-3.5 with a species from --species; '{item}' is not one");
+        }
+        return e0;
+    }
+
+    private static Command Info()
+    {
+        var file = new Argument<string>("file") { Description = "Model file (.mlip)" };
+        var cmd = new Command("info", "Print a model's architecture and parameter count") { file };
+        cmd.SetAction(r =>
+        {
+            string path = r.GetValue(file)!;
+            var m = EquivariantModelFile.Read(path);
+            var h = m.Hyper;
+            Console.WriteLine($"model: {path}  (format version {EquivariantModelFile.Version}, equivariant message passing, MACE family)");
+            Console.WriteLine($"species: {string.Join(", ", h.Species.Select((s, k) => $"{s} (E0 {m.E0[k]:G6} eV)"))}");
+            Console.WriteLine($"cutoff: {h.Cutoff} Å; radial basis: {h.NumBessel} Bessel × polynomial envelope p = {h.EnvelopeExponent}; radial MLP {h.NumBessel}→{string.Join("→", h.RadialHidden)}→paths×channels (SiLU)");
+            Console.WriteLine($"channels: {h.Channels}; hidden irreps L ≤ {h.HiddenLMax}; harmonics L ≤ {h.ShLMax}; correlation ν = {h.Correlation} (body order {h.Correlation + 1}); layers: {h.Layers}; residual: {(h.Residual ? "yes" : "no")}; avg neighbours {h.AvgNeighbors}");
+            foreach (var L in m.Layers)
+                Console.WriteLine($"  layer {L.Index}: node L ≤ {L.LIn} → A L ≤ {L.LA} → out L ≤ {L.LOut}; {L.TensorProduct.Paths.Length} tensor-product paths, {L.Contraction.Paths.Length} contraction paths; readout {(L.IsLast ? $"MLP {h.Channels}→{h.ReadoutHidden}→1" : "linear")}");
+            Console.WriteLine($"parameters: {m.ParameterCount:N0} ({m.Tensors.Count} tensors)");
+            return 0;
+        });
+        return cmd;
+    }
+}
