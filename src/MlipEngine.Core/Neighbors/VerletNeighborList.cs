@@ -77,6 +77,10 @@ public sealed class VerletNeighborList
                 double d2 = dx * dx + dy * dy + dz * dz;
                 if (!(d2 <= limit2)) return true; // also true for NaN
             }
+            // Back at the build cells after a deformation (e.g. a numerical stress that restores the
+            // cell): the list's shift vectors may still be those of the deformed cell.
+            for (int s = 0; s < batch.SystemCount; s++)
+                if (List.Cells[s] != batch.Cells[s]) { List.UpdateCells(batch); break; }
             return false;
         }
         if (!CellChangeKeepsListValid(batch)) return true;

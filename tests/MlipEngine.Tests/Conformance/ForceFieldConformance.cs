@@ -81,6 +81,36 @@ public abstract class ForceFieldConformance
             }
     }
 
+    /// <summary>
+    /// As <see cref="Stress_MatchesStrainDerivative"/>, but every strained energy comes from one
+    /// computer with a Verlet skin, which keeps its neighbor list across the small cell changes (as
+    /// ASE's numerical stress, a barostat or a cell filter would drive it).
+    /// </summary>
+    [Fact]
+    public void Stress_MatchesStrainDerivative_WithNeighborListKeptAcrossCellChanges()
+    {
+        var s = PeriodicSample(3);
+        using var c = ForceField.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = 2, Skin = 0.5 });
+        var ev = Eval.One(c, s);
+        var batch = SystemBatch.FromStructure(s);
+        var r = new ForceResult();
+        double Energy(AtomicStructure t) { batch.SetSystem(0, t); c.Compute(batch, ForceOutputs.Energy, r); return r.Energy[0]; }
+        double v = s.Cell.Volume;
+        const double d = 1e-6;
+        for (int a = 0; a < 3; a++)
+            for (int b = a; b < 3; b++)
+            {
+                double fd = (Energy(Strain(s, a, b, d)) - Energy(Strain(s, a, b, -d))) / (2 * d) / v;
+                Assert.True(Math.Abs(fd - ev.Stress[3 * a + b]) <= 1e-6 + 1e-6 * Math.Abs(fd),
+                    $"σ[{a},{b}]: analytic {ev.Stress[3 * a + b]:R}, finite difference {fd:R}");
+            }
+        Assert.True(c.NeighborBuilds <= 2, $"{c.NeighborBuilds} rebuilds for strains of 1e-6");
+        // back to the original cell (a regression: the list kept the last strained cell's shifts)
+        batch.SetSystem(0, s);
+        c.Compute(batch, ForceOutputs.All, r);
+        for (int k = 0; k < 9; k++) Assert.True(Math.Abs(r.Stress[k] - ev.Stress[k]) <= 1e-12 + 1e-10 * Math.Abs(ev.Stress[k]), $"stress[{k}] after restoring the cell");
+    }
+
     [Theory, Backends]
     public void Energy_InvariantAndForcesStressEquivariant_UnderRotation(Backend backend)
     {
