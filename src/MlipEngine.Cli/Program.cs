@@ -15,6 +15,7 @@ root.Subcommands.Add(MdCommand.Create());
 root.Subcommands.Add(RelaxCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
+root.Subcommands.Add(TestCommand.Create());
 
 try
 {
