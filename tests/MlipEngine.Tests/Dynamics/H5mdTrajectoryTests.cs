@@ -109,6 +109,22 @@ public class H5mdTrajectoryTests : IDisposable
         }
     }
 
+    // NVE computes the virial only for steps that write pressure or stress: every trajectory frame's
+    // stress equals a fresh evaluation at its positions (to round-off of a different summation order).
+    [Fact]
+    public void LeanForceCalls_StillWriteTheStressOfEveryFrame()
+    {
+        Assert.Equal(0, new MdRunner(Run("lean.xyz", "{type: nve}"), TextWriter.Null) { Progress = false }.Run());
+        var ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(MlipEngine.IO.Yaml.PotentialSpecLoader.Resolve(MdTestSystems.ArgonSpec));
+        foreach (var fr in new ExtxyzReader().ReadFrames(Path.Combine(_dir, "lean.xyz")))
+        {
+            var fresh = Support.Eval.One(ff, fr.Structure, new MlipEngine.ForceFields.ComputeOptions { Backend = MlipEngine.ForceFields.Backend.Cpu, Threads = 1 });
+            double scale = fresh.Stress.Max(Math.Abs);
+            Assert.True(scale > 0);
+            for (int k = 0; k < 9; k++) Assert.True(Math.Abs(fr.Stress![k] - fresh.Stress[k]) <= 1e-10 * scale, $"stress[{k}] {fr.Stress[k]} vs {fresh.Stress[k]}");
+        }
+    }
+
     // A run that dies after step 23 (checkpoint at step 20, 5 frames) and is restarted keeps those
     // 5 frames, drops the one written after the checkpoint, and ends with the uninterrupted run's frames.
     [Fact]
