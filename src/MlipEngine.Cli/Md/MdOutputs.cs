@@ -16,6 +16,9 @@ namespace MlipEngine.Cli.Md;
 /// </summary>
 public abstract class MdOutputFile : IDisposable
 {
+    /// <summary>A file written by a library (no text stream); subclasses override <see cref="Length"/>, <see cref="Flush"/>, <see cref="Dispose"/>.</summary>
+    protected MdOutputFile(string path) { Path = path; Stream = null!; Writer = null!; }
+
     protected MdOutputFile(string path, long? truncateTo)
     {
         Path = path;
@@ -35,8 +38,8 @@ public abstract class MdOutputFile : IDisposable
     protected StreamWriter Writer { get; }
     public string Key => GetType().Name;
     /// <summary>Bytes written so far (after a flush).</summary>
-    public long Length { get { Writer.Flush(); return Stream.Length; } }
-    public void Flush() { Writer.Flush(); Stream.Flush(); }
+    public virtual long Length { get { Writer.Flush(); return Stream.Length; } }
+    public virtual void Flush() { Writer.Flush(); Stream.Flush(); }
     public virtual void Dispose() { Writer.Flush(); Writer.Dispose(); }
 }
 
@@ -100,26 +103,45 @@ public sealed class TrajectoryFile : MdOutputFile
         else _xyz = new ExtxyzWriter(Writer, flushEachFrame: true);
     }
 
+    private readonly string? _h5Path;
+    private H5mdWriter? _h5;
+    private readonly long? _h5Keep;
+
+    private TrajectoryFile(string path, long? truncateTo, string h5Path) : base(path)
+    {
+        if (!H5mdWriter.IsAvailable())
+            throw new UsageException($"trajectory '{path}': H5MD needs Debian's libhdf5 (apt-get install libhdf5-103-1), which is not installed; use .xyz or .dump");
+        _h5Path = h5Path; _h5Keep = truncateTo;
+    }
+
+    /// <summary>Length recorded in checkpoints: bytes for text formats, frames for H5MD.</summary>
+    public override long Length => _h5Path != null ? _h5?.Frames ?? _h5Keep ?? 0 : base.Length;
+    public override void Flush() { if (_h5Path != null) _h5?.Flush(); else base.Flush(); }
+    public override void Dispose() { if (_h5Path != null) _h5?.Dispose(); else base.Dispose(); }
+
     public static TrajectoryFile Open(string path, long? truncateTo)
     {
         string name = System.IO.Path.GetFileName(path).ToLowerInvariant();
         if (name.EndsWith(".xyz") || name.EndsWith(".extxyz")) return new TrajectoryFile(path, truncateTo, dump: false);
         if (name.EndsWith(".dump") || name.EndsWith(".lammpstrj") || name.StartsWith("dump.")) return new TrajectoryFile(path, truncateTo, dump: true);
-        if (name.EndsWith(".h5") || name.EndsWith(".h5md") || name.EndsWith(".hdf5"))
-        {
-            bool present = false;
-            foreach (var lib in new[] { "libhdf5_serial.so.103", "libhdf5.so.103", "libhdf5_serial.so", "libhdf5.so" })
-                if (NativeLibrary.TryLoad(lib, out var handle)) { NativeLibrary.Free(handle); present = true; break; }
-            throw new UsageException(present
-                ? $"trajectory '{path}': H5MD output is not implemented in this build yet; use .xyz (extxyz) or .dump (LAMMPS)"
-                : $"trajectory '{path}': H5MD needs Debian's libhdf5 (apt-get install libhdf5-103-1), which is not installed; use .xyz or .dump");
-        }
+        if (name.EndsWith(".h5") || name.EndsWith(".h5md") || name.EndsWith(".hdf5")) return new TrajectoryFile(path, truncateTo, path);
         throw new UsageException($"trajectory '{path}': unknown format (use .xyz/.extxyz for extended XYZ, .dump/.lammpstrj for a LAMMPS dump)");
     }
 
     public void Write(MdSystem s, long step, double time)
     {
         var b = s.Batch;
+        if (_h5Path != null)
+        {
+            // Created on the first frame (the species are known then); a restart keeps the checkpoint's frames.
+            _h5 ??= new H5mdWriter(_h5Path, b.Numbers[..b.AtomCount], [b.Cells[0].PeriodicA, b.Cells[0].PeriodicB, b.Cells[0].PeriodicC],
+                typeof(TrajectoryFile).Assembly.GetName().Version?.ToString() ?? "0", _h5Keep);
+            var fr = s.Forces;
+            _h5.Write(step, time, b.Cells[0], s.PotentialEnergy, b.X.AsSpan(0, b.AtomCount), b.Y.AsSpan(0, b.AtomCount), b.Z.AsSpan(0, b.AtomCount),
+                b.VX.AsSpan(0, b.AtomCount), b.VY.AsSpan(0, b.AtomCount), b.VZ.AsSpan(0, b.AtomCount),
+                fr.Fx.AsSpan(0, b.AtomCount), fr.Fy.AsSpan(0, b.AtomCount), fr.Fz.AsSpan(0, b.AtomCount));
+            return;
+        }
         if (_dump != null) { _dump.Write(step, b.Numbers, b.X, b.Y, b.Z, b.Cells[0]); return; }
         var st = b.GetSystem(0);
         var frame = new Frame(st) { Energy = s.PotentialEnergy };

@@ -163,10 +163,18 @@ public sealed class MdRunner
         double forceBefore = sys.ForceSeconds, neighborBefore = computer is NeighborForceComputer nf0 ? nf0.NeighborSeconds : 0;
         _progress = Progress ? new MdProgress(sys.AtomCount, firstStep, cfg.Steps) : null;
         string? stop = null;
+        // The virial costs a sixth of an EAM/pair force call; only barostats need it every step.
+        // Otherwise it is computed for the steps whose pressure or stress is written.
+        var fullOutputs = sys.Outputs;
+        var leanOutputs = fullOutputs & ~ForceOutputs.Virial;
+        bool virialEveryStep = integrator.NeedsVirial;
         try
         {
             while (step < cfg.Steps)
             {
+                long next = step + 1;
+                sys.Outputs = virialEveryStep || next == cfg.Steps || Due(cfg.Thermo.Every, next) || (traj != null && Due(cfg.Trajectory.Every, next))
+                    ? fullOutputs : leanOutputs;
                 integrateClock.Start();
                 integrator.Step(sys);
                 step++;
@@ -205,6 +213,13 @@ public sealed class MdRunner
         // the continued files match an uninterrupted run byte for byte.
         outputClock.Start();
         WriteCheckpoint(step, time);
+        if (sys.Outputs != fullOutputs)
+        {
+            // Stopped or interrupted on a step computed without the virial: the last frame and
+            // thermo line need it (same positions, so the forces and the neighbor list are unchanged).
+            sys.Outputs = fullOutputs;
+            sys.ComputeForces();
+        }
         if (traj != null && (stop != null || _interrupt) && !Due(cfg.Trajectory.Every, step)) traj.Write(sys, step, time);
         if (stop == null && cfg.Thermo.Every > 0 && !Due(cfg.Thermo.Every, step)) WriteThermo(step, time);
         outputClock.Stop();

@@ -23,6 +23,7 @@ public sealed class CRescaleNpt : IIntegrator
     }
 
     public string Name => "npt-crescale";
+    public bool NeedsVirial => true;
     public StochasticCellRescaling Barostat { get; }
 
     public void Step(MdSystem s)

@@ -12,6 +12,11 @@ public interface IIntegrator
 {
     /// <summary>Config name, e.g. "nvt-langevin".</summary>
     string Name { get; }
+    /// <summary>
+    /// True when <see cref="Step"/> reads the virial (barostats). Otherwise a driver may drop
+    /// <see cref="MlipEngine.ForceFields.ForceOutputs.Virial"/> from force calls whose pressure nobody reads.
+    /// </summary>
+    bool NeedsVirial => false;
     void Step(MdSystem system);
     /// <summary>
     /// Energy stored in extended variables (thermostat/barostat, eV), so that K + U + this is

@@ -36,6 +36,7 @@ public sealed class MtkNpt : IIntegrator
     }
 
     public string Name => "npt-mtk";
+    public bool NeedsVirial => true;
     public MtkBarostat Barostat { get; }
 
     public void Step(MdSystem s)
