@@ -27,7 +27,7 @@ public static class RelaxCommand
         var maxSteps = new Option<int>("--max-steps") { Description = "Optimizer steps before a candidate is reported as not converged", DefaultValueFactory = _ => 1000 };
         var trajectory = new Option<string?>("--trajectory") { Description = "Folder for one extxyz trajectory per candidate" };
         var threads = new Option<int>("--threads", "-t") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var batchAtoms = new Option<int>("--batch-atoms") { Description = "Atom budget of one batch (memory bound)", DefaultValueFactory = _ => 4096 };
+        var batchAtoms = new Option<int>("--batch-atoms") { Description = "Atom budget of one batch (0 = auto: 1, i.e. one candidate at a time per worker, on the CPU; 4096 on OpenCL)", DefaultValueFactory = _ => 0 };
         var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
         var workers = new Option<int>("--workers") { Description = "Independent relaxers, one per thread, each with a 1-thread force call (0 = auto: --threads on the CPU when there are at least that many candidates and no --trajectory; 1 = one relaxer whose force calls use --threads)", DefaultValueFactory = _ => 0 };
         var skin = new Option<double>("--skin") { Description = "Verlet skin, Å (the list survives moves and cell deformations within it)", DefaultValueFactory = _ => 0.8 };
@@ -54,7 +54,7 @@ public static class RelaxCommand
         var ff = PotentialLoader.Load(a.Potential);
         var (backend, deviceIndex) = CliParsing.ParseDevice(a.Backend);
         if (a.Threads < 1) throw new UsageException("--threads must be at least 1");
-        if (a.BatchAtoms < 1) throw new UsageException("--batch-atoms must be at least 1");
+        if (a.BatchAtoms < 0) throw new UsageException("--batch-atoms must be 0 (auto) or positive");
         if (a.Workers < 0) throw new UsageException("--workers must be 0 (auto) or positive");
         if (a.Workers > 1 && a.Trajectory != null) throw new UsageException("--trajectory needs --workers 1");
         if (a.Trajectory != null) Directory.CreateDirectory(a.Trajectory);
@@ -73,10 +73,16 @@ public static class RelaxCommand
         if (!(a.Skin >= 0)) throw new UsageException("--skin must be non-negative");
         // Small candidates on a CPU: one single-threaded relaxer per thread beats threading each force
         // call (a 20-atom call is too small to split) and keeps neighbor-list rebuilds per worker batch.
-        long pending = total is long t ? Math.Max(0, t - journal.Finished.Count) : a.Threads;
+        // Auto does not look at how many candidates remain, so a restarted run computes each candidate
+        // with the same thread layout as the first run (outputs stay byte-identical with one candidate
+        // per batch). For a few large candidates, --workers 1 threads each force call instead.
         int workerCount = a.Workers > 0 ? a.Workers
-            : backend != Backend.OpenCl && a.Trajectory == null && pending >= a.Threads ? a.Threads : 1;
+            : backend != Backend.OpenCl && a.Trajectory == null ? a.Threads : 1;
         int threadsPerWorker = Math.Max(1, a.Threads / workerCount);
+        // Auto batch budget. On the CPU one candidate at a time is fastest (bench/relax, 2026-11-22):
+        // the batch's single Verlet list is rebuilt for every system whenever one system needs it, and
+        // a 20-atom call gains nothing from sharing a call. A device amortises its launch cost over the batch.
+        if (a.BatchAtoms == 0) a = a with { BatchAtoms = backend == Backend.OpenCl ? 4096 : 1 };
         var computers = new List<IForceComputer>();
         try
         {
@@ -136,7 +142,8 @@ public sealed record RelaxArguments
     public int MaxSteps { get; init; } = 1000;
     public string? Trajectory { get; init; }
     public int Threads { get; init; } = 1;
-    public int BatchAtoms { get; init; } = 4096;
+    /// <summary>Atom budget of one batch; 0 = auto (1 on the CPU, 4096 on OpenCL).</summary>
+    public int BatchAtoms { get; init; }
     /// <summary>Independent relaxers (0 = auto, see the --workers option).</summary>
     public int Workers { get; init; }
     public string Backend { get; init; } = "cpu";
