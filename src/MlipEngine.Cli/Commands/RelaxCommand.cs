@@ -27,19 +27,20 @@ public static class RelaxCommand
         var maxSteps = new Option<int>("--max-steps") { Description = "Optimizer steps before a candidate is reported as not converged", DefaultValueFactory = _ => 1000 };
         var trajectory = new Option<string?>("--trajectory") { Description = "Folder for one extxyz trajectory per candidate" };
         var threads = new Option<int>("--threads", "-t") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var batchAtoms = new Option<int>("--batch-atoms") { Description = "Atom budget of one batch (memory bound)", DefaultValueFactory = _ => 4096 };
+        var batchAtoms = new Option<int>("--batch-atoms") { Description = "Atom budget of one batch (0 = auto: 1, i.e. one candidate at a time per worker, on the CPU; 4096 on OpenCL)", DefaultValueFactory = _ => 0 };
         var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
+        var workers = new Option<int>("--workers") { Description = "Independent relaxers, one per thread, each with a 1-thread force call (0 = auto: --threads on the CPU when there are at least that many candidates and no --trajectory; 1 = one relaxer whose force calls use --threads)", DefaultValueFactory = _ => 0 };
         var skin = new Option<double>("--skin") { Description = "Verlet skin, Å (the list survives moves and cell deformations within it)", DefaultValueFactory = _ => 0.8 };
         var cmd = new Command("relax", "Relax candidate structures (positions and cell), many at once")
         {
-            potential, input, output, summary, fmax, smax, cell, pressure, optimizer, maxSteps, trajectory, threads, batchAtoms, backend, skin,
+            potential, input, output, summary, fmax, smax, cell, pressure, optimizer, maxSteps, trajectory, threads, batchAtoms, workers, backend, skin,
         };
         cmd.SetAction(r => Run(new RelaxArguments
         {
             Potential = r.GetValue(potential)!, Input = r.GetValue(input)!, Output = r.GetValue(output)!, Summary = r.GetValue(summary)!,
             Fmax = r.GetValue(fmax), Smax = r.GetValue(smax), Cell = r.GetValue(cell)!, PressureGPa = r.GetValue(pressure),
             Optimizer = r.GetValue(optimizer)!, MaxSteps = r.GetValue(maxSteps), Trajectory = r.GetValue(trajectory),
-            Threads = r.GetValue(threads), BatchAtoms = r.GetValue(batchAtoms), Backend = r.GetValue(backend)!, Skin = r.GetValue(skin),
+            Threads = r.GetValue(threads), BatchAtoms = r.GetValue(batchAtoms), Workers = r.GetValue(workers), Backend = r.GetValue(backend)!, Skin = r.GetValue(skin),
         }));
         return cmd;
     }
@@ -53,7 +54,9 @@ public static class RelaxCommand
         var ff = PotentialLoader.Load(a.Potential);
         var (backend, deviceIndex) = CliParsing.ParseDevice(a.Backend);
         if (a.Threads < 1) throw new UsageException("--threads must be at least 1");
-        if (a.BatchAtoms < 1) throw new UsageException("--batch-atoms must be at least 1");
+        if (a.BatchAtoms < 0) throw new UsageException("--batch-atoms must be 0 (auto) or positive");
+        if (a.Workers < 0) throw new UsageException("--workers must be 0 (auto) or positive");
+        if (a.Workers > 1 && a.Trajectory != null) throw new UsageException("--trajectory needs --workers 1");
         if (a.Trajectory != null) Directory.CreateDirectory(a.Trajectory);
         var files = CandidateReader.Files(a.Input);
         long? total = CandidateReader.Count(files);
@@ -68,8 +71,27 @@ public static class RelaxCommand
         var clock = Stopwatch.StartNew();
         using var journal = RelaxJournal.Open(Path.GetFullPath(a.Output) + ".journal", a.Fingerprint(files));
         if (!(a.Skin >= 0)) throw new UsageException("--skin must be non-negative");
-        using var computer = ff.CreateComputer(new ComputeOptions { Backend = backend, DeviceIndex = deviceIndex, Threads = a.Threads, Skin = a.Skin });
-        var run = new RelaxRun(computer, settings, a, journal);
+        // Small candidates on a CPU: one single-threaded relaxer per thread beats threading each force
+        // call (a 20-atom call is too small to split) and keeps neighbor-list rebuilds per worker batch.
+        // Auto does not look at how many candidates remain, so a restarted run computes each candidate
+        // with the same thread layout as the first run (outputs stay byte-identical with one candidate
+        // per batch). For a few large candidates, --workers 1 threads each force call instead.
+        int workerCount = a.Workers > 0 ? a.Workers
+            : backend != Backend.OpenCl && a.Trajectory == null ? a.Threads : 1;
+        int threadsPerWorker = Math.Max(1, a.Threads / workerCount);
+        // Auto batch budget. On the CPU one candidate at a time is fastest (bench/relax, 2026-11-22):
+        // the batch's single Verlet list is rebuilt for every system whenever one system needs it, and
+        // a 20-atom call gains nothing from sharing a call. A device amortises its launch cost over the batch.
+        if (a.BatchAtoms == 0) a = a with { BatchAtoms = backend == Backend.OpenCl ? 4096 : 1 };
+        var computers = new List<IForceComputer>();
+        try
+        {
+            for (int w = 0; w < workerCount; w++)
+                computers.Add(ff.CreateComputer(new ComputeOptions { Backend = backend, DeviceIndex = deviceIndex, Threads = threadsPerWorker, Skin = a.Skin }));
+        }
+        catch { foreach (var c in computers) c.Dispose(); throw; }
+        var run = new RelaxRun(computers, settings, a, journal);
+        using var relaxer = run.Relaxer;   // owns the computers
         RelaxProgress.Run(total, journal.Finished.Count, progress => run.Execute(CandidateReader.Read(files), progress));
 
         // Final outputs from the journal, in input order, each written atomically.
@@ -93,8 +115,8 @@ public static class RelaxCommand
         Console.Error.WriteLine(
             $"relax: {records.Count} candidate(s): {converged} converged, {notConverged} not converged, {failed} failed" +
             (journal.Resumed > 0 ? $" ({journal.Resumed} from an earlier run)" : "") +
-            $"; {run.Relaxer.BatchForceCalls} batched force calls, {computer.NeighborBuilds} neighbor-list builds, {run.Relaxer.BatchRebuilds} batch rebuilds, {run.Relaxer.SystemEvaluations} system evaluations, " +
-            $"{clock.Elapsed.TotalSeconds:F2} s (forces {run.Relaxer.ForceSeconds:F2} s, optimizer {run.Relaxer.UpdateSeconds:F2} s) → {a.Output}, {a.Summary}");
+            $"; {run.Relaxer.BatchForceCalls} batched force calls, {run.Relaxer.NeighborBuilds} neighbor-list builds, {run.Relaxer.BatchRebuilds} batch rebuilds, {run.Relaxer.SystemEvaluations} system evaluations, " +
+            $"{run.Relaxer.Workers} worker(s) × {threadsPerWorker} thread(s), {clock.Elapsed.TotalSeconds:F2} s (forces {run.Relaxer.ForceSeconds:F2} s, optimizer {run.Relaxer.UpdateSeconds:F2} s) → {a.Output}, {a.Summary}");
         return new RelaxReport(records.Count, converged, notConverged, failed, journal.Resumed, run.Relaxer.SystemEvaluations, run.Relaxer.BatchForceCalls);
     }
 }
@@ -120,7 +142,10 @@ public sealed record RelaxArguments
     public int MaxSteps { get; init; } = 1000;
     public string? Trajectory { get; init; }
     public int Threads { get; init; } = 1;
-    public int BatchAtoms { get; init; } = 4096;
+    /// <summary>Atom budget of one batch; 0 = auto (1 on the CPU, 4096 on OpenCL).</summary>
+    public int BatchAtoms { get; init; }
+    /// <summary>Independent relaxers (0 = auto, see the --workers option).</summary>
+    public int Workers { get; init; }
     public string Backend { get; init; } = "cpu";
     /// <summary>Verlet skin, Å. Rebuilding the list for many small periodic cells costs several force calls, so a generous skin pays.</summary>
     public double Skin { get; init; } = 0.8;

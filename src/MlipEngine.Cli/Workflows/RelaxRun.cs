@@ -22,17 +22,16 @@ public sealed class RelaxRun
     private readonly RelaxJournal _journal;
     private readonly Dictionary<long, ExtxyzWriter> _trajectories = new();
 
-    public RelaxRun(IForceComputer computer, RelaxationSettings settings, RelaxArguments args, RelaxJournal journal)
+    private readonly object _journalGate = new();
+
+    /// <summary>One relaxer per computer (each on its own thread when there are several; see <see cref="ParallelRelaxer"/>); <see cref="Relaxer"/> disposes the computers.</summary>
+    public RelaxRun(IReadOnlyList<IForceComputer> computers, RelaxationSettings settings, RelaxArguments args, RelaxJournal journal)
     {
         _settings = settings; _args = args; _journal = journal;
-        Relaxer = new BatchRelaxer(computer, settings)
-        {
-            MaxBatchAtoms = args.BatchAtoms,
-            Observer = args.Trajectory != null ? WriteTrajectoryFrame : null,
-        };
+        Relaxer = new ParallelRelaxer(computers, settings, args.BatchAtoms, args.Trajectory != null ? WriteTrajectoryFrame : null, ownsComputers: true);
     }
 
-    public BatchRelaxer Relaxer { get; }
+    public ParallelRelaxer Relaxer { get; }
 
     public void Execute(IEnumerable<Candidate> candidates, Action<long> reportDone)
     {
@@ -44,11 +43,14 @@ public sealed class RelaxRun
                 if (_journal.Finished.ContainsKey(c.Index)) continue;
                 if (c.Frame == null)
                 {
-                    _journal.Append(new RelaxRecord
+                    lock (_journalGate)  // the job stream is pulled from worker threads (one at a time)
                     {
-                        Index = c.Index, Id = c.Id, Source = c.Source, Frame = c.FrameIndex, Status = "unreadable", Reason = c.Error ?? "unreadable",
-                    });
-                    reportDone(++done);
+                        _journal.Append(new RelaxRecord
+                        {
+                            Index = c.Index, Id = c.Id, Source = c.Source, Frame = c.FrameIndex, Status = "unreadable", Reason = c.Error ?? "unreadable",
+                        });
+                        reportDone(++done);
+                    }
                     continue;
                 }
                 yield return new RelaxationJob(c.Index, c.Frame.Structure, c);
@@ -59,9 +61,10 @@ public sealed class RelaxRun
             foreach (var outcome in Relaxer.Run(Jobs()))
             {
                 CloseTrajectory(outcome.Job.Id);
-                _journal.Append(ToRecord(outcome));
-                reportDone(++done);
-                if (_args.StopAfter is int stop && done - _journal.Resumed >= stop)
+                var record = ToRecord(outcome);
+                long now;
+                lock (_journalGate) { _journal.Append(record); now = ++done; reportDone(now); }
+                if (_args.StopAfter is int stop && now - _journal.Resumed >= stop)
                     throw new RelaxInterruptedException($"stopped after {stop} candidate(s) (test hook)");
             }
         }

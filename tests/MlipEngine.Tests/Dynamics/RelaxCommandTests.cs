@@ -19,7 +19,7 @@ public sealed class RelaxCommandTests : IDisposable
     private RelaxArguments Args(string input, string tag = "") => new()
     {
         Potential = CuNiSpec, Input = input, Output = Path.Combine(_dir, $"relaxed{tag}.xyz"), Summary = Path.Combine(_dir, $"summary{tag}.csv"),
-        Fmax = 1e-3, Smax = 1e-5, MaxSteps = 2000, Threads = 2, BatchAtoms = 40,
+        Fmax = 1e-3, Smax = 1e-5, MaxSteps = 2000, Threads = 2,   // auto: 2 workers, one candidate at a time each
     };
 
     private static List<string[]> Csv(string path) =>

@@ -150,6 +150,43 @@ public sealed class RelaxationTests
         }
     }
 
+    /// <summary>
+    /// Independent workers (one relaxer and one 1-thread computer per thread, one shared candidate
+    /// stream) change nothing per system: every candidate is reported exactly once, with the same
+    /// status and step count as one relaxer, and the same energy and cell to rounding (tolerances as
+    /// in <see cref="Batched_EqualsOneAtATime"/>); a failing candidate stays isolated.
+    /// </summary>
+    [Fact]
+    public void ParallelWorkers_EqualOneRelaxer()
+    {
+        var ff = Potential("cuni");
+        var structures = new List<AtomicStructure>();
+        for (int seed = 0; seed < 12; seed++)
+            structures.Add(Samples.Periodic(["Cu", "Ni"], 3.56 + 0.01 * (seed % 4), seed, repeat: 1 + seed % 2));
+        var overlap = structures[5].Positions.ToArray();
+        overlap[1] = overlap[0] + new Vec3(0.1, 0, 0);
+        structures.Add(new AtomicStructure(structures[5].Numbers, overlap, structures[5].Cell));
+        var settings = new RelaxationSettings { Fmax = 1e-4, Smax = 1e-6, MaxSteps = 3000 };
+        var single = Relax(ff, structures, settings, batchAtoms: 40);
+        var computers = new IForceComputer[] { ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = 1 }),
+                                               ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = 1 }) };
+        using var parallel = new ParallelRelaxer(computers, settings, maxBatchAtoms: 40, ownsComputers: true);
+        var outcomes = parallel.Run(structures.Select((s, i) => new RelaxationJob(i, s))).OrderBy(o => o.Job.Id).ToList();
+        Assert.Equal(structures.Count, outcomes.Count);
+        Assert.Equal(Enumerable.Range(0, structures.Count).Select(i => (long)i), outcomes.Select(o => o.Job.Id));
+        Assert.Equal(RelaxationStatus.Failed, outcomes[^1].Status);
+        for (int k = 0; k < structures.Count - 1; k++)
+        {
+            Assert.Equal(RelaxationStatus.Converged, outcomes[k].Status);
+            Assert.Equal(single[k].Status, outcomes[k].Status);
+            Assert.True(Math.Abs(single[k].Steps - outcomes[k].Steps) <= 2, $"steps {single[k].Steps} vs {outcomes[k].Steps}");
+            Assert.Equal(single[k].Final!.Energy, outcomes[k].Final!.Energy, 1e-9);
+            for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++)
+                Assert.Equal(single[k].Final!.Cell.Matrix[i, j], outcomes[k].Final!.Cell.Matrix[i, j], 1e-6);
+        }
+        Assert.Equal(parallel.SystemEvaluations, outcomes.Sum(o => (long)o.ForceCalls));
+    }
+
     /// <summary>A bad candidate (overlapping atoms, unknown element, exploding, not converging) is reported with its reason and the others still relax.</summary>
     [Fact]
     public void BadCandidates_AreIsolated()
