@@ -33,6 +33,7 @@ public sealed class NeighborListBuilder
         public double Ox, Oy, Oz;      // fractional origin (open axes)
         public double Sx, Sy, Sz;      // fractional bin widths
         public int CodeBase;
+        public int CodeCount = -1;     // size of the system's block of image-shift codes
         public Mat3 H;
         public int[] BinStart = [];    // length nbins + 1
         public int[] BinAtoms = [];    // atoms sorted by bin
@@ -81,6 +82,7 @@ public sealed class NeighborListBuilder
     private int[] _atomBinIdx = [];
     private readonly int _threads;
     private readonly List<(int Sys, int Start, int End)> _chunkRanges = new();
+    private int[] _spareOffsets = [], _spareNeighbors = [], _spareCodes = [];
 
     public NeighborListBuilder(int threads = 1)
     {
@@ -91,10 +93,21 @@ public sealed class NeighborListBuilder
 
     /// <summary>Builds (or rebuilds in place) the neighbor list of all systems in the batch.</summary>
     /// <param name="cutoff">List radius in Å (interaction cutoff plus skin).</param>
-    public void Build(SystemBatch batch, double cutoff, NeighborList list)
+    public void Build(SystemBatch batch, double cutoff, NeighborList list) => Build(batch, cutoff, list, null);
+
+    /// <summary>
+    /// Rebuilds only the systems flagged in <paramref name="rebuild"/> (null: all), keeping the others'
+    /// entries. The list must have been built before for a batch with the same systems and atoms, with
+    /// the same cutoff. Batched relaxation uses this so one system crossing its skin does not rebuild all.
+    /// </summary>
+    public void Build(SystemBatch batch, double cutoff, NeighborList list, bool[]? rebuild)
     {
         if (!(cutoff > 0) || !double.IsFinite(cutoff)) throw new ArgumentOutOfRangeException(nameof(cutoff), "cutoff must be positive");
         int n = batch.AtomCount;
+        bool partial = rebuild != null;
+        if (partial && (list.AtomCount != n || list.SystemCount != batch.SystemCount || list.Cutoff != cutoff || _plans.Length < batch.SystemCount))
+            throw new InvalidOperationException("a partial rebuild needs a list built before for the same batch and cutoff");
+        bool Rebuilt(int s) => rebuild == null || rebuild[s];
         list.Cutoff = cutoff;
         list.AtomCount = n;
         list.SystemCount = batch.SystemCount;
@@ -112,26 +125,31 @@ public sealed class NeighborListBuilder
             _plans = grown;
         }
 
-        // 1. Per-system plan: wrap, bin, and assign image-shift codes.
-        int codeCount = 0;
+        // 1. Per-system plan: wrap, bin, and assign image-shift codes. A partial rebuild keeps a system's
+        //    block of codes when its size is unchanged, else appends a new block (kept systems' codes stay valid).
+        int codeCount = partial ? list.ShiftCount : 0;
         for (int s = 0; s < batch.SystemCount; s++)
         {
+            if (!Rebuilt(s)) continue;
             list.Cells[s] = batch.Cells[s];
             var p = _plans[s];
+            int oldBlock = p.CodeCount;
             Plan(batch, s, cutoff, p, list.AtomImages);
             BuildStencil(p, list.Kind == NeighborListKind.Half);
-            p.CodeBase = codeCount;
-            codeCount += (2 * p.Rx + 1) * (2 * p.Ry + 1) * (2 * p.Rz + 1);
+            int block = (2 * p.Rx + 1) * (2 * p.Ry + 1) * (2 * p.Rz + 1);
+            if (!partial || block != oldBlock) { p.CodeBase = codeCount; codeCount += block; }
+            p.CodeCount = block;
         }
         if (list.ShiftVectors.Length < 3 * codeCount)
         {
-            list.ShiftVectors = new double[3 * codeCount];
-            list.ShiftImages = new int[3 * codeCount];
-            list.ShiftSystem = new int[codeCount];
+            var sv = list.ShiftVectors; var si = list.ShiftImages; var ss = list.ShiftSystem;
+            Array.Resize(ref sv, 3 * codeCount); Array.Resize(ref si, 3 * codeCount); Array.Resize(ref ss, codeCount);
+            list.ShiftVectors = sv; list.ShiftImages = si; list.ShiftSystem = ss;
         }
         list.ShiftCount = codeCount;
         for (int s = 0; s < batch.SystemCount; s++)
         {
+            if (!Rebuilt(s)) continue;
             var p = _plans[s];
             int code = p.CodeBase;
             for (int a = -p.Rx; a <= p.Rx; a++)
@@ -145,13 +163,14 @@ public sealed class NeighborListBuilder
                     }
         }
 
-        // 2. Search, in chunks of atoms spread over systems, each chunk into its own buffer.
+        // 2. Search, in chunks of atoms spread over the rebuilt systems, each chunk into its own buffer.
         int chunkTarget = Math.Max(1, _threads * 8);
         int chunkSize = Math.Max(64, (n + chunkTarget - 1) / Math.Max(1, chunkTarget));
         var chunkRanges = _chunkRanges;
         chunkRanges.Clear();
         for (int s = 0; s < batch.SystemCount; s++)
         {
+            if (!Rebuilt(s)) continue;
             int start = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1];
             for (int a = start; a < end; a += chunkSize) chunkRanges.Add((s, a, Math.Min(end, a + chunkSize)));
         }
@@ -165,7 +184,7 @@ public sealed class NeighborListBuilder
         bool half = list.Kind == NeighborListKind.Half;
         double rc2 = cutoff * cutoff;
         var images = list.AtomImages;
-        if (_threads == 1 || chunkRanges.Count == 1)
+        if (_threads == 1 || chunkRanges.Count <= 1)
         {
             for (int c = 0; c < chunkRanges.Count; c++) SearchChunk(chunkRanges[c], _chunks[c], half, rc2, images);
         }
@@ -175,28 +194,48 @@ public sealed class NeighborListBuilder
                 c => SearchChunk(chunkRanges[c], _chunks[c], half, rc2, images));
         }
 
-        // 3. Concatenate chunk buffers into CSR arrays.
-        if (list.Offsets.Length < n + 1) list.Offsets = new int[n + 1];
-        int total = 0;
-        for (int c = 0; c < chunkRanges.Count; c++) total += _chunks[c].Length;
-        if (list.Neighbors.Length < total)
+        // 3. Assemble the CSR arrays into the spare buffers (rebuilt systems from the chunk buffers,
+        //    kept systems copied from the current arrays), then swap. Buffers only grow.
+        var oldOffsets = list.Offsets; var oldNeighbors = list.Neighbors; var oldCodes = list.ShiftCodes;
+        if (_spareOffsets.Length < n + 1) _spareOffsets = new int[n + 1];
+        var offsets = _spareOffsets;
+        offsets[0] = 0;
+        for (int s = 0; s < batch.SystemCount; s++)
+        {
+            int first = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1];
+            if (Rebuilt(s)) for (int i = first; i < end; i++) offsets[i + 1] = offsets[i] + _counts[i];
+            else for (int i = first; i < end; i++) offsets[i + 1] = offsets[i] + (oldOffsets[i + 1] - oldOffsets[i]);
+        }
+        int total = offsets[n];
+        if (_spareNeighbors.Length < total)
         {
             int cap = total + total / 8 + 16;
-            list.Neighbors = new int[cap];
-            list.ShiftCodes = new int[cap];
+            _spareNeighbors = new int[cap];
+            _spareCodes = new int[cap];
         }
-        if (list.ShiftFree.Length < n) list.ShiftFree = new bool[n];
-        Array.Copy(_shiftFree, list.ShiftFree, n);
-        var offsets = list.Offsets;
-        offsets[0] = 0;
-        for (int i = 0; i < n; i++) offsets[i + 1] = offsets[i] + _counts[i];
         for (int c = 0; c < chunkRanges.Count; c++)
         {
             var (_, start, _) = chunkRanges[c];
             var buf = _chunks[c];
-            Array.Copy(buf.Js, 0, list.Neighbors, offsets[start], buf.Length);
-            Array.Copy(buf.Codes, 0, list.ShiftCodes, offsets[start], buf.Length);
+            Array.Copy(buf.Js, 0, _spareNeighbors, offsets[start], buf.Length);
+            Array.Copy(buf.Codes, 0, _spareCodes, offsets[start], buf.Length);
         }
+        if (list.ShiftFree.Length < n) { var sf = list.ShiftFree; Array.Resize(ref sf, n); list.ShiftFree = sf; }
+        for (int s = 0; s < batch.SystemCount; s++)
+        {
+            int first = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1];
+            if (Rebuilt(s))
+                Array.Copy(_shiftFree, first, list.ShiftFree, first, end - first);
+            else
+            {
+                int len = oldOffsets[end] - oldOffsets[first];
+                Array.Copy(oldNeighbors, oldOffsets[first], _spareNeighbors, offsets[first], len);
+                Array.Copy(oldCodes, oldOffsets[first], _spareCodes, offsets[first], len);
+            }
+        }
+        (list.Offsets, _spareOffsets) = (_spareOffsets, list.Offsets);
+        (list.Neighbors, _spareNeighbors) = (_spareNeighbors, list.Neighbors);
+        (list.ShiftCodes, _spareCodes) = (_spareCodes, list.ShiftCodes);
     }
 
     private void Plan(SystemBatch batch, int s, double rc, SystemPlan p, int[] atomImages)

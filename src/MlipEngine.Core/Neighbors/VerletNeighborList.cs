@@ -38,16 +38,58 @@ public sealed class VerletNeighborList
     /// <summary>Forces the next <see cref="Update"/> to rebuild.</summary>
     public void Invalidate() => _valid = false;
 
-    /// <summary>Rebuilds the list when needed; returns true when it did.</summary>
+    /// <summary>Systems rebuilt by the last partial rebuild (diagnostics); 0 after a full build.</summary>
+    public int LastPartialSystems { get; private set; }
+
+    /// <summary>
+    /// Rebuilds the list when needed; returns true when it did. Each system is judged on its own: when
+    /// only some systems of a batch moved past their skin, only those are rebuilt.
+    /// </summary>
     public bool Update(SystemBatch batch)
     {
-        if (!NeedsRebuild(batch)) return false;
-        _builder.Build(batch, Cutoff + Skin, List);
+        int ns = batch.SystemCount;
+        bool full = !_valid || List.AtomCount != batch.AtomCount || List.SystemCount != ns
+            || !batch.SystemOffsets.AsSpan().SequenceEqual(_offsets) || !batch.Numbers.AsSpan().SequenceEqual(_numbers) || Skin == 0;
+        int stale = 0;
+        if (!full)
+        {
+            if (_stale.Length < ns) _stale = new bool[ns];
+            for (int s = 0; s < ns; s++)
+            {
+                _stale[s] = SystemNeedsRebuild(batch, s);
+                if (_stale[s]) stale++;
+            }
+            if (stale == 0)
+            {
+                // Kept: make the list's shift vectors follow any accepted cell change (or a return to the build cell).
+                for (int s = 0; s < ns; s++)
+                    if (List.Cells[s] != batch.Cells[s]) { List.UpdateCells(batch); break; }
+                return false;
+            }
+            full = stale == ns;
+        }
+        if (full)
+        {
+            _builder.Build(batch, Cutoff + Skin, List);
+            LastPartialSystems = 0;
+        }
+        else
+        {
+            _builder.Build(batch, Cutoff + Skin, List, _stale);
+            // systems kept may have had an accepted cell change: refresh shift vectors for all
+            List.UpdateCells(batch);
+            LastPartialSystems = stale;
+        }
         int n = batch.AtomCount;
         if (_x0.Length < n) { _x0 = new double[n]; _y0 = new double[n]; _z0 = new double[n]; }
-        Array.Copy(batch.X, _x0, n); Array.Copy(batch.Y, _y0, n); Array.Copy(batch.Z, _z0, n);
-        if (_buildCells.Length != batch.SystemCount) _buildCells = new Cell[batch.SystemCount];
-        Array.Copy(batch.Cells, _buildCells, batch.SystemCount);
+        if (_buildCells.Length != ns) _buildCells = new Cell[ns];
+        for (int s = 0; s < ns; s++)
+        {
+            if (!full && !_stale[s]) continue;
+            int first = batch.SystemOffsets[s], count = batch.AtomCountOf(s);
+            Array.Copy(batch.X, first, _x0, first, count); Array.Copy(batch.Y, first, _y0, first, count); Array.Copy(batch.Z, first, _z0, first, count);
+            _buildCells[s] = batch.Cells[s];
+        }
         // copies into buffers that only grow, so rebuilds during MD do not allocate
         if (_numbers.Length != batch.Numbers.Length) _numbers = new int[batch.Numbers.Length];
         if (_offsets.Length != batch.SystemOffsets.Length) _offsets = new int[batch.SystemOffsets.Length];
@@ -58,33 +100,20 @@ public sealed class VerletNeighborList
         return true;
     }
 
-    private bool NeedsRebuild(SystemBatch batch)
+    private bool[] _stale = [];
+
+    /// <summary>Skin test of one system: the fixed-cell rule, or the deformation rule when its cell changed.</summary>
+    private bool SystemNeedsRebuild(SystemBatch batch, int s)
     {
-        if (!_valid || List.AtomCount != batch.AtomCount || List.SystemCount != batch.SystemCount) return true;
-        if (!batch.SystemOffsets.AsSpan().SequenceEqual(_offsets)) return true;
-        if (!batch.Numbers.AsSpan().SequenceEqual(_numbers)) return true;
-        if (Skin == 0) return true;
-        bool cellChanged = false;
-        for (int s = 0; s < batch.SystemCount; s++)
-            if (batch.Cells[s] != _buildCells[s]) { cellChanged = true; break; }
-        if (!cellChanged)
+        if (batch.Cells[s] != _buildCells[s]) return !CellChangeKeepsListValid(batch, s);
+        double limit2 = 0.25 * Skin * Skin;
+        var x = batch.X; var y = batch.Y; var z = batch.Z;
+        for (int i = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1]; i < end; i++)
         {
-            double limit2 = 0.25 * Skin * Skin;
-            var x = batch.X; var y = batch.Y; var z = batch.Z;
-            for (int i = 0; i < batch.AtomCount; i++)
-            {
-                double dx = x[i] - _x0[i], dy = y[i] - _y0[i], dz = z[i] - _z0[i];
-                double d2 = dx * dx + dy * dy + dz * dz;
-                if (!(d2 <= limit2)) return true; // also true for NaN
-            }
-            // Back at the build cells after a deformation (e.g. a numerical stress that restores the
-            // cell): the list's shift vectors may still be those of the deformed cell.
-            for (int s = 0; s < batch.SystemCount; s++)
-                if (List.Cells[s] != batch.Cells[s]) { List.UpdateCells(batch); break; }
-            return false;
+            double dx = x[i] - _x0[i], dy = y[i] - _y0[i], dz = z[i] - _z0[i];
+            double d2 = dx * dx + dy * dy + dz * dz;
+            if (!(d2 <= limit2)) return true; // also true for NaN
         }
-        if (!CellChangeKeepsListValid(batch)) return true;
-        List.UpdateCells(batch);
         return false;
     }
 
@@ -95,9 +124,8 @@ public sealed class VerletNeighborList
     /// |d₀| ≥ r_c + skin, so it is still outside r_c while 2 max|δ| ≤ (r_c + skin)σ_min(F) − r_c.
     /// σ_min(F) ≥ 1 − ‖F − I‖_F gives a cheap conservative bound. With F = I this is the usual skin/2 rule.
     /// </summary>
-    private bool CellChangeKeepsListValid(SystemBatch batch)
+    private bool CellChangeKeepsListValid(SystemBatch batch, int s)
     {
-        for (int s = 0; s < batch.SystemCount; s++)
         {
             Cell now = batch.Cells[s], then = _buildCells[s];
             if (now.PeriodicA != then.PeriodicA || now.PeriodicB != then.PeriodicB || now.PeriodicC != then.PeriodicC) return false;

@@ -246,4 +246,40 @@ public class NeighborListTests
         batch.Cells[0] = batch.Cells[0].WithMatrix(batch.Cells[0].Matrix * g);
         Assert.True(v.Update(batch));
     }
+
+    [Fact]
+    public void VerletList_OneSystemPastItsSkin_RebuildsOnlyThatSystem_AndStaysExact()
+    {
+        var a = TestStructures.Fcc("Cu", 3.6, 3, 3, 3, jitter: 0.1, seed: 1);
+        var b = TestStructures.RandomInCell(new Cell(Mat3.FromRows(new Vec3(7, 0, 0), new Vec3(2, 6.5, 0), new Vec3(1, 1, 7))), 30, [28], 1.6, seed: 2);
+        var c = TestStructures.RandomInCell(Cell.Open, 12, [29], 1.8, seed: 3, openSpan: new Vec3(6, 6, 6));
+        var batch = SystemBatch.FromStructures([a, b, c]);
+        foreach (var kind in new[] { NeighborListKind.Half, NeighborListKind.Full })
+        {
+            var v = new VerletNeighborList(4.0, 0.6, kind, threads: 2);
+            Assert.True(v.Update(batch));
+            // system 1 moves past skin/2; system 0 is strained a little (kept by the deformation rule)
+            int o1 = batch.SystemOffsets[1];
+            batch.X[o1 + 4] += 0.5; batch.Y[o1 + 7] -= 0.45;
+            var f = Mat3.Identity + Mat3.FromRowMajor([0.002, 0, 0, 0, 0, 0, 0, 0, -0.001]);
+            for (int i = 0; i < batch.AtomCountOf(0); i++) batch.SetPosition(i, batch.Position(i) * f);
+            batch.Cells[0] = batch.Cells[0].WithMatrix(batch.Cells[0].Matrix * f);
+            Assert.True(v.Update(batch));
+            Assert.Equal(1, v.LastPartialSystems);
+            // the kept and the rebuilt parts together contain every pair within the interaction cutoff,
+            // and displacements follow the current cells
+            Assert.Subset(FromList(v.List), BruteForce(batch, 4.0, kind == NeighborListKind.Half));
+            // the rebuilt system holds all its pairs within the list radius, as a fresh build would
+            if (kind == NeighborListKind.Full) Assert.Subset(FromList(v.List), BruteForce(batch, 4.0 + 0.6 - 1e-9, false).Where(p => p.Item1 >= o1 && p.Item1 < batch.SystemOffsets[2]).ToHashSet());
+            for (int i = 0; i < batch.AtomCount; i++)
+                for (int k = v.List.Offsets[i]; k < v.List.Offsets[i + 1]; k++)
+                {
+                    var (sa, sb, sc) = v.List.LatticeShift(i, k);
+                    var h = batch.Cells[batch.SystemIndex[i]].Matrix;
+                    var expected = batch.Position(v.List.Neighbors[k]) - batch.Position(i) + new Vec3(sa, sb, sc) * h;
+                    Assert.True((v.List.Displacement(batch, i, k) - expected).Norm < 1e-12);
+                }
+            batch = SystemBatch.FromStructures([a, b, c]);
+        }
+    }
 }
