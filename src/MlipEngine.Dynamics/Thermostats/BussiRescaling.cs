@@ -12,7 +12,7 @@ namespace MlipEngine.Dynamics.Thermostats;
 /// <code>  K' = cK + (1 − c) K̄ (R² + S)/N_f + 2R √(c(1 − c) K K̄ / N_f)  </code>
 /// and velocities are scaled by α = ±√(K'/K), with the sign of R + √(c N_f K/((1 − c) K̄)).
 /// </remarks>
-public sealed class BussiRescaling
+public sealed class BussiRescaling : IVelocityScalingThermostat
 {
     private readonly Xoshiro256 _rng;
     private readonly double _kT;
@@ -47,6 +47,9 @@ public sealed class BussiRescaling
         Heat -= k1 - kinetic;
         return alpha;
     }
+
+    /// <inheritdoc/>
+    public double ConservedEnergy => Heat;
 
     public void Save(BinaryWriter w) { _rng.Save(w); w.Write(Heat); }
     public void Load(BinaryReader r) { _rng.Load(r); Heat = r.ReadDouble(); }

@@ -18,7 +18,7 @@ namespace MlipEngine.Dynamics.Thermostats;
 /// scaled by e^{−ξ₁τ} (K by its square); then the chain is updated outwards again. The conserved
 /// extended energy is Σ ½Qⱼξⱼ² + N_f k_BT η₁ + k_BT Σ_{j≥2} ηⱼ.
 /// </remarks>
-public sealed class NoseHooverChain
+public sealed class NoseHooverChain : IVelocityScalingThermostat
 {
     private readonly double[] _xi, _eta, _q;
     private readonly double _kT;
@@ -79,6 +79,9 @@ public sealed class NoseHooverChain
             return e;
         }
     }
+
+    /// <inheritdoc/>
+    public double ConservedEnergy => Energy;
 
     public void Save(BinaryWriter w) { for (int j = 0; j < Length; j++) { w.Write(_xi[j]); w.Write(_eta[j]); } }
     public void Load(BinaryReader r) { for (int j = 0; j < Length; j++) { _xi[j] = r.ReadDouble(); _eta[j] = r.ReadDouble(); } }
