@@ -37,16 +37,13 @@ public sealed class NeighborListBuilder
         public Mat3 H;
         public int[] BinStart = [];    // length nbins + 1
         public int[] BinAtoms = [];    // atoms sorted by bin
-        public double[] BinPos = [];   // wrapped positions in bin order, xyz interleaved
-        public double[] BinX = [], BinY = [], BinZ = [];   // the same, structure of arrays (SIMD rows)
+        public double[] BinX = [], BinY = [], BinZ = [];   // wrapped positions in bin order (SoA, for SIMD rows)
         public int[] Rows = [];         // interior stencil as rows along a: linear offset of each row's centre bin
         public int RowCount;
         public int[] AtomBin = [];     // bin coordinates of each local atom, 3 ints
         public double[] Fa = [], Fb = [], Fc = [];
         public int[] Fill = [];
         public int[] AtomSlot = [];     // slot of each local atom in the bin-sorted arrays
-        public int[] Stencil = [];      // linear bin offsets of the interior stencil (own bin excluded)
-        public int StencilLength;
         public int MaxCandidates;       // bound on the neighbors one atom can have (for buffer sizing)
     }
 
@@ -61,16 +58,6 @@ public sealed class NeighborListBuilder
             int cap = Math.Max(Length + extra, 2 * Js.Length);
             Array.Resize(ref Js, cap);
             Array.Resize(ref Codes, cap);
-        }
-
-        public void Add(int j, int code)
-        {
-            if (Length == Js.Length)
-            {
-                Array.Resize(ref Js, Js.Length * 2);
-                Array.Resize(ref Codes, Codes.Length * 2);
-            }
-            Js[Length] = j; Codes[Length] = code; Length++;
         }
     }
 
@@ -135,7 +122,7 @@ public sealed class NeighborListBuilder
             var p = _plans[s];
             int oldBlock = p.CodeCount;
             Plan(batch, s, cutoff, p, list.AtomImages);
-            BuildStencil(p, list.Kind == NeighborListKind.Half);
+            BuildStencilRows(p, list.Kind == NeighborListKind.Half);
             int block = (2 * p.Rx + 1) * (2 * p.Ry + 1) * (2 * p.Rz + 1);
             if (!partial || block != oldBlock) { p.CodeBase = codeCount; codeCount += block; }
             p.CodeCount = block;
@@ -319,7 +306,6 @@ public sealed class NeighborListBuilder
         for (int k = 0; k < nb; k++) p.BinStart[k + 1] += p.BinStart[k];
         EnsureLength(ref p.BinAtoms, n);
         EnsureLength(ref p.AtomSlot, n);
-        EnsureLength(ref p.BinPos, 3 * n);
         EnsureLength(ref p.BinX, n + 8); EnsureLength(ref p.BinY, n + 8); EnsureLength(ref p.BinZ, n + 8);
         // counting sort (stable: atoms keep their order within a bin)
         EnsureLength(ref p.Fill, nb);
@@ -331,7 +317,6 @@ public sealed class NeighborListBuilder
             int slot = p.BinStart[bin] + fill[bin]++;
             p.BinAtoms[slot] = first + i;
             p.AtomSlot[i] = slot;
-            p.BinPos[3 * slot] = _wx[first + i]; p.BinPos[3 * slot + 1] = _wy[first + i]; p.BinPos[3 * slot + 2] = _wz[first + i];
             p.BinX[slot] = _wx[first + i]; p.BinY[slot] = _wy[first + i]; p.BinZ[slot] = _wz[first + i];
         }
     }
@@ -378,19 +363,8 @@ public sealed class NeighborListBuilder
     /// <summary>True for the "upper half" of stencil offsets: exactly one of δ and −δ (δ ≠ 0) qualifies.</summary>
     private static bool UpperHalf(int da, int db, int dc) => dc > 0 || (dc == 0 && (db > 0 || (db == 0 && da > 0)));
 
-    private static void BuildStencil(SystemPlan p, bool half)
+    private static void BuildStencilRows(SystemPlan p, bool half)
     {
-        int count = 0;
-        EnsureLength(ref p.Stencil, (2 * p.Rx + 1) * (2 * p.Ry + 1) * (2 * p.Rz + 1));
-        for (int dc = -p.Rz; dc <= p.Rz; dc++)
-            for (int db = -p.Ry; db <= p.Ry; db++)
-                for (int da = -p.Rx; da <= p.Rx; da++)
-                {
-                    if (da == 0 && db == 0 && dc == 0) continue;
-                    if (half && !UpperHalf(da, db, dc)) continue;
-                    p.Stencil[count++] = da + p.Nx * (db + p.Ny * dc);
-                }
-        p.StencilLength = count;
         // Rows along a (bins ba−R…ba+R are consecutive in memory, so a row is one slot range).
         // Half lists take rows with (db, dc) in the upper half; the (0, 0) row is handled apart.
         int rows = 0;
@@ -421,8 +395,8 @@ public sealed class NeighborListBuilder
         int first = p.First;
         int codeStrideB = 2 * rz + 1, codeStrideA = (2 * ry + 1) * codeStrideB;
         int zeroCode = p.CodeBase + rx * codeStrideA + ry * codeStrideB + rz;
-        fixed (int* binStart = p.BinStart, binAtoms = p.BinAtoms, atomBin = p.AtomBin, atomSlot = p.AtomSlot, stencil = p.Stencil)
-        fixed (double* binPos = p.BinPos, bx = p.BinX, by = p.BinY, bz = p.BinZ)
+        fixed (int* binStart = p.BinStart, binAtoms = p.BinAtoms, atomBin = p.AtomBin, atomSlot = p.AtomSlot)
+        fixed (double* bx = p.BinX, by = p.BinY, bz = p.BinZ)
         fixed (int* rows = p.Rows)
         {
             for (int i = range.Start; i < range.End; i++)
@@ -436,7 +410,7 @@ public sealed class NeighborListBuilder
                 int li = i - first;
                 int ba = atomBin[3 * li], bb = atomBin[3 * li + 1], bc = atomBin[3 * li + 2];
                 int islot = atomSlot[li];
-                double xi = binPos[3 * islot], yi = binPos[3 * islot + 1], zi = binPos[3 * islot + 2];
+                double xi = bx[islot], yi = by[islot], zi = bz[islot];
                 int ownBin = ba + nx * (bb + ny * bc);
                 bool interior = ba - rx >= 0 && ba + rx < nx && bb - ry >= 0 && bb + ry < ny && bc - rz >= 0 && bc + rz < nz;
                 interiorAtom = interior;
@@ -459,7 +433,7 @@ public sealed class NeighborListBuilder
                     for (int slot = half ? islot + 1 : binStart[ownBin], end = binStart[ownBin + 1]; slot < end; slot++)
                     {
                         if (slot == islot) continue;
-                        double dx = binPos[3 * slot] - xi, dy = binPos[3 * slot + 1] - yi, dz = binPos[3 * slot + 2] - zi;
+                        double dx = bx[slot] - xi, dy = by[slot] - yi, dz = bz[slot] - zi;
                         if (dx * dx + dy * dy + dz * dz < rc2) { outJ[len] = binAtoms[slot]; outCode[len++] = zeroCode; }
                     }
 
@@ -490,7 +464,7 @@ public sealed class NeighborListBuilder
                                 double oz = na * h.XZ + nbb * h.YZ + nc * h.ZZ - zi;
                                 for (int slot = binStart[bin], end = binStart[bin + 1]; slot < end; slot++)
                                 {
-                                    double dx = binPos[3 * slot] + ox, dy = binPos[3 * slot + 1] + oy, dz = binPos[3 * slot + 2] + oz;
+                                    double dx = bx[slot] + ox, dy = by[slot] + oy, dz = bz[slot] + oz;
                                     if (dx * dx + dy * dy + dz * dz < rc2) { outJ[len] = binAtoms[slot]; outCode[len++] = code; }
                                 }
                             }
