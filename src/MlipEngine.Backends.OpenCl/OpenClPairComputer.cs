@@ -24,28 +24,9 @@ public sealed class OpenClPairComputer : OpenClForceComputer
         _params.Write(Queue, packed);
     }
 
-    /// <summary>Per type pair: r_c², 4εσ¹², 4εσ⁶, shift — computed exactly as <see cref="LennardJonesPotential"/> does.</summary>
-    public static OpenClPairComputer Create(LennardJonesPotential lj, ComputeOptions options)
-    {
-        int n = lj.Species.Count;
-        var p = new double[4 * n * n];
-        for (int a = 0; a < n; a++)
-            for (int b = 0; b < n; b++)
-            {
-                var q = lj.Pairs.Get(a, b);
-                int t = a * n + b;
-                double s6 = Math.Pow(q.Sigma, 6);
-                p[4 * t] = q.Cutoff * q.Cutoff;
-                p[4 * t + 1] = 4 * q.Epsilon * s6 * s6;
-                p[4 * t + 2] = 4 * q.Epsilon * s6;
-                if (lj.Shift)
-                {
-                    double ratio6 = Math.Pow(q.Sigma / q.Cutoff, 6);
-                    p[4 * t + 3] = 4 * q.Epsilon * (ratio6 * ratio6 - ratio6);
-                }
-            }
-        return new OpenClPairComputer(lj, options, 1, p);
-    }
+    /// <summary>Per type pair: r_c², 4εσ¹², 4εσ⁶, shift — the potential's own packed coefficients.</summary>
+    public static OpenClPairComputer Create(LennardJonesPotential lj, ComputeOptions options) =>
+        new(lj, options, 1, lj.PackedCoefficients.ToArray());
 
     /// <summary>Per type pair: r_c², D₀, α, r₀, shift (and three pad slots), as <see cref="MorsePotential"/>.</summary>
     public static OpenClPairComputer Create(MorsePotential morse, ComputeOptions options)
@@ -58,11 +39,7 @@ public sealed class OpenClPairComputer : OpenClForceComputer
                 var q = morse.Pairs.Get(a, b);
                 int t = a * n + b;
                 p[8 * t] = q.Cutoff * q.Cutoff; p[8 * t + 1] = q.D0; p[8 * t + 2] = q.Alpha; p[8 * t + 3] = q.R0;
-                if (morse.Shift)
-                {
-                    double u = Math.Exp(-q.Alpha * (q.Cutoff - q.R0));
-                    p[8 * t + 4] = q.D0 * (u * u - 2 * u);
-                }
+                p[8 * t + 4] = morse.ShiftOffsets[t];
             }
         return new OpenClPairComputer(morse, options, 2, p);
     }

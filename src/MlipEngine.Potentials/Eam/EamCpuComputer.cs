@@ -184,7 +184,7 @@ internal sealed class EamCpuComputer : NeighborForceComputer
                 if (TF.Value) { f[3 * i] += acc.Fx; f[3 * i + 1] += acc.Fy; f[3 * i + 2] += acc.Fz; }
                 int sys = sysArr[i];
                 lane.Energy[sys] += acc.E;
-                if (TV.Value) PairCpuComputer<LennardJonesPotential.LjFunction>.AddSymmetric(lane.Virial, sys, acc.Vxx, acc.Vyy, acc.Vzz, acc.Vxy, acc.Vxz, acc.Vyz);
+                if (TV.Value) acc.AddVirialTo(lane.Virial, sys);
             }
         }
     }

@@ -22,7 +22,7 @@ public sealed class LennardJonesPotential : IForceField
         Shift = shift;
         int n = species.Count;
         Pairs = pairs;
-        var c12 = new double[n * n]; var c6 = new double[n * n]; var cut2 = new double[n * n]; var offset = new double[n * n];
+        var packed = new double[4 * n * n];
         double maxCut = 0;
         for (int a = 0; a < n; a++)
             for (int b = 0; b < n; b++)
@@ -33,19 +33,28 @@ public sealed class LennardJonesPotential : IForceField
                     throw new ArgumentException($"lj/cut: pair {Element.Symbol(species[a])}-{Element.Symbol(species[b])} needs epsilon ≥ 0, sigma > 0, cutoff > 0");
                 int t = a * n + b;
                 double s6 = Math.Pow(p.Sigma, 6);
-                c12[t] = 4 * p.Epsilon * s6 * s6;
-                c6[t] = 4 * p.Epsilon * s6;
-                cut2[t] = p.Cutoff * p.Cutoff;
+                packed[4 * t] = p.Cutoff * p.Cutoff;
+                packed[4 * t + 1] = 4 * p.Epsilon * s6 * s6;
+                packed[4 * t + 2] = 4 * p.Epsilon * s6;
                 if (shift)
                 {
                     double ratio6 = Math.Pow(p.Sigma / p.Cutoff, 6);
-                    offset[t] = 4 * p.Epsilon * (ratio6 * ratio6 - ratio6);
+                    packed[4 * t + 3] = 4 * p.Epsilon * (ratio6 * ratio6 - ratio6);
                 }
                 maxCut = Math.Max(maxCut, p.Cutoff);
             }
         Cutoff = maxCut;
-        _function = new LjFunction(c12, c6, cut2, offset, maxCut * maxCut);
+        _packed = packed;
+        _function = new LjFunction(packed, maxCut * maxCut);
     }
+
+    private readonly double[] _packed;
+
+    /// <summary>
+    /// The coefficients every backend evaluates, four per type pair t = tᵢ·n + tⱼ:
+    /// r_c² (Å²), 4εσ¹² (eV·Å¹²), 4εσ⁶ (eV·Å⁶), shift φ(r_c) (eV; 0 without <c>shift</c>).
+    /// </summary>
+    public ReadOnlySpan<double> PackedCoefficients => _packed;
 
     public string Style => "lj/cut";
     public double Cutoff { get; }
@@ -68,13 +77,9 @@ public sealed class LennardJonesPotential : IForceField
         private readonly double[] _packed;
         private readonly double _maxCut2;
 
-        public LjFunction(double[] c12, double[] c6, double[] cut2, double[] offset, double maxCut2)
+        public LjFunction(double[] packed, double maxCut2)
         {
-            _packed = new double[4 * c12.Length];
-            for (int t = 0; t < c12.Length; t++)
-            {
-                _packed[4 * t] = cut2[t]; _packed[4 * t + 1] = c12[t]; _packed[4 * t + 2] = c6[t]; _packed[4 * t + 3] = offset[t];
-            }
+            _packed = packed;
             _maxCut2 = maxCut2;
         }
 

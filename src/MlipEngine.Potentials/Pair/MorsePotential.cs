@@ -38,8 +38,14 @@ public sealed class MorsePotential : IForceField
                 maxCut = Math.Max(maxCut, p.Cutoff);
             }
         Cutoff = maxCut;
+        _offset = offset;
         _function = new MorseFunction(d0, alpha, r0, cut2, offset, maxCut * maxCut);
     }
+
+    private readonly double[] _offset;
+
+    /// <summary>Energy shift φ(r_c) per type pair t = tᵢ·n + tⱼ (eV; 0 without <c>shift</c>), as every backend subtracts it.</summary>
+    public ReadOnlySpan<double> ShiftOffsets => _offset;
 
     public string Style => "morse";
     public double Cutoff { get; }

@@ -99,7 +99,7 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
                 if (TF.Value) { f[3 * i] += acc.Fx; f[3 * i + 1] += acc.Fy; f[3 * i + 2] += acc.Fz; }
                 int s = sysArr[i];
                 lane.Energy[s] += acc.E;
-                if (TV.Value) AddSymmetric(lane.Virial, s, acc.Vxx, acc.Vyy, acc.Vzz, acc.Vxy, acc.Vxz, acc.Vyz);
+                if (TV.Value) acc.AddVirialTo(lane.Virial, s);
             }
         }
     }
@@ -137,14 +137,6 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
         acc.E += ei; acc.Fx += fxi; acc.Fy += fyi; acc.Fz += fzi;
         acc.Vxx += vxx; acc.Vyy += vyy; acc.Vzz += vzz; acc.Vxy += vxy; acc.Vxz += vxz; acc.Vyz += vyz;
     }
-
-    internal static void AddSymmetric(double[] w, int s, double xx, double yy, double zz, double xy, double xz, double yz)
-    {
-        int o = 9 * s;
-        w[o] += xx; w[o + 1] += xy; w[o + 2] += xz;
-        w[o + 3] += xy; w[o + 4] += yy; w[o + 5] += yz;
-        w[o + 6] += xz; w[o + 7] += yz; w[o + 8] += zz;
-    }
 }
 
 /// <summary>Per-atom sums of a pair loop (energy, force on i, virial).</summary>
@@ -152,4 +144,13 @@ internal struct PairAccumulator
 {
     public double E, Fx, Fy, Fz, Vxx, Vyy, Vzz, Vxy, Vxz, Vyz;
     public void Reset() => this = default;
+
+    /// <summary>Adds the (symmetric) pair virial to system s's 9 row-major components.</summary>
+    public readonly void AddVirialTo(double[] w, int s)
+    {
+        int o = 9 * s;
+        w[o] += Vxx; w[o + 1] += Vxy; w[o + 2] += Vxz;
+        w[o + 3] += Vxy; w[o + 4] += Vyy; w[o + 5] += Vyz;
+        w[o + 6] += Vxz; w[o + 7] += Vyz; w[o + 8] += Vzz;
+    }
 }
