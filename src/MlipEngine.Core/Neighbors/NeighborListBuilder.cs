@@ -200,13 +200,17 @@ public sealed class NeighborListBuilder
             _spareNeighbors = new int[cap];
             _spareCodes = new int[cap];
         }
-        for (int c = 0; c < chunkRanges.Count; c++)
+        var spareNeighbors = _spareNeighbors; var spareCodes = _spareCodes;
+        void CopyChunk(int c)
         {
             var (_, start, _) = chunkRanges[c];
             var buf = _chunks[c];
-            Array.Copy(buf.Js, 0, _spareNeighbors, offsets[start], buf.Length);
-            Array.Copy(buf.Codes, 0, _spareCodes, offsets[start], buf.Length);
+            Array.Copy(buf.Js, 0, spareNeighbors, offsets[start], buf.Length);
+            Array.Copy(buf.Codes, 0, spareCodes, offsets[start], buf.Length);
         }
+        // the chunks' destinations are disjoint, so the copies run in parallel like the search
+        if (_threads == 1 || chunkRanges.Count <= 1) for (int c = 0; c < chunkRanges.Count; c++) CopyChunk(c);
+        else Parallel.For(0, chunkRanges.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads }, CopyChunk);
         if (list.ShiftFree.Length < n) { var sf = list.ShiftFree; Array.Resize(ref sf, n); list.ShiftFree = sf; }
         for (int s = 0; s < batch.SystemCount; s++)
         {
