@@ -181,11 +181,14 @@ public sealed class NeighborListBuilder
                 c => SearchChunk(chunkRanges[c], _chunks[c], half, rc2, images));
         }
 
-        // 3. Assemble the CSR arrays into the spare buffers (rebuilt systems from the chunk buffers,
-        //    kept systems copied from the current arrays), then swap. Buffers only grow.
+        // 3. Assemble the CSR arrays: rebuilt systems from the chunk buffers, kept systems copied from the
+        //    current arrays. A full build writes the list's own arrays in place; only a partial rebuild
+        //    (which must read the old entries while writing the new) uses the spare arrays and swaps —
+        //    so single-system MD never holds a second copy of its list. Buffers only grow.
         var oldOffsets = list.Offsets; var oldNeighbors = list.Neighbors; var oldCodes = list.ShiftCodes;
-        if (_spareOffsets.Length < n + 1) _spareOffsets = new int[n + 1];
-        var offsets = _spareOffsets;
+        int[] offsets;
+        if (partial) { if (_spareOffsets.Length < n + 1) _spareOffsets = new int[n + 1]; offsets = _spareOffsets; }
+        else { if (list.Offsets.Length < n + 1) list.Offsets = new int[n + 1]; offsets = list.Offsets; }
         offsets[0] = 0;
         for (int s = 0; s < batch.SystemCount; s++)
         {
@@ -194,19 +197,23 @@ public sealed class NeighborListBuilder
             else for (int i = first; i < end; i++) offsets[i + 1] = offsets[i] + (oldOffsets[i + 1] - oldOffsets[i]);
         }
         int total = offsets[n];
-        if (_spareNeighbors.Length < total)
+        int[] neighbors, codes;
+        if (partial)
         {
-            int cap = total + total / 8 + 16;
-            _spareNeighbors = new int[cap];
-            _spareCodes = new int[cap];
+            if (_spareNeighbors.Length < total) { int cap = total + total / 8 + 16; _spareNeighbors = new int[cap]; _spareCodes = new int[cap]; }
+            neighbors = _spareNeighbors; codes = _spareCodes;
         }
-        var spareNeighbors = _spareNeighbors; var spareCodes = _spareCodes;
+        else
+        {
+            if (list.Neighbors.Length < total) { int cap = total + total / 8 + 16; list.Neighbors = new int[cap]; list.ShiftCodes = new int[cap]; }
+            neighbors = list.Neighbors; codes = list.ShiftCodes;
+        }
         void CopyChunk(int c)
         {
             var (_, start, _) = chunkRanges[c];
             var buf = _chunks[c];
-            Array.Copy(buf.Js, 0, spareNeighbors, offsets[start], buf.Length);
-            Array.Copy(buf.Codes, 0, spareCodes, offsets[start], buf.Length);
+            Array.Copy(buf.Js, 0, neighbors, offsets[start], buf.Length);
+            Array.Copy(buf.Codes, 0, codes, offsets[start], buf.Length);
         }
         // the chunks' destinations are disjoint, so the copies run in parallel like the search
         if (_threads == 1 || chunkRanges.Count <= 1) for (int c = 0; c < chunkRanges.Count; c++) CopyChunk(c);
@@ -220,13 +227,16 @@ public sealed class NeighborListBuilder
             else
             {
                 int len = oldOffsets[end] - oldOffsets[first];
-                Array.Copy(oldNeighbors, oldOffsets[first], _spareNeighbors, offsets[first], len);
-                Array.Copy(oldCodes, oldOffsets[first], _spareCodes, offsets[first], len);
+                Array.Copy(oldNeighbors, oldOffsets[first], neighbors, offsets[first], len);
+                Array.Copy(oldCodes, oldOffsets[first], codes, offsets[first], len);
             }
         }
-        (list.Offsets, _spareOffsets) = (_spareOffsets, list.Offsets);
-        (list.Neighbors, _spareNeighbors) = (_spareNeighbors, list.Neighbors);
-        (list.ShiftCodes, _spareCodes) = (_spareCodes, list.ShiftCodes);
+        if (partial)
+        {
+            (list.Offsets, _spareOffsets) = (_spareOffsets, list.Offsets);
+            (list.Neighbors, _spareNeighbors) = (_spareNeighbors, list.Neighbors);
+            (list.ShiftCodes, _spareCodes) = (_spareCodes, list.ShiftCodes);
+        }
     }
 
     private void Plan(SystemBatch batch, int s, double rc, SystemPlan p, int[] atomImages)
