@@ -81,19 +81,32 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         _C = hp.Channels; _nsh = Irreps.Count(hp.ShLMax); _nb = hp.NumBessel; _cut2 = hp.Cutoff * hp.Cutoff;
         _ws = new CpuWorkspace(options.Threads);
         _w = new T[model.Parameters.Length];
-        for (int k = 0; k < _w.Length; k++) _w[k] = T.CreateTruncating(model.Parameters[k]);
-        _layers = new LayerTables[model.Layers.Length];
         _wT = new T[_w.Length];
+        _layers = new LayerTables[model.Layers.Length];
         for (int t = 0; t < _layers.Length; t++)
         {
             var L = model.Layers[t];
-            foreach (int o in L.Mix) for (int k = 0; k < _C * _C; k++) _w[o + k] = T.CreateTruncating(model.Parameters[o + k] / hp.AvgNeighbors);
             _layers[t] = new LayerTables
             {
                 Plan = L, Tp = new CpuTensorProduct<T>(L.TensorProduct), Sc = new CpuContraction<T>(L.Contraction),
                 NIn = Irreps.Count(L.LIn) * _C, NA = Irreps.Count(L.LA) * _C, NOut = Irreps.Count(L.LOut) * _C, PC = L.Radial.Outputs,
             };
         }
+        LoadWeights();
+        _lanes = new Lane[_ws.Threads];
+        for (int t = 0; t < _lanes.Length; t++) _lanes[t] = new Lane();
+    }
+
+    private int _weightsVersion;
+
+    /// <summary>Converts the model's parameters to T (mix weights pre-scaled by 1/n̄) and their transposes.</summary>
+    private void LoadWeights()
+    {
+        var model = _m;
+        _weightsVersion = model.ParameterVersion;
+        for (int k = 0; k < _w.Length; k++) _w[k] = T.CreateTruncating(model.Parameters[k]);
+        foreach (var L in model.Layers)
+            foreach (int o in L.Mix) for (int k = 0; k < _C * _C; k++) _w[o + k] = T.CreateTruncating(model.Parameters[o + k] / model.Hyper.AvgNeighbors);
         foreach (var tensor in model.Tensors)
         {
             // matrices [a][b] (and per-species blocks [s][a][b]) are stored transposed [b][a] at the same offset
@@ -106,12 +119,11 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                 for (int a = 0; a < rowsM; a++) for (int b = 0; b < colsM; b++) _wT[o + b * rowsM + a] = _w[o + a * colsM + b];
             }
         }
-        _lanes = new Lane[_ws.Threads];
-        for (int t = 0; t < _lanes.Length; t++) _lanes[t] = new Lane();
     }
 
     protected override void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result)
     {
+        if (_weightsVersion != _m.ParameterVersion) LoadWeights();
         int n = batch.AtomCount, ns = batch.SystemCount;
         _list = list;
         _ws.Prepare(batch, list);

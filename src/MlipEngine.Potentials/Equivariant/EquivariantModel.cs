@@ -113,6 +113,14 @@ public sealed class EquivariantModel : IForceField
     public EquivariantHyperparameters Hyper { get; }
     public double[] E0 { get; }
     public double[] Parameters { get; }
+    /// <summary>
+    /// Bumped by <see cref="ParametersChanged"/> after <see cref="Parameters"/> is edited in place (training);
+    /// backends that keep converted copies of the weights reload them when it differs from theirs.
+    /// </summary>
+    public int ParameterVersion => _parameterVersion;
+    private int _parameterVersion;
+    /// <summary>Call after writing into <see cref="Parameters"/> so existing computers pick up the new weights.</summary>
+    public void ParametersChanged() => Interlocked.Increment(ref _parameterVersion);
     public IReadOnlyList<ParameterTensor> Tensors { get; }
     public int ParameterCount { get; }
     public int[] SpeciesNumbers { get; }

@@ -1,0 +1,88 @@
+using MlipEngine.ForceFields;
+using MlipEngine.Potentials.Equivariant;
+using MlipEngine.State;
+using MlipEngine.Training.Gradients;
+
+namespace MlipEngine.Training.Loss;
+
+/// <summary>A training frame prepared once: the structure as a one-system batch, its graph and labels.</summary>
+public sealed class TrainingSample
+{
+    public TrainingSample(EquivariantModel model, AtomicStructure structure, FrameLabels labels, string name)
+    {
+        Batch = SystemBatch.FromStructure(structure);
+        Graph = FrameGraph.Build(model, Batch);
+        Labels = labels;
+        Name = name;
+    }
+
+    public SystemBatch Batch { get; }
+    public FrameGraph Graph { get; }
+    public FrameLabels Labels { get; }
+    /// <summary>"file, frame k" for messages.</summary>
+    public string Name { get; }
+}
+
+/// <summary>What the model predicts for one frame (eV, eV/Å [3N], eV/Å³ [9] or null).</summary>
+public sealed record Prediction(double Energy, double[] Forces, double[]? Stress);
+
+/// <summary>
+/// One worker's evaluator of the loss and its exact parameter gradient, frame by frame: (1) energy,
+/// forces and stress from the fused CPU backend (fp64, one thread); (2) the loss and its derivatives
+/// from <see cref="LossFunction"/>; (3) the parameter gradient from one dual forward-over-reverse
+/// pass of <see cref="EquivariantParameterGradient"/>. Not thread-safe: one per worker.
+/// </summary>
+public sealed class FrameLossGradient : IDisposable
+{
+    private readonly EquivariantModel _model;
+    private readonly IForceComputer _computer;
+    private readonly ForceResult _result = new();
+    private readonly EquivariantParameterGradient _gradient;
+    private double[] _u = [];
+    private readonly double[] _strain = new double[9];
+
+    public FrameLossGradient(EquivariantModel model)
+    {
+        _model = model;
+        _computer = model.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = 1, Precision = Precision.Float64 });
+        _gradient = new EquivariantParameterGradient(model);
+    }
+
+    /// <summary>Energy, forces and (periodic frames) stress with the current parameters.</summary>
+    public Prediction Predict(TrainingSample sample)
+    {
+        var outputs = ForceOutputs.Energy | ForceOutputs.Forces;
+        bool periodic = double.IsFinite(sample.Graph.Volume);
+        if (periodic) outputs |= ForceOutputs.Virial;
+        _computer.Compute(sample.Batch, outputs, _result);
+        int n = sample.Batch.AtomCount;
+        var f = new double[3 * n];
+        for (int i = 0; i < n; i++) { f[3 * i] = _result.Fx[i]; f[3 * i + 1] = _result.Fy[i]; f[3 * i + 2] = _result.Fz[i]; }
+        return new Prediction(_result.Energy[0], f, periodic ? _result.StressOf(0).ToArray() : null);
+    }
+
+    /// <summary>The frame's loss (as one of <paramref name="batchSize"/>) without a gradient.</summary>
+    public double Loss(TrainingSample sample, LossWeights weights, int batchSize, out Prediction prediction)
+    {
+        prediction = Predict(sample);
+        EnsureBuffers(sample.Batch.AtomCount);
+        return LossFunction.Evaluate(sample.Labels, weights, batchSize, prediction.Energy, prediction.Forces, prediction.Stress,
+            sample.Graph.Volume, _u.AsSpan(0, 3 * sample.Batch.AtomCount), _strain, out _).Loss;
+    }
+
+    /// <summary>Adds ∂L_f/∂θ to <paramref name="gradient"/> and returns L_f.</summary>
+    public double Accumulate(TrainingSample sample, LossWeights weights, int batchSize, Span<double> gradient, out Prediction prediction)
+    {
+        prediction = Predict(sample);
+        int n = sample.Batch.AtomCount;
+        EnsureBuffers(n);
+        var (loss, a) = LossFunction.Evaluate(sample.Labels, weights, batchSize, prediction.Energy, prediction.Forces, prediction.Stress,
+            sample.Graph.Volume, _u.AsSpan(0, 3 * n), _strain, out bool usesStress);
+        _gradient.Accumulate(sample.Graph, a, _u.AsSpan(0, 3 * n), usesStress ? _strain : ReadOnlySpan<double>.Empty, gradient);
+        return loss;
+    }
+
+    private void EnsureBuffers(int n) { if (_u.Length < 3 * n) _u = new double[3 * n]; }
+
+    public void Dispose() => _computer.Dispose();
+}
