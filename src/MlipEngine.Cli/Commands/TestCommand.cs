@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MlipEngine.Cli.Workflows;
+using MlipEngine.Training;
 using MlipEngine.ForceFields;
 using MlipEngine.Geometry;
 using MlipEngine.IO;

@@ -1,6 +1,6 @@
 using MlipEngine.Geometry;
 
-namespace MlipEngine.Cli.Workflows;
+namespace MlipEngine.Training;
 
 /// <summary>
 /// Streaming error statistics of predictions against labels for one group of frames: energy per atom
@@ -42,4 +42,22 @@ public sealed class ErrorMetrics
         if (stress is var (ps, rs))
             for (int k = 0; k < 9; k++) Stress.Add(ps[k] - rs[k]);
     }
+
+    /// <summary>Adds a frame from flat arrays: forces [3N] (eV/Å), stress [9] (eV/Å³); null where unlabelled.</summary>
+    public void Add(int atoms, double predictedEnergy, double? referenceEnergy, ReadOnlySpan<double> predictedForces, double[]? referenceForces,
+        double[]? predictedStress, double[]? referenceStress)
+    {
+        Frames++;
+        Atoms += atoms;
+        if (referenceEnergy is double re) EnergyPerAtom.Add((predictedEnergy - re) / atoms);
+        if (referenceForces is not null)
+            for (int q = 0; q < 3 * atoms; q++) Force.Add(predictedForces[q] - referenceForces[q]);
+        if (predictedStress is not null && referenceStress is not null)
+            for (int k = 0; k < 9; k++) Stress.Add(predictedStress[k] - referenceStress[k]);
+    }
+
+    /// <summary>The errors in meV/atom, meV/Å and meV/Å³ (stress null when no frame had stress).</summary>
+    public Reports.SetErrors ToSetErrors() => new(
+        1000 * EnergyPerAtom.Mae, 1000 * EnergyPerAtom.Rmse, 1000 * Force.Mae, 1000 * Force.Rmse,
+        Stress.Count > 0 ? 1000 * Stress.Mae : null, Stress.Count > 0 ? 1000 * Stress.Rmse : null);
 }
