@@ -1,0 +1,207 @@
+using MlipEngine.Cli.Md;
+using MlipEngine.IO.Yaml;
+using MlipEngine.Training.Loss;
+
+namespace MlipEngine.Cli.Train;
+
+/// <summary>Where E0 comes from: <c>least_squares</c>, <c>isolated</c> (isolated-atom frames), or fixed values per element.</summary>
+public sealed record E0Config(string Mode, Dictionary<string, double>? Values);
+
+/// <summary>Architecture keys of a new model (null: the <see cref="Potentials.Equivariant.EquivariantHyperparameters"/> default).</summary>
+public sealed record ModelConfig
+{
+    public string? InitFrom { get; init; }
+    public double? Cutoff { get; init; }
+    public int? NumBessel { get; init; }
+    public int? EnvelopeExponent { get; init; }
+    public int[]? RadialHidden { get; init; }
+    public int? Channels { get; init; }
+    public int? HiddenLMax { get; init; }
+    public int? ShLMax { get; init; }
+    public int? Correlation { get; init; }
+    public int? Layers { get; init; }
+    public int? ReadoutHidden { get; init; }
+    public bool? Residual { get; init; }
+    /// <summary>null: the mean neighbour count of the training frames.</summary>
+    public double? AvgNeighbors { get; init; }
+    public int Seed { get; init; } = 1;
+    /// <summary>Elements; null: those present in the training data.</summary>
+    public string[]? Species { get; init; }
+}
+
+/// <summary>
+/// A typed <c>mlip train</c> configuration parsed from YAML (after <c>--set</c> overrides). Unknown keys
+/// and bad values are errors naming the file and key; relative paths resolve against the config's folder.
+/// </summary>
+public sealed class TrainConfig
+{
+    public required string Source { get; init; }
+    public required string BaseDirectory { get; init; }
+    public required string[] TrainFiles { get; init; }
+    public string[] ValidationFiles { get; init; } = [];
+    public double ValidationFraction { get; init; } = 0.1;
+    public string[] TestFiles { get; init; } = [];
+    public int SplitSeed { get; init; } = 1;
+    public string EnergyKey { get; init; } = "energy";
+    public string ForcesKey { get; init; } = "forces";
+    public string StressKey { get; init; } = "stress";
+    public string ConfigTypeKey { get; init; } = "config_type";
+    public Dictionary<string, double> ConfigTypeWeights { get; init; } = new();
+    public required E0Config E0 { get; init; }
+    public required ModelConfig Model { get; init; }
+    public LossWeights Loss { get; init; } = new();
+    /// <summary>First epoch of stage two and its weights; null: no stage two.</summary>
+    public (int Start, LossWeights Weights, double? Lr)? StageTwo { get; init; }
+    public bool AmsGrad { get; init; }
+    public double LearningRate { get; init; } = 0.01;
+    public double WeightDecay { get; init; } = 5e-7;
+    public int BatchSize { get; init; } = 5;
+    public double Ema { get; init; } = 0.99;
+    public double? Clip { get; init; } = 10;
+    public string Schedule { get; init; } = "plateau";
+    public double ScheduleFactor { get; init; } = 0.8;
+    public int SchedulePatience { get; init; } = 50;
+    public double Warmup { get; init; }
+    public double MinLearningRate { get; init; }
+    public int Epochs { get; init; } = 100;
+    public double? MaxMinutes { get; init; }
+    public int? EarlyStopping { get; init; }
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int Seed { get; init; } = 1;
+    public required string OutputDirectory { get; init; }
+    public required string ModelPath { get; init; }
+
+    public static TrainConfig Load(string path, IReadOnlyList<string> overrides)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"training config '{path}' not found", path);
+        string full = Path.GetFullPath(path);
+        var tree = YamlTree.Parse(File.ReadAllText(full), Path.GetFileName(path));
+        var root = tree as Dictionary<string, object?> ?? throw new FormatException($"{Path.GetFileName(path)}: a training config must be a mapping (data: ..., model: ..., ...)");
+        foreach (var o in overrides) ConfigReader.ApplyOverride(root, o);
+        return Parse(root, Path.GetFileName(path), Path.GetDirectoryName(full)!);
+    }
+
+    public static TrainConfig Parse(Dictionary<string, object?> root, string source, string baseDir)
+    {
+        var r = new ConfigReader(source);
+        r.RequireOnly(root, "", "data", "model", "loss", "stage_two", "optimizer", "schedule", "epochs", "max_time", "early_stopping", "threads", "seed", "output");
+        var data = r.OptionalMapping(root, "", "data") ?? throw r.Error("data", "is required (data: {train: frames.xyz, validation: {fraction: 0.1}})");
+        r.RequireOnly(data, "data", "train", "validation", "test", "keys", "config_type_weights", "e0");
+        string[] Files(Dictionary<string, object?> map, string parent, string key)
+        {
+            if (!map.TryGetValue(key, out var v) || v is null) return [];
+            var items = v is List<object?> l ? l : [v];
+            return items.Select(x => x as string ?? throw r.Error(ConfigReader.Join(parent, key), "must be a file name or a list of them"))
+                .Select(f => Path.GetFullPath(Path.Combine(baseDir, f))).ToArray();
+        }
+        var train = Files(data, "data", "train");
+        if (train.Length == 0) throw r.Error("data.train", "is required (one extxyz file or a list)");
+        string[] validFiles = []; double fraction = 0.1; int splitSeed = 1;
+        if (data.TryGetValue("validation", out var vNode) && vNode is not null)
+        {
+            if (vNode is Dictionary<string, object?> vm)
+            {
+                r.RequireOnly(vm, "data.validation", "fraction", "seed", "file");
+                fraction = r.Double(vm, "data.validation", "fraction", 0, exclusiveMin: true) ?? fraction;
+                if (fraction >= 1) throw r.Error("data.validation.fraction", "must be below 1");
+                splitSeed = (int)(r.Integer(vm, "data.validation", "seed") ?? 1);
+                validFiles = Files(vm, "data.validation", "file");
+            }
+            else validFiles = Files(data, "data", "validation");
+        }
+        var keys = r.OptionalMapping(data, "data", "keys") ?? new();
+        r.RequireOnly(keys, "data.keys", "energy", "forces", "stress", "config_type");
+        var ctw = r.OptionalMapping(data, "data", "config_type_weights") ?? new();
+        var ctWeights = ctw.Keys.ToDictionary(k => k, k => r.Double(ctw, "data.config_type_weights", k, 0)!.Value);
+        E0Config e0 = new("least_squares", null);
+        if (data.TryGetValue("e0", out var e0Node) && e0Node is not null)
+        {
+            if (e0Node is string mode)
+            {
+                if (mode is not ("least_squares" or "isolated")) throw r.Error("data.e0", $"must be least_squares, isolated or {{Element: eV, ...}}, found '{mode}'");
+                e0 = new E0Config(mode, null);
+            }
+            else
+            {
+                var m = r.Mapping(e0Node, "data.e0");
+                e0 = new E0Config("fixed", m.Keys.ToDictionary(k => k, k => r.Double(m, "data.e0", k)!.Value));
+            }
+        }
+
+        var model = r.OptionalMapping(root, "", "model") ?? new();
+        r.RequireOnly(model, "model", "init", "cutoff", "num_bessel", "envelope_p", "radial_hidden", "channels", "hidden_lmax", "sh_lmax",
+            "correlation", "layers", "readout_hidden", "residual", "avg_neighbors", "seed", "species");
+        int? Int(Dictionary<string, object?> m, string parent, string key, long min = 0) => r.Integer(m, parent, key, min) is long v ? (int)v : null;
+        var radial = r.List(model, "model", "radial_hidden")?.Select(x => int.TryParse(x as string, out int w) && w > 0 ? w
+            : throw r.Error("model.radial_hidden", "must be a list of positive widths, e.g. [32, 32]")).ToArray();
+        var mc = new ModelConfig
+        {
+            InitFrom = r.String(model, "model", "init") is string init ? Path.GetFullPath(Path.Combine(baseDir, init)) : null,
+            Cutoff = r.Double(model, "model", "cutoff", 0, exclusiveMin: true), NumBessel = Int(model, "model", "num_bessel", 1),
+            EnvelopeExponent = Int(model, "model", "envelope_p", 2), RadialHidden = radial, Channels = Int(model, "model", "channels", 1),
+            HiddenLMax = Int(model, "model", "hidden_lmax"), ShLMax = Int(model, "model", "sh_lmax"), Correlation = Int(model, "model", "correlation", 1),
+            Layers = Int(model, "model", "layers", 1), ReadoutHidden = Int(model, "model", "readout_hidden", 1), Residual = r.Bool(model, "model", "residual"),
+            AvgNeighbors = r.Double(model, "model", "avg_neighbors", 0, exclusiveMin: true), Seed = Int(model, "model", "seed") ?? 1,
+            Species = r.List(model, "model", "species")?.Select(x => x as string ?? throw r.Error("model.species", "must be a list of element symbols")).ToArray(),
+        };
+
+        LossWeights Weights(Dictionary<string, object?> m, string parent, LossWeights basis)
+        {
+            var w = basis with
+            {
+                Energy = r.Double(m, parent, "energy", 0) ?? basis.Energy,
+                Forces = r.Double(m, parent, "forces", 0) ?? basis.Forces,
+                Stress = r.Double(m, parent, "stress", 0) ?? basis.Stress,
+            };
+            if (m.TryGetValue("huber", out var hv)) w = w with { HuberDelta = hv is null ? null : r.Double(m, parent, "huber", 0, exclusiveMin: true) };
+            return w;
+        }
+        var lossMap = r.OptionalMapping(root, "", "loss") ?? new();
+        r.RequireOnly(lossMap, "loss", "energy", "forces", "stress", "huber");
+        var loss = Weights(lossMap, "loss", new LossWeights());
+
+        int epochs = Int(root, "", "epochs", 1) ?? 100;
+        (int, LossWeights, double?)? stageTwo = null;
+        if (r.OptionalMapping(root, "", "stage_two") is { } st)
+        {
+            r.RequireOnly(st, "stage_two", "start", "energy", "forces", "stress", "huber", "lr");
+            double start = r.Double(st, "stage_two", "start", 0) ?? 0.8 * epochs;
+            int startEpoch = start < 1 ? (int)Math.Round(start * epochs) : (int)start;   // a fraction of the epochs, or an epoch number
+            stageTwo = (startEpoch, Weights(st, "stage_two", loss with { Energy = 1000 }), r.Double(st, "stage_two", "lr", 0, exclusiveMin: true));
+        }
+
+        var opt = r.OptionalMapping(root, "", "optimizer") ?? new();
+        r.RequireOnly(opt, "optimizer", "type", "lr", "weight_decay", "batch_size", "ema", "clip");
+        string optType = r.String(opt, "optimizer", "type") ?? "adam";
+        if (optType is not ("adam" or "amsgrad")) throw r.Error("optimizer.type", $"must be adam or amsgrad, found '{optType}'");
+        double? clip = r.Double(opt, "optimizer", "clip", 0);
+        var sch = r.OptionalMapping(root, "", "schedule") ?? new();
+        r.RequireOnly(sch, "schedule", "type", "factor", "patience", "warmup", "min_lr");
+        string schType = r.String(sch, "schedule", "type") ?? "plateau";
+        if (schType is not ("plateau" or "cosine" or "constant")) throw r.Error("schedule.type", $"must be plateau, cosine or constant, found '{schType}'");
+        var early = r.OptionalMapping(root, "", "early_stopping");
+        if (early is not null) r.RequireOnly(early, "early_stopping", "patience");
+        var output = r.OptionalMapping(root, "", "output") ?? new();
+        r.RequireOnly(output, "output", "dir", "model");
+        string outDir = Path.GetFullPath(Path.Combine(baseDir, r.String(output, "output", "dir") ?? "train-output"));
+        string modelPath = r.String(output, "output", "model") is string mp ? Path.GetFullPath(Path.Combine(baseDir, mp)) : Path.Combine(outDir, "model.mlip");
+        return new TrainConfig
+        {
+            Source = source, BaseDirectory = baseDir, TrainFiles = train, ValidationFiles = validFiles, ValidationFraction = fraction,
+            TestFiles = Files(data, "data", "test"), SplitSeed = splitSeed,
+            EnergyKey = r.String(keys, "data.keys", "energy") ?? "energy", ForcesKey = r.String(keys, "data.keys", "forces") ?? "forces",
+            StressKey = r.String(keys, "data.keys", "stress") ?? "stress", ConfigTypeKey = r.String(keys, "data.keys", "config_type") ?? "config_type",
+            ConfigTypeWeights = ctWeights, E0 = e0, Model = mc, Loss = loss, StageTwo = stageTwo,
+            AmsGrad = optType == "amsgrad", LearningRate = r.Double(opt, "optimizer", "lr", 0, exclusiveMin: true) ?? 0.01,
+            WeightDecay = r.Double(opt, "optimizer", "weight_decay", 0) ?? 5e-7, BatchSize = Int(opt, "optimizer", "batch_size", 1) ?? 5,
+            Ema = r.Double(opt, "optimizer", "ema", 0) ?? 0.99, Clip = clip == 0 ? null : clip ?? 10,
+            Schedule = schType, ScheduleFactor = r.Double(sch, "schedule", "factor", 0, exclusiveMin: true) ?? 0.8,
+            SchedulePatience = Int(sch, "schedule", "patience", 1) ?? 50, Warmup = r.Double(sch, "schedule", "warmup", 0) ?? 0,
+            MinLearningRate = r.Double(sch, "schedule", "min_lr", 0) ?? 0,
+            Epochs = epochs, MaxMinutes = r.Double(root, "", "max_time", 0, exclusiveMin: true),
+            EarlyStopping = early is null ? null : Int(early, "early_stopping", "patience", 1),
+            Threads = Int(root, "", "threads", 1) ?? Environment.ProcessorCount, Seed = Int(root, "", "seed") ?? 1,
+            OutputDirectory = outDir, ModelPath = modelPath,
+        };
+    }
+}
