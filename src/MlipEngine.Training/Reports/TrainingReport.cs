@@ -143,7 +143,7 @@ public static class TrainingReport
         return plot.Render();
     }
 
-    private static PlotAxis EpochAxis(double[] x) => PlotAxis.Linear(x.Length > 0 ? x[0] : 0, x.Length > 0 ? Math.Max(x[^1], x[0] + 1) : 1);
+    private static PlotAxis EpochAxis(double[] x) => PlotAxis.Linear(x.Length > 0 ? x[0] : 0, x.Length > 0 ? Math.Max(x[^1], x[0] + 1) : 1, snapToTicks: false);
 
     private static (double Lo, double Hi) PositiveRange(double[] a, double[] b)
     {
@@ -176,8 +176,9 @@ public static class TrainingReport
         if (!double.IsFinite(lo)) (lo, hi) = (0, 1);
         var axis = PlotAxis.Linear(lo, hi);
 
-        string title = $"{data.Quantity} ({setName}): MAE {G(stats.Mae)}, RMSE {G(stats.Rmse)} {data.ErrorUnit}";
-        string subtitle = $"n = {stats.Count}" + (drawn.Length < stats.Count ? $", {drawn.Length} drawn" : "") + (stats.Skipped > 0 ? $", {stats.Skipped} non-finite skipped" : "");
+        string title = $"{data.Quantity} ({setName})";
+        string subtitle = $"MAE {G(stats.Mae)}, RMSE {G(stats.Rmse)} {data.ErrorUnit} · n = {stats.Count}"
+            + (drawn.Length < stats.Count ? $" ({drawn.Length} drawn)" : "") + (stats.Skipped > 0 ? $" · {stats.Skipped} non-finite skipped" : "");
         var plot = new SvgPlot(title, $"reference ({data.Unit})", $"predicted ({data.Unit})", axis, axis, width: 460, height: 460, subtitle: subtitle);
         plot.AddDiagonal();
         var xs = new double[drawn.Length];

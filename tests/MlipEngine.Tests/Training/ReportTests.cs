@@ -65,14 +65,14 @@ public class TrainingReportTests
 
         var energy = ParityStatistics.Of(ParityData.EnergyPerAtom(eRef, ePred));
         Assert.Equal(200, energy.Count);
-        Assert.Equal($"Energy per atom (validation): MAE {energy.Mae:G4}, RMSE {energy.Rmse:G4} meV/atom", Title(svgs[5]));
+        Assert.StartsWith($"Energy per atom (validation): MAE {energy.Mae:G4}, RMSE {energy.Rmse:G4} meV/atom · n = 200", Title(svgs[5]));
         Assert.StartsWith("Force components (validation): MAE", Title(svgs[6]));
         Assert.StartsWith("Stress components (validation): MAE", Title(svgs[7]));
 
         Assert.Equal(200, PointCount(svgs[5]));
         Assert.Equal(5000, PointCount(svgs[6]));   // subsampled for size
         Assert.Equal(59, PointCount(svgs[7]));     // one NaN skipped
-        Assert.Contains("n = 12000, 5000 drawn", svgs[6].ToString());
+        Assert.Contains("n = 12000 (5000 drawn)", svgs[6].ToString());
         Assert.Contains("1 non-finite skipped", svgs[7].ToString());
         Assert.Single(svgs[5].Elements(Svg + "line").Where(l => (string?)l.Attribute("class") == "diagonal"));
         Assert.True(html.Length < 1_000_000, $"report is {html.Length} characters");
@@ -142,16 +142,35 @@ public class PlotAxisTests
     }
 
     [Fact]
-    public void LogAxis_HasDecadeTicks_AndTwoFiveTicksOnShortRanges()
+    public void LogAxis_CoversDataWithDecadeTicks_AndDenserTicksOnShortRanges()
     {
-        var wide = PlotAxis.Log(0.003, 0.8);
-        Assert.Equal([1e-3, 1e-2, 1e-1, 1], wide.Ticks.Select(t => Math.Round(t, 15)));
-        Assert.Equal(0, wide.Fraction(1e-3), 1e-15);
-        Assert.Equal(0.5, wide.Fraction(Math.Pow(10, -1.5)), 1e-15);
-        Assert.True(double.IsNaN(wide.Fraction(0)));
-        var narrow = PlotAxis.Log(2e-3, 3e-2);
-        Assert.Equal([1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1], narrow.Ticks.Select(t => Math.Round(t, 15)));
-        Assert.True(PlotAxis.Log(1e-12, 1e4).Ticks.Count <= 9);   // many decades: labels thinned
+        static void AssertInside(PlotAxis axis, double min, double max)
+        {
+            Assert.True(axis.Min <= min && axis.Max >= max, $"[{axis.Min}, {axis.Max}] does not cover [{min}, {max}]");
+            Assert.All(axis.Ticks, t => Assert.InRange(axis.Fraction(t), -1e-12, 1 + 1e-12));
+        }
+        var threeDecades = PlotAxis.Log(0.003, 0.8);
+        AssertInside(threeDecades, 0.003, 0.8);
+        Assert.Equal([5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1], threeDecades.Ticks.Select(t => Math.Round(t, 15)));
+        Assert.Equal(0.5, PlotAxis.Log(1e-3, 1e3).Fraction(1), 1e-15);   // symmetric padding in log space
+        Assert.True(double.IsNaN(threeDecades.Fraction(0)));
+
+        var tenfold = PlotAxis.Log(1.2, 1.5);                             // under a third of a decade: widened, all mantissas
+        AssertInside(tenfold, 1.2, 1.5);
+        Assert.True(tenfold.Ticks.Count >= 2);
+
+        var wide = PlotAxis.Log(1e-12, 1e4);                               // many decades: labels thinned
+        AssertInside(wide, 1e-12, 1e4);
+        Assert.InRange(wide.Ticks.Count, 4, 9);
+    }
+
+    [Fact]
+    public void EpochAxis_WithoutSnapping_KeepsExactRangeAndInnerTicks()
+    {
+        var axis = PlotAxis.Linear(0, 119, snapToTicks: false);
+        Assert.Equal(0, axis.Min);
+        Assert.Equal(119, axis.Max);
+        Assert.Equal([0.0, 20, 40, 60, 80, 100], axis.Ticks);
     }
 
     [Fact]

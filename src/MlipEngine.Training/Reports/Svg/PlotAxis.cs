@@ -24,10 +24,12 @@ internal sealed class PlotAxis
     public double Max => IsLog ? Math.Pow(10, _hi) : _hi;
 
     /// <summary>
-    /// Linear axis widened to "nice" tick boundaries: step = 10ᵏ·{1, 2, 5} so that about
-    /// <paramref name="targetTicks"/> ticks cover [min, max]. A zero-width range is widened around its value.
+    /// Linear axis with "nice" ticks: step = 10ᵏ·{1, 2, 5} so that about <paramref name="targetTicks"/> ticks
+    /// cover [min, max]. With <paramref name="snapToTicks"/> the range widens to the enclosing ticks (parity
+    /// plots); without it the range is exactly [min, max] and only the ticks inside are kept (epoch axes).
+    /// A zero-width range is widened by ±10 % around its value (±1 around 0).
     /// </summary>
-    public static PlotAxis Linear(double min, double max, int targetTicks = 5)
+    public static PlotAxis Linear(double min, double max, int targetTicks = 5, bool snapToTicks = true)
     {
         if (!double.IsFinite(min) || !double.IsFinite(max)) (min, max) = (0, 1);
         if (max < min) (min, max) = (max, min);
@@ -37,36 +39,50 @@ internal sealed class PlotAxis
             (min, max) = (min - pad, max + pad);
         }
         double step = NiceStep((max - min) / targetTicks);
-        double lo = Math.Floor(min / step) * step, hi = Math.Ceiling(max / step) * step;
+        double first = Math.Floor(min / step) * step, last = Math.Ceiling(max / step) * step;
         var ticks = new List<double>();
-        int count = (int)Math.Round((hi - lo) / step);
+        int count = (int)Math.Round((last - first) / step);
+        double slack = 1e-9 * step;
         for (int k = 0; k <= count; k++)
         {
-            double t = lo + k * step;
-            ticks.Add(Math.Abs(t) < 1e-9 * step ? 0 : t);   // no "-0" or "1e-17" labels
+            double t = first + k * step;
+            if (Math.Abs(t) < slack) t = 0;   // no "-0" or "1e-17" labels
+            if (snapToTicks || (t >= min - slack && t <= max + slack)) ticks.Add(t);
         }
-        return new PlotAxis(false, lo, hi, ticks);
+        return snapToTicks ? new PlotAxis(false, first, last, ticks) : new PlotAxis(false, min, max, ticks);
     }
 
     /// <summary>
-    /// Log₁₀ axis spanning whole decades around the positive range [min, max]; ticks at each decade, and also
-    /// at 2× and 5× when the axis spans at most two decades (so a short curve still has labels).
+    /// Log₁₀ axis over the positive range [min, max], padded by 5 % of its span in log space (at least a third
+    /// of a decade wide). Ticks at the decades inside; at 2× and 5× too when the axis spans under three
+    /// decades, and at every integer mantissa when it spans under one (so a short curve still has labels).
+    /// Decade labels are thinned to about eight.
     /// </summary>
     public static PlotAxis Log(double min, double max)
     {
         if (!(min > 0) || !double.IsFinite(min) || !(max > 0) || !double.IsFinite(max)) (min, max) = (0.1, 1);
         if (max < min) (min, max) = (max, min);
-        double lo = Math.Floor(Math.Log10(min)), hi = Math.Ceiling(Math.Log10(max));
-        if (hi <= lo) hi = lo + 1;
-        int decades = (int)(hi - lo);
-        int every = Math.Max(1, (int)Math.Ceiling(decades / 8.0));
-        var ticks = new List<double>();
-        for (int d = (int)lo; d <= (int)hi; d++)
+        double lo = Math.Log10(min), hi = Math.Log10(max);
+        if (hi - lo < 1.0 / 3)
         {
-            if ((d - (int)lo) % every == 0) ticks.Add(Math.Pow(10, d));
-            if (decades <= 2 && d < (int)hi) { ticks.Add(2 * Math.Pow(10, d)); ticks.Add(5 * Math.Pow(10, d)); }
+            double mid = 0.5 * (lo + hi);
+            (lo, hi) = (mid - 1.0 / 6, mid + 1.0 / 6);
         }
-        ticks.Sort();
+        double pad = 0.05 * (hi - lo);
+        (lo, hi) = (lo - pad, hi + pad);
+        double span = hi - lo;
+        int[] mantissas = span < 1 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : span < 3 ? [1, 2, 5] : [1];
+        int every = Math.Max(1, (int)Math.Ceiling(span / 8));
+        var ticks = new List<double>();
+        for (int d = (int)Math.Floor(lo); d <= (int)Math.Ceiling(hi); d++)
+        {
+            if (mantissas.Length == 1 && d % every != 0) continue;
+            foreach (int m in mantissas)
+            {
+                double t = m * Math.Pow(10, d), l = Math.Log10(t);
+                if (l >= lo && l <= hi) ticks.Add(t);
+            }
+        }
         return new PlotAxis(true, lo, hi, ticks);
     }
 
@@ -81,12 +97,12 @@ internal sealed class PlotAxis
         return (value - _lo) / (_hi - _lo);
     }
 
-    /// <summary>1, 2 or 5 times a power of ten, the smallest such number ≥ <paramref name="raw"/>.</summary>
+    /// <summary>1, 2 or 5 times a power of ten, the one nearest <paramref name="raw"/> (geometric mid-points ≈ 1.5, 3, 7).</summary>
     internal static double NiceStep(double raw)
     {
         double decade = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         double f = raw / decade;
-        double nice = f <= 1 + 1e-9 ? 1 : f <= 2 + 1e-9 ? 2 : f <= 5 + 1e-9 ? 5 : 10;
+        double nice = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
         return nice * decade;
     }
 

@@ -94,7 +94,7 @@ internal sealed class SvgPlot
         var s = new StringBuilder(_body.Length + 4096);
         s.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").Append(Width).Append("\" height=\"").Append(Height)
          .Append("\" viewBox=\"0 0 ").Append(Width).Append(' ').Append(Height).Append("\" font-family=\"sans-serif\" font-size=\"11\">\n");
-        s.Append("<title>").Append(Escape(Title)).Append("</title>\n");
+        s.Append("<title>").Append(Escape(Subtitle is null ? Title : Title + ": " + Subtitle)).Append("</title>\n");
         s.Append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         s.Append("<text class=\"title\" x=\"").Append(F(Width / 2.0)).Append("\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">")
          .Append(Escape(Title)).Append("</text>\n");
