@@ -16,6 +16,7 @@ root.Subcommands.Add(RelaxCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(TestCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
 
 try
 {
@@ -32,7 +33,7 @@ static string? Describe(Exception e) => e switch
 {
     UsageException or MlipEngine.Cli.Md.MdStopException or StructureFormatException or PotentialFileException or EvaluationException
         or FormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException
-        or MlipEngine.Backends.OpenCl.OpenClException => e.Message,
+        or MlipEngine.Backends.OpenCl.OpenClException or MlipEngine.Training.Data.TrainingDataException => e.Message,
     ArgumentException a => a.Message,
     IOException io => io.Message,
     UnauthorizedAccessException u => u.Message,

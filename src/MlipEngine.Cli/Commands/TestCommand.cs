@@ -86,16 +86,7 @@ public static class TestCommand
     public static int Run(string potentialArg, string inputPath, string? csvPath, ExtxyzOptions keys, string groupKey, int threads, string device, TextWriter output)
     {
         var rows = Compute(potentialArg, inputPath, keys, groupKey, threads, device);
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var h in new[] { "group", "frames", "atoms", "E MAE meV/atom", "E RMSE meV/atom", "F MAE meV/Å", "F RMSE meV/Å", "σ MAE meV/Å³", "σ RMSE meV/Å³" })
-            table.AddColumn(new TableColumn(h).RightAligned());
-        static string M(double v) => double.IsNaN(v) ? "–" : (1000 * v).ToString("F3", CultureInfo.InvariantCulture);
-        foreach (var (g, m) in rows)
-            table.AddRow(Markup.Escape(g), m.Frames.ToString(CultureInfo.InvariantCulture), m.Atoms.ToString(CultureInfo.InvariantCulture),
-                M(m.EnergyPerAtom.Mae), M(m.EnergyPerAtom.Rmse), M(m.Force.Mae), M(m.Force.Rmse), M(m.Stress.Mae), M(m.Stress.Rmse));
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 150;   // a wide table also when stdout is a file or pipe
-        console.Write(table);
+        WriteErrorTable(rows, output);
         if (csvPath != null)
         {
             using var sink = new AtomicFileWriter(csvPath);
@@ -106,6 +97,21 @@ public static class TestCommand
             sink.Commit();
         }
         return 0;
+    }
+
+    /// <summary>The error table (meV units) of rows of (group, metrics), as plain text.</summary>
+    public static void WriteErrorTable(IReadOnlyList<(string Group, ErrorMetrics Metrics)> rows, TextWriter output)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        foreach (var h in new[] { "group", "frames", "atoms", "E MAE meV/atom", "E RMSE meV/atom", "F MAE meV/Å", "F RMSE meV/Å", "σ MAE meV/Å³", "σ RMSE meV/Å³" })
+            table.AddColumn(new TableColumn(h).RightAligned());
+        static string M(double v) => double.IsNaN(v) ? "–" : (1000 * v).ToString("F3", CultureInfo.InvariantCulture);
+        foreach (var (g, m) in rows)
+            table.AddRow(Markup.Escape(g), m.Frames.ToString(CultureInfo.InvariantCulture), m.Atoms.ToString(CultureInfo.InvariantCulture),
+                M(m.EnergyPerAtom.Mae), M(m.EnergyPerAtom.Rmse), M(m.Force.Mae), M(m.Force.Rmse), M(m.Stress.Mae), M(m.Stress.Rmse));
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 150;   // a wide table also when stdout is a file or pipe
+        console.Write(table);
     }
 
     private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;

@@ -35,8 +35,12 @@ public sealed class EquivariantParameterGradient
     private readonly int[][][] _skipBySpecies;   // [layer][species] → offsets per l
 
     // edge inputs and per-layer stored forward values (grown, reused)
-    private Dual[] _y = [], _b = [];
-    private Dual[][] _hIn = [], _hT = [], _a = [], _aM = [], _bc = [], _act = [], _rad = [];
+    private Dual[] _y = [];
+    private double[] _bV = [], _bD = [];
+    private Dual[][] _hIn = [], _hT = [], _a = [], _aM = [], _bc = [], _rad = [];
+    // radial MLP per layer t and hidden layer k, [edge][width], value and tangent parts kept apart for the SIMD GEMMs
+    private double[][][] _zV = [], _zD = [], _sV = [], _sD = [];
+    private double[] _rV = [], _rD = [], _gV = [], _gD = [], _pV = [], _pD = [];
     private Dual[] _gNext = [], _gA = [], _gHT = [], _gHIn = [], _gOut = [], _gB = [], _gAm = [], _gR = [];
 
     public EquivariantParameterGradient(EquivariantModel model)
@@ -53,9 +57,16 @@ public sealed class EquivariantParameterGradient
             for (int s = 0; s < ns; s++) _skipBySpecies[t][s] = L.Skip.Select(o => o[s]).ToArray();
         }
         _hIn = new Dual[T + 1][]; _hT = new Dual[T][]; _a = new Dual[T][]; _aM = new Dual[T][]; _bc = new Dual[T][];
-        _act = new Dual[T][]; _rad = new Dual[T][];
+        _rad = new Dual[T][];
+        _zV = new double[T][][]; _zD = new double[T][][]; _sV = new double[T][][]; _sD = new double[T][][];
         for (int t = 0; t <= T; t++) _hIn[t] = [];
-        for (int t = 0; t < T; t++) { _hT[t] = []; _a[t] = []; _aM[t] = []; _bc[t] = []; _act[t] = []; _rad[t] = []; }
+        for (int t = 0; t < T; t++)
+        {
+            _hT[t] = []; _a[t] = []; _aM[t] = []; _bc[t] = []; _rad[t] = [];
+            int hidden = model.Layers[t].Radial.Widths.Length - 2;
+            _zV[t] = new double[hidden][]; _zD[t] = new double[hidden][]; _sV[t] = new double[hidden][]; _sD[t] = new double[hidden][];
+            for (int k = 0; k < hidden; k++) { _zV[t][k] = []; _zD[t][k] = []; _sV[t][k] = []; _sD[t][k] = []; }
+        }
     }
 
     public EquivariantModel Model => _m;
@@ -78,7 +89,8 @@ public sealed class EquivariantParameterGradient
         var types = g.Types;
 
         // edge inputs on dual numbers: Y(d) + ε ∇Y·δd, b(r) + ε b′(r) (d·δd)/r
-        var y = Grow(ref _y, ne * nsh); var b = Grow(ref _b, ne * nb);
+        var y = Grow(ref _y, ne * nsh);
+        var bV = GrowReal(ref _bV, ne * nb); var bD = GrowReal(ref _bD, ne * nb);
         for (int e = 0; e < ne; e++)
         {
             int i = g.Source[e], j = g.Target[e];
@@ -101,7 +113,7 @@ public sealed class EquivariantParameterGradient
                 y[oy + q] = new Dual(g.Harmonics[oy + q],
                     g.HarmonicsGradient[ody + q] * p0 + g.HarmonicsGradient[ody + nsh + q] * p1 + g.HarmonicsGradient[ody + 2 * nsh + q] * p2);
             double dr = (d0 * p0 + d1 * p1 + d2 * p2) / g.Length[e];
-            for (int q = 0; q < nb; q++) b[e * nb + q] = new Dual(g.Basis[e * nb + q], g.BasisDerivative[e * nb + q] * dr);
+            for (int q = 0; q < nb; q++) { bV[e * nb + q] = g.Basis[e * nb + q]; bD[e * nb + q] = g.BasisDerivative[e * nb + q] * dr; }
         }
 
         // ---------------- forward ----------------
@@ -114,15 +126,15 @@ public sealed class EquivariantParameterGradient
         {
             var L = _m.Layers[t];
             int nIn = Irreps.Count(L.LIn) * C, nA = Irreps.Count(L.LA) * C, nOut = Irreps.Count(L.LOut) * C;
-            int pc = L.Radial.Outputs, hid = L.Radial.HiddenTotal;
+            int pc = L.Radial.Outputs;
             var hIn = _hIn[t];
             var hT = Grow(ref _hT[t], n * nIn);
             for (int i = 0; i < n; i++) LinearForward(par, L.Up, L.LIn, hIn.AsSpan(i * nIn, nIn), hT.AsSpan(i * nIn, nIn));
             var a = Grow(ref _a[t], n * nA);
-            var act = Grow(ref _act[t], ne * 2 * hid); var rad = Grow(ref _rad[t], ne * pc);
+            var rad = Grow(ref _rad[t], ne * pc);
+            MlpForward(par, t, L.Radial, ne, bV, bD, rad);
             for (int e = 0; e < ne; e++)
             {
-                MlpForward(par, L.Radial, b.AsSpan(e * nb, nb), act.AsSpan(e * 2 * hid, 2 * hid), rad.AsSpan(e * pc, pc));
                 TensorProductForward(L.TensorProduct, rad.AsSpan(e * pc, pc), hT.AsSpan(g.Target[e] * nIn, nIn), y.AsSpan(e * nsh, nsh),
                     a.AsSpan(g.Source[e] * nA, nA), invAvg);
             }
@@ -146,7 +158,7 @@ public sealed class EquivariantParameterGradient
         {
             var L = _m.Layers[t];
             int nIn = Irreps.Count(L.LIn) * C, nA = Irreps.Count(L.LA) * C, nOut = Irreps.Count(L.LOut) * C;
-            int pc = L.Radial.Outputs, hid = L.Radial.HiddenTotal, np = L.Contraction.Paths.Length;
+            int pc = L.Radial.Outputs, np = L.Contraction.Paths.Length;
             var hIn = _hIn[t]; var hOut = _hIn[t + 1];
             var gA = Grow(ref _gA, n * nA); var gHIn = Grow(ref _gHIn, n * nIn);
             var gOut = Grow(ref _gOut, nOut).AsSpan(0, nOut); var gB = Grow(ref _gB, nOut).AsSpan(0, nOut); var gAm = Grow(ref _gAm, nA).AsSpan(0, nA);
@@ -165,15 +177,12 @@ public sealed class EquivariantParameterGradient
                 LinearAdjoint(par, L.Mix, L.LA, _a[t].AsSpan(i * nA, nA), gAm, gA.AsSpan(i * nA, nA), gradient);
             }
             var gHT = Grow(ref _gHT, n * nIn);
-            var gR = Grow(ref _gR, pc).AsSpan(0, pc);
+            var gR = Grow(ref _gR, ne * pc);
             var hT = _hT[t];
             for (int e = 0; e < ne; e++)
-            {
-                gR.Clear();
                 TensorProductAdjoint(L.TensorProduct, _rad[t].AsSpan(e * pc, pc), hT.AsSpan(g.Target[e] * nIn, nIn), y.AsSpan(e * nsh, nsh),
-                    gA.AsSpan(g.Source[e] * nA, nA), invAvg, gHT.AsSpan(g.Target[e] * nIn, nIn), gR);
-                MlpAdjoint(par, L.Radial, b.AsSpan(e * nb, nb), _act[t].AsSpan(e * 2 * hid, 2 * hid), gR, gradient);
-            }
+                    gA.AsSpan(g.Source[e] * nA, nA), invAvg, gHT.AsSpan(g.Target[e] * nIn, nIn), gR.AsSpan(e * pc, pc));
+            MlpAdjoint(par, t, L.Radial, ne, bV, bD, gR, gradient);
             for (int i = 0; i < n; i++) LinearAdjoint(par, L.Up, L.LIn, hIn.AsSpan(i * nIn, nIn), gHT.AsSpan(i * nIn, nIn), gHIn.AsSpan(i * nIn, nIn), gradient);
             // hand ∂/∂h⁽ᵗ⁾ to the layer below (swap buffers)
             (_gNext, _gHIn) = (_gHIn, _gNext);
@@ -231,60 +240,78 @@ public sealed class EquivariantParameterGradient
         }
     }
 
-    /// <summary>Radial MLP; act holds [z (hidden total)][silu(z)] of this edge.</summary>
-    private static void MlpForward(double[] par, RadialMlp mlp, ReadOnlySpan<Dual> input, Span<Dual> act, Span<Dual> output)
+    /// <summary>
+    /// Radial MLP of layer t for all edges at once, on value and tangent parts separately (the weights
+    /// are real, so Z = X W splits into Z_V = X_V W and Z_D = X_D W — two SIMD GEMMs per layer):
+    /// hidden a = silu(z) with a_D = silu′(z_V) z_D; the output R = a W goes to <paramref name="radial"/>.
+    /// </summary>
+    private void MlpForward(double[] par, int t, RadialMlp mlp, int ne, double[] inV, double[] inD, Dual[] radial)
     {
+        if (ne == 0) return;
         var widths = mlp.Widths;
-        int hid = mlp.HiddenTotal, zo = 0;
-        ReadOnlySpan<Dual> x = input;
-        for (int k = 0; k < widths.Length - 1; k++)
+        int K = widths.Length - 1;
+        double[] xV = inV, xD = inD;
+        for (int k = 0; k < K; k++)
         {
             int nin = widths[k], nout = widths[k + 1];
-            var w = par.AsSpan(mlp.WeightOffsets[k], nin * nout);
-            bool last = k == widths.Length - 2;
-            var z = last ? output[..nout] : act.Slice(zo, nout);
-            z.Clear();
-            for (int i = 0; i < nin; i++)
+            var w = new ReadOnlySpan<double>(par, mlp.WeightOffsets[k], nin * nout);
+            bool last = k == K - 1;
+            var zV = last ? GrowReal(ref _rV, ne * nout) : GrowReal(ref _zV[t][k], ne * nout);
+            var zD = last ? GrowReal(ref _rD, ne * nout) : GrowReal(ref _zD[t][k], ne * nout);
+            ChannelKernels<double>.GemmNN(xV, nin, w, zV, nout, ne, nin, nout, accumulate: false);
+            ChannelKernels<double>.GemmNN(xD, nin, w, zD, nout, ne, nin, nout, accumulate: false);
+            if (last)
             {
-                var xi = x[i]; var wr = w.Slice(i * nout, nout);
-                for (int o = 0; o < nout; o++) z[o] += xi * wr[o];
+                for (int q = 0; q < ne * nout; q++) radial[q] = new Dual(zV[q], zD[q]);
+                break;
             }
-            if (last) break;
-            var a = act.Slice(hid + zo, nout);
-            for (int o = 0; o < nout; o++) a[o] = Dual.Silu(z[o]);
-            x = a; zo += nout;
+            var aV = GrowReal(ref _sV[t][k], ne * nout); var aD = GrowReal(ref _sD[t][k], ne * nout);
+            for (int q = 0; q < ne * nout; q++)
+            {
+                var a = Dual.Silu(new Dual(zV[q], zD[q]));
+                aV[q] = a.V; aD[q] = a.D;
+            }
+            xV = aV; xD = aD;
         }
     }
 
-    /// <summary>MLP adjoint: parameter gradients only (the input b depends on positions, not parameters).</summary>
-    private static void MlpAdjoint(double[] par, RadialMlp mlp, ReadOnlySpan<Dual> input, ReadOnlySpan<Dual> act, ReadOnlySpan<Dual> gOutput, Span<double> gradient)
+    /// <summary>
+    /// MLP adjoint for all edges given g = ∂/∂R (dual, [edge][outputs]); accumulates only parameter
+    /// gradients (b depends on positions alone): ε part of ∂W_k = X_Vᵀ G_D + X_Dᵀ G_V, and
+    /// G ← (G Wᵀ) ⊙ silu′(z) on duals, silu′(z) = silu′(z_V) + ε silu″(z_V) z_D.
+    /// </summary>
+    private void MlpAdjoint(double[] par, int t, RadialMlp mlp, int ne, double[] inV, double[] inD, Dual[] gOutput, Span<double> gradient)
     {
+        if (ne == 0) return;
         var widths = mlp.Widths;
-        int hid = mlp.HiddenTotal, maxw = widths.Max();
-        Span<Dual> g = stackalloc Dual[maxw], prev = stackalloc Dual[maxw];
-        gOutput.CopyTo(g);
-        int zo = hid;
-        for (int k = widths.Length - 2; k >= 0; k--)
+        int K = widths.Length - 1, pc = widths[K];
+        var gV = GrowReal(ref _gV, ne * pc); var gD = GrowReal(ref _gD, ne * pc);
+        for (int q = 0; q < ne * pc; q++) { gV[q] = gOutput[q].V; gD[q] = gOutput[q].D; }
+        for (int k = K - 1; k >= 0; k--)
         {
             int nin = widths[k], nout = widths[k + 1];
-            var w = par.AsSpan(mlp.WeightOffsets[k], nin * nout);
+            var w = new ReadOnlySpan<double>(par, mlp.WeightOffsets[k], nin * nout);
             var gw = gradient.Slice(mlp.WeightOffsets[k], nin * nout);
-            ReadOnlySpan<Dual> x = k == 0 ? input : act.Slice(hid + zo - nin, nin);
-            for (int i = 0; i < nin; i++)
-            {
-                var xi = x[i]; var gwr = gw.Slice(i * nout, nout);
-                for (int o = 0; o < nout; o++) gwr[o] += Dual.Tangent(xi, g[o]);
-            }
+            double[] xV = k == 0 ? inV : _sV[t][k - 1], xD = k == 0 ? inD : _sD[t][k - 1];
+            for (int e = 0; e < ne; e++)
+                for (int i = 0; i < nin; i++)
+                {
+                    ChannelKernels<double>.Axpy(xV[e * nin + i], ref gD[e * nout], ref gw[i * nout], nout);
+                    ChannelKernels<double>.Axpy(xD[e * nin + i], ref gV[e * nout], ref gw[i * nout], nout);
+                }
             if (k == 0) break;
-            zo -= nin;
-            for (int i = 0; i < nin; i++)
+            var pV = GrowReal(ref _pV, ne * nin); var pD = GrowReal(ref _pD, ne * nin);
+            ChannelKernels<double>.GemmNT(gV, nout, w, pV, nin, ne, nin, nout, accumulate: false);
+            ChannelKernels<double>.GemmNT(gD, nout, w, pD, nin, ne, nin, nout, accumulate: false);
+            var zV = _zV[t][k - 1]; var zD = _zD[t][k - 1];
+            for (int q = 0; q < ne * nin; q++)
             {
-                var wr = w.Slice(i * nout, nout);
-                var s = Dual.Zero;
-                for (int o = 0; o < nout; o++) s += g[o] * wr[o];
-                prev[i] = s * Dual.SiluDerivative(act[zo + i]);
+                var s = Dual.SiluDerivative(new Dual(zV[q], zD[q]));
+                double v = pV[q] * s.V, d = pD[q] * s.V + pV[q] * s.D;
+                pV[q] = v; pD[q] = d;
             }
-            prev[..nin].CopyTo(g);
+            (_gV, _pV) = (_pV, _gV); (_gD, _pD) = (_pD, _gD);
+            gV = _gV; gD = _gD;
         }
     }
 
@@ -480,6 +507,12 @@ public sealed class EquivariantParameterGradient
                 gH[c] += gz * par[L.Readout1 + c * hidden + k];
             }
         }
+    }
+
+    private static double[] GrowReal(ref double[] buffer, int size)
+    {
+        if (buffer.Length < size) buffer = new double[size];
+        return buffer;
     }
 
     /// <summary>Grows a buffer to at least <paramref name="size"/> and clears the first size entries.</summary>

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using MlipEngine.Cli.Train;
+
+namespace MlipEngine.Cli.Commands;
+
+/// <summary><c>mlip train TRAIN.yaml [--set key=value ...] [--restart checkpoint.ckpt]</c>: fit an equivariant model to energies, forces and stresses.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var config = new Argument<string>("config") { Description = "Training configuration (YAML): data, model, loss, optimizer, schedule, epochs, output" };
+        var set = new Option<string[]>("--set") { Description = "Override a config value, e.g. --set epochs=10 (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var restart = new Option<string?>("--restart") { Description = "Continue from the checkpoint of an earlier run of the same config (identical result)" };
+        var cmd = new Command("train", "Train an equivariant potential on energies, forces and stresses (extxyz data)") { config, set, restart };
+        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(set) ?? [], r.GetValue(restart), Console.Out));
+        return cmd;
+    }
+
+    public static int Run(string configPath, IReadOnlyList<string> overrides, string? restart, TextWriter output)
+    {
+        var cfg = TrainConfig.Load(configPath, overrides);
+        using var cancel = new CancellationTokenSource();
+        // Ctrl-C: finish nothing half-way; the last completed epoch's checkpoint stays valid for --restart
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try { return new TrainRunner(cfg, output).Run(restart, cancel.Token); }
+        finally { Console.CancelKeyPress -= onCancel; }
+    }
+}

@@ -1,0 +1,280 @@
+using System.Globalization;
+using MlipEngine.Chemistry;
+using MlipEngine.Cli.Commands;
+using MlipEngine.IO;
+using MlipEngine.IO.Extxyz;
+using MlipEngine.Potentials.Equivariant;
+using MlipEngine.Training;
+using MlipEngine.Training.Data;
+using MlipEngine.Training.Loss;
+using MlipEngine.Training.Optimization;
+using MlipEngine.Training.Reports;
+
+namespace MlipEngine.Cli.Train;
+
+/// <summary>
+/// <c>mlip train</c> from a <see cref="TrainConfig"/>: reads and checks the data, splits it, fits E0,
+/// builds (or loads) the model, scales its readout to the data, trains with <see cref="Trainer"/>, and
+/// at the end evaluates the best model on every set, prints the error table (also per config_type)
+/// and writes an HTML report with learning curves and parity plots.
+/// </summary>
+/// <remarks>
+/// Output folder: <c>model.mlip</c> (or <c>output.model</c>; the best validation EMA model, rewritten
+/// whenever it improves), <c>checkpoint.ckpt</c> (every epoch, for <c>--restart</c>), <c>epochs.csv</c>,
+/// <c>train.log</c> (what the console showed), <c>errors.csv</c> and <c>report.html</c>.
+/// </remarks>
+public sealed class TrainRunner
+{
+    private readonly TrainConfig _c;
+    private readonly TextWriter _out;
+    private StreamWriter? _log;
+
+    public TrainRunner(TrainConfig config, TextWriter output) { _c = config; _out = output; }
+
+    private void Say(string line)
+    {
+        _out.WriteLine(line);
+        _log?.WriteLine(line);
+        _log?.Flush();
+    }
+
+    public int Run(string? restart, CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(_c.OutputDirectory);
+        var modelDir = Path.GetDirectoryName(_c.ModelPath);
+        if (!string.IsNullOrEmpty(modelDir)) Directory.CreateDirectory(modelDir);
+        _log = new StreamWriter(Path.Combine(_c.OutputDirectory, "train.log"), append: restart is not null);
+        try { return RunCore(restart, cancel); }
+        finally { _log.Dispose(); _log = null; }
+    }
+
+    private int RunCore(string? restart, CancellationToken cancel)
+    {
+        var keys = new ExtxyzOptions { EnergyKey = _c.EnergyKey, ForcesKey = _c.ForcesKey, StressKey = _c.StressKey };
+        var req = new LabelRequirements { Energy = true, Forces = true };
+        List<Frame> Load(string[] files) => files.SelectMany(f => TrainingSet.Load(f, keys, req)).ToList();
+        var pool = Load(_c.TrainFiles);
+        List<Frame> train, valid;
+        if (_c.ValidationFiles.Length > 0) { train = pool; valid = Load(_c.ValidationFiles); }
+        else
+        {
+            var split = DatasetSplit.Split(pool, _c.ValidationFraction, 0, _c.SplitSeed);
+            train = split.Train; valid = split.Validation;
+            if (valid.Count == 0) throw new TrainingDataException($"validation fraction {_c.ValidationFraction} of {pool.Count} frames leaves no validation frame");
+        }
+        var test = Load(_c.TestFiles);
+        Say($"data: {train.Count} training, {valid.Count} validation{(test.Count > 0 ? $", {test.Count} test" : "")} frames " +
+            $"({train.Sum(f => f.Structure.AtomCount)} training atoms; {train.Count(f => f.Stress is not null)} frames with stress)");
+
+        // ---- model ----
+        EquivariantModel model;
+        if (_c.Model.InitFrom is string init)
+        {
+            model = EquivariantModelFile.Read(init);
+            Say($"model: continuing from {init} ({model.ParameterCount} parameters)");
+        }
+        else model = NewModel(train);
+        var known = model.SpeciesNumbers.ToHashSet();
+        foreach (var f in train.Concat(valid).Concat(test)) TrainingSet.Check(f, keys, req with { Species = known });
+
+        TrainingSample Sample(Frame f)
+        {
+            string? ct = f.GetInfo(_c.ConfigTypeKey)?.ToString();
+            double w = ct is not null && _c.ConfigTypeWeights.TryGetValue(ct, out double cw) ? cw
+                : _c.ConfigTypeWeights.TryGetValue("default", out double dw) ? dw : 1.0;
+            if (f.GetInfo("weight") is double fw) w *= fw;
+            var forces = f.Forces!.SelectMany(v => new[] { v.X, v.Y, v.Z }).ToArray();
+            var labels = new FrameLabels { AtomCount = f.Structure.AtomCount, Energy = f.Energy!.Value, Forces = forces, Stress = f.Stress, Weight = w, ConfigType = ct };
+            return new TrainingSample(model, f.Structure, labels, $"{Path.GetFileName(f.Source)}, frame {f.Index}");
+        }
+        var trainS = train.Select(Sample).ToList();
+        var validS = valid.Select(Sample).ToList();
+        var testS = test.Select(Sample).ToList();
+        if (_c.Model.InitFrom is null && restart is null) ScaleReadout(model, trainS);
+
+        var schedule = new LearningRateScheduleOptions
+        {
+            InitialLearningRate = _c.LearningRate, TotalEpochs = _c.Epochs, WarmupEpochs = _c.Warmup, MinLearningRate = _c.MinLearningRate,
+            PlateauFactor = _c.ScheduleFactor, PlateauPatience = _c.SchedulePatience,
+            Annealing = _c.Schedule switch { "cosine" => LearningRateAnnealing.Cosine, "constant" => LearningRateAnnealing.Constant, _ => LearningRateAnnealing.ReduceOnPlateau },
+        };
+        var options = new TrainerOptions
+        {
+            Epochs = _c.Epochs, BatchSize = _c.BatchSize, Threads = _c.Threads, Seed = _c.Seed, Loss = _c.Loss,
+            StageTwo = _c.StageTwo is var (start, w2, lr2) ? new StageTwo(start, w2, lr2) : null,
+            Adam = new AdamOptions { AmsGrad = _c.AmsGrad, WeightDecay = _c.WeightDecay }, Schedule = schedule, EmaDecay = _c.Ema, ClipNorm = _c.Clip,
+            EarlyStoppingPatience = _c.EarlyStopping, MaxTime = _c.MaxMinutes is double m ? TimeSpan.FromMinutes(m) : null,
+            ModelPath = _c.ModelPath, CheckpointPath = Path.Combine(_c.OutputDirectory, "checkpoint.ckpt"),
+            EpochTablePath = Path.Combine(_c.OutputDirectory, "epochs.csv"),
+        };
+        Say($"training: {_c.Epochs} epochs, batch {_c.BatchSize}, {(_c.AmsGrad ? "AMSGrad" : "Adam")} lr {_c.LearningRate:G3} ({_c.Schedule}), " +
+            $"EMA {_c.Ema}, loss λE {_c.Loss.Energy} λF {_c.Loss.Forces} λσ {_c.Loss.Stress}{(_c.Loss.HuberDelta is double h ? $" Huber δ {h}" : "")}" +
+            $"{(options.StageTwo is { } s2 ? $", stage two from epoch {s2.StartEpoch} (λE {s2.Weights.Energy})" : "")}, {_c.Threads} threads" +
+            $"{(_c.MaxMinutes is double mm ? $", time limit {mm} min" : "")}");
+        Say("epoch        lr      loss  | train E meV/atom  F meV/Å | valid E meV/atom  F meV/Å  σ meV/Å³ |    s");
+
+        TrainingOutcome outcome;
+        using (var trainer = new Trainer(model, trainS, validS, options))
+        {
+            ProgressReporter? bar = null;
+            int barEpoch = -1;
+            outcome = trainer.Run(restart, status =>
+            {
+                if (status.Epoch != barEpoch) { bar?.Dispose(); bar = new ProgressReporter($"epoch {status.Epoch + 1}/{status.Epochs}", "frames"); barEpoch = status.Epoch; }
+                bar!.Report(status.FramesDone, status.FramesPerEpoch);
+            }, rec =>
+            {
+                bar?.Dispose(); bar = null; barEpoch = -1;
+                string S(double? v) => v is double x ? x.ToString("F2", CultureInfo.InvariantCulture) : "–";
+                Say(string.Create(CultureInfo.InvariantCulture,
+                    $"{rec.Epoch + 1,5} {rec.LearningRate,9:E2} {rec.TrainLoss,9:E3} | {rec.Train.EnergyRmse,16:F2} {rec.Train.ForceRmse,8:F1} | {rec.Validation.EnergyRmse,16:F2} {rec.Validation.ForceRmse,8:F1} {S(rec.Validation.StressRmse),9} | {rec.Seconds,5:F1}"));
+            }, cancel);
+            bar?.Dispose();
+        }
+        Say($"stopped: {outcome.StopReason} after {outcome.LastEpoch + 1} epochs, {outcome.Seconds / 60:F1} min; best validation loss {outcome.BestValidationLoss:E3} at epoch {outcome.BestEpoch + 1}");
+        Say($"model: {_c.ModelPath}");
+        if (outcome.BestEpoch < 0) return 1;
+
+        // ---- final evaluation of the best model ----
+        var best = EquivariantModelFile.Read(_c.ModelPath);
+        Array.Copy(best.Parameters, model.Parameters, model.ParameterCount);
+        model.ParametersChanged();
+        var rows = new List<(string, ErrorMetrics)>();
+        var sections = new List<ParitySection>();
+        using (var eval = new Trainer(model, trainS, validS, options with { Threads = _c.Threads }))
+        {
+            foreach (var (name, set) in new[] { ("train", trainS), ("validation", validS), ("test", testS) })
+            {
+                if (set.Count == 0) continue;
+                var (_, metrics, pred) = eval.Evaluate(set, _c.Loss);
+                rows.Add((name, metrics));
+                foreach (var group in set.Select((s, k) => (s, k)).GroupBy(x => x.s.Labels.ConfigType).Where(g => g.Key is not null).OrderBy(g => g.Key, StringComparer.Ordinal))
+                {
+                    if (set.Select(s => s.Labels.ConfigType).Distinct().Count() < 2) break;
+                    var gm = new ErrorMetrics();
+                    foreach (var (s, k) in group) gm.Add(s.Labels.AtomCount, pred[k].Energy, s.Labels.Energy, pred[k].Forces, s.Labels.Forces, pred[k].Stress, s.Labels.Stress);
+                    rows.Add(($"{name}: {group.Key}", gm));
+                }
+                sections.Add(Parity(name, set, pred));
+            }
+        }
+        var table = new StringWriter();
+        TestCommand.WriteErrorTable(rows, table);
+        Say(table.ToString().TrimEnd());
+        WriteErrorsCsv(rows, Path.Combine(_c.OutputDirectory, "errors.csv"));
+        var epochs = EpochTable.Read(options.EpochTablePath);
+        string report = Path.Combine(_c.OutputDirectory, "report.html");
+        TrainingReport.Write(report, new TrainingReportContent
+        {
+            Title = $"mlip train — {_c.Source}",
+            Epochs = epochs,
+            Parity = sections,
+            Summary =
+            [
+                new("model", $"{_c.ModelPath} ({model.ParameterCount} parameters, {string.Join(" ", model.Hyper.Species)})"),
+                new("data", $"{trainS.Count} train / {validS.Count} validation / {testS.Count} test frames"),
+                new("stopped", $"{outcome.StopReason}; best epoch {outcome.BestEpoch + 1}; {outcome.Seconds / 60:F1} min on {_c.Threads} threads"),
+            ],
+        });
+        Say($"report: {report}");
+        return 0;
+    }
+
+    /// <summary>A new random model over the species of the data, with E0 and the mean neighbour count taken from the training frames.</summary>
+    private EquivariantModel NewModel(List<Frame> train)
+    {
+        var m = _c.Model;
+        var species = m.Species ?? train.SelectMany(f => f.Structure.Numbers).Distinct().Order().Select(Element.Symbol).ToArray();
+        var numbers = species.Select(Element.AtomicNumber).ToArray();
+        var e0map = _c.E0.Mode switch
+        {
+            "isolated" => ReferenceEnergies.FromIsolatedAtoms(train),
+            "fixed" => _c.E0.Values!.ToDictionary(kv => Element.AtomicNumber(kv.Key), kv => kv.Value),
+            _ => ReferenceEnergies.FitLeastSquares(train, numbers),
+        };
+        foreach (var z in numbers)
+            if (!e0map.ContainsKey(z)) throw new TrainingDataException($"no E0 for {Element.Symbol(z)} ({_c.E0.Mode}): add an isolated-atom frame or give data.e0 values");
+        var defaults = new EquivariantHyperparameters { Species = species };
+        var hyper = defaults with
+        {
+            Cutoff = m.Cutoff ?? defaults.Cutoff, NumBessel = m.NumBessel ?? defaults.NumBessel, EnvelopeExponent = m.EnvelopeExponent ?? defaults.EnvelopeExponent,
+            RadialHidden = m.RadialHidden ?? defaults.RadialHidden, Channels = m.Channels ?? defaults.Channels, HiddenLMax = m.HiddenLMax ?? defaults.HiddenLMax,
+            ShLMax = m.ShLMax ?? defaults.ShLMax, Correlation = m.Correlation ?? defaults.Correlation, Layers = m.Layers ?? defaults.Layers,
+            ReadoutHidden = m.ReadoutHidden ?? defaults.ReadoutHidden, Residual = m.Residual ?? defaults.Residual,
+        };
+        hyper = hyper with { AvgNeighbors = m.AvgNeighbors ?? MeanNeighbors(train, hyper.Cutoff) };
+        var e0 = numbers.Select(z => e0map[z]).ToArray();
+        var model = EquivariantModel.Random(hyper, m.Seed, e0);
+        Say(string.Create(CultureInfo.InvariantCulture,
+            $"model: {model.ParameterCount} parameters; species {string.Join(" ", species)}; E0 ({_c.E0.Mode}) {string.Join(" ", e0.Select(x => x.ToString("F4", CultureInfo.InvariantCulture)))} eV; " +
+            $"cutoff {hyper.Cutoff} Å, mean neighbours {hyper.AvgNeighbors:F1}, C {hyper.Channels}, L {hyper.HiddenLMax}/{hyper.ShLMax}, ν {hyper.Correlation}, {hyper.Layers} layers"));
+        return model;
+    }
+
+    private static double MeanNeighbors(List<Frame> frames, double cutoff)
+    {
+        long edges = 0, atoms = 0;
+        var builder = new Neighbors.NeighborListBuilder();
+        var list = builder.Create(Neighbors.NeighborListKind.Full);
+        foreach (var f in frames)
+        {
+            var batch = State.SystemBatch.FromStructure(f.Structure);
+            builder.Build(batch, cutoff, list);
+            for (int i = 0; i < batch.AtomCount; i++)
+                for (int k = list.Offsets[i]; k < list.Offsets[i + 1]; k++)
+                    if (list.Displacement(batch, i, k).Norm < cutoff) edges++;
+            atoms += batch.AtomCount;
+        }
+        return Math.Max(1, (double)edges / Math.Max(1, atoms));
+    }
+
+    /// <summary>
+    /// E is linear in the readout weights of every layer, so scaling them all by k scales the model's
+    /// energies (beyond E0) and forces by k. The random model's force RMS is matched to the data's,
+    /// so training starts at the right scale (MACE scales its output by the force RMS for the same reason).
+    /// </summary>
+    private void ScaleReadout(EquivariantModel model, List<TrainingSample> train)
+    {
+        using var eval = new FrameLossGradient(model);
+        double sm = 0, sd = 0;
+        foreach (var s in train.Take(32))
+        {
+            var p = eval.Predict(s);
+            foreach (double f in p.Forces) sm += f * f;
+            foreach (double f in s.Labels.Forces!) sd += f * f;
+        }
+        if (!(sm > 0) || !(sd > 0)) return;
+        double k = Math.Sqrt(sd / sm);
+        foreach (var L in model.Layers)
+        {
+            int offset = L.IsLast ? L.Readout2 : L.Readout1, length = L.IsLast ? model.Hyper.ReadoutHidden : model.Hyper.Channels;
+            for (int q = 0; q < length; q++) model.Parameters[offset + q] *= k;
+        }
+        model.ParametersChanged();
+        Say(string.Create(CultureInfo.InvariantCulture, $"readout scaled by {k:F3} (force RMS of the data {Math.Sqrt(sd / Math.Max(1, train.Take(32).Sum(s => 3 * s.Labels.AtomCount))):F3} eV/Å)"));
+    }
+
+    private static ParitySection Parity(string name, List<TrainingSample> set, Prediction[] pred)
+    {
+        var quantities = new List<ParityData>
+        {
+            ParityData.EnergyPerAtom(set.Select(s => s.Labels.Energy / s.Labels.AtomCount).ToArray(), pred.Select((p, k) => p.Energy / set[k].Labels.AtomCount).ToArray()),
+            ParityData.ForceComponents(set.SelectMany(s => s.Labels.Forces!).ToArray(), pred.SelectMany(p => p.Forces).ToArray()),
+        };
+        var withStress = set.Select((s, k) => (s, k)).Where(x => x.s.Labels.Stress is not null && pred[x.k].Stress is not null).ToList();
+        if (withStress.Count > 0)
+            quantities.Add(ParityData.StressComponents(withStress.SelectMany(x => x.s.Labels.Stress!).ToArray(), withStress.SelectMany(x => pred[x.k].Stress!).ToArray()));
+        return new ParitySection(name, quantities);
+    }
+
+    private static void WriteErrorsCsv(List<(string, ErrorMetrics)> rows, string path)
+    {
+        using var sink = new AtomicFileWriter(path);
+        sink.Writer.WriteLine("set,frames,atoms,energy_mae_meV_atom,energy_rmse_meV_atom,force_mae_meV_A,force_rmse_meV_A,stress_mae_meV_A3,stress_rmse_meV_A3");
+        static string R(double v) => double.IsNaN(v) ? "" : (1000 * v).ToString("G6", CultureInfo.InvariantCulture);
+        foreach (var (g, m) in rows)
+            sink.Writer.WriteLine(string.Join(",", g.Contains(',') ? $"\"{g}\"" : g, m.Frames, m.Atoms, R(m.EnergyPerAtom.Mae), R(m.EnergyPerAtom.Rmse),
+                R(m.Force.Mae), R(m.Force.Rmse), R(m.Stress.Mae), R(m.Stress.Rmse)));
+        sink.Commit();
+    }
+}
