@@ -37,6 +37,8 @@ public sealed class TrainConfig
 {
     public required string Source { get; init; }
     public required string BaseDirectory { get; init; }
+    /// <summary>The --set overrides applied (recorded in the log).</summary>
+    public IReadOnlyList<string> Overrides { get; private set; } = [];
     public required string[] TrainFiles { get; init; }
     public string[] ValidationFiles { get; init; } = [];
     public double ValidationFraction { get; init; } = 0.1;
@@ -78,7 +80,9 @@ public sealed class TrainConfig
         var tree = YamlTree.Parse(File.ReadAllText(full), Path.GetFileName(path));
         var root = tree as Dictionary<string, object?> ?? throw new FormatException($"{Path.GetFileName(path)}: a training config must be a mapping (data: ..., model: ..., ...)");
         foreach (var o in overrides) ConfigReader.ApplyOverride(root, o);
-        return Parse(root, Path.GetFileName(path), Path.GetDirectoryName(full)!);
+        var cfg = Parse(root, Path.GetFileName(path), Path.GetDirectoryName(full)!);
+        cfg.Overrides = overrides.ToArray();
+        return cfg;
     }
 
     public static TrainConfig Parse(Dictionary<string, object?> root, string source, string baseDir)

@@ -44,6 +44,9 @@ public sealed class TrainRunner
         var modelDir = Path.GetDirectoryName(_c.ModelPath);
         if (!string.IsNullOrEmpty(modelDir)) Directory.CreateDirectory(modelDir);
         _log = new StreamWriter(Path.Combine(_c.OutputDirectory, "train.log"), append: restart is not null);
+        string configCopy = Path.Combine(_c.OutputDirectory, "config.yaml");
+        if (Path.GetFullPath(Path.Combine(_c.BaseDirectory, _c.Source)) != configCopy) File.Copy(Path.Combine(_c.BaseDirectory, _c.Source), configCopy, overwrite: true);
+        if (_c.Overrides.Count > 0) Say($"overrides: {string.Join(" ", _c.Overrides.Select(o => "--set " + o))}");
         try { return RunCore(restart, cancel); }
         finally { _log.Dispose(); _log = null; }
     }
@@ -90,7 +93,7 @@ public sealed class TrainRunner
         var trainS = train.Select(Sample).ToList();
         var validS = valid.Select(Sample).ToList();
         var testS = test.Select(Sample).ToList();
-        if (_c.Model.InitFrom is null && restart is null) ScaleReadout(model, trainS);
+        if (_c.Model.InitFrom is null && restart is null) { ScaleReadout(model, trainS); AlignE0(model, train, trainS); }
 
         var schedule = new LearningRateScheduleOptions
         {
@@ -252,6 +255,21 @@ public sealed class TrainRunner
         }
         model.ParametersChanged();
         Say(string.Create(CultureInfo.InvariantCulture, $"readout scaled by {k:F3} (force RMS of the data {Math.Sqrt(sd / Math.Max(1, train.Take(32).Sum(s => 3 * s.Labels.AtomCount))):F3} eV/Å)"));
+    }
+
+    /// <summary>
+    /// The random model's mean atomic energy is not zero; shift E0 by the least-squares fit of the
+    /// residuals E_label − E_model (same fit as E0 itself), so training starts with unbiased energies.
+    /// </summary>
+    private void AlignE0(EquivariantModel model, List<Frame> frames, List<TrainingSample> samples)
+    {
+        using var eval = new FrameLossGradient(model);
+        var residual = new List<Frame>();
+        for (int k = 0; k < samples.Count; k++)
+            residual.Add(new Frame(frames[k].Structure) { Energy = samples[k].Labels.Energy - eval.Predict(samples[k]).Energy, Source = frames[k].Source, Index = frames[k].Index });
+        var shift = ReferenceEnergies.FitLeastSquares(residual, model.SpeciesNumbers);
+        for (int s = 0; s < model.E0.Length; s++) model.E0[s] += shift[model.SpeciesNumbers[s]];
+        Say(string.Create(CultureInfo.InvariantCulture, $"E0 shifted by {string.Join(" ", model.SpeciesNumbers.Select(z => (1000 * shift[z]).ToString("F1", CultureInfo.InvariantCulture)))} meV to centre the initial energies"));
     }
 
     private static ParitySection Parity(string name, List<TrainingSample> set, Prediction[] pred)

@@ -40,7 +40,7 @@ public sealed class EquivariantParameterGradient
     private Dual[][] _hIn = [], _hT = [], _a = [], _aM = [], _bc = [], _rad = [];
     // radial MLP per layer t and hidden layer k, [edge][width], value and tangent parts kept apart for the SIMD GEMMs
     private double[][][] _zV = [], _zD = [], _sV = [], _sD = [];
-    private double[] _rV = [], _rD = [], _gV = [], _gD = [], _pV = [], _pD = [];
+    private double[] _rV = [], _rD = [], _gV = [], _gD = [], _pV = [], _pD = [], _xT = [];
     private Dual[] _gNext = [], _gA = [], _gHT = [], _gHIn = [], _gOut = [], _gB = [], _gAm = [], _gR = [];
 
     public EquivariantParameterGradient(EquivariantModel model)
@@ -293,12 +293,12 @@ public sealed class EquivariantParameterGradient
             var w = new ReadOnlySpan<double>(par, mlp.WeightOffsets[k], nin * nout);
             var gw = gradient.Slice(mlp.WeightOffsets[k], nin * nout);
             double[] xV = k == 0 ? inV : _sV[t][k - 1], xD = k == 0 ? inD : _sD[t][k - 1];
-            for (int e = 0; e < ne; e++)
-                for (int i = 0; i < nin; i++)
-                {
-                    ChannelKernels<double>.Axpy(xV[e * nin + i], ref gD[e * nout], ref gw[i * nout], nout);
-                    ChannelKernels<double>.Axpy(xD[e * nin + i], ref gV[e * nout], ref gw[i * nout], nout);
-                }
+            // ∂W += X_Vᵀ G_D + X_Dᵀ G_V as GEMMs on the transposed inputs (nin × ne)
+            var xT = GrowReal(ref _xT, nin * ne);
+            Transpose(xV, ne, nin, xT);
+            ChannelKernels<double>.GemmNN(xT, ne, gD, gw, nout, nin, ne, nout, accumulate: true);
+            Transpose(xD, ne, nin, xT);
+            ChannelKernels<double>.GemmNN(xT, ne, gV, gw, nout, nin, ne, nout, accumulate: true);
             if (k == 0) break;
             var pV = GrowReal(ref _pV, ne * nin); var pD = GrowReal(ref _pD, ne * nin);
             ChannelKernels<double>.GemmNT(gV, nout, w, pV, nin, ne, nin, nout, accumulate: false);
@@ -507,6 +507,13 @@ public sealed class EquivariantParameterGradient
                 gH[c] += gz * par[L.Readout1 + c * hidden + k];
             }
         }
+    }
+
+    /// <summary>dst (cols × rows) = srcᵀ, src rows × cols row-major.</summary>
+    private static void Transpose(double[] src, int rows, int cols, double[] dst)
+    {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
     }
 
     private static double[] GrowReal(ref double[] buffer, int size)
