@@ -1,0 +1,223 @@
+using MlipEngine.Cli;
+using MlipEngine.Cli.Commands;
+using MlipEngine.ForceFields;
+using MlipEngine.Geometry;
+using MlipEngine.IO;
+using MlipEngine.IO.Extxyz;
+using MlipEngine.Potentials.Equivariant;
+using MlipEngine.State;
+using MlipEngine.Tests.Support;
+using MlipEngine.Training;
+using MlipEngine.Training.Data;
+using MlipEngine.Training.Loss;
+using MlipEngine.Training.Optimization;
+using MlipEngine.Training.Reports;
+using Xunit;
+
+namespace MlipEngine.Tests.Training;
+
+/// <summary>Labelled frames from a classical potential (EAM Cu_u3, LAMMPS' file): the reference a tiny model is trained towards.</summary>
+internal static class ClassicalData
+{
+    public const string CopperSpec = "{style: eam, file: /usr/share/lammps/potentials/Cu_u3.eam, elements: [Cu]}";
+
+    /// <summary>Jittered, strained 4-atom fcc Cu cells (2 × 1 × 1 conventional = 8 atoms) with EAM energies, forces and stresses.</summary>
+    public static List<Frame> Make(int count, int seed)
+    {
+        var ff = PotentialLoader.Load(CopperSpec);
+        using var computer = ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu });
+        var rng = new Random(seed);
+        var frames = new List<Frame>();
+        for (int k = 0; k < count; k++)
+        {
+            var s = TestStructures.Fcc("Cu", 3.615, 2, 1, 1);
+            double e = 0.03 * (rng.NextDouble() - 0.5);
+            var strain = Mat3.Identity + Mat3.FromRowMajor([e, 0.02 * (rng.NextDouble() - 0.5), 0, 0, -e, 0, 0, 0, 0.02 * (rng.NextDouble() - 0.5)]);
+            var pos = s.Positions.Select(r => r * strain + 0.15 * new Vec3(rng.NextDouble() - 0.5, rng.NextDouble() - 0.5, rng.NextDouble() - 0.5)).ToArray();
+            var st = new AtomicStructure(s.Numbers, pos, s.Cell.WithMatrix(s.Cell.Matrix * strain));
+            var batch = SystemBatch.FromStructure(st);
+            var r = new ForceResult();
+            computer.Compute(batch, ForceOutputs.Energy | ForceOutputs.Forces | ForceOutputs.Virial, r);
+            frames.Add(new Frame(st)
+            {
+                Energy = r.Energy[0], Forces = Enumerable.Range(0, st.AtomCount).Select(r.Force).ToArray(), Stress = r.StressOf(0).ToArray(),
+                Source = "eam", Index = k,
+            });
+        }
+        return frames;
+    }
+
+    public static EquivariantModel TinyModel(List<Frame> train)
+    {
+        var e0 = ReferenceEnergies.FitLeastSquares(train, [29]);
+        return EquivariantModel.Random(new EquivariantHyperparameters
+        {
+            Species = ["Cu"], Channels = 4, HiddenLMax = 1, ShLMax = 2, Correlation = 2, Layers = 2, Cutoff = 4.0, NumBessel = 6,
+            RadialHidden = [8], ReadoutHidden = 4, AvgNeighbors = 18,
+        }, 3, [e0[29]]);
+    }
+
+    public static TrainingSample Sample(EquivariantModel m, Frame f) => new(m, f.Structure, new FrameLabels
+    {
+        AtomCount = f.Structure.AtomCount, Energy = f.Energy!.Value, Forces = f.Forces!.SelectMany(v => new[] { v.X, v.Y, v.Z }).ToArray(), Stress = f.Stress,
+    }, $"frame {f.Index}");
+}
+
+public class TrainerTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mlip-train-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private TrainerOptions Options(string tag, int epochs, int threads = 2) => new()
+    {
+        Epochs = epochs, BatchSize = 4, Threads = threads, Seed = 5,
+        Loss = new LossWeights { Energy = 10, Forces = 100, Stress = 100 },
+        Adam = new AdamOptions { AmsGrad = true }, EmaDecay = 0.9,
+        Schedule = new LearningRateScheduleOptions { InitialLearningRate = 0.01, Annealing = LearningRateAnnealing.ReduceOnPlateau, PlateauPatience = 5, TotalEpochs = epochs },
+        ModelPath = Path.Combine(_dir, tag + ".mlip"), CheckpointPath = Path.Combine(_dir, tag + ".ckpt"), EpochTablePath = Path.Combine(_dir, tag + ".csv"),
+    };
+
+    private static (EquivariantModel Model, List<TrainingSample> Train, List<TrainingSample> Valid) Problem()
+    {
+        var frames = ClassicalData.Make(20, 1);
+        var train = frames.Take(16).ToList();
+        var model = ClassicalData.TinyModel(train);
+        return (model, train.Select(f => ClassicalData.Sample(model, f)).ToList(), frames.Skip(16).Select(f => ClassicalData.Sample(model, f)).ToList());
+    }
+
+    [Fact]
+    public void TrainingOnEamCopperLowersTheLossAndBringsForcesTowardsTheReference()
+    {
+        var (model, train, valid) = Problem();
+        using var trainer = new Trainer(model, train, valid, Options("fit", 25));
+        var (_, before, _) = trainer.Evaluate(valid, new LossWeights());
+        var outcome = trainer.Run();
+        Assert.Equal(25, outcome.EpochsRun);
+        var best = EquivariantModelFile.Read(Path.Combine(_dir, "fit.mlip"));
+        Array.Copy(best.Parameters, model.Parameters, model.ParameterCount);
+        model.ParametersChanged();
+        var (_, after, _) = trainer.Evaluate(valid, new LossWeights());
+        // the loss falls by well over an order of magnitude, and held-out forces approach EAM's
+        Assert.True(outcome.Epochs[^1].TrainLoss < 0.1 * outcome.Epochs[0].TrainLoss, $"train loss {outcome.Epochs[0].TrainLoss} → {outcome.Epochs[^1].TrainLoss}");
+        Assert.True(after.Force.Rmse < 0.35 * before.Force.Rmse, $"validation force RMSE {before.Force.Rmse:F4} → {after.Force.Rmse:F4} eV/Å");
+        Assert.True(after.Stress.Rmse < before.Stress.Rmse, $"validation stress RMSE {before.Stress.Rmse:E3} → {after.Stress.Rmse:E3} eV/Å³");
+        // the exported model is what style: equivariant loads
+        var ff = PotentialLoader.Load($"{{style: equivariant, file: {Path.Combine(_dir, "fit.mlip")}}}");
+        Assert.Equal("equivariant", ff.Style);
+    }
+
+    [Fact]
+    public void ResumingFromACheckpointGivesTheIdenticalResult()
+    {
+        var (m1, t1, v1) = Problem();
+        using (var straight = new Trainer(m1, t1, v1, Options("straight", 4))) straight.Run();
+        var (m2, t2, v2) = Problem();
+        using (var first = new Trainer(m2, t2, v2, Options("resumed", 2))) first.Run();
+        var (m3, t3, v3) = Problem();
+        using (var second = new Trainer(m3, t3, v3, Options("resumed", 4))) second.Run(resumeFrom: Path.Combine(_dir, "resumed.ckpt"));
+        Assert.Equal(m1.Parameters, m3.Parameters);                                  // bit for bit
+        var a = EpochTable.Read(Path.Combine(_dir, "straight.csv"));
+        var b = EpochTable.Read(Path.Combine(_dir, "resumed.csv"));
+        Assert.Equal(a.Select(r => (r.Epoch, r.TrainLoss, r.ValidationLoss)), b.Select(r => (r.Epoch, r.TrainLoss, r.ValidationLoss)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, "straight.mlip")), File.ReadAllBytes(Path.Combine(_dir, "resumed.mlip")));
+    }
+
+    [Fact]
+    public void ResultsDoNotDependOnTheThreadCount()
+    {
+        var (m1, t1, v1) = Problem();
+        using (var one = new Trainer(m1, t1, v1, Options("one", 2, threads: 1))) one.Run();
+        var (m2, t2, v2) = Problem();
+        using (var two = new Trainer(m2, t2, v2, Options("two", 2, threads: 2))) two.Run();
+        Assert.Equal(m1.Parameters, m2.Parameters);
+    }
+
+    [Fact]
+    public void ResumingWithADifferentRunIsRefused()
+    {
+        var (m1, t1, v1) = Problem();
+        using (var first = new Trainer(m1, t1, v1, Options("a", 1))) first.Run();
+        var (m2, t2, v2) = Problem();
+        using var other = new Trainer(m2, t2.Take(12).ToList(), v2, Options("b", 2));
+        var e = Assert.Throws<InvalidDataException>(() => other.Run(resumeFrom: Path.Combine(_dir, "a.ckpt")));
+        Assert.Contains("different run", e.Message);
+    }
+}
+
+public class TrainCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mlip-traincli-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Config(string extra = "")
+    {
+        ExtxyzWriter.Write(Path.Combine(_dir, "eam.xyz"), ClassicalData.Make(14, 2));
+        string path = Path.Combine(_dir, "train.yaml");
+        File.WriteAllText(path, $"""
+            data:
+              train: eam.xyz
+              validation: {"{fraction: 0.25, seed: 3}"}
+            model: {"{cutoff: 4.0, channels: 4, hidden_lmax: 1, sh_lmax: 2, correlation: 2, layers: 2, radial_hidden: [8], readout_hidden: 4}"}
+            loss: {"{energy: 10, forces: 100, stress: 100}"}
+            optimizer: {"{type: amsgrad, lr: 0.01, batch_size: 4}"}
+            epochs: 3
+            threads: 2
+            output: {"{dir: out}"}
+            {extra}
+            """);
+        return path;
+    }
+
+    [Fact]
+    public void TrainWritesModelLogTableErrorsAndReport_AndTheModelEvaluates()
+    {
+        var console = new StringWriter();
+        Assert.Equal(0, TrainCommand.Run(Config(), [], null, console));
+        string outDir = Path.Combine(_dir, "out");
+        foreach (var f in new[] { "model.mlip", "checkpoint.ckpt", "epochs.csv", "train.log", "errors.csv", "report.html", "config.yaml" })
+            Assert.True(File.Exists(Path.Combine(outDir, f)), $"{f} was not written");
+        Assert.Equal(3, EpochTable.Read(Path.Combine(outDir, "epochs.csv")).Count);
+        string text = console.ToString();
+        Assert.Contains("validation", text);
+        Assert.Contains("E0 (least_squares)", text);
+        Assert.Contains("<svg", File.ReadAllText(Path.Combine(outDir, "report.html")));
+        // mlip test on the trained model reads the same data
+        var rows = TestCommand.Compute(Path.Combine(outDir, "model.mlip"), Path.Combine(_dir, "eam.xyz"), ExtxyzOptions.Default, "config_type", 1, "cpu");
+        Assert.Equal(14, rows[0].Metrics.Frames);
+        Assert.True(double.IsFinite(rows[0].Metrics.Force.Rmse));
+    }
+
+    [Fact]
+    public void RestartContinuesTheRun()
+    {
+        string cfg = Config();
+        Assert.Equal(0, TrainCommand.Run(cfg, ["epochs=2"], null, new StringWriter()));
+        Assert.Equal(0, TrainCommand.Run(cfg, ["epochs=3"], Path.Combine(_dir, "out", "checkpoint.ckpt"), new StringWriter()));
+        Assert.Equal([0, 1, 2], EpochTable.Read(Path.Combine(_dir, "out", "epochs.csv")).Select(r => r.Epoch));
+    }
+
+    [Fact]
+    public void ConfigMistakesAreErrorsNamingFileAndKey()
+    {
+        string cfg = Config();
+        var e = Assert.Throws<FormatException>(() => TrainCommand.Run(cfg, ["model.chanels=8"], null, new StringWriter()));
+        Assert.Contains("train.yaml", e.Message);
+        Assert.Contains("model.chanels", e.Message);
+        var e2 = Assert.Throws<FormatException>(() => TrainCommand.Run(cfg, ["optimizer.type=sgd"], null, new StringWriter()));
+        Assert.Contains("optimizer.type", e2.Message);
+    }
+
+    [Fact]
+    public void AFrameWithoutForcesIsAnErrorNamingTheFrame()
+    {
+        string cfg = Config();
+        var lines = File.ReadAllLines(Path.Combine(_dir, "eam.xyz")).ToList();
+        // frame 0: drop the forces columns from its header and atoms
+        lines[1] = lines[1].Replace(":forces:R:3", "");
+        for (int k = 2; k < 2 + 8; k++) lines[k] = string.Join(' ', lines[k].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(4));
+        File.WriteAllLines(Path.Combine(_dir, "eam.xyz"), lines);
+        var e = Assert.Throws<TrainingDataException>(() => TrainCommand.Run(cfg, [], null, new StringWriter()));
+        Assert.Contains("frame 0", e.Message);
+        Assert.Contains("forces", e.Message);
+    }
+}
