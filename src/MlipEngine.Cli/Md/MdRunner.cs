@@ -81,9 +81,9 @@ public sealed class MdRunner
         var cfg = _cfg;
         var wall = Stopwatch.StartNew();
         var structure = BuildStructure(cfg);
-        if (cfg.PotentialFile != null)
-            throw new FormatException($"{cfg.Source}: potential: '{cfg.PotentialFile}' is not a potential spec (.yaml); model files are not supported by this build yet");
-        var ff = PotentialFactory.Create(cfg.Potential!);
+        if (cfg.PotentialFile != null && !cfg.PotentialFile.EndsWith(".mlip", StringComparison.OrdinalIgnoreCase))
+            throw new FormatException($"{cfg.Source}: potential: '{cfg.PotentialFile}' is neither a potential spec (.yaml) nor a model file (.mlip)");
+        var ff = cfg.PotentialFile != null ? PotentialLoader.Load(cfg.PotentialFile) : PotentialFactory.Create(cfg.Potential!);
         var batch = SystemBatch.FromStructure(structure);
         var frozen = new bool[batch.AtomCount];
         foreach (int i in cfg.FrozenIndices)
