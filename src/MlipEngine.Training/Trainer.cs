@@ -52,7 +52,9 @@ public sealed record TrainingOutcome(int EpochsRun, int LastEpoch, int BestEpoch
 /// Adam/AMSGrad step with the scheduled learning rate, EMA update. After each epoch the EMA weights
 /// are evaluated on the validation set; the best of them is exported as a model file, the learning
 /// rate schedule and early stopping see that loss, and a checkpoint is written, so a resumed run
-/// continues to the identical result. Epoch order: a permutation drawn from (seed, epoch).
+/// continues to the identical result. Epoch order: a permutation drawn from (seed, epoch). When stage
+/// two begins, the selection of the best model, the plateau rule and early stopping restart, because
+/// the loss changes its weights (as MACE keeps separate stage-two checkpoints).
 /// </remarks>
 public sealed class Trainer : IDisposable
 {
@@ -121,6 +123,14 @@ public sealed class Trainer : IDisposable
             if (_o.MaxTime is TimeSpan max && epochsRun > 0 && elapsed + lastEpochSeconds > max.TotalSeconds) { reason = $"time limit ({max.TotalMinutes:F0} min)"; epoch--; break; }
             var epochClock = Stopwatch.StartNew();
             var stage = _o.StageTwo is { } s2 && epoch >= s2.StartEpoch ? s2 : null;
+            if (stage is not null && epoch == stage.StartEpoch)
+            {
+                // New loss weights make losses incomparable with stage one's: the best model, the plateau
+                // rule and early stopping start over (the best stage-one model stays on disk until beaten).
+                bestLoss = double.PositiveInfinity;
+                schedule.ImportState(schedule.ExportState() with { BestLoss = double.PositiveInfinity, BadEpochs = 0, CooldownRemaining = 0 });
+                early?.ImportState(new EarlyStoppingState(-1, double.PositiveInfinity, 0));
+            }
             var weights = stage?.Weights ?? _o.Loss;
             double lr = stage?.LearningRate ?? schedule.LearningRate(epoch);
             var order = Permutation(_train.Count, _o.Seed, epoch);

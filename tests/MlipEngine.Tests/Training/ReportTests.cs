@@ -74,7 +74,7 @@ public class TrainingReportTests
         Assert.Equal(59, PointCount(svgs[7]));     // one NaN skipped
         Assert.Contains("n = 12000 (5000 drawn)", svgs[6].ToString());
         Assert.Contains("1 non-finite skipped", svgs[7].ToString());
-        Assert.Single(svgs[5].Elements(Svg + "line").Where(l => (string?)l.Attribute("class") == "diagonal"));
+        Assert.Single(svgs[5].Elements(Svg + "line"), l => (string?)l.Attribute("class") == "diagonal");
         Assert.True(html.Length < 1_000_000, $"report is {html.Length} characters");
     }
 

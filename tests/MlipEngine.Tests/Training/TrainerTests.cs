@@ -123,6 +123,18 @@ public class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void StageTwoRestartsModelSelectionUnderItsOwnLossWeights()
+    {
+        var (model, train, valid) = Problem();
+        var o = Options("stage", 4) with { StageTwo = new StageTwo(2, new LossWeights { Energy = 1000, Forces = 100, Stress = 100 }) };
+        using var trainer = new Trainer(model, train, valid, o);
+        var outcome = trainer.Run();
+        // the stage-two validation losses are larger (λ_E × 100) yet the best model comes from stage two
+        Assert.True(outcome.Epochs[2].ValidationLoss > outcome.Epochs[1].ValidationLoss);
+        Assert.True(outcome.BestEpoch >= 2, $"best epoch {outcome.BestEpoch}");
+    }
+
+    [Fact]
     public void ResultsDoNotDependOnTheThreadCount()
     {
         var (m1, t1, v1) = Problem();
