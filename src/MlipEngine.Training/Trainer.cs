@@ -94,6 +94,8 @@ public sealed class Trainer : IDisposable
             if (ck.Fingerprint != Fingerprint)
                 throw new InvalidDataException($"{resumeFrom}: checkpoint was written by a different run ({ck.Fingerprint}; this run: {Fingerprint})");
             Array.Copy(ck.Parameters, p, P);
+            if (ck.E0.Length != _model.E0.Length) throw new InvalidDataException($"{resumeFrom}: checkpoint has {ck.E0.Length} E0 values for {_model.E0.Length} species");
+            Array.Copy(ck.E0, _model.E0, ck.E0.Length);
             adam.ImportState(ck.Adam);
             if (ema is not null && ck.Ema is not null) ema.ImportState(ck.Ema);
             schedule.ImportState(ck.Schedule);
@@ -182,7 +184,7 @@ public sealed class Trainer : IDisposable
             table.Append(rec);
             new TrainingCheckpoint
             {
-                Epoch = epoch, Fingerprint = Fingerprint, Parameters = (double[])p.Clone(), Adam = adam.ExportState(), Ema = ema?.ExportState(),
+                Epoch = epoch, Fingerprint = Fingerprint, Parameters = (double[])p.Clone(), E0 = (double[])_model.E0.Clone(), Adam = adam.ExportState(), Ema = ema?.ExportState(),
                 Schedule = schedule.ExportState(), EarlyStopping = early?.ExportState(), BestValidationLoss = bestLoss, BestEpoch = bestEpoch,
                 BestParameters = bestParams, Seconds = secondsBefore + clock.Elapsed.TotalSeconds,
             }.Write(_o.CheckpointPath);

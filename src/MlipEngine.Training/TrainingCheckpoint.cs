@@ -11,13 +11,15 @@ namespace MlipEngine.Training;
 /// </summary>
 public sealed record TrainingCheckpoint
 {
-    private const string Magic = "MLIPTRN1";
+    private const string Magic = "MLIPTRN2";
 
     /// <summary>Last completed epoch.</summary>
     public required int Epoch { get; init; }
     /// <summary>Fingerprint of the model shape and the options that must not change on resume.</summary>
     public required string Fingerprint { get; init; }
     public required double[] Parameters { get; init; }
+    /// <summary>The model's per-element E0 (eV): not a trained parameter, but set (and re-centred) when the run began.</summary>
+    public required double[] E0 { get; init; }
     public required AdamState Adam { get; init; }
     public ExponentialMovingAverageState? Ema { get; init; }
     public required LearningRateScheduleState Schedule { get; init; }
@@ -36,6 +38,7 @@ public sealed record TrainingCheckpoint
             w.Write(Encoding.ASCII.GetBytes(Magic));
             w.Write(Epoch); w.Write(Fingerprint); w.Write(Seconds);
             WriteArray(w, Parameters);
+            WriteArray(w, E0);
             w.Write(Adam.Step); WriteArray(w, Adam.FirstMoment); WriteArray(w, Adam.SecondMoment);
             w.Write(Adam.MaxSecondMoment is not null); if (Adam.MaxSecondMoment is not null) WriteArray(w, Adam.MaxSecondMoment);
             w.Write(Ema is not null); if (Ema is not null) { WriteArray(w, Ema.Shadow); w.Write(Ema.UpdateCount); }
@@ -54,9 +57,10 @@ public sealed record TrainingCheckpoint
         try
         {
             using var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
-            if (Encoding.ASCII.GetString(r.ReadBytes(Magic.Length)) != Magic) throw new InvalidDataException($"{path}: not an mlip training checkpoint");
+            if (Encoding.ASCII.GetString(r.ReadBytes(Magic.Length)) != Magic) throw new InvalidDataException($"{path}: not an mlip training checkpoint (or one written by an older version)");
             int epoch = r.ReadInt32(); string fp = r.ReadString(); double seconds = r.ReadDouble();
             var p = ReadArray(r);
+            var e0 = ReadArray(r);
             var adam = new AdamState(r.ReadInt64(), ReadArray(r), ReadArray(r), r.ReadBoolean() ? ReadArray(r) : null);
             ExponentialMovingAverageState? ema = r.ReadBoolean() ? new ExponentialMovingAverageState(ReadArray(r), r.ReadInt64()) : null;
             var schedule = new LearningRateScheduleState(r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
@@ -64,7 +68,7 @@ public sealed record TrainingCheckpoint
             double best = r.ReadDouble(); int bestEpoch = r.ReadInt32(); var bestP = ReadArray(r);
             return new TrainingCheckpoint
             {
-                Epoch = epoch, Fingerprint = fp, Seconds = seconds, Parameters = p, Adam = adam, Ema = ema, Schedule = schedule,
+                Epoch = epoch, Fingerprint = fp, Seconds = seconds, Parameters = p, E0 = e0, Adam = adam, Ema = ema, Schedule = schedule,
                 EarlyStopping = early, BestValidationLoss = best, BestEpoch = bestEpoch, BestParameters = bestP,
             };
         }
