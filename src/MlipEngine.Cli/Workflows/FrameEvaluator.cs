@@ -40,7 +40,7 @@ public sealed class FrameEvaluator(IForceComputer computer)
         {
             computer.Compute(batch, ForceOutputs.All, _result);
         }
-        catch (ArgumentException e) when (frames.Count > 1)
+        catch (ArgumentException) when (frames.Count > 1)
         {
             // Find the offending frame so the message can name it.
             foreach (var f in frames)
