@@ -77,7 +77,8 @@ public class OpenClResidentMdTests
     /// sums differ in order (full-list gather vs half-list scatter), ~1e-16 relative per step, and 200 fs
     /// of a 600 K crystal amplify that by far less than 1e4, so fp64 positions stay within 1e-10 of the
     /// RMS displacement (which is ≥ 0.1 Å, so the comparison is not vacuous) and energies within 1e-10
-    /// relative. The list is rebuilt on the same steps as the CPU's VerletNeighborList (same skin/2 rule)
+    /// relative (measured: positions 3e-14 of the RMS displacement, energies 3e-16 relative). The list is
+    /// rebuilt on the same steps as the CPU's VerletNeighborList (same skin/2 rule)
     /// and at least twice, so rebuilds on the device are exercised.
     /// </summary>
     [Theory]
@@ -136,8 +137,9 @@ public class OpenClResidentMdTests
     /// <summary>
     /// fp32 kernels: forces at step 0 within 1e-5 of the largest force (the kernel tests' single-precision
     /// bound); after 200 steps the fp32 force error (~1e-6 relative per step) has perturbed the trajectory,
-    /// but by far less than the motion: positions within 1e-4 of the RMS displacement and the potential
-    /// energy within 1e-6 relative (measured ~1e-7 and ~1e-9).
+    /// but by far less than the motion: positions within 1e-5 of the RMS displacement and the potential
+    /// energy within 1e-6 relative (measured on PoCL: step-0 forces 1.6e-6 of the largest force, positions
+    /// 5e-7 (EAM) and 1e-7 (LJ) of the RMS displacement, energies 3e-8 and 4e-8 relative).
     /// </summary>
     [Theory]
     [InlineData("eam-cu")]
@@ -160,7 +162,7 @@ public class OpenClResidentMdTests
         resident.Synchronize(state: true);
         double rms = RmsDisplacement(cpu.Batch, x0, y0, z0);
         double dr = Math.Max(MaxAbsDiff(cpu.Batch.X, dev.Batch.X, n), Math.Max(MaxAbsDiff(cpu.Batch.Y, dev.Batch.Y, n), MaxAbsDiff(cpu.Batch.Z, dev.Batch.Z, n)));
-        Assert.True(dr <= 1e-4 * rms, $"fp32 positions differ by {dr:E2} Å (RMS displacement {rms:F3} Å)");
+        Assert.True(dr <= 1e-5 * rms, $"fp32 positions differ by {dr:E2} Å (RMS displacement {rms:F3} Å)");
         Assert.True(Math.Abs(cpu.PotentialEnergy - dev.PotentialEnergy) <= 1e-6 * Math.Abs(cpu.PotentialEnergy),
             $"fp32 E {dev.PotentialEnergy} vs CPU {cpu.PotentialEnergy}");
         dev.Computer.Dispose(); cpu.Computer.Dispose();
@@ -169,7 +171,8 @@ public class OpenClResidentMdTests
     /// <summary>
     /// Velocity Verlet conserves K + U up to O(Δt²) fluctuations without drift: over 1000 steps (dt 1 fs,
     /// EAM Cu at 600 K) the spread of K + U sampled every 10 steps is below 1 % of the spread of K, and the
-    /// mean of the last fifth differs from that of the first fifth by less than that spread.
+    /// mean of the last fifth differs from that of the first fifth by less than three times that spread
+    /// (measured σ(K+U)/σ(K) = 3.5e-4).
     /// </summary>
     [Fact]
     public void Nve_ConservesEnergyOnDevice()
