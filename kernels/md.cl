@@ -11,8 +11,12 @@
 //   - Work-groups of WG_ATOMS = 64 (two NVIDIA warps, one AMD wavefront) with reqd_work_group_size so
 //     the compiler can size registers; no local memory, no barriers. Each kernel is a streaming pass
 //     of ~100-160 B per atom with ~20-60 flops (Philox adds ~70 integer ops in BAOAB), i.e. bound by
-//     memory bandwidth: occupancy only needs to be high enough to hide DRAM latency, which ~30 live
-//     registers per lane allow on every current GPU (>= 50 % of the maximum resident warps).
+//     memory bandwidth: occupancy only needs to be high enough to hide DRAM latency. The kernels keep
+//     ~20 scalars live (BAOAB: +6 Philox words), far below the 64-128 registers per lane at which
+//     occupancy starts to fall on current NVIDIA and AMD GPUs (not measured here: no GPU; PoCL only).
+//   - The host reads the 4-byte flag after every step's drift kernel, before deciding whether to
+//     rebuild the list: one queue stall (a launch latency, ~5-20 us on a GPU) per step, which bounds
+//     small systems; large ones are bound by the force kernels.
 //   - No per-thread loops over a variable count (the half kicks loop `kicks` <= 2 times).
 //   - The only atomic is an integer atomic_or on one flag, taken only by atoms that crossed skin/2
 //     (rare) or went non-finite; its outcome does not depend on the order, so results stay
