@@ -253,6 +253,25 @@ public class OpenClResidentMdTests
         sys.Computer.Dispose();
     }
 
+    /// <summary>
+    /// A non-finite position stops the device loop after the step that produced it (no list build from
+    /// NaN coordinates), and the sync reports a non-finite energy so the run loop's safety check fires.
+    /// </summary>
+    [Fact]
+    public void Advance_StopsAtTheFirstNonFinitePosition()
+    {
+        var sys = System("lj-ar", Backend.OpenCl);
+        sys.Batch.VX[5] = double.NaN;
+        using var r = Resident(sys, new VelocityVerlet());
+        Assert.Equal(1, r.Advance(0, 50));
+        Assert.Equal(0, r.Advance(1, 50));
+        r.Synchronize(state: true);
+        Assert.True(double.IsNaN(sys.PotentialEnergy));
+        Assert.True(double.IsNaN(sys.Batch.X[5]));
+        Assert.Equal("atom 5 has a non-finite position or velocity", new SafetyChecks(0.5).CheckGeometry(sys));
+        sys.Computer.Dispose();
+    }
+
     /// <summary>Philox-4x32-10 on the device reproduces the known-answer vectors of Random123 (kat_vectors).</summary>
     [Fact]
     public void Philox_MatchesRandom123KnownAnswers()
