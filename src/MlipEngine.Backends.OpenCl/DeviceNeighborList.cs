@@ -22,8 +22,9 @@ namespace MlipEngine.Backends.OpenCl;
 /// host re-runs the fill with that capacity (rounded up to a multiple of 8). Bins have a capacity too,
 /// handled the same way. Kernels therefore loop to min(count, capacity), a known bound.</para>
 /// <para>Rebuilds. Like <see cref="VerletNeighborList"/>: on the first call, when atoms, systems or
-/// cells change, and when an atom moved more than skin/2 since the last build (checked on the host,
-/// which holds the positions; device-resident MD will move this check into a kernel).</para>
+/// cells change, and when an atom moved more than skin/2 since the last build. <see cref="Update"/>
+/// checks on the host, which holds the positions there; device-resident MD
+/// (<see cref="OpenClResidentDynamics"/>) checks in its drift kernel and calls <see cref="RebuildResident"/>.</para>
 /// </remarks>
 internal sealed class DeviceNeighborList : IDisposable
 {
@@ -84,6 +85,47 @@ internal sealed class DeviceNeighborList : IDisposable
     /// <summary>Integer image n of each shift code (3 per code), host copy for diagnostics and tests.</summary>
     public int[] CodeImages { get; private set; } = [];
     public double Radius => _cutoff + _skin;
+    public double Skin => _skin;
+
+    /// <summary>Raw (unwrapped) positions r, Å: written by <see cref="Update"/>, owned by the MD loop in device-resident runs.</summary>
+    internal FloatingBuffer RawX => _rx;
+    internal FloatingBuffer RawY => _ry;
+    internal FloatingBuffer RawZ => _rz;
+    /// <summary>Lattice images w of the last build (3 ints per atom), system index per atom, cells (9 per system, row-major).</summary>
+    internal DeviceBuffer<int> Images => _images;
+    internal DeviceBuffer<int> SystemIndex => _sys;
+    internal FloatingBuffer Cells => _cell;
+    /// <summary>Host copy of the positions at the last build (the skin reference), Å.</summary>
+    internal ReadOnlySpan<double> ReferenceX => _x0.AsSpan(0, AtomCount);
+    internal ReadOnlySpan<double> ReferenceY => _y0.AsSpan(0, AtomCount);
+    internal ReadOnlySpan<double> ReferenceZ => _z0.AsSpan(0, AtomCount);
+
+    /// <summary>
+    /// Rebuilds the list from the positions already on the device (<see cref="RawX"/>…), for a batch whose
+    /// atoms, systems and cells are those of the last <see cref="Update"/> (device-resident MD: only the
+    /// positions changed). On the device when the cells allow it; otherwise the positions are read into
+    /// <paramref name="batch"/> and the list is built on the host. Leaves r̃ in X/Y/Z. The host copy of the
+    /// skin reference is not updated here (the caller keeps it on the device; see <see cref="SetReference"/>).
+    /// </summary>
+    internal void RebuildResident(SystemBatch batch)
+    {
+        int n = batch.AtomCount;
+        if (CanBuildOnDevice(batch)) BuildOnDevice(batch);
+        else
+        {
+            _rx.Read(_queue, batch.X.AsSpan(0, n)); _ry.Read(_queue, batch.Y.AsSpan(0, n)); _rz.Read(_queue, batch.Z.AsSpan(0, n));
+            BuildOnHost(batch);
+            _applyImages.Value(0, n).Arg(1, _rx).Arg(2, _ry).Arg(3, _rz).Arg(4, _images).Arg(5, _sys).Arg(6, _cell).Arg(7, X).Arg(8, Y).Arg(9, Z);
+            _applyImages.Launch(_queue, n, 64);
+        }
+        Builds++;
+    }
+
+    /// <summary>Sets the host copy of the skin reference (positions at the last build, Å), after device-resident rebuilds.</summary>
+    internal void SetReference(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> z)
+    {
+        x.CopyTo(_x0); y.CopyTo(_y0); z.CopyTo(_z0);
+    }
 
     /// <summary>Uploads positions, rebuilds the list when needed, and leaves r̃ in X/Y/Z. Returns true when it rebuilt.</summary>
     public bool Update(SystemBatch batch)

@@ -38,6 +38,12 @@ internal sealed class FloatingBuffer : IDisposable
         for (int i = 0; i < data.Length; i++) data[i] = _scratch[i];
     }
 
+    /// <summary>Sets the first <paramref name="count"/> elements to zero on the device.</summary>
+    public void Zero(OpenClQueue q, long count)
+    {
+        if (IsDouble) _d!.Fill(q, 0.0, count); else _f!.Fill(q, 0f, count);
+    }
+
     public OpenClKernel SetAsArg(OpenClKernel k, uint index) => IsDouble ? k.Arg(index, _d!) : k.Arg(index, _f!);
 
     public void Dispose() { _d?.Dispose(); _f?.Dispose(); }

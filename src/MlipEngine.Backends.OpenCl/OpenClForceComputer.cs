@@ -73,7 +73,7 @@ public abstract class OpenClForceComputer : IForceComputer
 
     public void Compute(SystemBatch batch, ForceOutputs outputs, ForceResult result)
     {
-        int n = batch.AtomCount, ns = batch.SystemCount;
+        int n = batch.AtomCount;
         result.Prepare(batch, outputs);
         if (n == 0) { result.Computed = outputs | ForceOutputs.Energy; return; }
         bool rebuilt = Neighbors.Update(batch);
@@ -81,7 +81,23 @@ public abstract class OpenClForceComputer : IForceComputer
         Fx.EnsureCapacity(n); Fy.EnsureCapacity(n); Fz.EnsureCapacity(n);
         AtomEnergy.EnsureCapacity(n); AtomVirial.EnsureCapacity(6L * n);
         Evaluate(n);
+        ReadResults(batch, outputs, result);
+    }
 
+    /// <summary>
+    /// Evaluates the potential for the geometry already on the device (r̃ and list current), leaving
+    /// per-atom forces, energies and virials in the device buffers: the force call of device-resident MD.
+    /// </summary>
+    internal void EvaluateResident(int n) => Evaluate(n);
+
+    /// <summary>
+    /// Reduces the per-atom energies (and virials when asked) per system on the device and reads into
+    /// <paramref name="result"/> (prepared for <paramref name="batch"/>) what <paramref name="outputs"/> asks,
+    /// from the last evaluation.
+    /// </summary>
+    internal void ReadResults(SystemBatch batch, ForceOutputs outputs, ForceResult result)
+    {
+        int n = batch.AtomCount, ns = batch.SystemCount;
         _sysE.EnsureCapacity(ns); _sysV.EnsureCapacity(6L * ns);
         bool wantV = (outputs & ForceOutputs.Virial) != 0;
         _reduce.Value(0, n).Arg(1, Neighbors.SystemOffsets).Arg(2, AtomEnergy).Arg(3, AtomVirial).Value(4, wantV ? 1 : 0)

@@ -78,10 +78,24 @@ public struct ThermoSample
 
     public static ThermoSample Measure(MdSystem s, long step, double time, double extended)
     {
-        var t = new ThermoSample { Step = step, Time = time, Potential = s.PotentialEnergy, Kinetic = s.KineticEnergy(), StressGPa = new double[9] };
+        Span<double> k = stackalloc double[9];
+        s.KineticTensor(k);
+        return Measure(s, step, time, extended, k, s.KineticEnergy());
+    }
+
+    /// <summary>
+    /// As <see cref="Measure(MdSystem, long, double, double)"/> with the kinetic tensor (eV, row-major)
+    /// measured elsewhere (reduced on the device in device-resident runs); K = trace/2.
+    /// </summary>
+    public static ThermoSample Measure(MdSystem s, long step, double time, double extended, ReadOnlySpan<double> kineticTensor) =>
+        Measure(s, step, time, extended, kineticTensor, 0.5 * (kineticTensor[0] + kineticTensor[4] + kineticTensor[8]));
+
+    private static ThermoSample Measure(MdSystem s, long step, double time, double extended, ReadOnlySpan<double> kineticTensor, double kinetic)
+    {
+        var t = new ThermoSample { Step = step, Time = time, Potential = s.PotentialEnergy, Kinetic = kinetic, StressGPa = new double[9] };
         t.Temperature = s.Temperature(t.Kinetic);
         Span<double> p = stackalloc double[9];
-        s.PressureTensor(p);
+        s.PressureTensor(kineticTensor, p);
         for (int k = 0; k < 9; k++) t.StressGPa[k] = -p[k] * PhysicalConstants.EvPerA3ToGPa;
         t.PressureGPa = (p[0] + p[4] + p[8]) / 3 * PhysicalConstants.EvPerA3ToGPa;
         var cell = s.Cell;

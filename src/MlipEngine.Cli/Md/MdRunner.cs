@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MlipEngine.Backends.OpenCl;
 using MlipEngine.Dynamics.Integrators;
 using MlipEngine.Dynamics.Md;
 using MlipEngine.Dynamics.Structures;
@@ -36,6 +37,15 @@ public sealed class MdRunner
     public bool Progress { get; set; } = true;
     public MdSystem? System { get; private set; }
     public long FinalStep { get; private set; }
+    /// <summary>Which path ran (OpenCL runs): the device-resident loop's description, or why the host integrates.</summary>
+    public string? PathDescription { get; private set; }
+    /// <summary>Neighbor-list builds of the last run (test hook).</summary>
+    public int NeighborBuilds { get; private set; }
+    /// <summary>
+    /// Longest device-resident stretch between two syncs, steps: bounds the time between progress reports
+    /// and energy checks. A sync costs a few small reductions and two tiny reads.
+    /// </summary>
+    public int ResidentChunkSteps { get; set; } = 100;
 
     /// <summary>Requests a clean stop after the current step (Ctrl-C).</summary>
     public void Interrupt() => _interrupt = true;
@@ -97,6 +107,7 @@ public sealed class MdRunner
         var sys = new MdSystem(batch, computer, cfg.TimeStep, frozen);
         System = sys;
         var integrator = CreateIntegrator(cfg, sys);
+        using var resident = cfg.Backend == Backend.OpenCl ? CreateResident(sys, integrator) : null;
         var neighbors = new NeighborReference();
         var safety = new SafetyChecks(cfg.SafetyMinDistance);
         string ckptPath = cfg.Checkpoint.File ?? Path.GetFullPath(Path.ChangeExtension(cfg.Source, ".ckpt"));
@@ -110,13 +121,18 @@ public sealed class MdRunner
             step = restart.Step; time = restart.Time;
             NeighborReference.Replay(sys, restart);
             neighbors.Observe(sys);
-            if (restart.Settings != Settings(cfg)) Console.Error.WriteLine($"md: warning: settings differ from the checkpoint's ({restart.Settings} → {Settings(cfg)}); the continuation is not the uninterrupted run");
+            if (restart.Settings != Settings(cfg, resident != null)) Console.Error.WriteLine($"md: warning: settings differ from the checkpoint's ({restart.Settings} → {Settings(cfg, resident != null)}); the continuation is not the uninterrupted run");
         }
         else if (cfg.VelocityTemperature is double vt) Velocities.InitializeMaxwellBoltzmann(sys, vt, cfg.VelocitySeed, cfg.ZeroMomentum);
         else sys.ZeroFrozenVelocities();
 
         sys.ComputeForces();
         neighbors.Observe(sys);
+        if (resident != null)
+        {
+            resident.Upload();
+            resident.Synchronize(false);   // the kinetic tensor of step 0, for the first thermo line
+        }
 
         long? Truncate(string key) => restart is null ? null : restart.Outputs.TryGetValue(key, out long v) ? v : 0;
         using var thermo = cfg.Thermo.File != null && cfg.Thermo.Every > 0 ? new ThermoCsv(cfg.Thermo.File, Truncate("thermo")) : null;
@@ -124,10 +140,13 @@ public sealed class MdRunner
 
         var outputClock = new Stopwatch();
         var integrateClock = new Stopwatch();
+        var syncClock = new Stopwatch();
         bool consoleHeader = false;
         void WriteThermo(long st, double t)
         {
-            var sample = ThermoSample.Measure(sys, st, t, integrator.ExtendedEnergy(sys));
+            var sample = resident != null
+                ? ThermoSample.Measure(sys, st, t, integrator.ExtendedEnergy(sys), resident.KineticTensor)
+                : ThermoSample.Measure(sys, st, t, integrator.ExtendedEnergy(sys));
             thermo?.Write(sample);
             var ic = CultureInfo.InvariantCulture;
             if (!consoleHeader)
@@ -142,12 +161,24 @@ public sealed class MdRunner
         void WriteCheckpoint(long st, double t)
         {
             var c = MdCheckpoint.Capture(sys, integrator, st, t, neighbors);
-            c.Settings = Settings(cfg);
+            c.Settings = Settings(cfg, resident != null);
             if (thermo != null) c.Outputs["thermo"] = thermo.Length;
             if (traj != null) c.Outputs["trajectory"] = traj.Length;
             c.Write(ckptPath);
         }
         bool Due(int every, long st) => every > 0 && st % every == 0;
+        // Device-resident runs advance to the next step where the host needs something.
+        long NextSync(long st)
+        {
+            long t = Math.Min(cfg.Steps, st + Math.Max(1, ResidentChunkSteps));
+            void Next(int every) { if (every > 0) t = Math.Min(t, (st / every + 1) * every); }
+            Next(cfg.Thermo.Every); if (traj != null) Next(cfg.Trajectory.Every); Next(cfg.Checkpoint.Every);
+            Next(cfg.SafetyEvery); Next(cfg.RemoveDriftEvery);
+            if (CrashAfterStep > st) t = Math.Min(t, CrashAfterStep.Value);
+            if (InterruptAtStep > st) t = Math.Min(t, InterruptAtStep.Value);
+            return t;
+        }
+        bool stateOnHost = true;
 
         if (restart is null)
         {
@@ -172,20 +203,47 @@ public sealed class MdRunner
         {
             while (step < cfg.Steps)
             {
-                long next = step + 1;
-                sys.Outputs = virialEveryStep || next == cfg.Steps || Due(cfg.Thermo.Every, next) || (traj != null && Due(cfg.Trajectory.Every, next))
-                    ? fullOutputs : leanOutputs;
-                integrateClock.Start();
-                integrator.Step(sys);
-                step++;
-                time = step * cfg.TimeStep;
-                if (cfg.RemoveDriftEvery > 0 && step % cfg.RemoveDriftEvery == 0) Velocities.RemoveDrift(sys);
-                integrateClock.Stop();
-                neighbors.Observe(sys);
+                if (resident != null)
+                {
+                    // Device-resident: many steps without the host, then one sync. Positions and
+                    // velocities come back only when an output, a safety check or drift removal needs them.
+                    long target = NextSync(step);
+                    int asked = (int)(target - step);
+                    integrateClock.Start();
+                    int done = resident.Advance(step, asked, () => _interrupt);
+                    integrateClock.Stop();
+                    step += done;
+                    time = step * cfg.TimeStep;
+                    bool halted = done < asked && !_interrupt;   // a position went non-finite
+                    stateOnHost = halted || _interrupt || step == cfg.Steps || CrashAfterStep == step || InterruptAtStep == step
+                        || (traj != null && Due(cfg.Trajectory.Every, step)) || Due(cfg.Checkpoint.Every, step)
+                        || Due(cfg.SafetyEvery, step) || Due(cfg.RemoveDriftEvery, step);
+                    syncClock.Start();
+                    resident.Synchronize(stateOnHost);
+                    if (stateOnHost) resident.CopyNeighborReference(neighbors);
+                    if (Due(cfg.RemoveDriftEvery, step)) { Velocities.RemoveDrift(sys); resident.UploadVelocities(); }
+                    syncClock.Stop();
+                    stop = halted ? safety.CheckGeometry(sys) ?? SafetyChecks.CheckEnergy(sys) : SafetyChecks.CheckEnergy(sys);
+                    if (stop == null && Due(cfg.SafetyEvery, step)) stop = safety.CheckGeometry(sys);
+                    if (stop != null) break;
+                }
+                else
+                {
+                    long next = step + 1;
+                    sys.Outputs = virialEveryStep || next == cfg.Steps || Due(cfg.Thermo.Every, next) || (traj != null && Due(cfg.Trajectory.Every, next))
+                        ? fullOutputs : leanOutputs;
+                    integrateClock.Start();
+                    integrator.Step(sys);
+                    step++;
+                    time = step * cfg.TimeStep;
+                    if (cfg.RemoveDriftEvery > 0 && step % cfg.RemoveDriftEvery == 0) Velocities.RemoveDrift(sys);
+                    integrateClock.Stop();
+                    neighbors.Observe(sys);
 
-                stop = SafetyChecks.CheckEnergy(sys);
-                if (stop == null && Due(cfg.SafetyEvery, step)) stop = safety.CheckGeometry(sys);
-                if (stop != null) break;
+                    stop = SafetyChecks.CheckEnergy(sys);
+                    if (stop == null && Due(cfg.SafetyEvery, step)) stop = safety.CheckGeometry(sys);
+                    if (stop != null) break;
+                }
 
                 if (Due(cfg.Thermo.Every, step) || Due(cfg.Trajectory.Every, step) || Due(cfg.Checkpoint.Every, step))
                 {
@@ -207,6 +265,13 @@ public sealed class MdRunner
             _progress?.Clear();
         }
         FinalStep = step;
+        if (resident != null && !stateOnHost)
+        {
+            // Ctrl-C arrived after a sync that left the state on the device.
+            resident.Synchronize(true);
+            resident.CopyNeighborReference(neighbors);
+        }
+        NeighborBuilds = computer.NeighborBuilds;
 
         // Final or emergency outputs: the checkpoint first (it records the output lengths), then the
         // last thermo line / frame if they were not due. A restart truncates those extra lines, so
@@ -228,7 +293,8 @@ public sealed class MdRunner
         if (stop != null)
             throw new MdStopException($"step {step}: {stop}; stopped after writing the last frame{(traj != null ? $" to {traj.Path}" : "")} and a checkpoint to {ckptPath}");
 
-        Report(sys, computer, forceBefore, neighborBefore, step - firstStep, wall.Elapsed.TotalSeconds, integrateClock.Elapsed.TotalSeconds, outputClock.Elapsed.TotalSeconds, ckptPath);
+        Report(sys, computer, forceBefore, neighborBefore, step - firstStep, wall.Elapsed.TotalSeconds, integrateClock.Elapsed.TotalSeconds, outputClock.Elapsed.TotalSeconds, ckptPath,
+            resident != null ? syncClock.Elapsed.TotalSeconds : null);
         if (_interrupt)
         {
             Console.Error.WriteLine($"md: interrupted at step {step}; checkpoint written to {ckptPath} (continue with --restart {ckptPath})");
@@ -239,11 +305,22 @@ public sealed class MdRunner
 
     private MdProgress? _progress;
 
-    private static string Settings(MdConfig c) => FormattableString.Invariant($"{c.Integrator.Type} dt={c.TimeStep} skin={c.Skin} threads={c.Threads} {c.Precision}");
+    private static string Settings(MdConfig c, bool resident) =>
+        FormattableString.Invariant($"{c.Integrator.Type} dt={c.TimeStep} skin={c.Skin} threads={c.Threads} {c.Precision}{(resident ? " opencl-resident" : "")}");
 
-    private void Report(MdSystem sys, IForceComputer computer, double forceBefore, double neighborBefore, long steps, double wallSeconds, double integrateWithForce, double output, string ckpt)
+    /// <summary>The device-resident stepper when the computer and integrator allow one; logs which path runs.</summary>
+    private IResidentDynamics? CreateResident(MdSystem sys, IIntegrator integrator)
     {
-        double loop = integrateWithForce + output;
+        var r = OpenClResidentDynamics.TryCreate(sys, integrator, out string why);
+        PathDescription = r?.Description ?? why;
+        Console.Error.WriteLine($"md: {PathDescription}");
+        return r;
+    }
+
+    private void Report(MdSystem sys, IForceComputer computer, double forceBefore, double neighborBefore, long steps, double wallSeconds, double integrateWithForce, double output, string ckpt,
+        double? residentSync = null)
+    {
+        double loop = integrateWithForce + output + (residentSync ?? 0);
         double force = sys.ForceSeconds - forceBefore, neighbor = computer is NeighborForceComputer nf ? nf.NeighborSeconds - neighborBefore : 0;
         double integrate = Math.Max(0, integrateWithForce - force);
         double perSecond = loop > 0 ? steps / loop : 0;
@@ -256,9 +333,18 @@ public sealed class MdRunner
         err.WriteLine($"Neighbor list builds: {computer.NeighborBuilds}");
         err.WriteLine("Section    |   time (s) | %total");
         void Line(string name, double t) => err.WriteLine(string.Format(ic, "{0,-10} | {1,10:F4} | {2,6:F2}", name, t, loop > 0 ? 100 * t / loop : 0));
-        Line("Force", force - neighbor);
-        Line("Neighbor", neighbor);
-        Line("Integrate", integrate);
+        if (residentSync is double sync)
+        {
+            // Kernels run asynchronously, so force, neighbor and integration time are not separable on the host.
+            Line("Device", integrateWithForce);
+            Line("Sync", sync);
+        }
+        else
+        {
+            Line("Force", force - neighbor);
+            Line("Neighbor", neighbor);
+            Line("Integrate", integrate);
+        }
         Line("Output", output);
         err.WriteLine(string.Format(ic, "Total wall time {0:F2} s (setup included); checkpoint {1}", wallSeconds, ckpt));
     }

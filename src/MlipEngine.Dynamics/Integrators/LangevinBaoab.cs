@@ -34,12 +34,20 @@ public sealed class LangevinBaoab : IIntegrator
         if (!(damping > 0)) throw new ArgumentOutOfRangeException(nameof(damping), "damping must be > 0 fs");
         Temperature = temperature;
         Damping = damping;
+        Seed = seed;
         _rng = Xoshiro256.Stream(seed, 1);
     }
 
     public string Name => "nvt-langevin";
     public double Temperature { get; }
     public double Damping { get; }
+    /// <summary>Seed of the noise (the host stream here; device-resident runs key Philox with it).</summary>
+    public ulong Seed { get; }
+    /// <summary>
+    /// Heat exchanged with the bath so far, eV (Σ over O steps of K after − K before). Set by
+    /// device-resident runs, which accumulate it on the device, when they sync.
+    /// </summary>
+    public double Heat { get => _heat; set => _heat = value; }
 
     public void Step(MdSystem s)
     {

@@ -184,6 +184,16 @@ public sealed class NeighborReference
         Valid = true;
     }
 
+    /// <summary>Sets the reference from positions and cell held elsewhere (a device-resident run's last build).</summary>
+    public void Set(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> z, Cell cell)
+    {
+        int n = x.Length;
+        if (X.Length != n) { X = new double[n]; Y = new double[n]; Z = new double[n]; }
+        x.CopyTo(X); y.CopyTo(Y); z.CopyTo(Z);
+        Cell = cell;
+        Valid = true;
+    }
+
     /// <summary>
     /// Rebuilds the force computer's list at the checkpoint's reference positions (a throw-away
     /// force call), so the next call at the current positions reuses it exactly as the

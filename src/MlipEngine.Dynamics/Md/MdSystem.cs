@@ -110,6 +110,21 @@ public sealed class MdSystem
     public void PressureTensor(Span<double> p)
     {
         KineticTensor(p);
+        AddVirialOverVolume(p);
+    }
+
+    /// <summary>
+    /// Pressure tensor from a kinetic tensor measured elsewhere (eV, row-major; e.g. reduced on a device
+    /// in device-resident runs) and the virial of the last force call, eV/Å³.
+    /// </summary>
+    public void PressureTensor(ReadOnlySpan<double> kineticTensor, Span<double> p)
+    {
+        kineticTensor[..9].CopyTo(p);
+        AddVirialOverVolume(p);
+    }
+
+    private void AddVirialOverVolume(Span<double> p)
+    {
         var cell = Cell;
         double v = cell.AnyPeriodic && cell.IsNonSingular ? cell.Volume : double.NaN;
         var w = Forces.VirialOf(0);
