@@ -1,5 +1,6 @@
 using MlipEngine.Cli;
 using MlipEngine.Cli.Commands;
+using MlipEngine.Tests.Cli;
 using MlipEngine.ForceFields;
 using MlipEngine.Geometry;
 using MlipEngine.IO;
@@ -209,6 +210,22 @@ public class TrainCommandTests : IDisposable
         Assert.Equal(0, TrainCommand.Run(cfg, ["epochs=3"], Path.Combine(_dir, "out", "checkpoint.ckpt"), new StringWriter()));
         Assert.Equal([0, 1, 2], EpochTable.Read(Path.Combine(_dir, "out", "epochs.csv")).Select(r => r.Epoch));
         Assert.Equal(File.ReadAllBytes(Path.Combine(_dir, "straight", "model.mlip")), File.ReadAllBytes(Path.Combine(_dir, "out", "model.mlip")));
+    }
+
+    public static IEnumerable<object[]> ExampleConfigs() =>
+        Directory.GetFiles(Path.Combine(TestPaths.Repo, "examples", "train"), "*.yaml").Select(f => new object[] { Path.GetFileName(f) });
+
+    // Every shipped training config parses; its data files exist wherever ../shared/data is present.
+    [Theory]
+    [MemberData(nameof(ExampleConfigs))]
+    public void ExampleTrainingConfigsParse(string name)
+    {
+        var cfg = MlipEngine.Cli.Train.TrainConfig.Load(Path.Combine(TestPaths.Repo, "examples", "train", name), []);
+        Assert.NotEmpty(cfg.TrainFiles);
+        Assert.EndsWith(".mlip", cfg.ModelPath);
+        string shared = Path.GetFullPath(Path.Combine(TestPaths.Repo, "..", "shared", "data"));
+        if (Directory.Exists(shared))
+            foreach (var f in cfg.TrainFiles) Assert.True(File.Exists(f), $"{name}: {f} not found");
     }
 
     [Fact]
