@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using MlipEngine.Geometry;
 using MlipEngine.State;
+using MlipEngine.Threading;
 
 namespace MlipEngine.Neighbors;
 
@@ -68,12 +69,17 @@ public sealed class NeighborListBuilder
     private bool[] _shiftFree = [];
     private int[] _atomBinIdx = [];
     private readonly int _threads;
+    private readonly ThreadTeam _team;
     private readonly List<(int Sys, int Start, int End)> _chunkRanges = new();
     private int[] _spareOffsets = [], _spareNeighbors = [], _spareCodes = [];
 
-    public NeighborListBuilder(int threads = 1)
+    public NeighborListBuilder(int threads = 1) : this(new ThreadTeam(threads)) { }
+
+    /// <summary>A builder whose parallel phases run on <paramref name="team"/>.</summary>
+    public NeighborListBuilder(ThreadTeam team)
     {
-        _threads = Math.Max(1, threads);
+        _team = team;
+        _threads = team.Size;
     }
 
     public NeighborList Create(NeighborListKind kind) => new(kind);
@@ -177,8 +183,7 @@ public sealed class NeighborListBuilder
         }
         else
         {
-            Parallel.For(0, chunkRanges.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads },
-                c => SearchChunk(chunkRanges[c], _chunks[c], half, rc2, images));
+            _team.RunDynamic(chunkRanges.Count, c => SearchChunk(chunkRanges[c], _chunks[c], half, rc2, images));
         }
 
         // 3. Assemble the CSR arrays: rebuilt systems from the chunk buffers, kept systems copied from the
@@ -217,7 +222,7 @@ public sealed class NeighborListBuilder
         }
         // the chunks' destinations are disjoint, so the copies run in parallel like the search
         if (_threads == 1 || chunkRanges.Count <= 1) for (int c = 0; c < chunkRanges.Count; c++) CopyChunk(c);
-        else Parallel.For(0, chunkRanges.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads }, CopyChunk);
+        else _team.RunDynamic(chunkRanges.Count, CopyChunk);
         if (list.ShiftFree.Length < n) { var sf = list.ShiftFree; Array.Resize(ref sf, n); list.ShiftFree = sf; }
         for (int s = 0; s < batch.SystemCount; s++)
         {

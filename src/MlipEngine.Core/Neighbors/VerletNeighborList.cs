@@ -1,5 +1,6 @@
 using MlipEngine.Geometry;
 using MlipEngine.State;
+using MlipEngine.Threading;
 
 namespace MlipEngine.Neighbors;
 
@@ -19,12 +20,16 @@ public sealed class VerletNeighborList
     private Cell[] _buildCells = [];
 
     public VerletNeighborList(double cutoff, double skin, NeighborListKind kind, int threads = 1)
+        : this(cutoff, skin, kind, new ThreadTeam(threads)) { }
+
+    /// <summary>A list whose builds run on <paramref name="team"/> (shared with the kernels that use the list).</summary>
+    public VerletNeighborList(double cutoff, double skin, NeighborListKind kind, ThreadTeam team)
     {
         if (!(cutoff > 0)) throw new ArgumentOutOfRangeException(nameof(cutoff), "cutoff must be positive");
         if (!(skin >= 0)) throw new ArgumentOutOfRangeException(nameof(skin), "skin must be non-negative");
         Cutoff = cutoff;
         Skin = skin;
-        _builder = new NeighborListBuilder(threads);
+        _builder = new NeighborListBuilder(team);
         List = _builder.Create(kind);
     }
 

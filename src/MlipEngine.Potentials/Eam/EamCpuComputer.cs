@@ -28,7 +28,8 @@ internal sealed class EamCpuComputer : NeighborForceComputer
     public EamCpuComputer(EamPotential eam, ComputeOptions options) : base(eam, options, NeighborListKind.Half)
     {
         _eam = eam;
-        _ws = new CpuWorkspace(options.Threads);
+        _ws = new CpuWorkspace(Team);
+        _region = Region;
         _short = new ShortList[_ws.Threads];
         for (int t = 0; t < _short.Length; t++) _short[t] = new ShortList();
         _nt = eam.Species.Count;
@@ -60,30 +61,60 @@ internal sealed class EamCpuComputer : NeighborForceComputer
     protected override void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result)
     {
         int n = batch.AtomCount, ns = batch.SystemCount;
-        _ws.Prepare(batch, list);
-        _ws.Clear(n, ns, scalar: true, outputs);
+        _ws.PrepareSerial(batch, list);
         if (_fp.Length < n) _fp = new double[n];
+        _batch = batch; _nlist = list; _types = types; _outputs = outputs; _result = result;
+        _ws.Run(_region);
+        _batch = null; _nlist = null; _types = null; _result = null;
+        _ws.ReduceSystems(result, ns, outputs);
+    }
 
-        _ws.Run(t => DensityPass(t, list, types));
-        _ws.ReduceScalar(n);
-        var rho = _ws.Lanes[0].Scalar;
+    // Arguments of the running region (fields, so the region delegate is allocated once).
+    private SystemBatch? _batch;
+    private NeighborList? _nlist;
+    private int[]? _types;
+    private ForceOutputs _outputs;
+    private ForceResult? _result;
+    private readonly Action<int> _region;
+
+    /// <summary>
+    /// One force call as one parallel region; thread t owns atoms [Starts[t], Starts[t+1]) in the
+    /// per-atom phases. Phases: positions and lane zeroing | densities (half list, into the lane) |
+    /// ρᵢ = Σ lanes, embedding F(ρᵢ), F′(ρᵢ) | pair forces (reading F′ of both atoms) | Σ lanes of forces.
+    /// Each "|" is a barrier: the next phase reads what every thread wrote in the previous one.
+    /// </summary>
+    private void Region(int t)
+    {
+        var batch = _batch!; var list = _nlist!; var types = _types!; var result = _result!;
+        var outputs = _outputs;
+        _ws.PrepareLane(t, batch.SystemCount, scalar: true, outputs);
+        _ws.Team.Barrier();
+        DensityPass(t, list, types);
+        _ws.Team.Barrier();
+
+        // ρᵢ summed over lanes in lane order, then the embedding energy F(ρᵢ) and F′(ρᵢ) of own atoms
         bool wantAE = (outputs & ForceOutputs.AtomEnergies) != 0;
-        // embedding: energies go to lane 0 per system (sequential order → deterministic)
+        var lane = _ws.Lanes[t];
         var sys = batch.SystemIndex;
-        _ws.RunRanges(n, (a, b) =>
+        var rho0 = _ws.Lanes[0].Scalar;
+        var fp = _fp;
+        for (int i = _ws.Starts[t], end = _ws.Starts[t + 1]; i < end; i++)
         {
-            for (int i = a; i < b; i++)
-            {
-                _eam.Embed(types[i], rho[i], out double f, out _fp[i]);
-                if (wantAE) result.AtomEnergies[i] += f;
-                rho[i] = f;   // reuse: embedding energy per atom, summed below
-            }
-        });
-        for (int i = 0; i < n; i++) result.Energy[sys[i]] += rho[i];
+            double rho = rho0[i];
+            for (int l = 1; l < _ws.Threads; l++) rho += _ws.Lanes[l].Scalar[i];
+            _eam.Embed(types[i], rho, out double f, out fp[i]);
+            if (wantAE) result.AtomEnergies[i] += f;
+            lane.Energy[sys[i]] += f;
+        }
+        _ws.Team.Barrier();
 
         bool wantF = (outputs & ForceOutputs.Forces) != 0, wantV = (outputs & ForceOutputs.Virial) != 0;
-        _ws.Run(t => ForcePassDynamic(t, sys, list, types, wantF, wantV, wantAE));
-        _ws.ReduceInto(result, n, ns, outputs);
+        ForcePassDynamic(t, sys, list, types, wantF, wantV, wantAE);
+        if ((outputs & (ForceOutputs.Forces | ForceOutputs.AtomEnergies)) != 0)
+        {
+            _ws.Team.Barrier();
+            _ws.ReduceLanes(t, result, outputs);
+        }
     }
 
     // The two passes below use raw pointers: the JIT cannot prove neighbor indices in range, and

@@ -54,23 +54,47 @@ internal sealed class PairReferenceComputer<TPair> : NeighborForceComputer where
 internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair : struct, IPairFunction
 {
     private readonly TPair _pair;
-    private readonly int _types;
+    private readonly int _ntypes;
     private readonly CpuWorkspace _ws;
 
     public PairCpuComputer(IForceField ff, ComputeOptions options, TPair pair)
-        : base(ff, options, NeighborListKind.Half) { _pair = pair; _types = ff.Species.Count; _ws = new CpuWorkspace(options.Threads); }
+        : base(ff, options, NeighborListKind.Half) { _pair = pair; _ntypes = ff.Species.Count; _ws = new CpuWorkspace(Team); _region = Region; }
 
     protected override void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result)
     {
-        int n = batch.AtomCount, ns = batch.SystemCount;
-        _ws.Prepare(batch, list);
-        _ws.Clear(n, ns, scalar: false, outputs);
+        _ws.PrepareSerial(batch, list);
+        _batch = batch; _nlist = list; _types = types; _outputs = outputs; _result = result;
+        _ws.Run(_region);
+        _batch = null; _nlist = null; _types = null; _result = null;
+        _ws.ReduceSystems(result, batch.SystemCount, outputs);
+    }
+
+    // Arguments of the running region (fields, so the region delegate is allocated once).
+    private SystemBatch? _batch;
+    private NeighborList? _nlist;
+    private int[]? _types;
+    private ForceOutputs _outputs;
+    private ForceResult? _result;
+    private readonly Action<int> _region;
+
+    /// <summary>
+    /// One force call as one parallel region: positions and lane zeroing | pairs of own atoms (half
+    /// list, into the lane) | Σ lanes over own atoms. Each "|" is a barrier.
+    /// </summary>
+    private void Region(int t)
+    {
+        var batch = _batch!; var list = _nlist!; var types = _types!; var outputs = _outputs;
+        _ws.PrepareLane(t, batch.SystemCount, scalar: false, outputs);
+        _ws.Team.Barrier();
         bool wantF = (outputs & ForceOutputs.Forces) != 0, wantV = (outputs & ForceOutputs.Virial) != 0, wantAE = (outputs & ForceOutputs.AtomEnergies) != 0;
-        if (wantF && !wantV && !wantAE) _ws.Run(t => Kernel<On, Off, Off>(t, batch.SystemIndex, list, types));
-        else if (wantF && wantV && !wantAE) _ws.Run(t => Kernel<On, On, Off>(t, batch.SystemIndex, list, types));
-        else if (wantF && wantV && wantAE) _ws.Run(t => Kernel<On, On, On>(t, batch.SystemIndex, list, types));
-        else _ws.Run(t => KernelDynamic(t, batch.SystemIndex, list, types, wantF, wantV, wantAE));
-        _ws.ReduceInto(result, n, ns, outputs);
+        if (wantF && !wantV && !wantAE) Kernel<On, Off, Off>(t, batch.SystemIndex, list, types);
+        else if (wantF && wantV && !wantAE) Kernel<On, On, Off>(t, batch.SystemIndex, list, types);
+        else KernelDynamic(t, batch.SystemIndex, list, types, wantF, wantV, wantAE);
+        if ((outputs & (ForceOutputs.Forces | ForceOutputs.AtomEnergies)) != 0)
+        {
+            _ws.Team.Barrier();
+            _ws.ReduceLanes(t, _result!, outputs);
+        }
     }
 
     private void KernelDynamic(int t, int[] sys, NeighborList list, int[] types, bool f, bool v, bool ae)
@@ -84,7 +108,7 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
     {
         var lane = _ws.Lanes[t];
         var pair = _pair;
-        int nt = _types;
+        int nt = _ntypes;
         var shiftFree = list.ShiftFree;
         fixed (double* x = _ws.Positions, f = lane.Force, ae = lane.AtomEnergy, sv = list.ShiftVectors)
         fixed (int* offsets = list.Offsets, nbr = list.Neighbors, codes = list.ShiftCodes, types = typesArr)
