@@ -133,34 +133,50 @@ internal sealed class EamCpuComputer : NeighborForceComputer
         int start = _ws.Starts[t], stop = _ws.Starts[t + 1];
         var sl = _short[t];
         int capacity = list.Offsets[stop] - list.Offsets[start];
-        if (sl.Entries.Length < capacity) sl.Entries = new int[capacity + capacity / 8];
+        if (sl.Entries.Length < capacity) { sl.Entries = new int[capacity + capacity / 8]; sl.Codes = new int[sl.Entries.Length]; }
         if (sl.Start.Length < stop - start + 1) sl.Start = new int[stop - start + 1 + 64];
-        fixed (double* rho = lane.Scalar, x = _ws.Positions, sv = list.ShiftVectors, table = _table)
-        fixed (int* offsets = list.Offsets, nbr = list.Neighbors, codes = list.ShiftCodes, types = typesArr, entries = sl.Entries, starts = sl.Start)
+        int maxNeighbors = 0;
+        for (int i = start; i < stop; i++) maxNeighbors = Math.Max(maxNeighbors, list.Offsets[i + 1] - list.Offsets[i]);
+        if (sl.R2.Length < maxNeighbors) sl.R2 = new double[maxNeighbors + 16];
+        fixed (double* rho = lane.Scalar, x = _ws.Positions, sv = list.ShiftVectors, table = _table, r2s = sl.R2)
+        fixed (int* offsets = list.Offsets, nbr = list.Neighbors, codes = list.ShiftCodes, types = typesArr, entries = sl.Entries, scodes = sl.Codes, starts = sl.Start)
         {
             int n = 0;
+            bool multi = _nt > 1;
             for (int i = start; i < stop; i++)
             {
                 starts[i - start] = n;
-                if (shiftFree[i]) n = DensityOf<Off>(i, offsets[i], offsets[i + 1], rho, x, sv, table, nbr, codes, types, entries, n);
-                else n = DensityOf<On>(i, offsets[i], offsets[i + 1], rho, x, sv, table, nbr, codes, types, entries, n);
+                int k0 = offsets[i], k1 = offsets[i + 1];
+                if (multi)
+                {
+                    if (shiftFree[i]) n = DensityOf<Off, On>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, n);
+                    else n = DensityOf<On, On>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, n);
+                }
+                else
+                {
+                    if (shiftFree[i]) n = DensityOf<Off, Off>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, n);
+                    else n = DensityOf<On, Off>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, n);
+                }
             }
             starts[stop - start] = n;
         }
     }
 
-    private sealed class ShortList { public int[] Entries = []; public int[] Start = []; }
+    /// <summary>Per thread, the pairs within the cutoff: neighbor atom j and (for atoms with image shifts) shift code, per atom from Start.</summary>
+    private sealed class ShortList { public int[] Entries = []; public int[] Codes = []; public int[] Start = []; public double[] R2 = []; }
     private readonly ShortList[] _short;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private unsafe int DensityOf<TShift>(int i, int k0, int k1, double* rho, double* x, double* sv, double* table, int* nbr, int* codes, int* types, int* entries, int n)
-        where TShift : struct, ICompileTimeFlag
+    private unsafe int DensityOf<TShift, TMulti>(int i, int k0, int k1, double* rho, double* x, double* sv, double* table, int* nbr, int* codes, int* types, int* entries, int* scodes, double* r2s, int n)
+        where TShift : struct, ICompileTimeFlag where TMulti : struct, ICompileTimeFlag
     {
         double rdr = _rdr, cut2 = _cut2;
         int nr1 = _nr - 1, knotStride = _knots * Stride;
         double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
         double* rowI = table + types[i] * _nt * knotStride;
-        double rhoI = 0;
+        // Filter, without a branch per entry (whether a skin-shell pair is inside r_c is not predictable):
+        // every entry is written, and the count advances only for those inside. r² goes to scratch.
+        int n0 = n;
         for (int k = k0; k < k1; k++)
         {
             int j = nbr[k];
@@ -168,14 +184,21 @@ internal sealed class EamCpuComputer : NeighborForceComputer
             double dx = xj[0] - xi, dy = xj[1] - yi, dz = xj[2] - zi;
             if (TShift.Value) { double* s = sv + 3 * codes[k]; dx += s[0]; dy += s[1]; dz += s[2]; }
             double r2 = dx * dx + dy * dy + dz * dz;
-            if (r2 >= cut2) continue;
-            entries[n++] = k;
-            double p = Math.Sqrt(r2) * rdr + 1.0;
+            entries[n] = j;
+            if (TShift.Value) scodes[n] = codes[k];
+            r2s[n - n0] = r2;
+            n += r2 < cut2 ? 1 : 0;
+        }
+        double rhoI = 0;
+        for (int e = n0; e < n; e++)
+        {
+            int j = entries[e];
+            double p = Math.Sqrt(r2s[e - n0]) * rdr + 1.0;
             int m = (int)p;
             if (m > nr1) m = nr1;
             p -= m;
             if (p > 1.0) p = 1.0;
-            double* q = rowI + types[j] * knotStride + m * Stride;
+            double* q = rowI + (TMulti.Value ? types[j] * knotStride : 0) + m * Stride;
             rhoI += ((q[0] * p + q[1]) * p + q[2]) * p + q[3];
             rho[j] += ((q[4] * p + q[5]) * p + q[6]) * p + q[7];
         }
@@ -203,15 +226,24 @@ internal sealed class EamCpuComputer : NeighborForceComputer
         int start = _ws.Starts[t];
         var sl = _short[t];
         fixed (double* f = lane.Force, ae = lane.AtomEnergy, x = _ws.Positions, fp = _fp, sv = list.ShiftVectors, table = _table)
-        fixed (int* nbr = list.Neighbors, codes = list.ShiftCodes, types = typesArr, entries = sl.Entries, starts = sl.Start)
+        fixed (int* types = typesArr, entries = sl.Entries, scodes = sl.Codes, starts = sl.Start)
         {
             var acc = new PairAccumulator();
+            bool multi = _nt > 1;
             for (int i = start, end = _ws.Starts[t + 1]; i < end; i++)
             {
                 acc.Reset();
                 int s0 = starts[i - start], s1 = starts[i - start + 1];
-                if (shiftFree[i]) ForcesOf<TF, TV, TAE, Off>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, nbr, codes, types, entries);
-                else ForcesOf<TF, TV, TAE, On>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, nbr, codes, types, entries);
+                if (multi)
+                {
+                    if (shiftFree[i]) ForcesOf<TF, TV, TAE, Off, On>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes);
+                    else ForcesOf<TF, TV, TAE, On, On>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes);
+                }
+                else
+                {
+                    if (shiftFree[i]) ForcesOf<TF, TV, TAE, Off, Off>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes);
+                    else ForcesOf<TF, TV, TAE, On, Off>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes);
+                }
                 if (TF.Value) { f[3 * i] += acc.Fx; f[3 * i + 1] += acc.Fy; f[3 * i + 2] += acc.Fz; }
                 int sys = sysArr[i];
                 lane.Energy[sys] += acc.E;
@@ -221,9 +253,10 @@ internal sealed class EamCpuComputer : NeighborForceComputer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private unsafe void ForcesOf<TF, TV, TAE, TShift>(ref PairAccumulator acc, int i, int s0, int s1,
-        double* f, double* ae, double* x, double* fp, double* sv, double* table, int* nbr, int* codes, int* types, int* entries)
-        where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag where TShift : struct, ICompileTimeFlag
+    private unsafe void ForcesOf<TF, TV, TAE, TShift, TMulti>(ref PairAccumulator acc, int i, int s0, int s1,
+        double* f, double* ae, double* x, double* fp, double* sv, double* table, int* types, int* entries, int* scodes)
+        where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag
+        where TShift : struct, ICompileTimeFlag where TMulti : struct, ICompileTimeFlag
     {
         double rdr = _rdr, cut2 = _cut2;
         int nr1 = _nr - 1, knotStride = _knots * Stride;
@@ -233,11 +266,10 @@ internal sealed class EamCpuComputer : NeighborForceComputer
         double ei = 0, fxi = 0, fyi = 0, fzi = 0, vxx = 0, vyy = 0, vzz = 0, vxy = 0, vxz = 0, vyz = 0;
         for (int e = s0; e < s1; e++)
         {
-            int k = entries[e];
-            int j = nbr[k];
+            int j = entries[e];
             double* xj = x + 3 * j;
             double dx = xj[0] - xi, dy = xj[1] - yi, dz = xj[2] - zi;
-            if (TShift.Value) { double* s = sv + 3 * codes[k]; dx += s[0]; dy += s[1]; dz += s[2]; }
+            if (TShift.Value) { double* s = sv + 3 * scodes[e]; dx += s[0]; dy += s[1]; dz += s[2]; }
             double r2 = dx * dx + dy * dy + dz * dz;
             double r = Math.Sqrt(r2);
             double p = r * rdr + 1.0;
@@ -245,7 +277,7 @@ internal sealed class EamCpuComputer : NeighborForceComputer
             if (m > nr1) m = nr1;
             p -= m;
             if (p > 1.0) p = 1.0;
-            double* q = rowI + types[j] * knotStride + m * Stride;
+            double* q = rowI + (TMulti.Value ? types[j] * knotStride : 0) + m * Stride;
             // derivatives of the value cubics: f′ = ((3c₃p + 2c₄)p + c₅)/Δr
             double rhojp = ((3.0 * q[0] * p + 2.0 * q[1]) * p + q[2]) * rdr;
             double rhoip = ((3.0 * q[4] * p + 2.0 * q[5]) * p + q[6]) * rdr;
