@@ -133,12 +133,12 @@ internal sealed class EamCpuComputer : NeighborForceComputer
         int start = _ws.Starts[t], stop = _ws.Starts[t + 1];
         var sl = _short[t];
         int capacity = list.Offsets[stop] - list.Offsets[start];
-        if (sl.Entries.Length < capacity) { sl.Entries = new int[capacity + capacity / 8]; sl.Codes = new int[sl.Entries.Length]; }
+        if (sl.Entries.Length < capacity) { sl.Entries = new int[capacity + capacity / 8]; sl.Codes = new int[sl.Entries.Length]; sl.R = new double[sl.Entries.Length]; }
         if (sl.Start.Length < stop - start + 1) sl.Start = new int[stop - start + 1 + 64];
         int maxNeighbors = 0;
         for (int i = start; i < stop; i++) maxNeighbors = Math.Max(maxNeighbors, list.Offsets[i + 1] - list.Offsets[i]);
         if (sl.R2.Length < maxNeighbors) sl.R2 = new double[maxNeighbors + 16];
-        fixed (double* rho = lane.Scalar, x = _ws.Positions, sv = list.ShiftVectors, table = _table, r2s = sl.R2)
+        fixed (double* rho = lane.Scalar, x = _ws.Positions, sv = list.ShiftVectors, table = _table, r2s = sl.R2, rs = sl.R)
         fixed (int* offsets = list.Offsets, nbr = list.Neighbors, codes = list.ShiftCodes, types = typesArr, entries = sl.Entries, scodes = sl.Codes, starts = sl.Start)
         {
             int n = 0;
@@ -149,13 +149,13 @@ internal sealed class EamCpuComputer : NeighborForceComputer
                 int k0 = offsets[i], k1 = offsets[i + 1];
                 if (multi)
                 {
-                    if (shiftFree[i]) n = DensityOf<Off, On>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, n);
-                    else n = DensityOf<On, On>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, n);
+                    if (shiftFree[i]) n = DensityOf<Off, On>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, rs, n);
+                    else n = DensityOf<On, On>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, rs, n);
                 }
                 else
                 {
-                    if (shiftFree[i]) n = DensityOf<Off, Off>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, n);
-                    else n = DensityOf<On, Off>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, n);
+                    if (shiftFree[i]) n = DensityOf<Off, Off>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, rs, n);
+                    else n = DensityOf<On, Off>(i, k0, k1, rho, x, sv, table, nbr, codes, types, entries, scodes, r2s, rs, n);
                 }
             }
             starts[stop - start] = n;
@@ -163,11 +163,11 @@ internal sealed class EamCpuComputer : NeighborForceComputer
     }
 
     /// <summary>Per thread, the pairs within the cutoff: neighbor atom j and (for atoms with image shifts) shift code, per atom from Start.</summary>
-    private sealed class ShortList { public int[] Entries = []; public int[] Codes = []; public int[] Start = []; public double[] R2 = []; }
+    private sealed class ShortList { public int[] Entries = []; public int[] Codes = []; public int[] Start = []; public double[] R2 = []; public double[] R = []; }
     private readonly ShortList[] _short;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private unsafe int DensityOf<TShift, TMulti>(int i, int k0, int k1, double* rho, double* x, double* sv, double* table, int* nbr, int* codes, int* types, int* entries, int* scodes, double* r2s, int n)
+    private unsafe int DensityOf<TShift, TMulti>(int i, int k0, int k1, double* rho, double* x, double* sv, double* table, int* nbr, int* codes, int* types, int* entries, int* scodes, double* r2s, double* rs, int n)
         where TShift : struct, ICompileTimeFlag where TMulti : struct, ICompileTimeFlag
     {
         double rdr = _rdr, cut2 = _cut2;
@@ -193,7 +193,9 @@ internal sealed class EamCpuComputer : NeighborForceComputer
         for (int e = n0; e < n; e++)
         {
             int j = entries[e];
-            double p = Math.Sqrt(r2s[e - n0]) * rdr + 1.0;
+            double r = Math.Sqrt(r2s[e - n0]);
+            rs[e] = r;   // for the force pass
+            double p = r * rdr + 1.0;
             int m = (int)p;
             if (m > nr1) m = nr1;
             p -= m;
@@ -225,7 +227,7 @@ internal sealed class EamCpuComputer : NeighborForceComputer
         var shiftFree = list.ShiftFree;
         int start = _ws.Starts[t];
         var sl = _short[t];
-        fixed (double* f = lane.Force, ae = lane.AtomEnergy, x = _ws.Positions, fp = _fp, sv = list.ShiftVectors, table = _table)
+        fixed (double* f = lane.Force, ae = lane.AtomEnergy, x = _ws.Positions, fp = _fp, sv = list.ShiftVectors, table = _table, rs = sl.R)
         fixed (int* types = typesArr, entries = sl.Entries, scodes = sl.Codes, starts = sl.Start)
         {
             var acc = new PairAccumulator();
@@ -236,13 +238,13 @@ internal sealed class EamCpuComputer : NeighborForceComputer
                 int s0 = starts[i - start], s1 = starts[i - start + 1];
                 if (multi)
                 {
-                    if (shiftFree[i]) ForcesOf<TF, TV, TAE, Off, On>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes);
-                    else ForcesOf<TF, TV, TAE, On, On>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes);
+                    if (shiftFree[i]) ForcesOf<TF, TV, TAE, Off, On>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes, rs);
+                    else ForcesOf<TF, TV, TAE, On, On>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes, rs);
                 }
                 else
                 {
-                    if (shiftFree[i]) ForcesOf<TF, TV, TAE, Off, Off>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes);
-                    else ForcesOf<TF, TV, TAE, On, Off>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes);
+                    if (shiftFree[i]) ForcesOf<TF, TV, TAE, Off, Off>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes, rs);
+                    else ForcesOf<TF, TV, TAE, On, Off>(ref acc, i, s0, s1, f, ae, x, fp, sv, table, types, entries, scodes, rs);
                 }
                 if (TF.Value) { f[3 * i] += acc.Fx; f[3 * i + 1] += acc.Fy; f[3 * i + 2] += acc.Fz; }
                 int sys = sysArr[i];
@@ -254,7 +256,7 @@ internal sealed class EamCpuComputer : NeighborForceComputer
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private unsafe void ForcesOf<TF, TV, TAE, TShift, TMulti>(ref PairAccumulator acc, int i, int s0, int s1,
-        double* f, double* ae, double* x, double* fp, double* sv, double* table, int* types, int* entries, int* scodes)
+        double* f, double* ae, double* x, double* fp, double* sv, double* table, int* types, int* entries, int* scodes, double* rs)
         where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag
         where TShift : struct, ICompileTimeFlag where TMulti : struct, ICompileTimeFlag
     {
@@ -270,8 +272,7 @@ internal sealed class EamCpuComputer : NeighborForceComputer
             double* xj = x + 3 * j;
             double dx = xj[0] - xi, dy = xj[1] - yi, dz = xj[2] - zi;
             if (TShift.Value) { double* s = sv + 3 * scodes[e]; dx += s[0]; dy += s[1]; dz += s[2]; }
-            double r2 = dx * dx + dy * dy + dz * dz;
-            double r = Math.Sqrt(r2);
+            double r = rs[e];
             double p = r * rdr + 1.0;
             int m = (int)p;
             if (m > nr1) m = nr1;
