@@ -35,7 +35,7 @@ public abstract class NeighborForceComputer : IForceComputer
     private long _neighborTicks;
     protected int Threads => Math.Max(1, Options.Threads);
     /// <summary>The threads this computer (its kernels and its neighbor-list builds) runs on; size <see cref="Threads"/>.</summary>
-    protected ThreadTeam Team { get; }
+    public ThreadTeam Team { get; }
 
     public void Compute(SystemBatch batch, ForceOutputs outputs, ForceResult result)
     {

@@ -30,6 +30,9 @@ public sealed class VerletNeighborList
         Cutoff = cutoff;
         Skin = skin;
         _builder = new NeighborListBuilder(team);
+        _team = team;
+        _moved = new bool[team.Size];
+        _checkBody = CheckRange;
         List = _builder.Create(kind);
     }
 
@@ -111,9 +114,37 @@ public sealed class VerletNeighborList
     private bool SystemNeedsRebuild(SystemBatch batch, int s)
     {
         if (batch.Cells[s] != _buildCells[s]) return !CellChangeKeepsListValid(batch, s);
+        int first = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1];
+        if (_team.Size == 1 || end - first < ParallelAtoms) return MovedPastHalfSkin(batch, first, end);
+        // large systems: each thread of the team tests a share of the atoms
+        _checkBatch = batch; _checkFirst = first; _checkEnd = end;
+        _team.Run(_checkBody);
+        _checkBatch = null;
+        foreach (bool moved in _moved) if (moved) return true;
+        return false;
+    }
+
+    /// <summary>Systems at least this large test the skin on all threads of the team.</summary>
+    private const int ParallelAtoms = 8192;
+    private readonly ThreadTeam _team;
+    private readonly bool[] _moved;
+    private readonly Action<int> _checkBody;
+    private SystemBatch? _checkBatch;
+    private int _checkFirst, _checkEnd;
+
+    private void CheckRange(int t)
+    {
+        long count = _checkEnd - _checkFirst;
+        int a = _checkFirst + (int)(count * t / _team.Size), b = _checkFirst + (int)(count * (t + 1) / _team.Size);
+        _moved[t] = MovedPastHalfSkin(_checkBatch!, a, b);
+    }
+
+    /// <summary>True when some atom in [start, end) moved more than skin/2 since the build (or is NaN).</summary>
+    private bool MovedPastHalfSkin(SystemBatch batch, int start, int end)
+    {
         double limit2 = 0.25 * Skin * Skin;
         var x = batch.X; var y = batch.Y; var z = batch.Z;
-        for (int i = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1]; i < end; i++)
+        for (int i = start; i < end; i++)
         {
             double dx = x[i] - _x0[i], dy = y[i] - _y0[i], dz = z[i] - _z0[i];
             double d2 = dx * dx + dy * dy + dz * dz;
