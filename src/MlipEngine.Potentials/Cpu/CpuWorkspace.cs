@@ -35,6 +35,7 @@ public sealed class CpuWorkspace
     /// <summary>Thread t handles atoms [Starts[t], Starts[t+1]).</summary>
     public int[] Starts { get; }
     public ThreadLane[] Lanes { get; }
+    private const int CacheLinePad = 8;   // doubles
     /// <summary>Image-corrected positions, xyz interleaved.</summary>
     public double[] Positions = [];
     private SystemBatch? _batch;
@@ -71,7 +72,13 @@ public sealed class CpuWorkspace
         foreach (var lane in Lanes)
         {
             if (lane.Force.Length < 3 * n) { lane.Force = new double[3 * n]; lane.Scalar = new double[n]; lane.AtomEnergy = new double[n]; }
-            if (lane.Energy.Length < batch.SystemCount) { lane.Energy = new double[batch.SystemCount]; lane.Virial = new double[9 * batch.SystemCount]; }
+            // padded by a cache line: kernels add to Energy once per atom, and another thread's lane
+            // allocated next to it must not share the line (false sharing)
+            if (lane.Energy.Length < batch.SystemCount + CacheLinePad)
+            {
+                lane.Energy = new double[batch.SystemCount + CacheLinePad];
+                lane.Virial = new double[9 * batch.SystemCount + CacheLinePad];
+            }
         }
         long pairs = list.PairCount;
         Starts[0] = 0;
