@@ -244,6 +244,7 @@ public sealed class NeighborListBuilder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private void Plan(SystemBatch batch, int s, double rc, SystemPlan p, int[] atomImages)
     {
         var cell = batch.Cells[s];
@@ -404,6 +405,7 @@ public sealed class NeighborListBuilder
     /// each pair (with its image) is found exactly once. Atoms whose stencil stays inside the grid take
     /// a fast path with precomputed linear offsets and no image shift.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private unsafe void SearchChunk((int Sys, int Start, int End) range, ChunkBuffer buf, bool half, double rc2, int[] images)
     {
         var p = _plans[range.Sys];
@@ -495,6 +497,7 @@ public sealed class NeighborListBuilder
     /// image each: ua = na·n_a + ka, so a piece is consecutive ka (one slot range) with image (na, nb, nc).
     /// A displacement bⱼ + n·H − rᵢ is scanned as bⱼ − (rᵢ − n·H).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private static unsafe int ScanRowPieces(SystemPlan p, int lo, int hi, int rowBase, int nbb, int nc, double xi, double yi, double zi, double rc2,
         double* bx, double* by, double* bz, int* binStart, int* binAtoms, int* outJ, int* outCode, int len)
     {

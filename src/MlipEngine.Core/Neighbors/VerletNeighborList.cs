@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlipEngine.Geometry;
 using MlipEngine.State;
 using MlipEngine.Threading;
@@ -140,6 +141,7 @@ public sealed class VerletNeighborList
     }
 
     /// <summary>True when some atom in [start, end) moved more than skin/2 since the build (or is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private bool MovedPastHalfSkin(SystemBatch batch, int start, int end)
     {
         double limit2 = 0.25 * Skin * Skin;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using MlipEngine.ForceFields;
 using MlipEngine.Geometry;
@@ -156,6 +157,7 @@ public sealed class MdSystem
         _team.Run(_kickBody);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private void KickRange(double h, int start, int end)
     {
         var vx = Batch.VX; var vy = Batch.VY; var vz = Batch.VZ;
@@ -186,6 +188,7 @@ public sealed class MdSystem
         _team.Run(_driftBody);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private void DriftRange(double h, int start, int end)
     {
         var x = Batch.X; var y = Batch.Y; var z = Batch.Z;

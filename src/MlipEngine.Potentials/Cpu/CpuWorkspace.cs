@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MlipEngine.ForceFields;
 using MlipEngine.Neighbors;
 using MlipEngine.State;
@@ -97,6 +98,7 @@ public sealed class CpuWorkspace
     /// Thread t's share of the preparation, inside a region: image-corrected positions r̃ = r − w·H of its
     /// atoms and zeroed accumulators of its lane. Other threads read these positions: barrier before use.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     public void PrepareLane(int t, int systems, bool scalar, ForceOutputs outputs)
     {
         var batch = _batch!; var list = _list!;
@@ -126,6 +128,7 @@ public sealed class CpuWorkspace
     /// adds every lane's forces and atom energies to the result in lane order (so the sums do not
     /// depend on which thread reduces them).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     public void ReduceLanes(int t, ForceResult result, ForceOutputs outputs)
     {
         int a = Starts[t], b = Starts[t + 1];

@@ -83,6 +83,7 @@ internal sealed class EamCpuComputer : NeighborForceComputer
     /// ρᵢ = Σ lanes, embedding F(ρᵢ), F′(ρᵢ) | pair forces (reading F′ of both atoms) | Σ lanes of forces.
     /// Each "|" is a barrier: the next phase reads what every thread wrote in the previous one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private void Region(int t)
     {
         var batch = _batch!; var list = _nlist!; var types = _types!; var result = _result!;
@@ -126,6 +127,7 @@ internal sealed class EamCpuComputer : NeighborForceComputer
     /// Pass 1. Besides densities it records, per thread, the list entries within the cutoff (the
     /// "short list"), so pass 2 skips the skin pairs (~40 % with a 1 Å skin) without a branch per pair.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private unsafe void DensityPass(int t, NeighborList list, int[] typesArr)
     {
         var lane = _ws.Lanes[t];
@@ -220,6 +222,7 @@ internal sealed class EamCpuComputer : NeighborForceComputer
         else ForcePass<Off, On, On>(t, sys, list, types);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private unsafe void ForcePass<TF, TV, TAE>(int t, int[] sysArr, NeighborList list, int[] typesArr)
         where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag
     {

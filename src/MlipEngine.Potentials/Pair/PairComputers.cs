@@ -87,6 +87,7 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
     /// One force call as one parallel region: positions and lane zeroing | pairs of own atoms (half
     /// list, into the lane) | Σ lanes over own atoms. Each "|" is a barrier.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private void Region(int t)
     {
         var batch = _batch!; var list = _nlist!; var types = _types!; var outputs = _outputs;
@@ -109,6 +110,7 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
         else { if (v) { if (ae) Kernel<Off, On, On>(t, sys, list, types); else Kernel<Off, On, Off>(t, sys, list, types); } else { if (ae) Kernel<Off, Off, On>(t, sys, list, types); else Kernel<Off, Off, Off>(t, sys, list, types); } }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private unsafe void Kernel<TF, TV, TAE>(int t, int[] sysArr, NeighborList list, int[] typesArr)
         where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag
     {
