@@ -5,8 +5,10 @@
 #   (LAMMPS: neighbor 1.0 bin; neigh_modify every 1 delay 0 check yes).
 #   LAMMPS serial vs mlip 1 thread; LAMMPS mpirun -np 2 vs mlip 2 threads.
 # Usage: bash bench/md/run.sh [steps] [reps]   (defaults 200, 1). Prints atom-steps/s and mlip/LAMMPS ratios;
-#   with reps > 1 each program runs reps times, interleaved, and the best rate of each is kept (the
-#   machine is shared: the best of several runs is the least disturbed one).
+#   with reps > 1 each program runs reps times, interleaved (LAMMPS, mlip, LAMMPS, …), and both the median
+#   and the best rate of each are reported (the machine is shared: the best of several runs is the least
+#   disturbed one, the median the typical one). The table also goes to bench/md/last-run.txt with the
+#   date, commit and load average.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STEPS="${1:-200}"
@@ -79,19 +81,28 @@ IN
 rate_lammps() { grep -m1 '^Loop time of' "$1" | awk '{print $12*$9/$4}'; }
 rate_mlip() { grep -oE '[0-9.E+]+ atom-steps/s' "$1" | tail -1 | awk '{printf "%.6g\n", $1}'; }
 
-printf "%-5s %-8s %14s %14s %8s\n" pot cores lammps mlip ratio
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{print (NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+best() { tr ' ' '\n' | grep . | sort -g | tail -1; }
+OUT="$ROOT/bench/md/last-run.txt"
+{
+  echo "# bash bench/md/run.sh $STEPS $REPS  ($(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+  echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  printf "%-5s %-8s %12s %12s %8s %12s %12s %8s\n" pot cores lmp-median mlip-median ratio lmp-best mlip-best ratio
+} | tee "$OUT"
 for pot in eam lj; do
   lammps_input $pot > in.$pot
   mlip_config $pot > $pot.yaml
   for np in 1 2; do
-    L=0; M=0
+    L=""; M=""
     for ((r = 0; r < REPS; r++)); do
       if [[ $np == 1 ]]; then lmp -in in.$pot -log none > lmp.out 2>&1
       else mpirun -np 2 --allow-run-as-root --oversubscribe lmp -in in.$pot -log none > lmp.out 2>&1; fi
       "$ROOT/mlip" md $pot.yaml --set threads=$np > mlip.out 2> mlip.err
-      L=$(awk -v a="$L" -v b="$(rate_lammps lmp.out)" 'BEGIN{print (b > a ? b : a)}')
-      M=$(awk -v a="$M" -v b="$(rate_mlip mlip.err)" 'BEGIN{print (b > a ? b : a)}')
+      L="$L $(rate_lammps lmp.out)"; M="$M $(rate_mlip mlip.err)"
     done
-    printf "%-5s %-8s %14.4g %14.4g %8.3f\n" $pot $np "$L" "$M" "$(awk -v a="$M" -v b="$L" 'BEGIN{print a/b}')"
+    Lm=$(echo $L | median); Mm=$(echo $M | median); Lb=$(echo $L | best); Mb=$(echo $M | best)
+    printf "%-5s %-8s %12.4g %12.4g %8.3f %12.4g %12.4g %8.3f\n" $pot $np "$Lm" "$Mm" "$(awk -v a="$Mm" -v b="$Lm" 'BEGIN{print a/b}')" \
+      "$Lb" "$Mb" "$(awk -v a="$Mb" -v b="$Lb" 'BEGIN{print a/b}')" | tee -a "$OUT"
   done
 done
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"

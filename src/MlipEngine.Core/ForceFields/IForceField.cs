@@ -33,4 +33,9 @@ public interface IForceComputer : IDisposable
     void Compute(SystemBatch batch, ForceOutputs outputs, ForceResult result);
     /// <summary>Neighbor-list rebuilds so far (diagnostics).</summary>
     int NeighborBuilds { get; }
+    /// <summary>
+    /// The threads this computer runs on, or null. Callers with per-atom loops between force calls (an
+    /// MD integrator) may run them on this team: sharing it keeps a second team from spinning for a core.
+    /// </summary>
+    Threading.ThreadTeam? Team => null;
 }

@@ -1,6 +1,7 @@
 using MlipEngine.Chemistry;
 using MlipEngine.Neighbors;
 using MlipEngine.State;
+using MlipEngine.Threading;
 
 namespace MlipEngine.ForceFields;
 
@@ -19,7 +20,8 @@ public abstract class NeighborForceComputer : IForceComputer
     {
         ForceField = forceField;
         Options = options;
-        _neighbors = new VerletNeighborList(forceField.Cutoff, options.Skin, kind, Math.Max(1, options.Threads));
+        Team = new ThreadTeam(Math.Max(1, options.Threads));
+        _neighbors = new VerletNeighborList(forceField.Cutoff, options.Skin, kind, Team);
         _typeOfNumber = new int[Element.MaxAtomicNumber + 1];
         Array.Fill(_typeOfNumber, -1);
         for (int t = 0; t < forceField.Species.Count; t++) _typeOfNumber[forceField.Species[t]] = t;
@@ -32,6 +34,8 @@ public abstract class NeighborForceComputer : IForceComputer
     public double NeighborSeconds => _neighborTicks / (double)System.Diagnostics.Stopwatch.Frequency;
     private long _neighborTicks;
     protected int Threads => Math.Max(1, Options.Threads);
+    /// <summary>The threads this computer (its kernels and its neighbor-list builds) runs on; size <see cref="Threads"/>.</summary>
+    public ThreadTeam Team { get; }
 
     public void Compute(SystemBatch batch, ForceOutputs outputs, ForceResult result)
     {
@@ -72,5 +76,5 @@ public abstract class NeighborForceComputer : IForceComputer
     /// </summary>
     protected abstract void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result);
 
-    public virtual void Dispose() { GC.SuppressFinalize(this); }
+    public virtual void Dispose() { Team.Dispose(); GC.SuppressFinalize(this); }
 }

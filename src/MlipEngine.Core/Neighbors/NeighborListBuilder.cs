@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using MlipEngine.Geometry;
 using MlipEngine.State;
+using MlipEngine.Threading;
 
 namespace MlipEngine.Neighbors;
 
@@ -68,12 +69,17 @@ public sealed class NeighborListBuilder
     private bool[] _shiftFree = [];
     private int[] _atomBinIdx = [];
     private readonly int _threads;
+    private readonly ThreadTeam _team;
     private readonly List<(int Sys, int Start, int End)> _chunkRanges = new();
     private int[] _spareOffsets = [], _spareNeighbors = [], _spareCodes = [];
 
-    public NeighborListBuilder(int threads = 1)
+    public NeighborListBuilder(int threads = 1) : this(new ThreadTeam(threads)) { }
+
+    /// <summary>A builder whose parallel phases run on <paramref name="team"/>.</summary>
+    public NeighborListBuilder(ThreadTeam team)
     {
-        _threads = Math.Max(1, threads);
+        _team = team;
+        _threads = team.Size;
     }
 
     public NeighborList Create(NeighborListKind kind) => new(kind);
@@ -177,8 +183,7 @@ public sealed class NeighborListBuilder
         }
         else
         {
-            Parallel.For(0, chunkRanges.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads },
-                c => SearchChunk(chunkRanges[c], _chunks[c], half, rc2, images));
+            _team.RunDynamic(chunkRanges.Count, c => SearchChunk(chunkRanges[c], _chunks[c], half, rc2, images));
         }
 
         // 3. Assemble the CSR arrays: rebuilt systems from the chunk buffers, kept systems copied from the
@@ -217,7 +222,7 @@ public sealed class NeighborListBuilder
         }
         // the chunks' destinations are disjoint, so the copies run in parallel like the search
         if (_threads == 1 || chunkRanges.Count <= 1) for (int c = 0; c < chunkRanges.Count; c++) CopyChunk(c);
-        else Parallel.For(0, chunkRanges.Count, new ParallelOptions { MaxDegreeOfParallelism = _threads }, CopyChunk);
+        else _team.RunDynamic(chunkRanges.Count, CopyChunk);
         if (list.ShiftFree.Length < n) { var sf = list.ShiftFree; Array.Resize(ref sf, n); list.ShiftFree = sf; }
         for (int s = 0; s < batch.SystemCount; s++)
         {
@@ -239,6 +244,7 @@ public sealed class NeighborListBuilder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private void Plan(SystemBatch batch, int s, double rc, SystemPlan p, int[] atomImages)
     {
         var cell = batch.Cells[s];
@@ -399,6 +405,7 @@ public sealed class NeighborListBuilder
     /// each pair (with its image) is found exactly once. Atoms whose stencil stays inside the grid take
     /// a fast path with precomputed linear offsets and no image shift.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private unsafe void SearchChunk((int Sys, int Start, int End) range, ChunkBuffer buf, bool half, double rc2, int[] images)
     {
         var p = _plans[range.Sys];
@@ -443,14 +450,11 @@ public sealed class NeighborListBuilder
                 }
                 else
                 {
-                    // own bin, no image shift
-                    for (int slot = half ? islot + 1 : binStart[ownBin], end = binStart[ownBin + 1]; slot < end; slot++)
-                    {
-                        if (slot == islot) continue;
-                        double dx = bx[slot] - xi, dy = by[slot] - yi, dz = bz[slot] - zi;
-                        if (dx * dx + dy * dy + dz * dz < rc2) { outJ[len] = binAtoms[slot]; outCode[len++] = zeroCode; }
-                    }
-
+                    // Near the grid's edge: the same rows along a, cut where the unwrapped bin index crosses
+                    // an image boundary, so each piece is one contiguous slot range with one image shift
+                    // (scanned four candidates at a time like the interior). Own bin first, no image shift.
+                    if (half) len = ScanRange(islot + 1, binStart[ownBin + 1], -1, xi, yi, zi, rc2, bx, by, bz, binAtoms, outJ, outCode, len, zeroCode);
+                    else len = ScanRange(binStart[ownBin], binStart[ownBin + 1], islot, xi, yi, zi, rc2, bx, by, bz, binAtoms, outJ, outCode, len, zeroCode);
                     for (int dc = -rz; dc <= rz; dc++)
                     {
                         int uc = bc + dc;
@@ -459,29 +463,20 @@ public sealed class NeighborListBuilder
                         int kc = uc - nc * nz;
                         for (int db = -ry; db <= ry; db++)
                         {
+                            // half lists: rows (db, dc) of the upper half whole, the (0, 0) row for da > 0 only
+                            bool centreRow = db == 0 && dc == 0;
+                            if (half && !centreRow && !(dc > 0 || (dc == 0 && db > 0))) continue;
                             int ub = bb + db;
                             int nbb = FloorDiv(ub, ny);
                             if (!p.Py && nbb != 0) continue;
                             int kb = ub - nbb * ny;
-                            for (int da = -rx; da <= rx; da++)
+                            int rowBase = nx * (kb + ny * kc);
+                            if (centreRow)
                             {
-                                if (da == 0 && db == 0 && dc == 0) continue;
-                                if (half && !UpperHalf(da, db, dc)) continue;
-                                int ua = ba + da;
-                                int na = FloorDiv(ua, nx);
-                                if (!p.Px && na != 0) continue;
-                                int ka = ua - na * nx;
-                                int bin = ka + nx * (kb + ny * kc);
-                                int code = p.CodeBase + (na + rx) * codeStrideA + (nbb + ry) * codeStrideB + (nc + rz);
-                                double ox = na * h.XX + nbb * h.YX + nc * h.ZX - xi;
-                                double oy = na * h.XY + nbb * h.YY + nc * h.ZY - yi;
-                                double oz = na * h.XZ + nbb * h.YZ + nc * h.ZZ - zi;
-                                for (int slot = binStart[bin], end = binStart[bin + 1]; slot < end; slot++)
-                                {
-                                    double dx = bx[slot] + ox, dy = by[slot] + oy, dz = bz[slot] + oz;
-                                    if (dx * dx + dy * dy + dz * dz < rc2) { outJ[len] = binAtoms[slot]; outCode[len++] = code; }
-                                }
+                                len = ScanRowPieces(p, ba + 1, ba + rx, rowBase, nbb, nc, xi, yi, zi, rc2, bx, by, bz, binStart, binAtoms, outJ, outCode, len);
+                                if (!half) len = ScanRowPieces(p, ba - rx, ba - 1, rowBase, nbb, nc, xi, yi, zi, rc2, bx, by, bz, binStart, binAtoms, outJ, outCode, len);
                             }
+                            else len = ScanRowPieces(p, ba - rx, ba + rx, rowBase, nbb, nc, xi, yi, zi, rc2, bx, by, bz, binStart, binAtoms, outJ, outCode, len);
                         }
                     }
                 }
@@ -495,6 +490,36 @@ public sealed class NeighborListBuilder
                 _shiftFree[i] = shiftFree;
             }
         }
+    }
+
+    /// <summary>
+    /// Scans unwrapped bins ua = lo…hi along a of one row (bins rowBase + ka), split into pieces of one
+    /// image each: ua = na·n_a + ka, so a piece is consecutive ka (one slot range) with image (na, nb, nc).
+    /// A displacement bⱼ + n·H − rᵢ is scanned as bⱼ − (rᵢ − n·H).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
+    private static unsafe int ScanRowPieces(SystemPlan p, int lo, int hi, int rowBase, int nbb, int nc, double xi, double yi, double zi, double rc2,
+        double* bx, double* by, double* bz, int* binStart, int* binAtoms, int* outJ, int* outCode, int len)
+    {
+        int nx = p.Nx;
+        var h = p.H;
+        int codeStrideB = 2 * p.Rz + 1, codeStrideA = (2 * p.Ry + 1) * codeStrideB;
+        for (int ua = lo; ua <= hi;)
+        {
+            int na = FloorDiv(ua, nx);
+            int last = Math.Min(hi, (na + 1) * nx - 1);
+            if (p.Px || na == 0)
+            {
+                int ka = ua - na * nx;
+                int code = p.CodeBase + (na + p.Rx) * codeStrideA + (nbb + p.Ry) * codeStrideB + (nc + p.Rz);
+                double sx = na * h.XX + nbb * h.YX + nc * h.ZX;
+                double sy = na * h.XY + nbb * h.YY + nc * h.ZY;
+                double sz = na * h.XZ + nbb * h.YZ + nc * h.ZZ;
+                len = ScanRange(binStart[rowBase + ka], binStart[rowBase + ka + (last - ua) + 1], -1, xi - sx, yi - sy, zi - sz, rc2, bx, by, bz, binAtoms, outJ, outCode, len, code);
+            }
+            ua = last + 1;
+        }
+        return len;
     }
 
     /// <summary>

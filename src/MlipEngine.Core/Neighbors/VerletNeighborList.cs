@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using MlipEngine.Geometry;
 using MlipEngine.State;
+using MlipEngine.Threading;
 
 namespace MlipEngine.Neighbors;
 
@@ -19,12 +21,19 @@ public sealed class VerletNeighborList
     private Cell[] _buildCells = [];
 
     public VerletNeighborList(double cutoff, double skin, NeighborListKind kind, int threads = 1)
+        : this(cutoff, skin, kind, new ThreadTeam(threads)) { }
+
+    /// <summary>A list whose builds run on <paramref name="team"/> (shared with the kernels that use the list).</summary>
+    public VerletNeighborList(double cutoff, double skin, NeighborListKind kind, ThreadTeam team)
     {
         if (!(cutoff > 0)) throw new ArgumentOutOfRangeException(nameof(cutoff), "cutoff must be positive");
         if (!(skin >= 0)) throw new ArgumentOutOfRangeException(nameof(skin), "skin must be non-negative");
         Cutoff = cutoff;
         Skin = skin;
-        _builder = new NeighborListBuilder(threads);
+        _builder = new NeighborListBuilder(team);
+        _team = team;
+        _moved = new bool[team.Size];
+        _checkBody = CheckRange;
         List = _builder.Create(kind);
     }
 
@@ -106,9 +115,38 @@ public sealed class VerletNeighborList
     private bool SystemNeedsRebuild(SystemBatch batch, int s)
     {
         if (batch.Cells[s] != _buildCells[s]) return !CellChangeKeepsListValid(batch, s);
+        int first = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1];
+        if (_team.Size == 1 || end - first < ParallelAtoms) return MovedPastHalfSkin(batch, first, end);
+        // large systems: each thread of the team tests a share of the atoms
+        _checkBatch = batch; _checkFirst = first; _checkEnd = end;
+        _team.Run(_checkBody);
+        _checkBatch = null;
+        foreach (bool moved in _moved) if (moved) return true;
+        return false;
+    }
+
+    /// <summary>Systems at least this large test the skin on all threads of the team.</summary>
+    private const int ParallelAtoms = 8192;
+    private readonly ThreadTeam _team;
+    private readonly bool[] _moved;
+    private readonly Action<int> _checkBody;
+    private SystemBatch? _checkBatch;
+    private int _checkFirst, _checkEnd;
+
+    private void CheckRange(int t)
+    {
+        long count = _checkEnd - _checkFirst;
+        int a = _checkFirst + (int)(count * t / _team.Size), b = _checkFirst + (int)(count * (t + 1) / _team.Size);
+        _moved[t] = MovedPastHalfSkin(_checkBatch!, a, b);
+    }
+
+    /// <summary>True when some atom in [start, end) moved more than skin/2 since the build (or is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
+    private bool MovedPastHalfSkin(SystemBatch batch, int start, int end)
+    {
         double limit2 = 0.25 * Skin * Skin;
         var x = batch.X; var y = batch.Y; var z = batch.Z;
-        for (int i = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1]; i < end; i++)
+        for (int i = start; i < end; i++)
         {
             double dx = x[i] - _x0[i], dy = y[i] - _y0[i], dz = z[i] - _z0[i];
             double d2 = dx * dx + dy * dy + dz * dz;

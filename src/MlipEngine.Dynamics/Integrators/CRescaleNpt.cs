@@ -31,8 +31,7 @@ public sealed class CRescaleNpt : IIntegrator
         double dt = s.TimeStep;
         s.ScaleVelocities(_thermostat.Propagate(s.KineticEnergy(), 0.5 * dt));
         Barostat.Apply(s, dt);
-        s.Kick(0.5 * dt);
-        s.Drift(dt);
+        s.KickDrift(0.5 * dt, dt);
         s.ComputeForces();
         s.Kick(0.5 * dt);
         s.ScaleVelocities(_thermostat.Propagate(s.KineticEnergy(), 0.5 * dt));

@@ -17,8 +17,7 @@ public abstract class VelocityScalingVerlet(IVelocityScalingThermostat thermosta
     {
         double dt = s.TimeStep;
         s.ScaleVelocities(thermostat.Propagate(s.KineticEnergy(), 0.5 * dt));
-        s.Kick(0.5 * dt);
-        s.Drift(dt);
+        s.KickDrift(0.5 * dt, dt);
         s.ComputeForces();
         s.Kick(0.5 * dt);
         s.ScaleVelocities(thermostat.Propagate(s.KineticEnergy(), 0.5 * dt));

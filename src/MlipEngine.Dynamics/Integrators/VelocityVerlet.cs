@@ -18,8 +18,7 @@ public sealed class VelocityVerlet : IIntegrator
     public void Step(MdSystem s)
     {
         double dt = s.TimeStep;
-        s.Kick(0.5 * dt);
-        s.Drift(dt);
+        s.KickDrift(0.5 * dt, dt);
         s.ComputeForces();
         s.Kick(0.5 * dt);
     }

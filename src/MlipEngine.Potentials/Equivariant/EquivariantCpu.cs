@@ -79,7 +79,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         _m = model;
         var hp = model.Hyper;
         _C = hp.Channels; _nsh = Irreps.Count(hp.ShLMax); _nb = hp.NumBessel; _cut2 = hp.Cutoff * hp.Cutoff;
-        _ws = new CpuWorkspace(options.Threads);
+        _ws = new CpuWorkspace(Team);
         _w = new T[model.Parameters.Length];
         _wT = new T[_w.Length];
         _layers = new LayerTables[model.Layers.Length];

@@ -54,23 +54,54 @@ internal sealed class PairReferenceComputer<TPair> : NeighborForceComputer where
 internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair : struct, IPairFunction
 {
     private readonly TPair _pair;
-    private readonly int _types;
+    private readonly int _ntypes;
     private readonly CpuWorkspace _ws;
 
     public PairCpuComputer(IForceField ff, ComputeOptions options, TPair pair)
-        : base(ff, options, NeighborListKind.Half) { _pair = pair; _types = ff.Species.Count; _ws = new CpuWorkspace(options.Threads); }
+        : base(ff, options, NeighborListKind.Half) { _pair = pair; _ntypes = ff.Species.Count; _ws = new CpuWorkspace(Team); _region = Region;
+        _scratch = new double[_ws.Threads][]; _jScratch = new int[_ws.Threads][];
+        for (int t = 0; t < _ws.Threads; t++) { _scratch[t] = []; _jScratch[t] = []; }
+    }
 
     protected override void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result)
     {
-        int n = batch.AtomCount, ns = batch.SystemCount;
-        _ws.Prepare(batch, list);
-        _ws.Clear(n, ns, scalar: false, outputs);
+        _ws.PrepareSerial(batch, list);
+        _batch = batch; _nlist = list; _types = types; _outputs = outputs; _result = result;
+        _ws.Run(_region);
+        _batch = null; _nlist = null; _types = null; _result = null;
+        _ws.ReduceSystems(result, batch.SystemCount, outputs);
+    }
+
+    // Arguments of the running region (fields, so the region delegate is allocated once).
+    private SystemBatch? _batch;
+    private NeighborList? _nlist;
+    private int[]? _types;
+    private ForceOutputs _outputs;
+    private ForceResult? _result;
+    private readonly Action<int> _region;
+    // per thread: (dx, dy, dz, r²) and j of one atom's entries within the cutoff
+    private readonly double[][] _scratch;
+    private readonly int[][] _jScratch;
+
+    /// <summary>
+    /// One force call as one parallel region: positions and lane zeroing | pairs of own atoms (half
+    /// list, into the lane) | Σ lanes over own atoms. Each "|" is a barrier.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
+    private void Region(int t)
+    {
+        var batch = _batch!; var list = _nlist!; var types = _types!; var outputs = _outputs;
+        _ws.PrepareLane(t, batch.SystemCount, scalar: false, outputs);
+        _ws.Team.Barrier();
         bool wantF = (outputs & ForceOutputs.Forces) != 0, wantV = (outputs & ForceOutputs.Virial) != 0, wantAE = (outputs & ForceOutputs.AtomEnergies) != 0;
-        if (wantF && !wantV && !wantAE) _ws.Run(t => Kernel<On, Off, Off>(t, batch.SystemIndex, list, types));
-        else if (wantF && wantV && !wantAE) _ws.Run(t => Kernel<On, On, Off>(t, batch.SystemIndex, list, types));
-        else if (wantF && wantV && wantAE) _ws.Run(t => Kernel<On, On, On>(t, batch.SystemIndex, list, types));
-        else _ws.Run(t => KernelDynamic(t, batch.SystemIndex, list, types, wantF, wantV, wantAE));
-        _ws.ReduceInto(result, n, ns, outputs);
+        if (wantF && !wantV && !wantAE) Kernel<On, Off, Off>(t, batch.SystemIndex, list, types);
+        else if (wantF && wantV && !wantAE) Kernel<On, On, Off>(t, batch.SystemIndex, list, types);
+        else KernelDynamic(t, batch.SystemIndex, list, types, wantF, wantV, wantAE);
+        if ((outputs & (ForceOutputs.Forces | ForceOutputs.AtomEnergies)) != 0)
+        {
+            _ws.Team.Barrier();
+            _ws.ReduceLanes(t, _result!, outputs);
+        }
     }
 
     private void KernelDynamic(int t, int[] sys, NeighborList list, int[] types, bool f, bool v, bool ae)
@@ -79,23 +110,31 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
         else { if (v) { if (ae) Kernel<Off, On, On>(t, sys, list, types); else Kernel<Off, On, Off>(t, sys, list, types); } else { if (ae) Kernel<Off, Off, On>(t, sys, list, types); else Kernel<Off, Off, Off>(t, sys, list, types); } }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // optimised from the first call: an MD run's first steps must not run tier-0 code
     private unsafe void Kernel<TF, TV, TAE>(int t, int[] sysArr, NeighborList list, int[] typesArr)
         where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag
     {
         var lane = _ws.Lanes[t];
         var pair = _pair;
-        int nt = _types;
+        int nt = _ntypes;
         var shiftFree = list.ShiftFree;
-        fixed (double* x = _ws.Positions, f = lane.Force, ae = lane.AtomEnergy, sv = list.ShiftVectors)
-        fixed (int* offsets = list.Offsets, nbr = list.Neighbors, codes = list.ShiftCodes, types = typesArr)
+        int start = _ws.Starts[t], stop = _ws.Starts[t + 1];
+        int maxNeighbors = 0;
+        for (int i = start; i < stop; i++) maxNeighbors = Math.Max(maxNeighbors, list.Offsets[i + 1] - list.Offsets[i]);
+        var scratch = _scratch[t];
+        if (scratch.Length < 4 * maxNeighbors) _scratch[t] = scratch = new double[4 * maxNeighbors + 64];
+        var jScratch = _jScratch[t];
+        if (jScratch.Length < maxNeighbors) _jScratch[t] = jScratch = new int[maxNeighbors + 16];
+        fixed (double* x = _ws.Positions, f = lane.Force, ae = lane.AtomEnergy, sv = list.ShiftVectors, d = scratch)
+        fixed (int* offsets = list.Offsets, nbr = list.Neighbors, codes = list.ShiftCodes, types = typesArr, js = jScratch)
         {
             var acc = new PairAccumulator();
-            for (int i = _ws.Starts[t], end = _ws.Starts[t + 1]; i < end; i++)
+            for (int i = start; i < stop; i++)
             {
                 acc.Reset();
                 int k0 = offsets[i], k1 = offsets[i + 1];
-                if (shiftFree[i]) Neighbors<TF, TV, TAE, Off>(ref acc, pair, i, k0, k1, types[i] * nt, x, f, ae, sv, nbr, codes, types);
-                else Neighbors<TF, TV, TAE, On>(ref acc, pair, i, k0, k1, types[i] * nt, x, f, ae, sv, nbr, codes, types);
+                if (shiftFree[i]) Neighbors<TF, TV, TAE, Off>(ref acc, pair, i, k0, k1, types[i] * nt, x, f, ae, sv, nbr, codes, types, d, js);
+                else Neighbors<TF, TV, TAE, On>(ref acc, pair, i, k0, k1, types[i] * nt, x, f, ae, sv, nbr, codes, types, d, js);
                 if (TF.Value) { f[3 * i] += acc.Fx; f[3 * i + 1] += acc.Fy; f[3 * i + 2] += acc.Fz; }
                 int s = sysArr[i];
                 lane.Energy[s] += acc.E;
@@ -106,11 +145,14 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Neighbors<TF, TV, TAE, TShift>(ref PairAccumulator acc, TPair pair, int i, int k0, int k1, int ti,
-        double* x, double* f, double* ae, double* sv, int* nbr, int* codes, int* types)
+        double* x, double* f, double* ae, double* sv, int* nbr, int* codes, int* types, double* d, int* js)
         where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag where TShift : struct, ICompileTimeFlag
     {
         double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
-        double ei = 0, fxi = 0, fyi = 0, fzi = 0, vxx = 0, vyy = 0, vzz = 0, vxy = 0, vxz = 0, vyz = 0;
+        // Filter the skin shell out without a branch per entry (inside or not is unpredictable): every
+        // entry is written to scratch, the count advances only for those inside the largest cutoff.
+        double cut2 = pair.MaxCutoffSquared;
+        int n = 0;
         for (int k = k0; k < k1; k++)
         {
             int j = nbr[k];
@@ -118,9 +160,20 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
             double dx = xj[0] - xi, dy = xj[1] - yi, dz = xj[2] - zi;
             if (TShift.Value) { double* s = sv + 3 * codes[k]; dx += s[0]; dy += s[1]; dz += s[2]; }
             double r2 = dx * dx + dy * dy + dz * dz;
-            if (!pair.Evaluate(ti + types[j], r2, out double e, out double fr)) continue;
-            ei += e;
-            if (TAE.Value) { ae[i] += 0.5 * e; ae[j] += 0.5 * e; }
+            double* o = d + 4 * n;
+            o[0] = dx; o[1] = dy; o[2] = dz; o[3] = r2;
+            js[n] = j;
+            n += r2 < cut2 ? 1 : 0;
+        }
+        double ei = 0, fxi = 0, fyi = 0, fzi = 0, vxx = 0, vyy = 0, vzz = 0, vxy = 0, vxz = 0, vyz = 0;
+        for (int e = 0; e < n; e++)
+        {
+            int j = js[e];
+            double* o = d + 4 * e;
+            double dx = o[0], dy = o[1], dz = o[2];
+            if (!pair.Evaluate(ti + types[j], o[3], out double en, out double fr)) continue;   // per-type cutoffs below the largest
+            ei += en;
+            if (TAE.Value) { ae[i] += 0.5 * en; ae[j] += 0.5 * en; }
             double fx = fr * dx, fy = fr * dy, fz = fr * dz;
             if (TF.Value)
             {
