@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MlipEngine.Chemistry;
 using MlipEngine.ForceFields;
 
@@ -45,7 +46,7 @@ public sealed class LennardJonesPotential : IForceField
             }
         Cutoff = maxCut;
         _packed = packed;
-        _function = new LjFunction(packed, maxCut * maxCut);
+        _function = new LjFunction(packed, maxCut * maxCut, n == 1);
     }
 
     private readonly double[] _packed;
@@ -76,11 +77,13 @@ public sealed class LennardJonesPotential : IForceField
     {
         private readonly double[] _packed;
         private readonly double _maxCut2;
+        private readonly bool _single;   // one type pair: the vector form broadcasts instead of gathering
 
-        public LjFunction(double[] packed, double maxCut2)
+        public LjFunction(double[] packed, double maxCut2, bool single)
         {
             _packed = packed;
             _maxCut2 = maxCut2;
+            _single = single;
         }
 
         public double MaxCutoffSquared => _maxCut2;
@@ -98,6 +101,40 @@ public sealed class LennardJonesPotential : IForceField
             // −φ′/r = (12 c12 r⁻¹² − 6 c6 r⁻⁶) / r²
             fOverR = (12 * a - 6 * b) * inv2;
             return true;
+        }
+
+        public bool IsVectorized => true;
+
+        /// <summary>
+        /// The same arithmetic as <see cref="Evaluate"/> in the same order per lane (so each pair's φ and
+        /// −φ′/r are bitwise those of the scalar form); lanes at or beyond r_c are masked to 0.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<double> EvaluateVector(Vector128<int> t, Vector256<double> r2, out Vector256<double> fOverR)
+        {
+            ref double p0 = ref MemoryMarshal.GetArrayDataReference(_packed);
+            Vector256<double> cut2, c12, c6, shift;
+            if (_single)
+            {
+                cut2 = Vector256.Create(p0); c12 = Vector256.Create(Unsafe.Add(ref p0, 1));
+                c6 = Vector256.Create(Unsafe.Add(ref p0, 2)); shift = Vector256.Create(Unsafe.Add(ref p0, 3));
+            }
+            else
+            {
+                ref double a0 = ref Unsafe.Add(ref p0, 4 * t.GetElement(0)), a1 = ref Unsafe.Add(ref p0, 4 * t.GetElement(1));
+                ref double a2 = ref Unsafe.Add(ref p0, 4 * t.GetElement(2)), a3 = ref Unsafe.Add(ref p0, 4 * t.GetElement(3));
+                cut2 = Vector256.Create(a0, a1, a2, a3);
+                c12 = Vector256.Create(Unsafe.Add(ref a0, 1), Unsafe.Add(ref a1, 1), Unsafe.Add(ref a2, 1), Unsafe.Add(ref a3, 1));
+                c6 = Vector256.Create(Unsafe.Add(ref a0, 2), Unsafe.Add(ref a1, 2), Unsafe.Add(ref a2, 2), Unsafe.Add(ref a3, 2));
+                shift = Vector256.Create(Unsafe.Add(ref a0, 3), Unsafe.Add(ref a1, 3), Unsafe.Add(ref a2, 3), Unsafe.Add(ref a3, 3));
+            }
+            var inside = Vector256.LessThan(r2, cut2);
+            var inv2 = Vector256<double>.One / r2;
+            var inv6 = inv2 * inv2 * inv2;
+            var a = c12 * inv6 * inv6;
+            var b = c6 * inv6;
+            fOverR = ((Vector256.Create(12.0) * a - Vector256.Create(6.0) * b) * inv2) & inside;
+            return (a - b - shift) & inside;
         }
     }
 }

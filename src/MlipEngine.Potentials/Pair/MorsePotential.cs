@@ -1,5 +1,6 @@
 using MlipEngine.Chemistry;
 using MlipEngine.ForceFields;
+using System.Runtime.Intrinsics;
 
 namespace MlipEngine.Potentials.Pair;
 
@@ -74,6 +75,20 @@ public sealed class MorsePotential : IForceField
             energy = d0[t] * (u * u - 2 * u) - offset[t];
             fOverR = 2 * alpha[t] * d0[t] * (u * u - u) / r;
             return true;
+        }
+
+        public bool IsVectorized => false;
+
+        /// <summary>Lane by lane through <see cref="Evaluate"/> (exp has no SIMD form here; the kernel keeps Morse scalar).</summary>
+        public Vector256<double> EvaluateVector(Vector128<int> t,
+            Vector256<double> r2, out Vector256<double> fOverR)
+        {
+            Evaluate(t.GetElement(0), r2.GetElement(0), out double e0, out double f0);
+            Evaluate(t.GetElement(1), r2.GetElement(1), out double e1, out double f1);
+            Evaluate(t.GetElement(2), r2.GetElement(2), out double e2, out double f2);
+            Evaluate(t.GetElement(3), r2.GetElement(3), out double e3, out double f3);
+            fOverR = Vector256.Create(f0, f1, f2, f3);
+            return Vector256.Create(e0, e1, e2, e3);
         }
     }
 }

@@ -1,5 +1,6 @@
 using MlipEngine.ForceFields;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using MlipEngine.Geometry;
 using MlipEngine.Kernels;
 using MlipEngine.Neighbors;
@@ -79,7 +80,7 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
     private ForceOutputs _outputs;
     private ForceResult? _result;
     private readonly Action<int> _region;
-    // per thread: (dx, dy, dz, r²) and j of one atom's entries within the cutoff
+    // per thread: dx, dy, dz, r² (four blocks of ScratchStride doubles, SoA for the 4-wide loop) and j of one atom's entries within the cutoff
     private readonly double[][] _scratch;
     private readonly int[][] _jScratch;
 
@@ -121,20 +122,23 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
         int start = _ws.Starts[t], stop = _ws.Starts[t + 1];
         int maxNeighbors = 0;
         for (int i = start; i < stop; i++) maxNeighbors = Math.Max(maxNeighbors, list.Offsets[i + 1] - list.Offsets[i]);
+        // room for every entry plus up to 3 padding lanes, rounded to whole vectors
+        int stride = (maxNeighbors + 4 + 3) & ~3;
         var scratch = _scratch[t];
-        if (scratch.Length < 4 * maxNeighbors) _scratch[t] = scratch = new double[4 * maxNeighbors + 64];
+        if (scratch.Length < 4 * stride) _scratch[t] = scratch = new double[4 * stride];
         var jScratch = _jScratch[t];
-        if (jScratch.Length < maxNeighbors) _jScratch[t] = jScratch = new int[maxNeighbors + 16];
+        if (jScratch.Length < stride) _jScratch[t] = jScratch = new int[stride];
         fixed (double* x = _ws.Positions, f = lane.Force, ae = lane.AtomEnergy, sv = list.ShiftVectors, d = scratch)
         fixed (int* offsets = list.Offsets, nbr = list.Neighbors, codes = list.ShiftCodes, types = typesArr, js = jScratch)
         {
             var acc = new PairAccumulator();
+            double* lanes = stackalloc double[12];   // fx, fy, fz of one vector of pairs, for the scatter to the j
             for (int i = start; i < stop; i++)
             {
                 acc.Reset();
                 int k0 = offsets[i], k1 = offsets[i + 1];
-                if (shiftFree[i]) Neighbors<TF, TV, TAE, Off>(ref acc, pair, i, k0, k1, types[i] * nt, x, f, ae, sv, nbr, codes, types, d, js);
-                else Neighbors<TF, TV, TAE, On>(ref acc, pair, i, k0, k1, types[i] * nt, x, f, ae, sv, nbr, codes, types, d, js);
+                if (shiftFree[i]) Neighbors<TF, TV, TAE, Off>(ref acc, pair, i, k0, k1, types[i] * nt, nt, x, f, ae, sv, nbr, codes, types, d, stride, js, lanes);
+                else Neighbors<TF, TV, TAE, On>(ref acc, pair, i, k0, k1, types[i] * nt, nt, x, f, ae, sv, nbr, codes, types, d, stride, js, lanes);
                 if (TF.Value) { f[3 * i] += acc.Fx; f[3 * i + 1] += acc.Fy; f[3 * i + 2] += acc.Fz; }
                 int s = sysArr[i];
                 lane.Energy[s] += acc.E;
@@ -144,11 +148,12 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Neighbors<TF, TV, TAE, TShift>(ref PairAccumulator acc, TPair pair, int i, int k0, int k1, int ti,
-        double* x, double* f, double* ae, double* sv, int* nbr, int* codes, int* types, double* d, int* js)
+    private static unsafe void Neighbors<TF, TV, TAE, TShift>(ref PairAccumulator acc, TPair pair, int i, int k0, int k1, int ti, int nt,
+        double* x, double* f, double* ae, double* sv, int* nbr, int* codes, int* types, double* d, int stride, int* js, double* lanes)
         where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag where TShift : struct, ICompileTimeFlag
     {
         double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
+        double* ddx = d, ddy = d + stride, ddz = d + 2 * stride, dr2 = d + 3 * stride;
         // Filter the skin shell out without a branch per entry (inside or not is unpredictable): every
         // entry is written to scratch, the count advances only for those inside the largest cutoff.
         double cut2 = pair.MaxCutoffSquared;
@@ -160,18 +165,17 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
             double dx = xj[0] - xi, dy = xj[1] - yi, dz = xj[2] - zi;
             if (TShift.Value) { double* s = sv + 3 * codes[k]; dx += s[0]; dy += s[1]; dz += s[2]; }
             double r2 = dx * dx + dy * dy + dz * dz;
-            double* o = d + 4 * n;
-            o[0] = dx; o[1] = dy; o[2] = dz; o[3] = r2;
+            ddx[n] = dx; ddy[n] = dy; ddz[n] = dz; dr2[n] = r2;
             js[n] = j;
             n += r2 < cut2 ? 1 : 0;
         }
+        if (pair.IsVectorized && Vector256.IsHardwareAccelerated) { PairsVector<TF, TV, TAE>(ref acc, pair, i, n, ti, nt, f, ae, types, d, stride, js, lanes); return; }
         double ei = 0, fxi = 0, fyi = 0, fzi = 0, vxx = 0, vyy = 0, vzz = 0, vxy = 0, vxz = 0, vyz = 0;
         for (int e = 0; e < n; e++)
         {
             int j = js[e];
-            double* o = d + 4 * e;
-            double dx = o[0], dy = o[1], dz = o[2];
-            if (!pair.Evaluate(ti + types[j], o[3], out double en, out double fr)) continue;   // per-type cutoffs below the largest
+            double dx = ddx[e], dy = ddy[e], dz = ddz[e];
+            if (!pair.Evaluate(ti + types[j], dr2[e], out double en, out double fr)) continue;   // per-type cutoffs below the largest
             ei += en;
             if (TAE.Value) { ae[i] += 0.5 * en; ae[j] += 0.5 * en; }
             double fx = fr * dx, fy = fr * dy, fz = fr * dz;
@@ -189,6 +193,63 @@ internal sealed class PairCpuComputer<TPair> : NeighborForceComputer where TPair
         }
         acc.E += ei; acc.Fx += fxi; acc.Fy += fyi; acc.Fz += fzi;
         acc.Vxx += vxx; acc.Vyy += vyy; acc.Vzz += vzz; acc.Vxy += vxy; acc.Vxz += vxz; acc.Vyz += vyz;
+    }
+
+    /// <summary>
+    /// The n entries inside the cutoff, four at a time: φ and −φ′/r from the pair function's vector form,
+    /// f = (−φ′/r)·d, and the sums over j of energy, −f (force on i) and d ⊗ f (virial) kept in vector
+    /// registers, added lane by lane at the end (a fixed order, so a thread count gives the same bits every
+    /// run). The forces on the j are stored once per vector to <paramref name="lanes"/> and added one pair
+    /// at a time into the thread's own lane. The last vector is
+    /// padded with r² = r_c,max², at which every pair function returns exactly 0, and j = i, so the padding
+    /// adds +0 to atom i's own lane entries: no branch on the remainder.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PairsVector<TF, TV, TAE>(ref PairAccumulator acc, TPair pair, int i, int n, int ti, int nt,
+        double* f, double* ae, int* types, double* d, int stride, int* js, double* lanes)
+        where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag
+    {
+        double* ddx = d, ddy = d + stride, ddz = d + 2 * stride, dr2 = d + 3 * stride;
+        double cut2 = pair.MaxCutoffSquared;
+        for (int p = n; p < n + 4; p++) { ddx[p] = 0; ddy[p] = 0; ddz[p] = 0; dr2[p] = cut2; js[p] = i; }
+        var zero = Vector256<double>.Zero;
+        Vector256<double> ve = zero, vfx = zero, vfy = zero, vfz = zero, vxx = zero, vyy = zero, vzz = zero, vxy = zero, vxz = zero, vyz = zero;
+        var half = Vector256.Create(0.5);
+        var pt = Vector128.Create(ti);
+        for (int e = 0; e < n; e += 4)
+        {
+            var dx = Vector256.Load(ddx + e); var dy = Vector256.Load(ddy + e); var dz = Vector256.Load(ddz + e);
+            if (nt > 1) pt = Vector128.Create(ti + types[js[e]], ti + types[js[e + 1]], ti + types[js[e + 2]], ti + types[js[e + 3]]);
+            var en = pair.EvaluateVector(pt, Vector256.Load(dr2 + e), out var fr);
+            ve += en;
+            var fx = fr * dx; var fy = fr * dy; var fz = fr * dz;
+            if (TF.Value)
+            {
+                vfx -= fx; vfy -= fy; vfz -= fz;
+                fx.Store(lanes); fy.Store(lanes + 4); fz.Store(lanes + 8);
+                for (int l = 0; l < 4; l++)
+                {
+                    double* fj = f + 3 * js[e + l];
+                    fj[0] += lanes[l]; fj[1] += lanes[4 + l]; fj[2] += lanes[8 + l];
+                }
+            }
+            if (TV.Value)
+            {
+                vxx += dx * fx; vyy += dy * fy; vzz += dz * fz;
+                vxy += dx * fy; vxz += dx * fz; vyz += dy * fz;
+            }
+            if (TAE.Value)
+            {
+                (half * en).Store(lanes);
+                for (int l = 0; l < 4; l++) { double h = lanes[l]; ae[i] += h; ae[js[e + l]] += h; }
+            }
+        }
+        acc.E += Vector256.Sum(ve); acc.Fx += Vector256.Sum(vfx); acc.Fy += Vector256.Sum(vfy); acc.Fz += Vector256.Sum(vfz);
+        if (TV.Value)
+        {
+            acc.Vxx += Vector256.Sum(vxx); acc.Vyy += Vector256.Sum(vyy); acc.Vzz += Vector256.Sum(vzz);
+            acc.Vxy += Vector256.Sum(vxy); acc.Vxz += Vector256.Sum(vxz); acc.Vyz += Vector256.Sum(vyz);
+        }
     }
 }
 

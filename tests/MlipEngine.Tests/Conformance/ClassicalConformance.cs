@@ -19,6 +19,19 @@ public class LennardJonesConformance : ForceFieldConformance
     internal static PotentialSpec Yaml(string text) => MlipEngine.IO.Yaml.PotentialSpecLoader.FromText(text, "test spec", ".");
 }
 
+/// <summary>
+/// Per-pair cutoffs below the global one: the CPU pair kernel filters by the largest cutoff and the lj/cut
+/// vector form masks each lane by its own pair's cutoff, so lanes of one vector end at different r_c.
+/// </summary>
+public class LennardJonesPerPairCutoffConformance : ForceFieldConformance
+{
+    private static readonly IForceField Ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(LennardJonesConformance.Yaml(
+        "{style: lj/cut, cutoff: 8.0, shift: true, pairs: {Ar-Ar: {epsilon: 0.0104, sigma: 3.40}, Kr-Kr: {epsilon: 0.014, sigma: 3.65, cutoff: 7.0}, Ar-Kr: {epsilon: 0.012, sigma: 3.5, cutoff: 6.2}}}"));
+    protected override IForceField ForceField => Ff;
+    protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Ar", "Kr"], 5.3, seed);
+    protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Ar", "Kr"], 5.3, seed);
+}
+
 [AlsoOnOpenCl]
 public class MorseConformance : ForceFieldConformance
 {
