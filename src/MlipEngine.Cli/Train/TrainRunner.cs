@@ -116,24 +116,21 @@ public sealed class TrainRunner
             $"{(_c.MaxMinutes is double mm ? $", time limit {mm} min" : "")}");
         Say("epoch        lr      loss  | train E meV/atom  F meV/Å | valid E meV/atom  F meV/Å  σ meV/Å³ |    s");
 
-        TrainingOutcome outcome;
-        using (var trainer = new Trainer(model, trainS, validS, options))
+        using var trainer = new Trainer(model, trainS, validS, options);
+        ProgressReporter? bar = null;
+        int barEpoch = -1;
+        var outcome = trainer.Run(restart, status =>
         {
-            ProgressReporter? bar = null;
-            int barEpoch = -1;
-            outcome = trainer.Run(restart, status =>
-            {
-                if (status.Epoch != barEpoch) { bar?.Dispose(); bar = new ProgressReporter($"epoch {status.Epoch + 1}/{status.Epochs}", "frames"); barEpoch = status.Epoch; }
-                bar!.Report(status.FramesDone, status.FramesPerEpoch);
-            }, rec =>
-            {
-                bar?.Dispose(); bar = null; barEpoch = -1;
-                string S(double? v) => v is double x ? x.ToString("F2", CultureInfo.InvariantCulture) : "–";
-                Say(string.Create(CultureInfo.InvariantCulture,
-                    $"{rec.Epoch + 1,5} {rec.LearningRate,9:E2} {rec.TrainLoss,9:E3} | {rec.Train.EnergyRmse,16:F2} {rec.Train.ForceRmse,8:F1} | {rec.Validation.EnergyRmse,16:F2} {rec.Validation.ForceRmse,8:F1} {S(rec.Validation.StressRmse),9} | {rec.Seconds,5:F1}"));
-            }, cancel);
-            bar?.Dispose();
-        }
+            if (status.Epoch != barEpoch) { bar?.Dispose(); bar = new ProgressReporter($"epoch {status.Epoch + 1}/{status.Epochs}", "frames"); barEpoch = status.Epoch; }
+            bar!.Report(status.FramesDone, status.FramesPerEpoch);
+        }, rec =>
+        {
+            bar?.Dispose(); bar = null; barEpoch = -1;
+            string S(double? v) => v is double x ? x.ToString("F2", CultureInfo.InvariantCulture) : "–";
+            Say(string.Create(CultureInfo.InvariantCulture,
+                $"{rec.Epoch + 1,5} {rec.LearningRate,9:E2} {rec.TrainLoss,9:E3} | {rec.Train.EnergyRmse,16:F2} {rec.Train.ForceRmse,8:F1} | {rec.Validation.EnergyRmse,16:F2} {rec.Validation.ForceRmse,8:F1} {S(rec.Validation.StressRmse),9} | {rec.Seconds,5:F1}"));
+        }, cancel);
+        bar?.Dispose();
         Say($"stopped: {outcome.StopReason} after {outcome.LastEpoch + 1} epochs, {outcome.Seconds / 60:F1} min; best validation loss {outcome.BestValidationLoss:E3} at epoch {outcome.BestEpoch + 1}");
         Say($"model: {_c.ModelPath}");
         if (outcome.BestEpoch < 0) return 1;
@@ -144,22 +141,20 @@ public sealed class TrainRunner
         model.ParametersChanged();
         var rows = new List<(string, ErrorMetrics)>();
         var sections = new List<ParitySection>();
-        using (var eval = new Trainer(model, trainS, validS, options with { Threads = _c.Threads }))
+        foreach (var (name, set) in new[] { ("train", trainS), ("validation", validS), ("test", testS) })
         {
-            foreach (var (name, set) in new[] { ("train", trainS), ("validation", validS), ("test", testS) })
-            {
-                if (set.Count == 0) continue;
-                var (_, metrics, pred) = eval.Evaluate(set, _c.Loss);
-                rows.Add((name, metrics));
+            if (set.Count == 0) continue;
+            var (_, metrics, pred) = trainer.Evaluate(set, _c.Loss);
+            rows.Add((name, metrics));
+            // per config_type, when the set has more than one
+            if (set.Select(s => s.Labels.ConfigType).Distinct().Count() >= 2)
                 foreach (var group in set.Select((s, k) => (s, k)).GroupBy(x => x.s.Labels.ConfigType).Where(g => g.Key is not null).OrderBy(g => g.Key, StringComparer.Ordinal))
                 {
-                    if (set.Select(s => s.Labels.ConfigType).Distinct().Count() < 2) break;
                     var gm = new ErrorMetrics();
                     foreach (var (s, k) in group) gm.Add(s.Labels.AtomCount, pred[k].Energy, s.Labels.Energy, pred[k].Forces, s.Labels.Forces, pred[k].Stress, s.Labels.Stress);
                     rows.Add(($"{name}: {group.Key}", gm));
                 }
-                sections.Add(Parity(name, set, pred));
-            }
+            sections.Add(Parity(name, set, pred));
         }
         var table = new StringWriter();
         TestCommand.WriteErrorTable(rows, table);

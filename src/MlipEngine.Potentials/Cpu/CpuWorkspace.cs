@@ -114,13 +114,7 @@ public sealed class CpuWorkspace
             x[3 * i + 1] = by[i] - (wa * h.XY + wb * h.YY + wc * h.ZY);
             x[3 * i + 2] = bz[i] - (wa * h.XZ + wb * h.YZ + wc * h.ZZ);
         }
-        int n = batch.AtomCount;
-        var l = Lanes[t];
-        if ((outputs & ForceOutputs.Forces) != 0) Array.Clear(l.Force, 0, 3 * n);
-        if (scalar) Array.Clear(l.Scalar, 0, n);
-        if ((outputs & ForceOutputs.AtomEnergies) != 0) Array.Clear(l.AtomEnergy, 0, n);
-        Array.Clear(l.Energy, 0, systems);
-        if ((outputs & ForceOutputs.Virial) != 0) Array.Clear(l.Virial, 0, 9 * systems);
+        ClearLane(t, batch.AtomCount, systems, scalar, outputs);
     }
 
     /// <summary>
@@ -188,17 +182,17 @@ public sealed class CpuWorkspace
     }
 
     /// <summary>Zeroes the accumulators that the kernel will use.</summary>
-    public void Clear(int n, int systems, bool scalar, ForceOutputs outputs)
+    public void Clear(int n, int systems, bool scalar, ForceOutputs outputs) => Run(t => ClearLane(t, n, systems, scalar, outputs));
+
+    /// <summary>Zeroes thread t's lane: the accumulators of n atoms and of the systems that the kernel will use.</summary>
+    private void ClearLane(int t, int n, int systems, bool scalar, ForceOutputs outputs)
     {
-        Run(t =>
-        {
-            var l = Lanes[t];
-            if ((outputs & ForceOutputs.Forces) != 0) Array.Clear(l.Force, 0, 3 * n);
-            if (scalar) Array.Clear(l.Scalar, 0, n);
-            if ((outputs & ForceOutputs.AtomEnergies) != 0) Array.Clear(l.AtomEnergy, 0, n);
-            Array.Clear(l.Energy, 0, systems);
-            if ((outputs & ForceOutputs.Virial) != 0) Array.Clear(l.Virial, 0, 9 * systems);
-        });
+        var l = Lanes[t];
+        if ((outputs & ForceOutputs.Forces) != 0) Array.Clear(l.Force, 0, 3 * n);
+        if (scalar) Array.Clear(l.Scalar, 0, n);
+        if ((outputs & ForceOutputs.AtomEnergies) != 0) Array.Clear(l.AtomEnergy, 0, n);
+        Array.Clear(l.Energy, 0, systems);
+        if ((outputs & ForceOutputs.Virial) != 0) Array.Clear(l.Virial, 0, 9 * systems);
     }
 
     /// <summary>Adds all lanes' accumulators into the result, in lane order.</summary>
