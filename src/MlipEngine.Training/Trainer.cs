@@ -6,8 +6,14 @@ using MlipEngine.Training.Reports;
 
 namespace MlipEngine.Training;
 
-/// <summary>MACE's "stage two": from <see cref="StartEpoch"/> on, train with other loss weights (typically a larger λ_E).</summary>
-public sealed record StageTwo(int StartEpoch, LossWeights Weights, double? LearningRate = null);
+/// <summary>
+/// MACE's "stage two": from <see cref="StartEpoch"/> on — or from the first epoch that begins after
+/// <see cref="StartSeconds"/> of training time, whichever comes first — train with other loss weights
+/// (typically a larger λ_E). The time rule lets a run with a wall-time budget spend a fixed share of it
+/// in stage two without knowing its epoch rate in advance; the epoch it chose goes into the checkpoint,
+/// so a resumed run repeats it exactly.
+/// </summary>
+public sealed record StageTwo(int StartEpoch, LossWeights Weights, double? LearningRate = null, double? StartSeconds = null);
 
 /// <summary>How to train (defaults follow MACE where it has one).</summary>
 public sealed record TrainerOptions
@@ -86,6 +92,7 @@ public sealed class Trainer : IDisposable
         var schedule = new LearningRateSchedule(_o.Schedule);
         var early = _o.EarlyStoppingPatience is int pat ? new EarlyStopping(pat) : null;
         int startEpoch = 0, bestEpoch = -1;
+        int stageTwoEpoch = -1;   // the epoch stage two began; -1: not yet
         double bestLoss = double.PositiveInfinity, secondsBefore = 0;
         var bestParams = (double[])p.Clone();
         if (resumeFrom is not null)
@@ -102,6 +109,7 @@ public sealed class Trainer : IDisposable
             if (early is not null && ck.EarlyStopping is not null) early.ImportState(ck.EarlyStopping);
             startEpoch = ck.Epoch + 1; bestLoss = ck.BestValidationLoss; bestEpoch = ck.BestEpoch; bestParams = ck.BestParameters;
             secondsBefore = ck.Seconds;
+            stageTwoEpoch = ck.StageTwoEpoch;
             _model.ParametersChanged();
         }
         using var table = EpochTable.Open(_o.EpochTablePath, resumeFrom is null ? null : startEpoch - 1);
@@ -116,7 +124,7 @@ public sealed class Trainer : IDisposable
         var clock = Stopwatch.StartNew();
         string reason = "completed all epochs";
         int epoch = startEpoch - 1, epochsRun = 0;
-        double lastEpochSeconds = 0;
+        double lastEpochSeconds = 0, secondsAtEpochEnd = secondsBefore;
 
         for (epoch = startEpoch; epoch < _o.Epochs; epoch++)
         {
@@ -124,8 +132,11 @@ public sealed class Trainer : IDisposable
             double elapsed = secondsBefore + clock.Elapsed.TotalSeconds;
             if (_o.MaxTime is TimeSpan max && epochsRun > 0 && elapsed + lastEpochSeconds > max.TotalSeconds) { reason = $"time limit ({max.TotalMinutes:F0} min)"; epoch--; break; }
             var epochClock = Stopwatch.StartNew();
-            var stage = _o.StageTwo is { } s2 && epoch >= s2.StartEpoch ? s2 : null;
-            if (stage is not null && epoch == stage.StartEpoch)
+            // the time rule looks at the training time of completed epochs (0 before the first), not at the clock now
+            if (stageTwoEpoch < 0 && _o.StageTwo is { } s2 && (epoch >= s2.StartEpoch || (s2.StartSeconds is double t2 && secondsAtEpochEnd >= t2)))
+                stageTwoEpoch = epoch;
+            var stage = stageTwoEpoch >= 0 ? _o.StageTwo : null;
+            if (stage is not null && epoch == stageTwoEpoch)
             {
                 // New loss weights make losses incomparable with stage one's: the best model, the plateau
                 // rule and early stopping start over (the best stage-one model stays on disk until beaten).
@@ -179,6 +190,7 @@ public sealed class Trainer : IDisposable
             schedule.EndEpoch(epoch, validLoss);
             early?.Observe(epoch, validLoss);
             lastEpochSeconds = epochClock.Elapsed.TotalSeconds;
+            secondsAtEpochEnd = secondsBefore + clock.Elapsed.TotalSeconds;
             var rec = new EpochRecord(epoch, lr, lossSum / order.Length, validLoss, trainMetrics.ToSetErrors(), validMetrics.ToSetErrors(), lastEpochSeconds);
             records.Add(rec);
             table.Append(rec);
@@ -186,7 +198,7 @@ public sealed class Trainer : IDisposable
             {
                 Epoch = epoch, Fingerprint = Fingerprint, Parameters = (double[])p.Clone(), E0 = (double[])_model.E0.Clone(), Adam = adam.ExportState(), Ema = ema?.ExportState(),
                 Schedule = schedule.ExportState(), EarlyStopping = early?.ExportState(), BestValidationLoss = bestLoss, BestEpoch = bestEpoch,
-                BestParameters = bestParams, Seconds = secondsBefore + clock.Elapsed.TotalSeconds,
+                BestParameters = bestParams, Seconds = secondsBefore + clock.Elapsed.TotalSeconds, StageTwoEpoch = stageTwoEpoch,
             }.Write(_o.CheckpointPath);
             epochsRun++;
             epochDone?.Invoke(rec);

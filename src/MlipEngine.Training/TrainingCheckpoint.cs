@@ -11,7 +11,7 @@ namespace MlipEngine.Training;
 /// </summary>
 public sealed record TrainingCheckpoint
 {
-    private const string Magic = "MLIPTRN2";
+    private const string Magic = "MLIPTRN3";
 
     /// <summary>Last completed epoch.</summary>
     public required int Epoch { get; init; }
@@ -29,6 +29,8 @@ public sealed record TrainingCheckpoint
     public required double[] BestParameters { get; init; }
     /// <summary>Wall time spent training so far, s (for the time budget).</summary>
     public required double Seconds { get; init; }
+    /// <summary>The epoch stage two began, or −1 if it has not.</summary>
+    public int StageTwoEpoch { get; init; } = -1;
 
     public void Write(string path)
     {
@@ -47,6 +49,7 @@ public sealed record TrainingCheckpoint
             w.Write(EarlyStopping is not null);
             if (EarlyStopping is not null) { w.Write(EarlyStopping.BestEpoch); w.Write(EarlyStopping.BestLoss); w.Write(EarlyStopping.EpochsWithoutImprovement); }
             w.Write(BestValidationLoss); w.Write(BestEpoch); WriteArray(w, BestParameters);
+            w.Write(StageTwoEpoch);
         }
         File.Move(temp, full, overwrite: true);
     }
@@ -66,10 +69,11 @@ public sealed record TrainingCheckpoint
             var schedule = new LearningRateScheduleState(r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
             EarlyStoppingState? early = r.ReadBoolean() ? new EarlyStoppingState(r.ReadInt32(), r.ReadDouble(), r.ReadInt32()) : null;
             double best = r.ReadDouble(); int bestEpoch = r.ReadInt32(); var bestP = ReadArray(r);
+            int stageTwoEpoch = r.ReadInt32();
             return new TrainingCheckpoint
             {
                 Epoch = epoch, Fingerprint = fp, Seconds = seconds, Parameters = p, E0 = e0, Adam = adam, Ema = ema, Schedule = schedule,
-                EarlyStopping = early, BestValidationLoss = best, BestEpoch = bestEpoch, BestParameters = bestP,
+                EarlyStopping = early, BestValidationLoss = best, BestEpoch = bestEpoch, BestParameters = bestP, StageTwoEpoch = stageTwoEpoch,
             };
         }
         catch (EndOfStreamException) { throw new InvalidDataException($"{path}: checkpoint is truncated"); }

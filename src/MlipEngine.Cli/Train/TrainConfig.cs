@@ -53,7 +53,8 @@ public sealed class TrainConfig
     public required ModelConfig Model { get; init; }
     public LossWeights Loss { get; init; } = new();
     /// <summary>First epoch of stage two and its weights; null: no stage two.</summary>
-    public (int Start, LossWeights Weights, double? Lr)? StageTwo { get; init; }
+    /// <summary>Stage two: start epoch, weights, learning rate, and optionally a start time (minutes of training).</summary>
+    public (int Start, LossWeights Weights, double? Lr, double? StartMinutes)? StageTwo { get; init; }
     public bool AmsGrad { get; init; }
     public double LearningRate { get; init; } = 0.01;
     public double WeightDecay { get; init; } = 5e-7;
@@ -165,13 +166,18 @@ public sealed class TrainConfig
         var loss = Weights(lossMap, "loss", new LossWeights());
 
         int epochs = Int(root, "", "epochs", 1) ?? 100;
-        (int, LossWeights, double?)? stageTwo = null;
+        (int, LossWeights, double?, double?)? stageTwo = null;
+        double? maxMinutes = r.Double(root, "", "max_time", 0, exclusiveMin: true);
         if (r.OptionalMapping(root, "", "stage_two") is { } st)
         {
-            r.RequireOnly(st, "stage_two", "start", "energy", "forces", "stress", "huber", "lr");
+            r.RequireOnly(st, "stage_two", "start", "start_time", "energy", "forces", "stress", "huber", "lr");
             double start = r.Double(st, "stage_two", "start", 0) ?? 0.8 * epochs;
             int startEpoch = start < 1 ? (int)Math.Round(start * epochs) : (int)start;   // a fraction of the epochs, or an epoch number
-            stageTwo = (startEpoch, Weights(st, "stage_two", loss with { Energy = 1000 }), r.Double(st, "stage_two", "lr", 0, exclusiveMin: true));
+            // start_time: minutes of training, or (below 1) a fraction of max_time; stage two begins at whichever of start and start_time comes first
+            double? startTime = r.Double(st, "stage_two", "start_time", 0, exclusiveMin: true);
+            if (startTime is < 1)
+                startTime = maxMinutes is double mm ? startTime * mm : throw r.Error("stage_two.start_time", "is a fraction of max_time, so max_time must be set (or give minutes ≥ 1)");
+            stageTwo = (startEpoch, Weights(st, "stage_two", loss with { Energy = 1000 }), r.Double(st, "stage_two", "lr", 0, exclusiveMin: true), startTime);
         }
 
         var opt = r.OptionalMapping(root, "", "optimizer") ?? new();
@@ -202,7 +208,7 @@ public sealed class TrainConfig
             Schedule = schType, ScheduleFactor = r.Double(sch, "schedule", "factor", 0, exclusiveMin: true) ?? 0.8,
             SchedulePatience = Int(sch, "schedule", "patience", 1) ?? 50, Warmup = r.Double(sch, "schedule", "warmup", 0) ?? 0,
             MinLearningRate = r.Double(sch, "schedule", "min_lr", 0) ?? 0,
-            Epochs = epochs, MaxMinutes = r.Double(root, "", "max_time", 0, exclusiveMin: true),
+            Epochs = epochs, MaxMinutes = maxMinutes,
             EarlyStopping = early is null ? null : Int(early, "early_stopping", "patience", 1),
             Threads = Int(root, "", "threads", 1) ?? Environment.ProcessorCount, Seed = Int(root, "", "seed") ?? 1,
             OutputDirectory = outDir, ModelPath = modelPath,

@@ -104,7 +104,7 @@ public sealed class TrainRunner
         var options = new TrainerOptions
         {
             Epochs = _c.Epochs, BatchSize = _c.BatchSize, Threads = _c.Threads, Seed = _c.Seed, Loss = _c.Loss,
-            StageTwo = _c.StageTwo is var (start, w2, lr2) ? new StageTwo(start, w2, lr2) : null,
+            StageTwo = _c.StageTwo is var (start, w2, lr2, t2) ? new StageTwo(start, w2, lr2, t2 * 60) : null,
             Adam = new AdamOptions { AmsGrad = _c.AmsGrad, WeightDecay = _c.WeightDecay }, Schedule = schedule, EmaDecay = _c.Ema, ClipNorm = _c.Clip,
             EarlyStoppingPatience = _c.EarlyStopping, MaxTime = _c.MaxMinutes is double m ? TimeSpan.FromMinutes(m) : null,
             ModelPath = _c.ModelPath, CheckpointPath = Path.Combine(_c.OutputDirectory, "checkpoint.ckpt"),
@@ -112,7 +112,7 @@ public sealed class TrainRunner
         };
         Say($"training: {_c.Epochs} epochs, batch {_c.BatchSize}, {(_c.AmsGrad ? "AMSGrad" : "Adam")} lr {_c.LearningRate:G3} ({_c.Schedule}), " +
             $"EMA {_c.Ema}, loss λE {_c.Loss.Energy} λF {_c.Loss.Forces} λσ {_c.Loss.Stress}{(_c.Loss.HuberDelta is double h ? $" Huber δ {h}" : "")}" +
-            $"{(options.StageTwo is { } s2 ? $", stage two from epoch {s2.StartEpoch} (λE {s2.Weights.Energy})" : "")}, {_c.Threads} threads" +
+            $"{(options.StageTwo is { } s2 ? $", stage two from epoch {s2.StartEpoch}{(s2.StartSeconds is double t ? $" or {t / 60:0.#} min" : "")} (λE {s2.Weights.Energy})" : "")}, {_c.Threads} threads" +
             $"{(_c.MaxMinutes is double mm ? $", time limit {mm} min" : "")}");
         Say("epoch        lr      loss  | train E meV/atom  F meV/Å | valid E meV/atom  F meV/Å  σ meV/Å³ |    s");
 

@@ -136,6 +136,29 @@ public class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void StageTwoByTrainingTimeBeginsOnceAndResumesOnTheEpochItChose()
+    {
+        // start epoch out of reach, start time 1 ns: epoch 0 begins at 0 s (stage one), epoch 1 after it (stage two)
+        var byTime = new StageTwo(100, new LossWeights { Energy = 1000, Forces = 100, Stress = 100 }, StartSeconds: 1e-9);
+        var (m1, t1, v1) = Problem();
+        using (var trainer = new Trainer(m1, t1, v1, Options("timed", 3) with { StageTwo = byTime })) trainer.Run();
+        // the same as a run told to begin stage two at epoch 1
+        var (m0, t0, v0) = Problem();
+        using (var byEpoch = new Trainer(m0, t0, v0, Options("epoch1", 3) with { StageTwo = byTime with { StartEpoch = 1, StartSeconds = null } })) byEpoch.Run();
+        Assert.Equal(m0.Parameters, m1.Parameters);
+        var (mn, tn, vn) = Problem();
+        using (var none = new Trainer(mn, tn, vn, Options("none", 3))) none.Run();
+        Assert.NotEqual(mn.Parameters, m1.Parameters);                                  // and stage two did change the run
+        // stop after epoch 1, resume with a start time that would never fire: the checkpoint's stage-two epoch decides
+        var (m2, t2, v2) = Problem();
+        using (var first = new Trainer(m2, t2, v2, Options("timed-resumed", 2) with { StageTwo = byTime })) first.Run();
+        var (m3, t3, v3) = Problem();
+        using (var second = new Trainer(m3, t3, v3, Options("timed-resumed", 3) with { StageTwo = byTime with { StartSeconds = 1e9 } }))
+            second.Run(resumeFrom: Path.Combine(_dir, "timed-resumed.ckpt"));
+        Assert.Equal(m1.Parameters, m3.Parameters);
+    }
+
+    [Fact]
     public void ResultsDoNotDependOnTheThreadCount()
     {
         var (m1, t1, v1) = Problem();
