@@ -191,7 +191,8 @@ public sealed class Trainer : IDisposable
             early?.Observe(epoch, validLoss);
             lastEpochSeconds = epochClock.Elapsed.TotalSeconds;
             secondsAtEpochEnd = secondsBefore + clock.Elapsed.TotalSeconds;
-            var rec = new EpochRecord(epoch, lr, lossSum / order.Length, validLoss, trainMetrics.ToSetErrors(), validMetrics.ToSetErrors(), lastEpochSeconds);
+            var rec = new EpochRecord(epoch, lr, lossSum / order.Length, validLoss, trainMetrics.ToSetErrors(), validMetrics.ToSetErrors(), lastEpochSeconds)
+                { StageTwo = stage is not null };
             records.Add(rec);
             table.Append(rec);
             new TrainingCheckpoint

@@ -114,11 +114,13 @@ public sealed class TrainRunner
             $"EMA {_c.Ema}, loss λE {_c.Loss.Energy} λF {_c.Loss.Forces} λσ {_c.Loss.Stress}{(_c.Loss.HuberDelta is double h ? $" Huber δ {h}" : "")}" +
             $"{(options.StageTwo is { } s2 ? $", stage two from epoch {s2.StartEpoch}{(s2.StartSeconds is double t ? $" or {t / 60:0.#} min" : "")} (λE {s2.Weights.Energy})" : "")}, {_c.Threads} threads" +
             $"{(_c.MaxMinutes is double mm ? $", time limit {mm} min" : "")}");
+        Say("RMSE per epoch (train: live weights over the epoch; valid: EMA weights at its end); MAE in epochs.csv");
         Say("epoch        lr      loss  | train E meV/atom  F meV/Å | valid E meV/atom  F meV/Å  σ meV/Å³ |    s");
 
         using var trainer = new Trainer(model, trainS, validS, options);
         ProgressReporter? bar = null;
         int barEpoch = -1;
+        bool stageTwoAnnounced = false;
         var outcome = trainer.Run(restart, status =>
         {
             if (status.Epoch != barEpoch) { bar?.Dispose(); bar = new ProgressReporter($"epoch {status.Epoch + 1}/{status.Epochs}", "frames"); barEpoch = status.Epoch; }
@@ -126,6 +128,9 @@ public sealed class TrainRunner
         }, rec =>
         {
             bar?.Dispose(); bar = null; barEpoch = -1;
+            if (rec.StageTwo && !stageTwoAnnounced && options.StageTwo is { } st2)
+                Say(string.Create(CultureInfo.InvariantCulture, $"stage two from epoch {rec.Epoch + 1}: λE {st2.Weights.Energy} λF {st2.Weights.Forces} λσ {st2.Weights.Stress}"));
+            stageTwoAnnounced |= rec.StageTwo;
             string S(double? v) => v is double x ? x.ToString("F2", CultureInfo.InvariantCulture) : "–";
             Say(string.Create(CultureInfo.InvariantCulture,
                 $"{rec.Epoch + 1,5} {rec.LearningRate,9:E2} {rec.TrainLoss,9:E3} | {rec.Train.EnergyRmse,16:F2} {rec.Train.ForceRmse,8:F1} | {rec.Validation.EnergyRmse,16:F2} {rec.Validation.ForceRmse,8:F1} {S(rec.Validation.StressRmse),9} | {rec.Seconds,5:F1}"));

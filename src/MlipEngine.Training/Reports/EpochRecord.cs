@@ -19,4 +19,8 @@ public readonly record struct SetErrors(
 /// <param name="Seconds">Wall time of the epoch, s.</param>
 public sealed record EpochRecord(
     int Epoch, double LearningRate, double TrainLoss, double ValidationLoss,
-    SetErrors Train, SetErrors Validation, double Seconds);
+    SetErrors Train, SetErrors Validation, double Seconds)
+{
+    /// <summary>Whether the epoch ran under stage two's loss weights (not stored in the CSV).</summary>
+    public bool StageTwo { get; init; }
+}
