@@ -1,0 +1,407 @@
+using System.Globalization;
+using MlipEngine.ForceFields;
+using MlipEngine.Potentials.Equivariant;
+
+namespace MlipEngine.Backends.OpenCl;
+
+/// <summary>
+/// The equivariant model (<see cref="EquivariantModel"/>) on OpenCL (kernels/equivariant.cl): energy,
+/// per-atom energies, forces and virial of every system of a batch, by the forward pass and its adjoint,
+/// stage by stage as <see cref="EquivariantReference"/> does them.
+/// </summary>
+/// <remarks>
+/// <para>Shape. Channels, harmonics degree, hidden degree, Bessel count, envelope exponent, the largest
+/// number of tensor-product paths and the readout width are compiled in as <c>#define</c>s (one program
+/// per model shape, cached on disk). Weights (all parameters, fp64 or fp32 as the compute precision) and
+/// the coupling tables (tensor-product terms, contraction paths, Clebsch–Gordan entries) are uploaded
+/// once, and the weights again whenever <see cref="EquivariantModel.ParameterVersion"/> changes.</para>
+/// <para>Memory. Node features are kept per layer for the backward pass (h̃, A′ and the readout
+/// gradient: (N_in + N_A + 1)·C reals per atom and layer). Edge stages run over chunks of atoms whose
+/// per-edge scratch (harmonics, Bessel values, MLP activations, R and ∂E/∂R) fits
+/// <see cref="EdgeScratchBudgetBytes"/>; only the per-edge gradient g_e (3 acc_t) and the reverse-edge
+/// index live for every list slot. With one chunk the edge geometry is computed once per call; with
+/// several it is recomputed per chunk and layer (cheap next to the MLP). The MLP is recomputed in the
+/// backward pass, as the CPU backend does, rather than stored per layer.</para>
+/// </remarks>
+public sealed class OpenClEquivariantComputer : OpenClForceComputer
+{
+    private readonly EquivariantModel _model;
+    private readonly LayerPlan[] _plans;
+    private readonly int _c, _nsh, _nh, _nb, _maxPc, _maxMlp, _hiddenTotal;
+    private readonly OpenClKernel _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack,
+        _readout, _addScalars, _tpEdgeBack, _edgeGrad, _tpNodeBack, _reverse, _forces;
+    private readonly FloatingBuffer _w, _e0, _tpCoef, _cgCoef;
+    private readonly DeviceBuffer<int> _tpIdx, _scPath, _cgIdx;
+    // node buffers [feature][stride]
+    private readonly FloatingBuffer[] _hT, _aMix, _gRead;
+    private readonly FloatingBuffer _h0, _h1, _msg, _b, _g0, _g1, _gB, _gAm, _gA, _gHT;
+    // per-slot (whole list)
+    private readonly FloatingBuffer _gEdge;
+    private readonly DeviceBuffer<int> _rev;
+    // per-chunk edge scratch
+    private readonly DeviceBuffer<int> _cj;
+    private readonly FloatingBuffer _dvec, _ysh, _bes, _dbes, _rad, _gRad, _gy, _gm0, _gm1;
+    private readonly FloatingBuffer[] _pre;
+    private int _weightsVersion, _revBuilds = -1, _geometryChunk = -1;
+
+    private sealed class LayerPlan
+    {
+        public required EquivariantLayer Layer;
+        public int NIn, NA, NOut, NSkip, TpBegin, TpEnd, TpPaths, ScBegin, ScPaths;
+    }
+
+    public OpenClEquivariantComputer(EquivariantModel model, ComputeOptions options) : base(model, options, ["equivariant.cl"], Defines(model))
+    {
+        _model = model;
+        var hp = model.Hyper;
+        _c = hp.Channels; _nsh = Irreps.Count(hp.ShLMax); _nh = Irreps.Count(hp.HiddenLMax); _nb = hp.NumBessel;
+        _hiddenTotal = hp.RadialHidden.Sum();
+        _maxMlp = Math.Max(_nb, hp.RadialHidden.Max());
+
+        // tables: tensor-product terms, contraction paths, CG entries (each CG table once)
+        var tpIdx = new List<int>(); var tpCoef = new List<double>();
+        var scPath = new List<int>(); var cgIdx = new List<int>(); var cgCoef = new List<double>();
+        var cgBegin = new Dictionary<CouplingTable, int>(ReferenceEqualityComparer.Instance);
+        int CgTable(CouplingTable t)
+        {
+            if (cgBegin.TryGetValue(t, out int b)) return b;
+            b = cgCoef.Count;
+            for (int k = 0; k < t.Count; k++) { cgIdx.AddRange([t.M1[k], t.M2[k], t.M3[k], k == 0 ? t.Count : 0]); cgCoef.Add(t.Coef[k]); }
+            cgBegin[t] = b;
+            return b;
+        }
+        _plans = new LayerPlan[model.Layers.Length];
+        for (int t = 0; t < _plans.Length; t++)
+        {
+            var L = model.Layers[t];
+            var plan = new LayerPlan
+            {
+                Layer = L, NIn = Irreps.Count(L.LIn), NA = Irreps.Count(L.LA), NOut = Irreps.Count(L.LOut),
+                NSkip = L.HasSkip ? Irreps.Count(L.Skip.Length - 1) : 0,
+                TpBegin = tpCoef.Count, TpPaths = L.TensorProduct.Paths.Length, ScBegin = scPath.Count / 8, ScPaths = L.Contraction.Paths.Length,
+            };
+            for (int p = 0; p < L.TensorProduct.Paths.Length; p++)
+            {
+                var tab = L.TensorProduct.Paths[p].Table;
+                int o1 = Irreps.Offset(tab.L1), o2 = Irreps.Offset(tab.L2), o3 = Irreps.Offset(tab.L3);
+                for (int k = 0; k < tab.Count; k++)
+                {
+                    tpIdx.AddRange([o1 + tab.M1[k], o2 + tab.M2[k], o3 + tab.M3[k], p | ((tab.L2 & 1) << 16)]);
+                    tpCoef.Add(tab.Coef[k]);
+                }
+            }
+            plan.TpEnd = tpCoef.Count;
+            foreach (var path in L.Contraction.Paths)
+            {
+                int first = path.First != null ? CgTable(path.First) : 0, second = path.Second != null ? CgTable(path.Second) : 0;
+                scPath.AddRange([path.Nu, path.L1, Math.Max(path.L2, 0), Math.Max(path.L3, 0), path.L, first, second, 0]);
+            }
+            _plans[t] = plan;
+        }
+        _maxPc = _plans.Max(p => p.TpPaths) * _c;
+
+        _geometry = Program.CreateKernel("eq_edge_geometry");
+        _dense = Program.CreateKernel("eq_dense");
+        _denseBack = Program.CreateKernel("eq_dense_backward");
+        _linear = Program.CreateKernel("eq_linear");
+        _embed = Program.CreateKernel("eq_embed");
+        _tpGather = Program.CreateKernel("eq_tp_gather");
+        _contract = Program.CreateKernel("eq_contract");
+        _contractBack = Program.CreateKernel("eq_contract_backward");
+        _readout = Program.CreateKernel("eq_readout");
+        _addScalars = Program.CreateKernel("eq_add_scalars");
+        _tpEdgeBack = Program.CreateKernel("eq_tp_edge_backward");
+        _edgeGrad = Program.CreateKernel("eq_edge_gradient");
+        _tpNodeBack = Program.CreateKernel("eq_tp_node_backward");
+        _reverse = Program.CreateKernel("eq_reverse_edges");
+        _forces = Program.CreateKernel("eq_forces");
+
+        bool rd = RealIsDouble;
+        _w = new FloatingBuffer(Context, rd, model.Parameters.Length);
+        _e0 = new FloatingBuffer(Context, AccIsDouble, model.E0.Length);
+        _tpIdx = Upload(tpIdx); _scPath = Upload(scPath); _cgIdx = Upload(cgIdx.Count > 0 ? cgIdx : [0, 0, 0, 0]);
+        _tpCoef = new FloatingBuffer(Context, rd, tpCoef.Count); _tpCoef.Write(Queue, tpCoef.ToArray());
+        _cgCoef = new FloatingBuffer(Context, rd, Math.Max(1, cgCoef.Count)); if (cgCoef.Count > 0) _cgCoef.Write(Queue, cgCoef.ToArray());
+        LoadWeights();
+
+        FloatingBuffer Real() => new(Context, rd);
+        _hT = _plans.Select(_ => Real()).ToArray();
+        _aMix = _plans.Select(_ => Real()).ToArray();
+        _gRead = _plans.Select(_ => Real()).ToArray();
+        _h0 = Real(); _h1 = Real(); _msg = Real(); _b = Real(); _g0 = Real(); _g1 = Real(); _gB = Real(); _gAm = Real(); _gA = Real(); _gHT = Real();
+        _gEdge = new FloatingBuffer(Context, AccIsDouble);
+        _rev = new DeviceBuffer<int>(Context);
+        _cj = new DeviceBuffer<int>(Context);
+        _dvec = Real(); _ysh = Real(); _bes = Real(); _dbes = Real(); _rad = Real(); _gRad = Real(); _gy = Real(); _gm0 = Real(); _gm1 = Real();
+        _pre = hp.RadialHidden.Select(_ => Real()).ToArray();
+    }
+
+    /// <summary>Upper bound on the per-chunk edge scratch, bytes (default: 1/8 of device memory, 64 MiB to 1 GiB).</summary>
+    public long EdgeScratchBudgetBytes { get; set; }
+
+    /// <summary>Atoms per edge chunk of the last call (tests force several chunks through <see cref="ChunkAtomsOverride"/>).</summary>
+    public int ChunkAtoms { get; private set; }
+
+    /// <summary>When positive, the chunk size in atoms (for tests of the chunked path).</summary>
+    internal int ChunkAtomsOverride { get; set; }
+
+    private static Dictionary<string, string> Defines(EquivariantModel model)
+    {
+        var hp = model.Hyper;
+        string S(int v) => v.ToString(CultureInfo.InvariantCulture);
+        return new Dictionary<string, string>
+        {
+            ["EQ_C"] = S(hp.Channels), ["EQ_SH_LMAX"] = S(hp.ShLMax), ["EQ_NSH"] = S(Irreps.Count(hp.ShLMax)),
+            ["EQ_NH"] = S(Irreps.Count(hp.HiddenLMax)), ["EQ_NB"] = S(hp.NumBessel), ["EQ_P"] = S(hp.EnvelopeExponent),
+            ["EQ_TP_PATHS"] = S(model.Layers.Max(l => l.TensorProduct.Paths.Length)), ["EQ_READOUT_H"] = S(hp.ReadoutHidden),
+        };
+    }
+
+    private DeviceBuffer<int> Upload(List<int> data)
+    {
+        var b = new DeviceBuffer<int>(Context, Math.Max(1, data.Count));
+        if (data.Count > 0) b.Write(Queue, data.ToArray());
+        return b;
+    }
+
+    private void LoadWeights()
+    {
+        _weightsVersion = _model.ParameterVersion;
+        _w.Write(Queue, _model.Parameters);
+        _e0.Write(Queue, _model.E0);
+    }
+
+    protected override void Evaluate(int n)
+    {
+        if (_weightsVersion != _model.ParameterVersion) LoadWeights();
+        var nl = Neighbors;
+        int stride = nl.Stride, cap = nl.Capacity;
+        long slots = (long)cap * stride;
+        if (_revBuilds != nl.Builds || _rev.Capacity < slots)
+        {
+            _rev.EnsureCapacity(slots);
+            _reverse.Value(0, n).Arg(1, nl.Count).Arg(2, nl.J).Arg(3, nl.Code).Value(4, cap).Value(5, stride).Arg(6, nl.Shifts).Arg(7, _rev);
+            _reverse.Launch(Queue, slots, 64);
+            _revBuilds = nl.Builds;
+        }
+        long node = (long)stride * _c;
+        for (int t = 0; t < _plans.Length; t++)
+        {
+            _hT[t].EnsureCapacity(_plans[t].NIn * node); _aMix[t].EnsureCapacity(_plans[t].NA * node); _gRead[t].EnsureCapacity(node);
+        }
+        foreach (var b in new[] { _h0, _h1, _b, _g0, _g1, _gB, _gHT }) b.EnsureCapacity(_nh * node);
+        foreach (var b in new[] { _msg, _gAm, _gA }) b.EnsureCapacity(_nsh * node);
+        _gEdge.EnsureCapacity(3 * slots);
+        PlanChunks(n, cap);
+        _geometryChunk = -1;
+
+        // forward
+        _embed.Value(0, n).Value(1, stride).Arg(2, Types).Arg(3, _w).Value(4, _model.Embedding).Arg(5, _e0).Arg(6, _h0).Arg(7, AtomEnergy);
+        _embed.Launch(Queue, node, 64);
+        FloatingBuffer hIn = _h0, hOut = _h1;
+        for (int t = 0; t < _plans.Length; t++)
+        {
+            var p = _plans[t]; var L = p.Layer;
+            Linear(n, p.NIn, hIn, _hT[t], L.Up, 0, transpose: false, accumulate: false);
+            ForEachChunk(n, (a0, cn) => { Mlp(t); TpGather(t, a0, cn); });
+            Linear(n, p.NA, _msg, _aMix[t], L.Mix, 0, false, false);
+            Contract(_contract, n, p, _aMix[t], _b, null);
+            Linear(n, p.NOut, _b, hOut, L.Out, 0, false, false);
+            if (L.HasSkip) Linear(n, p.NSkip, hIn, hOut, SkipOffsets(L), _c * _c, false, true);
+            _readout.Value(0, n).Value(1, stride).Value(2, L.IsLast ? 1 : 0).Arg(3, hOut).Arg(4, _w).Value(5, L.Readout1).Value(6, L.Readout2)
+                .Arg(7, AtomEnergy).Arg(8, _gRead[t]);
+            _readout.Launch(Queue, n, 64);
+            (hIn, hOut) = (hOut, hIn);
+        }
+
+        // backward: gOut = dE/dh' of layer t (gradient from layer t+1 plus the readout's)
+        _gEdge.Zero(Queue, 3 * slots);
+        FloatingBuffer gOut = _g0, gIn = _g1;
+        for (int t = _plans.Length - 1; t >= 0; t--)
+        {
+            var p = _plans[t]; var L = p.Layer;
+            if (t == _plans.Length - 1) gOut.Zero(Queue, p.NOut * node);
+            _addScalars.Value(0, n).Value(1, stride).Arg(2, gOut).Arg(3, _gRead[t]);
+            _addScalars.Launch(Queue, node, 64);
+            Linear(n, p.NOut, gOut, _gB, L.Out, 0, true, false);
+            Contract(_contractBack, n, p, _aMix[t], _gB, _gAm);
+            Linear(n, p.NA, _gAm, _gA, L.Mix, 0, true, false);
+            bool needInput = t > 0;
+            if (needInput)
+            {
+                gIn.Zero(Queue, p.NIn * node);
+                if (L.HasSkip) Linear(n, p.NSkip, gOut, gIn, SkipOffsets(L), _c * _c, true, true);
+            }
+            ForEachChunk(n, (a0, cn) =>
+            {
+                Mlp(t);
+                TpEdgeBackward(t, a0, cn);
+                MlpBackward(t);
+                EdgeGradient(a0, cn, slots);
+                if (needInput) TpNodeBackward(t, a0, cn);
+            });
+            if (needInput) Linear(n, p.NIn, _gHT, gIn, L.Up, 0, true, true);
+            (gOut, gIn) = (gIn, gOut);
+        }
+
+        _forces.Value(0, n).Arg(1, nl.X).Arg(2, nl.Y).Arg(3, nl.Z).Arg(4, nl.Count).Arg(5, nl.J).Arg(6, nl.Code).Value(7, cap).Value(8, stride)
+            .Arg(9, nl.Shifts).Arg(10, _rev).Arg(11, _gEdge).Arg(12, Fx).Arg(13, Fy).Arg(14, Fz).Arg(15, AtomVirial);
+        _forces.Launch(Queue, n, 64);
+    }
+
+    private static int[] SkipOffsets(EquivariantLayer L)
+    {
+        var o = new int[L.Skip.Length];
+        for (int l = 0; l < o.Length; l++) o[l] = L.Skip[l][0];   // species s at + s·C² (the kernel adds it)
+        return o;
+    }
+
+    // ---- chunks of atoms for the edge stages
+
+    private int _chunkStride, _chunkSlots, _chunkIndex;
+    private int _a0, _cn;
+
+    private void PlanChunks(int n, int cap)
+    {
+        int realBytes = RealIsDouble ? 8 : 4;
+        long perSlot = 4 + (long)realBytes * (3 + 2 * _nsh + 2 * _nb + _hiddenTotal + 2 * _maxPc + 2 * _maxMlp);
+        long budget = EdgeScratchBudgetBytes > 0 ? EdgeScratchBudgetBytes : Math.Clamp(Context.Device.GlobalMemoryBytes / 8, 64L << 20, 1L << 30);
+        long atoms = budget / (perSlot * Math.Max(1, cap));
+        int chunk = ChunkAtomsOverride > 0 ? ChunkAtomsOverride : (int)Math.Clamp(atoms / 64 * 64, 64, int.MaxValue);
+        ChunkAtoms = Math.Min(chunk, n);
+        _chunkStride = (ChunkAtoms + 63) / 64 * 64;
+        _chunkSlots = cap * _chunkStride;
+        long es = _chunkSlots;
+        _cj.EnsureCapacity(es);
+        _dvec.EnsureCapacity(3 * es); _ysh.EnsureCapacity(_nsh * es); _bes.EnsureCapacity(_nb * es); _dbes.EnsureCapacity(_nb * es);
+        _rad.EnsureCapacity(_maxPc * es); _gRad.EnsureCapacity(_maxPc * es); _gy.EnsureCapacity(_nsh * es);
+        _gm0.EnsureCapacity(_maxMlp * es); _gm1.EnsureCapacity(_maxMlp * es);
+        var hidden = _model.Hyper.RadialHidden;
+        for (int k = 0; k < _pre.Length; k++) _pre[k].EnsureCapacity(hidden[k] * es);
+    }
+
+    private void ForEachChunk(int n, Action<int, int> body)
+    {
+        int chunks = (n + ChunkAtoms - 1) / ChunkAtoms;
+        for (_chunkIndex = 0; _chunkIndex < chunks; _chunkIndex++)
+        {
+            _a0 = _chunkIndex * ChunkAtoms;
+            _cn = Math.Min(ChunkAtoms, n - _a0);
+            if (_geometryChunk != _chunkIndex) Geometry();
+            body(_a0, _cn);
+        }
+    }
+
+    private void Geometry()
+    {
+        var nl = Neighbors;
+        _geometry.Value(0, _a0).Value(1, _cn).Value(2, _chunkStride).Value(3, _chunkSlots).Real(4, _model.Hyper.Cutoff, RealIsDouble)
+            .Arg(5, nl.X).Arg(6, nl.Y).Arg(7, nl.Z).Arg(8, nl.Count).Arg(9, nl.J).Arg(10, nl.Code).Value(11, nl.Capacity).Value(12, nl.Stride)
+            .Arg(13, nl.Shifts).Arg(14, _cj).Arg(15, _dvec).Arg(16, _ysh).Arg(17, _bes).Arg(18, _dbes);
+        _geometry.Launch(Queue, _chunkSlots, 64);
+        _geometryChunk = _chunkIndex;
+    }
+
+    // ---- stages
+
+    /// <summary>Radial MLP of layer t for the chunk: pre-activations into _pre[k], R into _rad.</summary>
+    private void Mlp(int t)
+    {
+        var mlp = _plans[t].Layer.Radial;
+        var widths = mlp.Widths;
+        FloatingBuffer input = _bes;
+        for (int k = 0; k < widths.Length - 1; k++)
+        {
+            var output = k < _pre.Length ? _pre[k] : _rad;
+            _dense.Value(0, _chunkSlots).Value(1, widths[k]).Value(2, widths[k + 1]).Value(3, k > 0 ? 1 : 0).Arg(4, input).Arg(5, output)
+                .Arg(6, _w).Value(7, mlp.WeightOffsets[k]);
+            _dense.Launch(Queue, (long)widths[k + 1] * _chunkSlots, 64);
+            input = output;
+        }
+    }
+
+    /// <summary>∂E/∂R in _gRad → ∂E/∂b in _gm0 (or _gm1), through the stored pre-activations.</summary>
+    private FloatingBuffer MlpBackward(int t)
+    {
+        var mlp = _plans[t].Layer.Radial;
+        var widths = mlp.Widths;
+        FloatingBuffer gout = _gRad, gin = _gm0;
+        for (int k = widths.Length - 2; k >= 0; k--)
+        {
+            var pre = k > 0 ? _pre[k - 1] : _bes;   // the input of dense layer k (its pre-activation when hidden)
+            _denseBack.Value(0, _chunkSlots).Value(1, widths[k]).Value(2, widths[k + 1]).Value(3, k > 0 ? 1 : 0).Arg(4, gout).Arg(5, pre)
+                .Arg(6, gin).Arg(7, _w).Value(8, mlp.WeightOffsets[k]);
+            _denseBack.Launch(Queue, (long)widths[k] * _chunkSlots, 64);
+            gout = gin;
+            gin = gin == _gm0 ? _gm1 : _gm0;
+        }
+        _gBessel = gout;
+        return gout;
+    }
+
+    private FloatingBuffer _gBessel = null!;
+
+    private void TpGather(int t, int a0, int cn)
+    {
+        var p = _plans[t];
+        _tpGather.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn).Value(6, p.NA)
+            .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, Neighbors.Count).Value(9, Neighbors.Capacity).Arg(10, _cj)
+            .Arg(11, _ysh).Arg(12, _rad).Arg(13, _hT[t]).Arg(14, _tpIdx).Arg(15, _tpCoef).Value(16, p.TpBegin).Value(17, p.TpEnd).Arg(18, _msg);
+        _tpGather.Launch(Queue, (long)_c * _chunkStride, 64);
+    }
+
+    private void TpEdgeBackward(int t, int a0, int cn)
+    {
+        var p = _plans[t];
+        _tpEdgeBack.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn).Value(6, p.NA)
+            .Value(7, p.TpPaths).Real(8, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(9, _cj).Arg(10, _ysh).Arg(11, _rad).Arg(12, _hT[t])
+            .Arg(13, _gA).Arg(14, _tpIdx).Arg(15, _tpCoef).Value(16, p.TpBegin).Value(17, p.TpEnd).Arg(18, _gRad).Arg(19, _gy);
+        _tpEdgeBack.Launch(Queue, _chunkSlots, 64);
+    }
+
+    private void EdgeGradient(int a0, int cn, long slots)
+    {
+        _edgeGrad.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, (int)slots)
+            .Arg(6, _cj).Arg(7, _dvec).Arg(8, _dbes).Arg(9, _gBessel).Arg(10, _gy).Arg(11, _gEdge);
+        _edgeGrad.Launch(Queue, _chunkSlots, 64);
+    }
+
+    private void TpNodeBackward(int t, int a0, int cn)
+    {
+        var p = _plans[t];
+        _tpNodeBack.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn).Value(6, p.NA)
+            .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, Neighbors.Count).Value(9, Neighbors.Capacity).Arg(10, _cj)
+            .Arg(11, _ysh).Arg(12, _rad).Arg(13, _gA).Arg(14, _tpIdx).Arg(15, _tpCoef).Value(16, p.TpBegin).Value(17, p.TpEnd).Arg(18, _gHT);
+        _tpNodeBack.Launch(Queue, (long)_c * _chunkStride, 64);
+    }
+
+    private void Linear(int n, int nlm, FloatingBuffer input, FloatingBuffer output, int[] offsets, int speciesBlock, bool transpose, bool accumulate)
+    {
+        int W(int l) => l < offsets.Length ? offsets[l] : 0;
+        int stride = Neighbors.Stride;
+        _linear.Value(0, n).Value(1, stride).Value(2, nlm).Arg(3, input).Arg(4, output).Arg(5, _w)
+            .Value(6, W(0)).Value(7, W(1)).Value(8, W(2)).Value(9, W(3)).Value(10, speciesBlock > 0 ? 1 : 0).Arg(11, Types)
+            .Value(12, transpose ? 1 : 0).Value(13, accumulate ? 1 : 0);
+        _linear.Launch(Queue, (long)nlm * _c * stride, 64);
+    }
+
+    /// <summary>eq_contract (B from A′) or eq_contract_backward (gA′ from gB into <paramref name="gradOut"/>).</summary>
+    private void Contract(OpenClKernel k, int n, LayerPlan p, FloatingBuffer aMix, FloatingBuffer bOrGrad, FloatingBuffer? gradOut)
+    {
+        k.Value(0, n).Value(1, Neighbors.Stride).Value(2, p.NA).Value(3, p.NOut).Arg(4, Types).Arg(5, aMix).Arg(6, _w)
+            .Value(7, p.Layer.ContractionWeights).Value(8, p.ScPaths).Arg(9, _scPath).Value(10, p.ScBegin).Arg(11, _cgIdx).Arg(12, _cgCoef).Arg(13, bOrGrad);
+        if (gradOut != null) k.Arg(14, gradOut);
+        k.Launch(Queue, (long)_c * Neighbors.Stride, 64);
+    }
+
+    public override void Dispose()
+    {
+        foreach (var k in new[] { _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack, _readout, _addScalars,
+                     _tpEdgeBack, _edgeGrad, _tpNodeBack, _reverse, _forces }) k.Dispose();
+        foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_pre)) b.Dispose();
+        foreach (var b in new[] { _w, _e0, _tpCoef, _cgCoef, _h0, _h1, _msg, _b, _g0, _g1, _gB, _gAm, _gA, _gHT, _gEdge,
+                     _dvec, _ysh, _bes, _dbes, _rad, _gRad, _gy, _gm0, _gm1 }) b.Dispose();
+        foreach (var b in new[] { _tpIdx, _scPath, _cgIdx, _rev, _cj }) b.Dispose();
+        base.Dispose();
+    }
+}

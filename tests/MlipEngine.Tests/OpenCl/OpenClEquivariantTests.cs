@@ -1,0 +1,139 @@
+using MlipEngine.Backends.OpenCl;
+using MlipEngine.ForceFields;
+using MlipEngine.Potentials.Equivariant;
+using MlipEngine.State;
+using MlipEngine.Tests.Equivariant;
+using MlipEngine.Tests.Support;
+using Xunit;
+
+namespace MlipEngine.Tests.OpenCl;
+
+/// <summary>
+/// The equivariant model's OpenCL kernels (kernels/equivariant.cl) against <see cref="EquivariantReference"/>
+/// on PoCL in CI, for several model shapes, periodic (triclinic) and open systems, and batches.
+/// </summary>
+public class OpenClEquivariantTests
+{
+    private static readonly Dictionary<string, EquivariantModel> Models = new()
+    {
+        // MACE-like: hidden L 2, harmonics L 3, ν 3, two layers (residual), two species
+        ["l2-nu3-2layers"] = SmallModels.Make(["Cu", "Ni"], 2, 3, 3, 2),
+        // hidden L 1, harmonics L 2, ν 2, two layers, two species, another seed
+        ["l1-nu2-2layers"] = SmallModels.Make(["Cu", "Ni"], 1, 2, 2, 2, seed: 5),
+        // NequIP-like: ν 1, scalar hidden features, harmonics L 1, one layer, no residual, one species
+        ["nequip-nu1-1layer"] = SmallModels.Make(["Cu"], 0, 1, 1, 1, residual: false, seed: 7),
+    };
+
+    private static AtomicStructure[] Systems(string name, string model)
+    {
+        string[] species = model.StartsWith("nequip") ? ["Cu"] : ["Cu", "Ni"];
+        return name switch
+        {
+            // 108 atoms, skewed cell with faces ≈ 9.5 Å ≥ r_c + skin = 5 Å: list built on the device
+            "triclinic" => [Samples.Periodic(species, 3.6, 21, repeat: 3)],
+            "cluster" => [Samples.Cluster(species, 3.6, 23)],
+            // a batch: small skewed cell (32 atoms, host-built list), a cluster and a larger cell
+            "batch" => [Samples.Periodic(species, 3.6, 24), Samples.Cluster(species, 3.6, 25), Samples.Periodic(species, 3.6, 26, repeat: 3)],
+            _ => throw new ArgumentException(name),
+        };
+    }
+
+    public static TheoryData<string, string> Cases()
+    {
+        var d = new TheoryData<string, string>();
+        foreach (var m in Models.Keys)
+            foreach (var s in new[] { "triclinic", "cluster", "batch" }) d.Add(m, s);
+        return d;
+    }
+
+    private static ComputeOptions OpenCl(Precision p) => new() { Backend = Backend.OpenCl, Precision = p, Skin = 1.0 };
+
+    /// <summary>
+    /// fp64: the kernels do the Reference's arithmetic in another order (gathers over full lists, per-atom
+    /// instead of per-edge scatters), so the differences are summation round-off, ~1e-15 relative; 1e-10
+    /// leaves room for cancellation. Errors are relative to the largest force (|E|, the largest |W| component).
+    /// </summary>
+    [Theory, MemberData(nameof(Cases))]
+    public void Float64_MatchesReference(string model, string systems) => Compare(model, systems, Precision.Float64, 1e-10);
+
+    /// <summary>
+    /// fp32: every stage (harmonics, Bessel, MLP, tensor product, contraction, linear maps, adjoints) rounds
+    /// to float, ε = 6e-8, and the chain is ~20 stages deep with sums of ~10–50 terms, so the forces carry a
+    /// few 1e-7 to 1e-6 of the largest force; accumulation of g_e, forces, energies and virials is in fp64.
+    /// The bound is 1e-5 (the single-precision bound).
+    /// </summary>
+    [Theory, MemberData(nameof(Cases))]
+    public void Float32_MatchesReferenceWithinSinglePrecision(string model, string systems) => Compare(model, systems, Precision.Float32, 1e-5);
+
+    private static void Compare(string model, string systems, Precision precision, double tol, int chunkAtoms = 0)
+    {
+        var ff = Models[model];
+        var structures = Systems(systems, model);
+        using var rc = ff.CreateComputer(ComputeOptions.Reference);
+        var reference = Eval.Batch(rc, structures);
+        using var c = (OpenClEquivariantComputer)ff.CreateComputer(OpenCl(precision));
+        c.ChunkAtomsOverride = chunkAtoms;
+        var got = Eval.Batch(c, structures);
+        if (chunkAtoms > 0) Assert.Equal(chunkAtoms, c.ChunkAtoms);
+        for (int s = 0; s < structures.Length; s++) AssertAgree(reference[s], got[s], tol, $"system {s}");
+    }
+
+    private static void AssertAgree(Evaluation r, Evaluation o, double tol, string what)
+    {
+        double fScale = r.Forces.Max(f => f.Norm);
+        for (int i = 0; i < r.Forces.Length; i++)
+            Assert.True((r.Forces[i] - o.Forces[i]).Norm <= tol * fScale,
+                $"{what} force {i}: reference {r.Forces[i]}, OpenCL {o.Forces[i]} (|Δ| = {(r.Forces[i] - o.Forces[i]).Norm:E2}, scale {fScale:E2})");
+        Assert.True(Math.Abs(r.Energy - o.Energy) <= tol * Math.Abs(r.Energy), $"{what} energy {r.Energy:R} vs {o.Energy:R}");
+        double eScale = r.AtomEnergies.Max(Math.Abs);
+        for (int i = 0; i < r.AtomEnergies.Length; i++)
+            Assert.True(Math.Abs(r.AtomEnergies[i] - o.AtomEnergies[i]) <= tol * eScale, $"{what} atom energy {i}: {r.AtomEnergies[i]:R} vs {o.AtomEnergies[i]:R}");
+        double wScale = r.Virial.Max(Math.Abs);
+        for (int k = 0; k < 9; k++)
+            Assert.True(Math.Abs(r.Virial[k] - o.Virial[k]) <= tol * wScale, $"{what} virial[{k}] {r.Virial[k]:R} vs {o.Virial[k]:R}");
+    }
+
+    /// <summary>The edge stages split over several atom chunks (here 40 atoms each) give the one-chunk results.</summary>
+    [Fact]
+    public void ChunkedEdgeStages_MatchReference() => Compare("l2-nu3-2layers", "batch", Precision.Float64, 1e-10, chunkAtoms: 40);
+
+    /// <summary>Gathers in a fixed order, no atomics: repeated calls and separate computers agree bit for bit.</summary>
+    [Fact]
+    public void Results_BitIdenticalAcrossRunsAndComputers()
+    {
+        var ff = Models["l2-nu3-2layers"];
+        var batch = SystemBatch.FromStructures(Systems("batch", "l2-nu3-2layers"));
+        var first = new ForceResult(); var second = new ForceResult(); var third = new ForceResult();
+        using (var a = ff.CreateComputer(OpenCl(Precision.Float32)))
+        {
+            a.Compute(batch, ForceOutputs.All, first);
+            a.Compute(batch, ForceOutputs.All, second);
+        }
+        using (var b = ff.CreateComputer(OpenCl(Precision.Float32))) b.Compute(batch, ForceOutputs.All, third);
+        int n = batch.AtomCount;
+        foreach (var other in new[] { second, third })
+        {
+            Assert.Equal(first.Energy.AsSpan(0, 3).ToArray(), other.Energy.AsSpan(0, 3).ToArray());
+            Assert.Equal(first.Fx.AsSpan(0, n).ToArray(), other.Fx.AsSpan(0, n).ToArray());
+            Assert.Equal(first.Fy.AsSpan(0, n).ToArray(), other.Fy.AsSpan(0, n).ToArray());
+            Assert.Equal(first.Fz.AsSpan(0, n).ToArray(), other.Fz.AsSpan(0, n).ToArray());
+            Assert.Equal(first.Virial.AsSpan(0, 27).ToArray(), other.Virial.AsSpan(0, 27).ToArray());
+        }
+    }
+
+    /// <summary>Weights edited in place (training) reach the device after <see cref="EquivariantModel.ParametersChanged"/>.</summary>
+    [Fact]
+    public void ParameterChange_ReuploadsWeights()
+    {
+        var src = Models["l1-nu2-2layers"];
+        var model = new EquivariantModel(src.Hyper, src.E0, (double[])src.Parameters.Clone());
+        var s = Systems("cluster", "l1-nu2-2layers")[0];
+        using var c = model.CreateComputer(OpenCl(Precision.Float64));
+        Eval.One(c, s);
+        for (int k = 0; k < model.Parameters.Length; k++) model.Parameters[k] *= 1.1;
+        model.ParametersChanged();
+        var o = Eval.One(c, s);
+        var r = Eval.One(model, s, ComputeOptions.Reference);
+        AssertAgree(r, o, 1e-10, "after the change");
+    }
+}
