@@ -159,34 +159,43 @@ void eq_edge_geometry(int a0, int cn, int cstride, int es, real cutoff,
 }
 
 // One dense layer of the radial MLP for every edge slot of a chunk (RadialMlp.Forward):
-//   out[o][e] = sum_k W[k*nout + o] act(in[k][e]),   act = silu (hidden inputs) or identity (Bessel input)
-// Work-item (o, e), e fastest: loads of in[k][.] and stores are coalesced, W[k*nout+o] uniform per group.
+//   z[o][e] = sum_k W[k*nout + o] a[k][e],   a = b (Bessel) for the first layer, silu(z) of the previous after
+// Work-item (o, e), e fastest: loads of a[k][.] and stores are coalesced, W[k*nout+o] uniform per group.
+// Hidden layers also store a = silu(z) (post) so the next layer reads activations instead of
+// re-evaluating silu nin times per output; the backward pass needs z (pre) for silu'.
+// Empty slots (cj < 0) write zeros and skip the dot product.
 __kernel __attribute__((reqd_work_group_size(64, 1, 1)))
-void eq_dense(int es, int nin, int nout, int silu_input, __global const real* in, __global real* out,
-              __global const real* w, int woff)
+void eq_dense(int es, int nin, int nout, __global const int* cj, __global const real* in, __global real* pre, __global real* post,
+              int store_post, __global const real* w, int woff)
 {
     int gid = get_global_id(0);
     if (gid >= nout * es) return;
     int o = gid / es, el = gid % es;
-    __global const real* wo = w + woff + o;
     real s = 0;
-    if (silu_input) for (int k = 0; k < nin; k++) s += wo[k * nout] * eq_silu(in[k * es + el]);
-    else for (int k = 0; k < nin; k++) s += wo[k * nout] * in[k * es + el];
-    out[o * es + el] = s;
+    if (cj[el] >= 0)
+    {
+        __global const real* wo = w + woff + o;
+        for (int k = 0; k < nin; k++) s += wo[k * nout] * in[k * es + el];
+    }
+    pre[o * es + el] = s;
+    if (store_post) post[o * es + el] = eq_silu(s);
 }
 
 // Adjoint of eq_dense (RadialMlp.Backward): gin[k][e] = act'(pre[k][e]) sum_o W[k*nout + o] gout[o][e].
 __kernel __attribute__((reqd_work_group_size(64, 1, 1)))
-void eq_dense_backward(int es, int nin, int nout, int silu_input, __global const real* gout, __global const real* pre,
-                       __global real* gin, __global const real* w, int woff)
+void eq_dense_backward(int es, int nin, int nout, int silu_input, __global const int* cj, __global const real* gout,
+                       __global const real* pre, __global real* gin, __global const real* w, int woff)
 {
     int gid = get_global_id(0);
     if (gid >= nin * es) return;
     int k = gid / es, el = gid % es;
-    __global const real* wk = w + woff + k * nout;
     real s = 0;
-    for (int o = 0; o < nout; o++) s += wk[o] * gout[o * es + el];
-    if (silu_input) s *= eq_silu_prime(pre[k * es + el]);
+    if (cj[el] >= 0)
+    {
+        __global const real* wk = w + woff + k * nout;
+        for (int o = 0; o < nout; o++) s += wk[o] * gout[o * es + el];
+        if (silu_input) s *= eq_silu_prime(pre[k * es + el]);
+    }
     gin[k * es + el] = s;
 }
 

@@ -41,7 +41,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     // per-chunk edge scratch
     private readonly DeviceBuffer<int> _cj;
     private readonly FloatingBuffer _dvec, _ysh, _bes, _dbes, _rad, _gRad, _gy, _gm0, _gm1;
-    private readonly FloatingBuffer[] _pre;
+    private readonly FloatingBuffer[] _pre, _post;
     private int _weightsVersion, _revBuilds = -1, _geometryChunk = -1;
 
     private sealed class LayerPlan
@@ -134,6 +134,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _cj = new DeviceBuffer<int>(Context);
         _dvec = Real(); _ysh = Real(); _bes = Real(); _dbes = Real(); _rad = Real(); _gRad = Real(); _gy = Real(); _gm0 = Real(); _gm1 = Real();
         _pre = hp.RadialHidden.Select(_ => Real()).ToArray();
+        _post = hp.RadialHidden.Select(_ => Real()).ToArray();
     }
 
     /// <summary>Upper bound on the per-chunk edge scratch, bytes (default: 1/8 of device memory, 64 MiB to 1 GiB).</summary>
@@ -181,7 +182,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         {
             _rev.EnsureCapacity(slots);
             _reverse.Value(0, n).Arg(1, nl.Count).Arg(2, nl.J).Arg(3, nl.Code).Value(4, cap).Value(5, stride).Arg(6, nl.Shifts).Arg(7, _rev);
-            _reverse.Launch(Queue, slots, 64);
+            Run(_reverse, slots);
             _revBuilds = nl.Builds;
         }
         long node = (long)stride * _c;
@@ -197,7 +198,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
 
         // forward
         _embed.Value(0, n).Value(1, stride).Arg(2, Types).Arg(3, _w).Value(4, _model.Embedding).Arg(5, _e0).Arg(6, _h0).Arg(7, AtomEnergy);
-        _embed.Launch(Queue, node, 64);
+        Run(_embed, node);
         FloatingBuffer hIn = _h0, hOut = _h1;
         for (int t = 0; t < _plans.Length; t++)
         {
@@ -210,7 +211,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             if (L.HasSkip) Linear(n, p.NSkip, hIn, hOut, SkipOffsets(L), _c * _c, false, true);
             _readout.Value(0, n).Value(1, stride).Value(2, L.IsLast ? 1 : 0).Arg(3, hOut).Arg(4, _w).Value(5, L.Readout1).Value(6, L.Readout2)
                 .Arg(7, AtomEnergy).Arg(8, _gRead[t]);
-            _readout.Launch(Queue, n, 64);
+            Run(_readout, n);
             (hIn, hOut) = (hOut, hIn);
         }
 
@@ -222,7 +223,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             var p = _plans[t]; var L = p.Layer;
             if (t == _plans.Length - 1) gOut.Zero(Queue, p.NOut * node);
             _addScalars.Value(0, n).Value(1, stride).Arg(2, gOut).Arg(3, _gRead[t]);
-            _addScalars.Launch(Queue, node, 64);
+            Run(_addScalars, node);
             Linear(n, p.NOut, gOut, _gB, L.Out, 0, true, false);
             Contract(_contractBack, n, p, _aMix[t], _gB, _gAm);
             Linear(n, p.NA, _gAm, _gA, L.Mix, 0, true, false);
@@ -246,8 +247,22 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
 
         _forces.Value(0, n).Arg(1, nl.X).Arg(2, nl.Y).Arg(3, nl.Z).Arg(4, nl.Count).Arg(5, nl.J).Arg(6, nl.Code).Value(7, cap).Value(8, stride)
             .Arg(9, nl.Shifts).Arg(10, _rev).Arg(11, _gEdge).Arg(12, Fx).Arg(13, Fy).Arg(14, Fz).Arg(15, AtomVirial);
-        _forces.Launch(Queue, n, 64);
+        Run(_forces, n);
     }
+
+    /// <summary>Launches <paramref name="k"/> over <paramref name="items"/> work-items in groups of 64; with MLIP_PROFILE=1 waits and times it.</summary>
+    private void Run(OpenClKernel k, long items)
+    {
+        if (!StageProfile.Enabled) { k.Launch(Queue, items, 64); return; }
+        Queue.Finish();
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        k.Launch(Queue, items, 64);
+        Queue.Finish();
+        KernelSeconds[k.Name] = KernelSeconds.GetValueOrDefault(k.Name) + System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds;
+    }
+
+    /// <summary>Seconds per kernel name, accumulated when MLIP_PROFILE=1 (each launch then waits for the device), for benchmarks.</summary>
+    public Dictionary<string, double> KernelSeconds { get; } = new();
 
     private static int[] SkipOffsets(EquivariantLayer L)
     {
@@ -264,7 +279,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private void PlanChunks(int n, int cap)
     {
         int realBytes = RealIsDouble ? 8 : 4;
-        long perSlot = 4 + (long)realBytes * (3 + 2 * _nsh + 2 * _nb + _hiddenTotal + 2 * _maxPc + 2 * _maxMlp);
+        long perSlot = 4 + (long)realBytes * (3 + 2 * _nsh + 2 * _nb + 2 * _hiddenTotal + 2 * _maxPc + 2 * _maxMlp);
         long budget = EdgeScratchBudgetBytes > 0 ? EdgeScratchBudgetBytes : Math.Clamp(Context.Device.GlobalMemoryBytes / 8, 64L << 20, 1L << 30);
         long atoms = budget / (perSlot * Math.Max(1, cap));
         int chunk = ChunkAtomsOverride > 0 ? ChunkAtomsOverride : (int)Math.Clamp(atoms / 64 * 64, 64, int.MaxValue);
@@ -277,7 +292,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _rad.EnsureCapacity(_maxPc * es); _gRad.EnsureCapacity(_maxPc * es); _gy.EnsureCapacity(_nsh * es);
         _gm0.EnsureCapacity(_maxMlp * es); _gm1.EnsureCapacity(_maxMlp * es);
         var hidden = _model.Hyper.RadialHidden;
-        for (int k = 0; k < _pre.Length; k++) _pre[k].EnsureCapacity(hidden[k] * es);
+        for (int k = 0; k < _pre.Length; k++) { _pre[k].EnsureCapacity(hidden[k] * es); _post[k].EnsureCapacity(hidden[k] * es); }
     }
 
     private void ForEachChunk(int n, Action<int, int> body)
@@ -298,13 +313,13 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _geometry.Value(0, _a0).Value(1, _cn).Value(2, _chunkStride).Value(3, _chunkSlots).Real(4, _model.Hyper.Cutoff, RealIsDouble)
             .Arg(5, nl.X).Arg(6, nl.Y).Arg(7, nl.Z).Arg(8, nl.Count).Arg(9, nl.J).Arg(10, nl.Code).Value(11, nl.Capacity).Value(12, nl.Stride)
             .Arg(13, nl.Shifts).Arg(14, _cj).Arg(15, _dvec).Arg(16, _ysh).Arg(17, _bes).Arg(18, _dbes);
-        _geometry.Launch(Queue, _chunkSlots, 64);
+        Run(_geometry, _chunkSlots);
         _geometryChunk = _chunkIndex;
     }
 
     // ---- stages
 
-    /// <summary>Radial MLP of layer t for the chunk: pre-activations into _pre[k], R into _rad.</summary>
+    /// <summary>Radial MLP of layer t for the chunk: pre-activations z into _pre[k], silu(z) into _post[k], R into _rad.</summary>
     private void Mlp(int t)
     {
         var mlp = _plans[t].Layer.Radial;
@@ -312,31 +327,31 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         FloatingBuffer input = _bes;
         for (int k = 0; k < widths.Length - 1; k++)
         {
-            var output = k < _pre.Length ? _pre[k] : _rad;
-            _dense.Value(0, _chunkSlots).Value(1, widths[k]).Value(2, widths[k + 1]).Value(3, k > 0 ? 1 : 0).Arg(4, input).Arg(5, output)
-                .Arg(6, _w).Value(7, mlp.WeightOffsets[k]);
-            _dense.Launch(Queue, (long)widths[k + 1] * _chunkSlots, 64);
-            input = output;
+            bool hidden = k < _pre.Length;
+            var z = hidden ? _pre[k] : _rad;
+            _dense.Value(0, _chunkSlots).Value(1, widths[k]).Value(2, widths[k + 1]).Arg(3, _cj).Arg(4, input).Arg(5, z)
+                .Arg(6, hidden ? _post[k] : _rad).Value(7, hidden ? 1 : 0).Arg(8, _w).Value(9, mlp.WeightOffsets[k]);
+            Run(_dense, (long)widths[k + 1] * _chunkSlots);
+            if (hidden) input = _post[k];
         }
     }
 
-    /// <summary>∂E/∂R in _gRad → ∂E/∂b in _gm0 (or _gm1), through the stored pre-activations.</summary>
-    private FloatingBuffer MlpBackward(int t)
+    /// <summary>∂E/∂R in _gRad → ∂E/∂b (left in <see cref="_gBessel"/>), through the stored pre-activations.</summary>
+    private void MlpBackward(int t)
     {
         var mlp = _plans[t].Layer.Radial;
         var widths = mlp.Widths;
         FloatingBuffer gout = _gRad, gin = _gm0;
         for (int k = widths.Length - 2; k >= 0; k--)
         {
-            var pre = k > 0 ? _pre[k - 1] : _bes;   // the input of dense layer k (its pre-activation when hidden)
-            _denseBack.Value(0, _chunkSlots).Value(1, widths[k]).Value(2, widths[k + 1]).Value(3, k > 0 ? 1 : 0).Arg(4, gout).Arg(5, pre)
-                .Arg(6, gin).Arg(7, _w).Value(8, mlp.WeightOffsets[k]);
-            _denseBack.Launch(Queue, (long)widths[k] * _chunkSlots, 64);
+            var pre = k > 0 ? _pre[k - 1] : _bes;   // z of dense layer k's input (unused for the Bessel input)
+            _denseBack.Value(0, _chunkSlots).Value(1, widths[k]).Value(2, widths[k + 1]).Value(3, k > 0 ? 1 : 0).Arg(4, _cj).Arg(5, gout).Arg(6, pre)
+                .Arg(7, gin).Arg(8, _w).Value(9, mlp.WeightOffsets[k]);
+            Run(_denseBack, (long)widths[k] * _chunkSlots);
             gout = gin;
             gin = gin == _gm0 ? _gm1 : _gm0;
         }
         _gBessel = gout;
-        return gout;
     }
 
     private FloatingBuffer _gBessel = null!;
@@ -347,7 +362,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _tpGather.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn).Value(6, p.NA)
             .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, Neighbors.Count).Value(9, Neighbors.Capacity).Arg(10, _cj)
             .Arg(11, _ysh).Arg(12, _rad).Arg(13, _hT[t]).Arg(14, _tpIdx).Arg(15, _tpCoef).Value(16, p.TpBegin).Value(17, p.TpEnd).Arg(18, _msg);
-        _tpGather.Launch(Queue, (long)_c * _chunkStride, 64);
+        Run(_tpGather, (long)_c * _chunkStride);
     }
 
     private void TpEdgeBackward(int t, int a0, int cn)
@@ -356,14 +371,14 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _tpEdgeBack.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn).Value(6, p.NA)
             .Value(7, p.TpPaths).Real(8, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(9, _cj).Arg(10, _ysh).Arg(11, _rad).Arg(12, _hT[t])
             .Arg(13, _gA).Arg(14, _tpIdx).Arg(15, _tpCoef).Value(16, p.TpBegin).Value(17, p.TpEnd).Arg(18, _gRad).Arg(19, _gy);
-        _tpEdgeBack.Launch(Queue, _chunkSlots, 64);
+        Run(_tpEdgeBack, _chunkSlots);
     }
 
     private void EdgeGradient(int a0, int cn, long slots)
     {
         _edgeGrad.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, (int)slots)
             .Arg(6, _cj).Arg(7, _dvec).Arg(8, _dbes).Arg(9, _gBessel).Arg(10, _gy).Arg(11, _gEdge);
-        _edgeGrad.Launch(Queue, _chunkSlots, 64);
+        Run(_edgeGrad, _chunkSlots);
     }
 
     private void TpNodeBackward(int t, int a0, int cn)
@@ -372,7 +387,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _tpNodeBack.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn).Value(6, p.NA)
             .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, Neighbors.Count).Value(9, Neighbors.Capacity).Arg(10, _cj)
             .Arg(11, _ysh).Arg(12, _rad).Arg(13, _gA).Arg(14, _tpIdx).Arg(15, _tpCoef).Value(16, p.TpBegin).Value(17, p.TpEnd).Arg(18, _gHT);
-        _tpNodeBack.Launch(Queue, (long)_c * _chunkStride, 64);
+        Run(_tpNodeBack, (long)_c * _chunkStride);
     }
 
     private void Linear(int n, int nlm, FloatingBuffer input, FloatingBuffer output, int[] offsets, int speciesBlock, bool transpose, bool accumulate)
@@ -382,7 +397,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _linear.Value(0, n).Value(1, stride).Value(2, nlm).Arg(3, input).Arg(4, output).Arg(5, _w)
             .Value(6, W(0)).Value(7, W(1)).Value(8, W(2)).Value(9, W(3)).Value(10, speciesBlock > 0 ? 1 : 0).Arg(11, Types)
             .Value(12, transpose ? 1 : 0).Value(13, accumulate ? 1 : 0);
-        _linear.Launch(Queue, (long)nlm * _c * stride, 64);
+        Run(_linear, (long)nlm * _c * stride);
     }
 
     /// <summary>eq_contract (B from A′) or eq_contract_backward (gA′ from gB into <paramref name="gradOut"/>).</summary>
@@ -391,14 +406,14 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         k.Value(0, n).Value(1, Neighbors.Stride).Value(2, p.NA).Value(3, p.NOut).Arg(4, Types).Arg(5, aMix).Arg(6, _w)
             .Value(7, p.Layer.ContractionWeights).Value(8, p.ScPaths).Arg(9, _scPath).Value(10, p.ScBegin).Arg(11, _cgIdx).Arg(12, _cgCoef).Arg(13, bOrGrad);
         if (gradOut != null) k.Arg(14, gradOut);
-        k.Launch(Queue, (long)_c * Neighbors.Stride, 64);
+        Run(k, (long)_c * Neighbors.Stride);
     }
 
     public override void Dispose()
     {
         foreach (var k in new[] { _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack, _readout, _addScalars,
                      _tpEdgeBack, _edgeGrad, _tpNodeBack, _reverse, _forces }) k.Dispose();
-        foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_pre)) b.Dispose();
+        foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_pre).Concat(_post)) b.Dispose();
         foreach (var b in new[] { _w, _e0, _tpCoef, _cgCoef, _h0, _h1, _msg, _b, _g0, _g1, _gB, _gAm, _gA, _gHT, _gEdge,
                      _dvec, _ysh, _bes, _dbes, _rad, _gRad, _gy, _gm0, _gm1 }) b.Dispose();
         foreach (var b in new[] { _tpIdx, _scPath, _cgIdx, _rev, _cj }) b.Dispose();
