@@ -160,43 +160,71 @@ void eq_edge_geometry(int a0, int cn, int cstride, int es, real cutoff,
 
 // One dense layer of the radial MLP for every edge slot of a chunk (RadialMlp.Forward):
 //   z[o][e] = sum_k W[k*nout + o] a[k][e],   a = b (Bessel) for the first layer, silu(z) of the previous after
-// Work-item (o, e), e fastest: loads of a[k][.] and stores are coalesced, W[k*nout+o] uniform per group.
+// Work-item (tile of EQ_TILE outputs, e), e fastest: each input a[k][e] is loaded once per tile and feeds
+// EQ_TILE independent FMAs (register tiling); loads of a[k][.] and stores are coalesced, the weights
+// W[k*nout + o..o+EQ_TILE) are uniform across the group (broadcast / constant cache).
 // Hidden layers also store a = silu(z) (post) so the next layer reads activations instead of
-// re-evaluating silu nin times per output; the backward pass needs z (pre) for silu'.
-// Empty slots (cj < 0) write zeros and skip the dot product.
+// re-evaluating silu per output; the backward pass needs z (pre) for silu'.
+// Empty slots (cj < 0) write zeros and skip the dot products.
+#define EQ_TILE 8
 __kernel __attribute__((reqd_work_group_size(64, 1, 1)))
 void eq_dense(int es, int nin, int nout, __global const int* cj, __global const real* in, __global real* pre, __global real* post,
               int store_post, __global const real* w, int woff)
 {
     int gid = get_global_id(0);
-    if (gid >= nout * es) return;
-    int o = gid / es, el = gid % es;
-    real s = 0;
+    int tiles = (nout + EQ_TILE - 1) / EQ_TILE;
+    if (gid >= tiles * es) return;
+    int o0 = (gid / es) * EQ_TILE, el = gid % es;
+    int width = min(EQ_TILE, nout - o0);
+    real s[EQ_TILE];
+    for (int t = 0; t < EQ_TILE; t++) s[t] = 0;
     if (cj[el] >= 0)
     {
-        __global const real* wo = w + woff + o;
-        for (int k = 0; k < nin; k++) s += wo[k * nout] * in[k * es + el];
+        __global const real* wo = w + woff + o0;
+        if (width == EQ_TILE)
+            for (int k = 0; k < nin; k++)
+            {
+                real a = in[k * es + el];
+                for (int t = 0; t < EQ_TILE; t++) s[t] += wo[k * nout + t] * a;
+            }
+        else
+            for (int k = 0; k < nin; k++)
+            {
+                real a = in[k * es + el];
+                for (int t = 0; t < width; t++) s[t] += wo[k * nout + t] * a;
+            }
     }
-    pre[o * es + el] = s;
-    if (store_post) post[o * es + el] = eq_silu(s);
+    for (int t = 0; t < width; t++)
+    {
+        pre[(o0 + t) * es + el] = s[t];
+        if (store_post) post[(o0 + t) * es + el] = eq_silu(s[t]);
+    }
 }
 
-// Adjoint of eq_dense (RadialMlp.Backward): gin[k][e] = act'(pre[k][e]) sum_o W[k*nout + o] gout[o][e].
+// Adjoint of eq_dense (RadialMlp.Backward): gin[k][e] = act'(pre[k][e]) sum_o W[k*nout + o] gout[o][e],
+// tiled over EQ_TILE inputs k per work-item in the same way.
 __kernel __attribute__((reqd_work_group_size(64, 1, 1)))
 void eq_dense_backward(int es, int nin, int nout, int silu_input, __global const int* cj, __global const real* gout,
                        __global const real* pre, __global real* gin, __global const real* w, int woff)
 {
     int gid = get_global_id(0);
-    if (gid >= nin * es) return;
-    int k = gid / es, el = gid % es;
-    real s = 0;
+    int tiles = (nin + EQ_TILE - 1) / EQ_TILE;
+    if (gid >= tiles * es) return;
+    int k0 = (gid / es) * EQ_TILE, el = gid % es;
+    int width = min(EQ_TILE, nin - k0);
+    real s[EQ_TILE];
+    for (int t = 0; t < EQ_TILE; t++) s[t] = 0;
     if (cj[el] >= 0)
     {
-        __global const real* wk = w + woff + k * nout;
-        for (int o = 0; o < nout; o++) s += wk[o] * gout[o * es + el];
-        if (silu_input) s *= eq_silu_prime(pre[k * es + el]);
+        __global const real* wk = w + woff + k0 * nout;
+        for (int o = 0; o < nout; o++)
+        {
+            real g = gout[o * es + el];
+            for (int t = 0; t < width; t++) s[t] += wk[t * nout + o] * g;
+        }
+        if (silu_input) for (int t = 0; t < width; t++) s[t] *= eq_silu_prime(pre[(k0 + t) * es + el]);
     }
-    gin[k * es + el] = s;
+    for (int t = 0; t < width; t++) gin[(k0 + t) * es + el] = s[t];
 }
 
 // Equivariant channel mixing (ChannelLinear), one work-item per (lm, o, atom):
@@ -235,18 +263,20 @@ void eq_embed(int n, int stride, __global const int* type, __global const real* 
     if (c == 0) e[i] = e0[type[i]];
 }
 
-// Tensor-product term table (TensorProduct.Paths' coupling tables, flattened per layer): term q has
-// tp_idx[4q..4q+3] = (lm1 node, lm2 harmonic, lm3 message, path p) and coefficient tp_coef[q];
-// tp_idx[4q+3] also carries (-1)^l2 in bit 16 (set: odd l2), for the reversed edge.
+// Tensor-product terms (TensorProduct.Paths' coupling tables, flattened per layer) are compiled in as
+// X-macro lists EQ_TP_TERMS_<t>(X) of X(lm1 node, lm2 harmonic, lm3 message, path p, l2 odd, coefficient):
+// every index is a compile-time constant, so the per-edge loops below unroll completely and the small
+// arrays (A, h~, Y, dE/dR) stay in registers instead of being indexed at run time (which on GPUs would
+// spill them to slow private memory). EQ_TP_SWITCH(layer, X) expands the right layer's list.
+#define EQ_TP_SWITCH(layer, X) switch (layer) { case 0: EQ_TP_TERMS_0(X) break; case 1: EQ_TP_TERMS_1(X) break; default: EQ_TP_TERMS_2(X) break; }
 
 // A_i[lm3, c] = (1/n) sum_{e: i->j} sum_q C_q R_e[p, c] h~_j[lm1, c] Y_e[lm2]    (TensorProduct.Forward)
-// Work-item (c, i); loops: neighbor slots of i (<= cap), terms of the layer (fixed by the model).
+// Work-item (c, i); loops: neighbor slots of i (<= cap) and the layer's terms (unrolled).
+#define EQ_GATHER_TERM(lm1, lm2, lm3, p, odd, coef) a[lm3] += (real)(coef) * rad[((p) * EQ_C + c) * es + el] * h[lm1] * yv[lm2];
 __kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
-void eq_tp_gather(int a0, int cn, int cstride, int es, int stride, int nin, int na, real inv_avg,
+void eq_tp_gather(int layer, int a0, int cn, int cstride, int es, int stride, int nin, real inv_avg,
                   __global const int* nbr_count, int cap, __global const int* cj,
-                  __global const real* ysh, __global const real* rad, __global const real* ht,
-                  __constant const int* tp_idx, __constant const real* tp_coef, int t0, int t1,
-                  __global real* amsg)
+                  __global const real* ysh, __global const real* rad, __global const real* ht, __global real* amsg)
 {
     int gid = get_global_id(0);
     if (gid >= EQ_C * cstride) return;
@@ -261,15 +291,11 @@ void eq_tp_gather(int a0, int cn, int cstride, int es, int stride, int nin, int 
         int el = k * cstride + ii, j = cj[el];
         if (j < 0) continue;
         real h[EQ_NH], yv[EQ_NSH];
-        for (int q = 0; q < nin; q++) h[q] = ht[((size_t)q * EQ_C + c) * stride + j];
+        for (int q = 0; q < EQ_NH; q++) h[q] = q < nin ? ht[((size_t)q * EQ_C + c) * stride + j] : 0;
         for (int q = 0; q < EQ_NSH; q++) yv[q] = ysh[q * es + el];
-        for (int t = t0; t < t1; t++)
-        {
-            int lm1 = tp_idx[4 * t], lm2 = tp_idx[4 * t + 1], lm3 = tp_idx[4 * t + 2], p = tp_idx[4 * t + 3] & 0xffff;
-            a[lm3] += tp_coef[t] * rad[(p * EQ_C + c) * es + el] * h[lm1] * yv[lm2];
-        }
+        EQ_TP_SWITCH(layer, EQ_GATHER_TERM)
     }
-    for (int q = 0; q < na; q++) amsg[((size_t)q * EQ_C + c) * stride + i] = inv_avg * a[q];
+    for (int q = 0; q < EQ_NSH; q++) amsg[((size_t)q * EQ_C + c) * stride + i] = inv_avg * a[q];
 }
 
 // Symmetric contraction paths (SymmetricContraction.Paths) per layer: sc_path[8e..8e+7] =
@@ -410,12 +436,11 @@ void eq_add_scalars(int n, int stride, __global real* g, __global const real* ad
 //   dE/dR_e[p, c] = (1/n) sum_q C_q gA_i[lm3, c] h~_j[lm1, c] Y_e[lm2]
 //   dE/dY_e[lm2]  = (1/n) sum_c sum_q C_q R_e[p, c] gA_i[lm3, c] h~_j[lm1, c]
 // One work-item per edge slot, looping over the channels (reduces dE/dY in registers).
+#define EQ_EDGE_TERM(lm1, lm2, lm3, p, odd, coef) { real v = (real)(coef) * g[lm3] * h[lm1]; gr[p] += v * yv[lm2]; gyv[lm2] += v * rad[((p) * EQ_C + c) * es + el]; }
 __kernel __attribute__((reqd_work_group_size(64, 1, 1)))
-void eq_tp_edge_backward(int a0, int cn, int cstride, int es, int stride, int nin, int na, int npaths, real inv_avg,
+void eq_tp_edge_backward(int layer, int a0, int cstride, int es, int stride, int nin, int npaths, real inv_avg,
                          __global const int* cj, __global const real* ysh, __global const real* rad,
-                         __global const real* ht, __global const real* ga,
-                         __constant const int* tp_idx, __constant const real* tp_coef, int t0, int t1,
-                         __global real* grad, __global real* gy)
+                         __global const real* ht, __global const real* ga, __global real* grad, __global real* gy)
 {
     int el = get_global_id(0);
     if (el >= es) return;
@@ -432,16 +457,10 @@ void eq_tp_edge_backward(int a0, int cn, int cstride, int es, int stride, int ni
     for (int c = 0; c < EQ_C; c++)
     {
         real h[EQ_NH], g[EQ_NSH], gr[EQ_TP_PATHS];
-        for (int q = 0; q < nin; q++) h[q] = ht[((size_t)q * EQ_C + c) * stride + j];
-        for (int q = 0; q < na; q++) g[q] = ga[((size_t)q * EQ_C + c) * stride + i];
-        for (int p = 0; p < npaths; p++) gr[p] = 0;
-        for (int t = t0; t < t1; t++)
-        {
-            int lm1 = tp_idx[4 * t], lm2 = tp_idx[4 * t + 1], lm3 = tp_idx[4 * t + 2], p = tp_idx[4 * t + 3] & 0xffff;
-            real v = tp_coef[t] * g[lm3] * h[lm1];
-            gr[p] += v * yv[lm2];
-            gyv[lm2] += v * rad[(p * EQ_C + c) * es + el];
-        }
+        for (int q = 0; q < EQ_NH; q++) h[q] = q < nin ? ht[((size_t)q * EQ_C + c) * stride + j] : 0;
+        for (int q = 0; q < EQ_NSH; q++) g[q] = ga[((size_t)q * EQ_C + c) * stride + i];
+        for (int p = 0; p < EQ_TP_PATHS; p++) gr[p] = 0;
+        EQ_TP_SWITCH(layer, EQ_EDGE_TERM)
         for (int p = 0; p < npaths; p++) grad[(p * EQ_C + c) * es + el] = inv_avg * gr[p];
     }
     for (int q = 0; q < EQ_NSH; q++) gy[q * es + el] = inv_avg * gyv[q];
@@ -478,12 +497,11 @@ void eq_edge_gradient(int a0, int cn, int cstride, int es, int stride, int slots
 
 // dE/dh~_i[lm1, c] = (1/n) sum_{e: j->i} sum_q C_q R[p, c] gA_j[lm3, c] Y_{j->i}[lm2], gathered over i's
 // own list: R(j->i) = R(i->j) and Y(-d) = (-1)^l2 Y(d). Work-item (c, i) of the chunk.
+#define EQ_NODE_TERM(lm1, lm2, lm3, p, odd, coef) gh[lm1] += (real)(coef) * rad[((p) * EQ_C + c) * es + el] * g[lm3] * ((odd) ? -yv[lm2] : yv[lm2]);
 __kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
-void eq_tp_node_backward(int a0, int cn, int cstride, int es, int stride, int nin, int na, real inv_avg,
+void eq_tp_node_backward(int layer, int a0, int cn, int cstride, int es, int stride, int nin, real inv_avg,
                          __global const int* nbr_count, int cap, __global const int* cj,
-                         __global const real* ysh, __global const real* rad, __global const real* ga,
-                         __constant const int* tp_idx, __constant const real* tp_coef, int t0, int t1,
-                         __global real* ght)
+                         __global const real* ysh, __global const real* rad, __global const real* ga, __global real* ght)
 {
     int gid = get_global_id(0);
     if (gid >= EQ_C * cstride) return;
@@ -491,22 +509,15 @@ void eq_tp_node_backward(int a0, int cn, int cstride, int es, int stride, int ni
     if (ii >= cn) return;
     int i = a0 + ii;
     real gh[EQ_NH];
-    for (int q = 0; q < nin; q++) gh[q] = 0;
+    for (int q = 0; q < EQ_NH; q++) gh[q] = 0;
     int m = min(nbr_count[i], cap);
     for (int k = 0; k < m; k++)
     {
         int el = k * cstride + ii, j = cj[el];
         if (j < 0) continue;
         real g[EQ_NSH], yv[EQ_NSH];
-        for (int q = 0; q < na; q++) g[q] = ga[((size_t)q * EQ_C + c) * stride + j];
-        for (int q = 0; q < EQ_NSH; q++) yv[q] = ysh[q * es + el];
-        for (int t = t0; t < t1; t++)
-        {
-            int lm1 = tp_idx[4 * t], lm2 = tp_idx[4 * t + 1], lm3 = tp_idx[4 * t + 2], pw = tp_idx[4 * t + 3];
-            int p = pw & 0xffff;
-            real y = (pw & 0x10000) ? -yv[lm2] : yv[lm2];
-            gh[lm1] += tp_coef[t] * rad[(p * EQ_C + c) * es + el] * g[lm3] * y;
-        }
+        for (int q = 0; q < EQ_NSH; q++) { g[q] = ga[((size_t)q * EQ_C + c) * stride + j]; yv[q] = ysh[q * es + el]; }
+        EQ_TP_SWITCH(layer, EQ_NODE_TERM)
     }
     for (int q = 0; q < nin; q++) ght[((size_t)q * EQ_C + c) * stride + i] = inv_avg * gh[q];
 }

@@ -30,8 +30,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private readonly int _c, _nsh, _nh, _nb, _maxPc, _maxMlp, _hiddenTotal;
     private readonly OpenClKernel _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack,
         _readout, _addScalars, _tpEdgeBack, _edgeGrad, _tpNodeBack, _reverse, _forces;
-    private readonly FloatingBuffer _w, _e0, _tpCoef, _cgCoef;
-    private readonly DeviceBuffer<int> _tpIdx, _scPath, _cgIdx;
+    private readonly FloatingBuffer _w, _e0, _cgCoef;
+    private readonly DeviceBuffer<int> _scPath, _cgIdx;
     // node buffers [feature][stride]
     private readonly FloatingBuffer[] _hT, _aMix, _gRead;
     private readonly FloatingBuffer _h0, _h1, _msg, _b, _g0, _g1, _gB, _gAm, _gA, _gHT;
@@ -40,14 +40,16 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private readonly DeviceBuffer<int> _rev;
     // per-chunk edge scratch
     private readonly DeviceBuffer<int> _cj;
-    private readonly FloatingBuffer _dvec, _ysh, _bes, _dbes, _rad, _gRad, _gy, _gm0, _gm1;
-    private readonly FloatingBuffer[] _pre, _post;
+    private readonly FloatingBuffer _dvec, _ysh, _bes, _dbes, _gRad, _gy, _gm0, _gm1;
+    // MLP per layer t: pre-activations z and silu(z) of hidden layer k, output R
+    private readonly FloatingBuffer[][] _pre, _post;
+    private readonly FloatingBuffer[] _rad;
     private int _weightsVersion, _revBuilds = -1, _geometryChunk = -1;
 
     private sealed class LayerPlan
     {
         public required EquivariantLayer Layer;
-        public int NIn, NA, NOut, NSkip, TpBegin, TpEnd, TpPaths, ScBegin, ScPaths;
+        public int NIn, NA, NOut, NSkip, TpPaths, ScBegin, ScPaths;
     }
 
     public OpenClEquivariantComputer(EquivariantModel model, ComputeOptions options) : base(model, options, ["equivariant.cl"], Defines(model))
@@ -58,8 +60,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _hiddenTotal = hp.RadialHidden.Sum();
         _maxMlp = Math.Max(_nb, hp.RadialHidden.Max());
 
-        // tables: tensor-product terms, contraction paths, CG entries (each CG table once)
-        var tpIdx = new List<int>(); var tpCoef = new List<double>();
+        // tables: contraction paths and their CG entries (each CG table once); the tensor-product terms are compiled in (Defines)
         var scPath = new List<int>(); var cgIdx = new List<int>(); var cgCoef = new List<double>();
         var cgBegin = new Dictionary<CouplingTable, int>(ReferenceEqualityComparer.Instance);
         int CgTable(CouplingTable t)
@@ -78,19 +79,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             {
                 Layer = L, NIn = Irreps.Count(L.LIn), NA = Irreps.Count(L.LA), NOut = Irreps.Count(L.LOut),
                 NSkip = L.HasSkip ? Irreps.Count(L.Skip.Length - 1) : 0,
-                TpBegin = tpCoef.Count, TpPaths = L.TensorProduct.Paths.Length, ScBegin = scPath.Count / 8, ScPaths = L.Contraction.Paths.Length,
+                TpPaths = L.TensorProduct.Paths.Length, ScBegin = scPath.Count / 8, ScPaths = L.Contraction.Paths.Length,
             };
-            for (int p = 0; p < L.TensorProduct.Paths.Length; p++)
-            {
-                var tab = L.TensorProduct.Paths[p].Table;
-                int o1 = Irreps.Offset(tab.L1), o2 = Irreps.Offset(tab.L2), o3 = Irreps.Offset(tab.L3);
-                for (int k = 0; k < tab.Count; k++)
-                {
-                    tpIdx.AddRange([o1 + tab.M1[k], o2 + tab.M2[k], o3 + tab.M3[k], p | ((tab.L2 & 1) << 16)]);
-                    tpCoef.Add(tab.Coef[k]);
-                }
-            }
-            plan.TpEnd = tpCoef.Count;
             foreach (var path in L.Contraction.Paths)
             {
                 int first = path.First != null ? CgTable(path.First) : 0, second = path.Second != null ? CgTable(path.Second) : 0;
@@ -119,8 +109,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         bool rd = RealIsDouble;
         _w = new FloatingBuffer(Context, rd, model.Parameters.Length);
         _e0 = new FloatingBuffer(Context, AccIsDouble, model.E0.Length);
-        _tpIdx = Upload(tpIdx); _scPath = Upload(scPath); _cgIdx = Upload(cgIdx.Count > 0 ? cgIdx : [0, 0, 0, 0]);
-        _tpCoef = new FloatingBuffer(Context, rd, tpCoef.Count); _tpCoef.Write(Queue, tpCoef.ToArray());
+        _scPath = Upload(scPath); _cgIdx = Upload(cgIdx.Count > 0 ? cgIdx : [0, 0, 0, 0]);
         _cgCoef = new FloatingBuffer(Context, rd, Math.Max(1, cgCoef.Count)); if (cgCoef.Count > 0) _cgCoef.Write(Queue, cgCoef.ToArray());
         LoadWeights();
 
@@ -132,9 +121,10 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _gEdge = new FloatingBuffer(Context, AccIsDouble);
         _rev = new DeviceBuffer<int>(Context);
         _cj = new DeviceBuffer<int>(Context);
-        _dvec = Real(); _ysh = Real(); _bes = Real(); _dbes = Real(); _rad = Real(); _gRad = Real(); _gy = Real(); _gm0 = Real(); _gm1 = Real();
-        _pre = hp.RadialHidden.Select(_ => Real()).ToArray();
-        _post = hp.RadialHidden.Select(_ => Real()).ToArray();
+        _dvec = Real(); _ysh = Real(); _bes = Real(); _dbes = Real(); _gRad = Real(); _gy = Real(); _gm0 = Real(); _gm1 = Real();
+        _pre = _plans.Select(_ => hp.RadialHidden.Select(_ => Real()).ToArray()).ToArray();
+        _post = _plans.Select(_ => hp.RadialHidden.Select(_ => Real()).ToArray()).ToArray();
+        _rad = _plans.Select(_ => Real()).ToArray();
     }
 
     /// <summary>Upper bound on the per-chunk edge scratch, bytes (default: 1/8 of device memory, 64 MiB to 1 GiB).</summary>
@@ -146,16 +136,38 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     /// <summary>When positive, the chunk size in atoms (for tests of the chunked path).</summary>
     internal int ChunkAtomsOverride { get; set; }
 
+    /// <summary>
+    /// The model's shape as <c>#define</c>s, and each layer's tensor-product terms as an X-macro list
+    /// <c>EQ_TP_TERMS_t(X)</c> of <c>X(lm₁, lm₂, lm₃, path, l₂ odd, coefficient)</c> (see kernels/equivariant.cl).
+    /// Coefficients are printed round-trip ("R"), so the compiled constants are the tables' doubles.
+    /// </summary>
     private static Dictionary<string, string> Defines(EquivariantModel model)
     {
         var hp = model.Hyper;
         string S(int v) => v.ToString(CultureInfo.InvariantCulture);
-        return new Dictionary<string, string>
+        var d = new Dictionary<string, string>
         {
             ["EQ_C"] = S(hp.Channels), ["EQ_SH_LMAX"] = S(hp.ShLMax), ["EQ_NSH"] = S(Irreps.Count(hp.ShLMax)),
             ["EQ_NH"] = S(Irreps.Count(hp.HiddenLMax)), ["EQ_NB"] = S(hp.NumBessel), ["EQ_P"] = S(hp.EnvelopeExponent),
             ["EQ_TP_PATHS"] = S(model.Layers.Max(l => l.TensorProduct.Paths.Length)), ["EQ_READOUT_H"] = S(hp.ReadoutHidden),
         };
+        for (int t = 0; t < 3; t++)
+        {
+            var terms = new System.Text.StringBuilder();
+            if (t < model.Layers.Length)
+            {
+                var paths = model.Layers[t].TensorProduct.Paths;
+                for (int p = 0; p < paths.Length; p++)
+                {
+                    var tab = paths[p].Table;
+                    int o1 = Irreps.Offset(tab.L1), o2 = Irreps.Offset(tab.L2), o3 = Irreps.Offset(tab.L3);
+                    for (int k = 0; k < tab.Count; k++)
+                        terms.Append(CultureInfo.InvariantCulture, $"X({o1 + tab.M1[k]},{o2 + tab.M2[k]},{o3 + tab.M3[k]},{p},{tab.L2 & 1},{tab.Coef[k].ToString("R", CultureInfo.InvariantCulture)}) ");
+                }
+            }
+            d[$"EQ_TP_TERMS_{t}(X)"] = terms.ToString();
+        }
+        return d;
     }
 
     private DeviceBuffer<int> Upload(List<int> data)
@@ -235,8 +247,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             }
             ForEachChunk(n, (a0, cn) =>
             {
-                Mlp(t);
-                TpEdgeBackward(t, a0, cn);
+                if (_chunkCount > 1) Mlp(t);   // one chunk: layer t's R is still there from the forward pass
+                TpEdgeBackward(t, a0);
                 MlpBackward(t);
                 EdgeGradient(a0, cn, slots);
                 if (needInput) TpNodeBackward(t, a0, cn);
@@ -273,32 +285,37 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
 
     // ---- chunks of atoms for the edge stages
 
-    private int _chunkStride, _chunkSlots, _chunkIndex;
+    private int _chunkStride, _chunkSlots, _chunkIndex, _chunkCount;
     private int _a0, _cn;
 
     private void PlanChunks(int n, int cap)
     {
         int realBytes = RealIsDouble ? 8 : 4;
-        long perSlot = 4 + (long)realBytes * (3 + 2 * _nsh + 2 * _nb + 2 * _hiddenTotal + 2 * _maxPc + 2 * _maxMlp);
+        int layers = _plans.Length;
+        long perSlot = 4 + (long)realBytes * (3 + 2 * _nsh + 2 * _nb + layers * (2 * _hiddenTotal + _maxPc) + _maxPc + 2 * _maxMlp);
         long budget = EdgeScratchBudgetBytes > 0 ? EdgeScratchBudgetBytes : Math.Clamp(Context.Device.GlobalMemoryBytes / 8, 64L << 20, 1L << 30);
         long atoms = budget / (perSlot * Math.Max(1, cap));
         int chunk = ChunkAtomsOverride > 0 ? ChunkAtomsOverride : (int)Math.Clamp(atoms / 64 * 64, 64, int.MaxValue);
         ChunkAtoms = Math.Min(chunk, n);
+        _chunkCount = (n + ChunkAtoms - 1) / ChunkAtoms;
         _chunkStride = (ChunkAtoms + 63) / 64 * 64;
         _chunkSlots = cap * _chunkStride;
         long es = _chunkSlots;
         _cj.EnsureCapacity(es);
         _dvec.EnsureCapacity(3 * es); _ysh.EnsureCapacity(_nsh * es); _bes.EnsureCapacity(_nb * es); _dbes.EnsureCapacity(_nb * es);
-        _rad.EnsureCapacity(_maxPc * es); _gRad.EnsureCapacity(_maxPc * es); _gy.EnsureCapacity(_nsh * es);
+        _gRad.EnsureCapacity(_maxPc * es); _gy.EnsureCapacity(_nsh * es);
         _gm0.EnsureCapacity(_maxMlp * es); _gm1.EnsureCapacity(_maxMlp * es);
         var hidden = _model.Hyper.RadialHidden;
-        for (int k = 0; k < _pre.Length; k++) { _pre[k].EnsureCapacity(hidden[k] * es); _post[k].EnsureCapacity(hidden[k] * es); }
+        for (int t = 0; t < _plans.Length; t++)
+        {
+            _rad[t].EnsureCapacity((long)_plans[t].TpPaths * _c * es);
+            for (int k = 0; k < hidden.Length; k++) { _pre[t][k].EnsureCapacity(hidden[k] * es); _post[t][k].EnsureCapacity(hidden[k] * es); }
+        }
     }
 
     private void ForEachChunk(int n, Action<int, int> body)
     {
-        int chunks = (n + ChunkAtoms - 1) / ChunkAtoms;
-        for (_chunkIndex = 0; _chunkIndex < chunks; _chunkIndex++)
+        for (_chunkIndex = 0; _chunkIndex < _chunkCount; _chunkIndex++)
         {
             _a0 = _chunkIndex * ChunkAtoms;
             _cn = Math.Min(ChunkAtoms, n - _a0);
@@ -319,7 +336,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
 
     // ---- stages
 
-    /// <summary>Radial MLP of layer t for the chunk: pre-activations z into _pre[k], silu(z) into _post[k], R into _rad.</summary>
+    /// <summary>Radial MLP of layer t for the chunk: pre-activations z into _pre[t][k], silu(z) into _post[t][k], R into _rad[t].</summary>
     private void Mlp(int t)
     {
         var mlp = _plans[t].Layer.Radial;
@@ -327,12 +344,12 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         FloatingBuffer input = _bes;
         for (int k = 0; k < widths.Length - 1; k++)
         {
-            bool hidden = k < _pre.Length;
-            var z = hidden ? _pre[k] : _rad;
+            bool hidden = k < widths.Length - 2;
+            var z = hidden ? _pre[t][k] : _rad[t];
             _dense.Value(0, _chunkSlots).Value(1, widths[k]).Value(2, widths[k + 1]).Arg(3, _cj).Arg(4, input).Arg(5, z)
-                .Arg(6, hidden ? _post[k] : _rad).Value(7, hidden ? 1 : 0).Arg(8, _w).Value(9, mlp.WeightOffsets[k]);
-            Run(_dense, (long)widths[k + 1] * _chunkSlots);
-            if (hidden) input = _post[k];
+                .Arg(6, hidden ? _post[t][k] : _rad[t]).Value(7, hidden ? 1 : 0).Arg(8, _w).Value(9, mlp.WeightOffsets[k]);
+            Run(_dense, (long)Tiles(widths[k + 1]) * _chunkSlots);
+            if (hidden) input = _post[t][k];
         }
     }
 
@@ -344,10 +361,10 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         FloatingBuffer gout = _gRad, gin = _gm0;
         for (int k = widths.Length - 2; k >= 0; k--)
         {
-            var pre = k > 0 ? _pre[k - 1] : _bes;   // z of dense layer k's input (unused for the Bessel input)
+            var pre = k > 0 ? _pre[t][k - 1] : _bes;   // z of dense layer k's input (unused for the Bessel input)
             _denseBack.Value(0, _chunkSlots).Value(1, widths[k]).Value(2, widths[k + 1]).Value(3, k > 0 ? 1 : 0).Arg(4, _cj).Arg(5, gout).Arg(6, pre)
                 .Arg(7, gin).Arg(8, _w).Value(9, mlp.WeightOffsets[k]);
-            Run(_denseBack, (long)widths[k] * _chunkSlots);
+            Run(_denseBack, (long)Tiles(widths[k]) * _chunkSlots);
             gout = gin;
             gin = gin == _gm0 ? _gm1 : _gm0;
         }
@@ -356,21 +373,23 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
 
     private FloatingBuffer _gBessel = null!;
 
+    /// <summary>Work-items per edge of eq_dense: one per tile of EQ_TILE (8) outputs.</summary>
+    private static int Tiles(int width) => (width + 7) / 8;
+
     private void TpGather(int t, int a0, int cn)
     {
-        var p = _plans[t];
-        _tpGather.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn).Value(6, p.NA)
+        _tpGather.Value(0, t).Value(1, a0).Value(2, cn).Value(3, _chunkStride).Value(4, _chunkSlots).Value(5, Neighbors.Stride).Value(6, _plans[t].NIn)
             .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, Neighbors.Count).Value(9, Neighbors.Capacity).Arg(10, _cj)
-            .Arg(11, _ysh).Arg(12, _rad).Arg(13, _hT[t]).Arg(14, _tpIdx).Arg(15, _tpCoef).Value(16, p.TpBegin).Value(17, p.TpEnd).Arg(18, _msg);
+            .Arg(11, _ysh).Arg(12, _rad[t]).Arg(13, _hT[t]).Arg(14, _msg);
         Run(_tpGather, (long)_c * _chunkStride);
     }
 
-    private void TpEdgeBackward(int t, int a0, int cn)
+    private void TpEdgeBackward(int t, int a0)
     {
         var p = _plans[t];
-        _tpEdgeBack.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn).Value(6, p.NA)
-            .Value(7, p.TpPaths).Real(8, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(9, _cj).Arg(10, _ysh).Arg(11, _rad).Arg(12, _hT[t])
-            .Arg(13, _gA).Arg(14, _tpIdx).Arg(15, _tpCoef).Value(16, p.TpBegin).Value(17, p.TpEnd).Arg(18, _gRad).Arg(19, _gy);
+        _tpEdgeBack.Value(0, t).Value(1, a0).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn)
+            .Value(6, p.TpPaths).Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, _cj).Arg(9, _ysh).Arg(10, _rad[t]).Arg(11, _hT[t])
+            .Arg(12, _gA).Arg(13, _gRad).Arg(14, _gy);
         Run(_tpEdgeBack, _chunkSlots);
     }
 
@@ -383,10 +402,9 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
 
     private void TpNodeBackward(int t, int a0, int cn)
     {
-        var p = _plans[t];
-        _tpNodeBack.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn).Value(6, p.NA)
+        _tpNodeBack.Value(0, t).Value(1, a0).Value(2, cn).Value(3, _chunkStride).Value(4, _chunkSlots).Value(5, Neighbors.Stride).Value(6, _plans[t].NIn)
             .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, Neighbors.Count).Value(9, Neighbors.Capacity).Arg(10, _cj)
-            .Arg(11, _ysh).Arg(12, _rad).Arg(13, _gA).Arg(14, _tpIdx).Arg(15, _tpCoef).Value(16, p.TpBegin).Value(17, p.TpEnd).Arg(18, _gHT);
+            .Arg(11, _ysh).Arg(12, _rad[t]).Arg(13, _gA).Arg(14, _gHT);
         Run(_tpNodeBack, (long)_c * _chunkStride);
     }
 
@@ -413,10 +431,10 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     {
         foreach (var k in new[] { _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack, _readout, _addScalars,
                      _tpEdgeBack, _edgeGrad, _tpNodeBack, _reverse, _forces }) k.Dispose();
-        foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_pre).Concat(_post)) b.Dispose();
-        foreach (var b in new[] { _w, _e0, _tpCoef, _cgCoef, _h0, _h1, _msg, _b, _g0, _g1, _gB, _gAm, _gA, _gHT, _gEdge,
-                     _dvec, _ysh, _bes, _dbes, _rad, _gRad, _gy, _gm0, _gm1 }) b.Dispose();
-        foreach (var b in new[] { _tpIdx, _scPath, _cgIdx, _rev, _cj }) b.Dispose();
+        foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_rad).Concat(_pre.SelectMany(x => x)).Concat(_post.SelectMany(x => x))) b.Dispose();
+        foreach (var b in new[] { _w, _e0, _cgCoef, _h0, _h1, _msg, _b, _g0, _g1, _gB, _gAm, _gA, _gHT, _gEdge,
+                     _dvec, _ysh, _bes, _dbes, _gRad, _gy, _gm0, _gm1 }) b.Dispose();
+        foreach (var b in new[] { _scPath, _cgIdx, _rev, _cj }) b.Dispose();
         base.Dispose();
     }
 }
