@@ -7,6 +7,7 @@ using MlipEngine.State;
 using MlipEngine.Tests.Equivariant;
 using MlipEngine.Tests.Support;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace MlipEngine.Tests.OpenCl;
 
@@ -14,7 +15,7 @@ namespace MlipEngine.Tests.OpenCl;
 /// The equivariant model's OpenCL kernels (kernels/equivariant.cl) against <see cref="EquivariantReference"/>
 /// on PoCL in CI, for several model shapes, periodic (triclinic) and open systems, and batches.
 /// </summary>
-public class OpenClEquivariantTests
+public class OpenClEquivariantTests(ITestOutputHelper output)
 {
     private static readonly Dictionary<string, EquivariantModel> Models = new()
     {
@@ -48,12 +49,16 @@ public class OpenClEquivariantTests
         return d;
     }
 
+    /// <summary>fp32 on the largest shape only (each shape and precision is one more PoCL compile, ~5 s in CI).</summary>
+    public static TheoryData<string, string> Float32Cases() => new() { { "l2-nu3-2layers", "triclinic" }, { "l2-nu3-2layers", "cluster" }, { "l2-nu3-2layers", "batch" } };
+
     private static ComputeOptions OpenCl(Precision p) => new() { Backend = Backend.OpenCl, Precision = p, Skin = 1.0 };
 
     /// <summary>
     /// fp64: the kernels do the Reference's arithmetic in another order (gathers over full lists, per-atom
     /// instead of per-edge scatters), so the differences are summation round-off, ~1e-15 relative; 1e-10
     /// leaves room for cancellation. Errors are relative to the largest force (|E|, the largest |W| component).
+    /// Measured on PoCL: forces ≤ 1.1e-14, energies ≤ 6e-16.
     /// </summary>
     [Theory, MemberData(nameof(Cases))]
     public void Float64_MatchesReference(string model, string systems) => Compare(model, systems, Precision.Float64, 1e-10);
@@ -62,12 +67,13 @@ public class OpenClEquivariantTests
     /// fp32: every stage (harmonics, Bessel, MLP, tensor product, contraction, linear maps, adjoints) rounds
     /// to float, ε = 6e-8, and the chain is ~20 stages deep with sums of ~10–50 terms, so the forces carry a
     /// few 1e-7 to 1e-6 of the largest force; accumulation of g_e, forces, energies and virials is in fp64.
-    /// The bound is 1e-5 (the single-precision bound).
+    /// The bound is 1e-5 (the single-precision bound). Measured on PoCL: forces 1.4e-6 to 2.6e-6 of
+    /// the largest force, energies ≤ 4e-7 relative.
     /// </summary>
-    [Theory, MemberData(nameof(Cases))]
+    [Theory, MemberData(nameof(Float32Cases))]
     public void Float32_MatchesReferenceWithinSinglePrecision(string model, string systems) => Compare(model, systems, Precision.Float32, 1e-5);
 
-    private static void Compare(string model, string systems, Precision precision, double tol, int chunkAtoms = 0)
+    private void Compare(string model, string systems, Precision precision, double tol, int chunkAtoms = 0)
     {
         var ff = Models[model];
         var structures = Systems(systems, model);
@@ -77,7 +83,13 @@ public class OpenClEquivariantTests
         c.ChunkAtomsOverride = chunkAtoms;
         var got = Eval.Batch(c, structures);
         if (chunkAtoms > 0) Assert.Equal(chunkAtoms, c.ChunkAtoms);
-        for (int s = 0; s < structures.Length; s++) AssertAgree(reference[s], got[s], tol, $"system {s}");
+        for (int s = 0; s < structures.Length; s++)
+        {
+            double fScale = reference[s].Forces.Max(f => f.Norm), worst = 0;
+            for (int i = 0; i < reference[s].Forces.Length; i++) worst = Math.Max(worst, (reference[s].Forces[i] - got[s].Forces[i]).Norm / fScale);
+            output.WriteLine($"{model} {systems} {precision} system {s}: max |ΔF| / max |F| = {worst:E2}, |ΔE|/|E| = {Math.Abs(reference[s].Energy - got[s].Energy) / Math.Abs(reference[s].Energy):E2}");
+            AssertAgree(reference[s], got[s], tol, $"system {s}");
+        }
     }
 
     private static void AssertAgree(Evaluation r, Evaluation o, double tol, string what)
@@ -153,7 +165,7 @@ public class OpenClEquivariantMdTests
     private static MdSystem System(Backend backend)
     {
         var s = MlipEngine.Dynamics.Structures.CrystalLattice.Build("fcc", "Cu", 3.643, 2, 2, 2);
-        var computer = CuModel.Value.CreateComputer(new ComputeOptions { Backend = backend, Threads = 1, Skin = 0.3 });
+        var computer = CuModel.Value.CreateComputer(new ComputeOptions { Backend = backend, Threads = 2, Skin = 0.3 });
         var batch = SystemBatch.FromStructure(s);
         var rng = new Random(4);
         for (int i = 0; i < batch.AtomCount; i++)
