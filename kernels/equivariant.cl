@@ -26,8 +26,9 @@
 // work-items touch consecutive addresses):
 //   node feature f = lm*C + c of atom i            at [f*stride + i]      (stride = atoms padded to 64)
 //   edge slot of the neighbor list (k, i)           e = k*stride + i      (the list's own layout)
-//   per-edge scratch of an atom chunk [a0, a0+cn)   [q*ES + el], el = k*cstride + (i - a0),
-//                                                   ES = cap*cstride      (cstride = cn padded to 64)
+//   per-edge scratch of an atom chunk [a0, a0+cn)   [q*ES + el], el = k'*cstride + (i - a0), k' = the
+//                                                   edge's rank among i's entries with r < r_c,
+//                                                   ES = max_i(count_i)*cstride (cstride = cn padded to 64)
 // Edge stages run over atom chunks so their scratch (Y, b, db/dr, MLP activations, R, dE/dR, ...:
 // about (2 NB + 2 NSH + 3 + sum(hidden) + 2 P*C) reals per slot) has a bounded size; the host picks the
 // chunk so the scratch fits a memory budget (one chunk for small systems).
@@ -38,6 +39,8 @@
 //     and stores are coalesced and weights W[., o] are uniform across the group (broadcast / cached).
 //     The only loops are over C, (L+1)^2, the CG term tables (all fixed by the model) and, in the two
 //     gathers, over the atom's neighbor slots, bounded by the list capacity (as pair.cl / eam.cl).
+//   * eq_edge_compact: one work-item per atom over its list entries (<= capacity), then one 4-byte
+//     read of the chunk's largest edge count (sizes the edge launches; one sync per chunk and call).
 //   * per-edge kernels (eq_edge_geometry, eq_dense*, eq_tp_edge_backward, eq_edge_gradient): one
 //     work-item per edge slot (and per MLP output unit for eq_dense), group 64, fully coalesced.
 //     eq_tp_edge_backward loops over the C channels of its edge (it reduces dE/dY over channels
@@ -94,39 +97,62 @@ inline void eq_sh_poly(real x, real y, real z, real* p, real* gx, real* gy, real
 #endif
 }
 
-// Chunk-local edge slot el -> atom i and list entry k; true when the slot holds a list entry.
-inline int eq_slot(int el, int a0, int cn, int cstride, __global const int* nbr_count, int cap, int* i, int* k)
+// Edges of a chunk, compacted per atom: the list entries of atom i (ii = i - a0) with r < r_c, in list
+// order, take the chunk-local slots el = k'*cstride + ii, k' = 0..ccount[ii]-1 (the list also holds the
+// skin shell r_c <= r < r_c + skin, ~40 % of its entries, and padding up to the capacity; compacting
+// halves the work of every edge stage). clist[el] = the list slot k*stride + i the edge came from.
+// One work-item per atom, looping over its list entries (<= cap); the largest count of the chunk goes
+// to cmax (integer atomic_max: order-independent) so the host sizes the edge launches.
+__kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
+void eq_edge_compact(int a0, int cn, int cstride, real cutoff,
+                     __global const acc_t* x, __global const acc_t* y, __global const acc_t* z,
+                     __global const int* nbr_count, __global const int* nbr_j, __global const int* nbr_code,
+                     int cap, int stride, __global const acc_t* shifts,
+                     __global int* ccount, __global int* clist, __global int* cmax)
 {
-    int ii = el % cstride;
-    *k = el / cstride;
-    *i = a0 + ii;
-    return ii < cn && *k < min(nbr_count[*i], cap);
+    int ii = get_global_id(0);
+    if (ii >= cstride) return;
+    int kk = 0;
+    if (ii < cn)
+    {
+        int i = a0 + ii, m = min(nbr_count[i], cap);
+        real cut2 = cutoff * cutoff;
+        for (int k = 0; k < m; k++)
+        {
+            int e = k * stride + i;
+            real dx, dy, dz;
+            displacement(x, y, z, shifts, i, nbr_j[e], nbr_code[e], &dx, &dy, &dz);
+            if (dx * dx + dy * dy + dz * dz < cut2) clist[(kk++) * cstride + ii] = e;
+        }
+        atomic_max(cmax, kk);
+    }
+    ccount[ii] = kk;
 }
 
-// Edge geometry of a chunk (SphericalHarmonics.Evaluate, RadialBasis.Evaluate): for each slot the
-// neighbor j (-1 when the slot is empty or r >= r_c), d = r_j - r_i + shift (A), Y(d), b_n(r) and
-// db_n/dr. Empty slots get b = 0, so the MLP gives R = 0 there (no biases, silu(0) = 0).
+// Edge geometry of a chunk (SphericalHarmonics.Evaluate, RadialBasis.Evaluate): for each compacted slot
+// the neighbor j (-1 for an empty slot), d = r_j - r_i + shift (A), Y(d), b_n(r) and db_n/dr. Empty
+// slots get b = 0, so the MLP gives R = 0 there (no biases, silu(0) = 0).
 //   b_n(r) = sqrt(2/r_c) sin(n pi r/r_c)/r u(r/r_c),
 //   u(x) = 1 - (p+1)(p+2)/2 x^p + p(p+2) x^(p+1) - p(p+1)/2 x^(p+2),  u'(x) = -p(p+1)(p+2)/2 x^(p-1)(1-x)^2
+// (r < r_c is decided once, in eq_edge_compact, with the same displacement.)
 __kernel __attribute__((reqd_work_group_size(64, 1, 1)))
-void eq_edge_geometry(int a0, int cn, int cstride, int es, real cutoff,
+void eq_edge_geometry(int a0, int cstride, int es, real cutoff,
                       __global const acc_t* x, __global const acc_t* y, __global const acc_t* z,
-                      __global const int* nbr_count, __global const int* nbr_j, __global const int* nbr_code,
-                      int cap, int stride, __global const acc_t* shifts,
+                      __global const int* nbr_j, __global const int* nbr_code, int stride, __global const acc_t* shifts,
+                      __global const int* ccount, __global const int* clist,
                       __global int* cj, __global real* dvec, __global real* ysh, __global real* bes, __global real* dbes)
 {
     int el = get_global_id(0);
     if (el >= es) return;
-    int i, k;
+    int ii = el % cstride, kk = el / cstride;
     int j = -1;
     real dx = 0, dy = 0, dz = 0, r = 0;
-    if (eq_slot(el, a0, cn, cstride, nbr_count, cap, &i, &k))
+    if (kk < ccount[ii])
     {
-        int e = k * stride + i;
+        int e = clist[el], i = a0 + ii;
         j = nbr_j[e];
         displacement(x, y, z, shifts, i, j, nbr_code[e], &dx, &dy, &dz);
         r = sqrt(dx * dx + dy * dy + dz * dz);
-        if (!(r < cutoff)) j = -1;
     }
     cj[el] = j;
     dvec[el] = dx; dvec[es + el] = dy; dvec[2 * es + el] = dz;
@@ -271,11 +297,11 @@ void eq_embed(int n, int stride, __global const int* type, __global const real* 
 #define EQ_TP_SWITCH(layer, X) switch (layer) { case 0: EQ_TP_TERMS_0(X) break; case 1: EQ_TP_TERMS_1(X) break; default: EQ_TP_TERMS_2(X) break; }
 
 // A_i[lm3, c] = (1/n) sum_{e: i->j} sum_q C_q R_e[p, c] h~_j[lm1, c] Y_e[lm2]    (TensorProduct.Forward)
-// Work-item (c, i); loops: neighbor slots of i (<= cap) and the layer's terms (unrolled).
+// Work-item (c, i); loops: i's edges (<= the list capacity) and the layer's terms (unrolled).
 #define EQ_GATHER_TERM(lm1, lm2, lm3, p, odd, coef) a[lm3] += (real)(coef) * rad[((p) * EQ_C + c) * es + el] * h[lm1] * yv[lm2];
 __kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
 void eq_tp_gather(int layer, int a0, int cn, int cstride, int es, int stride, int nin, real inv_avg,
-                  __global const int* nbr_count, int cap, __global const int* cj,
+                  __global const int* ccount, __global const int* cj,
                   __global const real* ysh, __global const real* rad, __global const real* ht, __global real* amsg)
 {
     int gid = get_global_id(0);
@@ -285,7 +311,7 @@ void eq_tp_gather(int layer, int a0, int cn, int cstride, int es, int stride, in
     int i = a0 + ii;
     real a[EQ_NSH];
     for (int q = 0; q < EQ_NSH; q++) a[q] = 0;
-    int m = min(nbr_count[i], cap);
+    int m = ccount[ii];   // compacted edges of i (<= the list capacity)
     for (int k = 0; k < m; k++)
     {
         int el = k * cstride + ii, j = cj[el];
@@ -469,13 +495,12 @@ void eq_tp_edge_backward(int layer, int a0, int cstride, int es, int stride, int
 // g_e += dE/dd_e = (sum_n dE/db_n db_n/dr) d/r + sum_lm dE/dY_lm dY_lm/dd   (EquivariantReference's edge loop)
 // into the per-edge gradient array at the list slot e = k*stride + i.
 __kernel __attribute__((reqd_work_group_size(64, 1, 1)))
-void eq_edge_gradient(int a0, int cn, int cstride, int es, int stride, int slots,
-                      __global const int* cj, __global const real* dvec, __global const real* dbes,
-                      __global const real* gbes, __global const real* gy, __global acc_t* gedge)
+void eq_edge_gradient(int cstride, int es, int slots, __global const int* cj, __global const int* clist,
+                      __global const real* dvec, __global const real* dbes, __global const real* gbes, __global const real* gy,
+                      __global acc_t* gedge)
 {
     int el = get_global_id(0);
     if (el >= es || cj[el] < 0) return;
-    int i = a0 + el % cstride, k = el / cstride;
     real dx = dvec[el], dy = dvec[es + el], dz = dvec[2 * es + el];
     real r = sqrt(dx * dx + dy * dy + dz * dz), inv = (real)1 / r;
     real ux = dx * inv, uy = dy * inv, uz = dz * inv;
@@ -491,7 +516,7 @@ void eq_edge_gradient(int a0, int cn, int cstride, int es, int stride, int slots
         sy += g * (py[q] - lp * uy) * inv;
         sz += g * (pz[q] - lp * uz) * inv;
     }
-    size_t e = (size_t)k * stride + i;
+    size_t e = clist[el];
     gedge[e] += sx; gedge[slots + e] += sy; gedge[2 * (size_t)slots + e] += sz;
 }
 
@@ -500,7 +525,7 @@ void eq_edge_gradient(int a0, int cn, int cstride, int es, int stride, int slots
 #define EQ_NODE_TERM(lm1, lm2, lm3, p, odd, coef) gh[lm1] += (real)(coef) * rad[((p) * EQ_C + c) * es + el] * g[lm3] * ((odd) ? -yv[lm2] : yv[lm2]);
 __kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
 void eq_tp_node_backward(int layer, int a0, int cn, int cstride, int es, int stride, int nin, real inv_avg,
-                         __global const int* nbr_count, int cap, __global const int* cj,
+                         __global const int* ccount, __global const int* cj,
                          __global const real* ysh, __global const real* rad, __global const real* ga, __global real* ght)
 {
     int gid = get_global_id(0);
@@ -510,7 +535,7 @@ void eq_tp_node_backward(int layer, int a0, int cn, int cstride, int es, int str
     int i = a0 + ii;
     real gh[EQ_NH];
     for (int q = 0; q < EQ_NH; q++) gh[q] = 0;
-    int m = min(nbr_count[i], cap);
+    int m = ccount[ii];   // compacted edges of i (<= the list capacity)
     for (int k = 0; k < m; k++)
     {
         int el = k * cstride + ii, j = cj[el];

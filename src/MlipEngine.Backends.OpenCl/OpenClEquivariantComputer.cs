@@ -28,7 +28,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private readonly EquivariantModel _model;
     private readonly LayerPlan[] _plans;
     private readonly int _c, _nsh, _nh, _nb, _maxPc, _maxMlp, _hiddenTotal;
-    private readonly OpenClKernel _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack,
+    private readonly OpenClKernel _compact, _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack,
         _readout, _addScalars, _tpEdgeBack, _edgeGrad, _tpNodeBack, _reverse, _forces;
     private readonly FloatingBuffer _w, _e0, _cgCoef;
     private readonly DeviceBuffer<int> _scPath, _cgIdx;
@@ -39,7 +39,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private readonly FloatingBuffer _gEdge;
     private readonly DeviceBuffer<int> _rev;
     // per-chunk edge scratch
-    private readonly DeviceBuffer<int> _cj;
+    private readonly DeviceBuffer<int> _cj, _ccount, _clist, _cmax;
+    private readonly int[] _cmaxHost = new int[1];
     private readonly FloatingBuffer _dvec, _ysh, _bes, _dbes, _gRad, _gy, _gm0, _gm1;
     // MLP per layer t: pre-activations z and silu(z) of hidden layer k, output R
     private readonly FloatingBuffer[][] _pre, _post;
@@ -90,6 +91,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         }
         _maxPc = _plans.Max(p => p.TpPaths) * _c;
 
+        _compact = Program.CreateKernel("eq_edge_compact");
         _geometry = Program.CreateKernel("eq_edge_geometry");
         _dense = Program.CreateKernel("eq_dense");
         _denseBack = Program.CreateKernel("eq_dense_backward");
@@ -120,7 +122,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _h0 = Real(); _h1 = Real(); _msg = Real(); _b = Real(); _g0 = Real(); _g1 = Real(); _gB = Real(); _gAm = Real(); _gA = Real(); _gHT = Real();
         _gEdge = new FloatingBuffer(Context, AccIsDouble);
         _rev = new DeviceBuffer<int>(Context);
-        _cj = new DeviceBuffer<int>(Context);
+        _cj = new DeviceBuffer<int>(Context); _ccount = new DeviceBuffer<int>(Context); _clist = new DeviceBuffer<int>(Context); _cmax = new DeviceBuffer<int>(Context, 1);
         _dvec = Real(); _ysh = Real(); _bes = Real(); _dbes = Real(); _gRad = Real(); _gy = Real(); _gm0 = Real(); _gm1 = Real();
         _pre = _plans.Select(_ => hp.RadialHidden.Select(_ => Real()).ToArray()).ToArray();
         _post = _plans.Select(_ => hp.RadialHidden.Select(_ => Real()).ToArray()).ToArray();
@@ -250,7 +252,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
                 if (_chunkCount > 1) Mlp(t);   // one chunk: layer t's R is still there from the forward pass
                 TpEdgeBackward(t, a0);
                 MlpBackward(t);
-                EdgeGradient(a0, cn, slots);
+                EdgeGradient(slots);
                 if (needInput) TpNodeBackward(t, a0, cn);
             });
             if (needInput) Linear(n, p.NIn, _gHT, gIn, L.Up, 0, true, true);
@@ -299,9 +301,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         ChunkAtoms = Math.Min(chunk, n);
         _chunkCount = (n + ChunkAtoms - 1) / ChunkAtoms;
         _chunkStride = (ChunkAtoms + 63) / 64 * 64;
-        _chunkSlots = cap * _chunkStride;
-        long es = _chunkSlots;
-        _cj.EnsureCapacity(es);
+        long es = (long)cap * _chunkStride;   // upper bound of the compacted edge slots
+        _cj.EnsureCapacity(es); _clist.EnsureCapacity(es); _ccount.EnsureCapacity(_chunkStride);
         _dvec.EnsureCapacity(3 * es); _ysh.EnsureCapacity(_nsh * es); _bes.EnsureCapacity(_nb * es); _dbes.EnsureCapacity(_nb * es);
         _gRad.EnsureCapacity(_maxPc * es); _gy.EnsureCapacity(_nsh * es);
         _gm0.EnsureCapacity(_maxMlp * es); _gm1.EnsureCapacity(_maxMlp * es);
@@ -324,12 +325,20 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         }
     }
 
+    /// <summary>Compacts the chunk's edges (r &lt; r_c) per atom, reads the largest count (sizes the launches), then the edge geometry.</summary>
     private void Geometry()
     {
         var nl = Neighbors;
-        _geometry.Value(0, _a0).Value(1, _cn).Value(2, _chunkStride).Value(3, _chunkSlots).Real(4, _model.Hyper.Cutoff, RealIsDouble)
-            .Arg(5, nl.X).Arg(6, nl.Y).Arg(7, nl.Z).Arg(8, nl.Count).Arg(9, nl.J).Arg(10, nl.Code).Value(11, nl.Capacity).Value(12, nl.Stride)
-            .Arg(13, nl.Shifts).Arg(14, _cj).Arg(15, _dvec).Arg(16, _ysh).Arg(17, _bes).Arg(18, _dbes);
+        _cmax.Fill(Queue, 0, 1);
+        _compact.Value(0, _a0).Value(1, _cn).Value(2, _chunkStride).Real(3, _model.Hyper.Cutoff, RealIsDouble)
+            .Arg(4, nl.X).Arg(5, nl.Y).Arg(6, nl.Z).Arg(7, nl.Count).Arg(8, nl.J).Arg(9, nl.Code).Value(10, nl.Capacity).Value(11, nl.Stride)
+            .Arg(12, nl.Shifts).Arg(13, _ccount).Arg(14, _clist).Arg(15, _cmax);
+        Run(_compact, _chunkStride);
+        _cmax.Read(Queue, _cmaxHost);
+        _chunkSlots = Math.Max(1, _cmaxHost[0]) * _chunkStride;
+        _geometry.Value(0, _a0).Value(1, _chunkStride).Value(2, _chunkSlots).Real(3, _model.Hyper.Cutoff, RealIsDouble)
+            .Arg(4, nl.X).Arg(5, nl.Y).Arg(6, nl.Z).Arg(7, nl.J).Arg(8, nl.Code).Value(9, nl.Stride).Arg(10, nl.Shifts)
+            .Arg(11, _ccount).Arg(12, _clist).Arg(13, _cj).Arg(14, _dvec).Arg(15, _ysh).Arg(16, _bes).Arg(17, _dbes);
         Run(_geometry, _chunkSlots);
         _geometryChunk = _chunkIndex;
     }
@@ -379,8 +388,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private void TpGather(int t, int a0, int cn)
     {
         _tpGather.Value(0, t).Value(1, a0).Value(2, cn).Value(3, _chunkStride).Value(4, _chunkSlots).Value(5, Neighbors.Stride).Value(6, _plans[t].NIn)
-            .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, Neighbors.Count).Value(9, Neighbors.Capacity).Arg(10, _cj)
-            .Arg(11, _ysh).Arg(12, _rad[t]).Arg(13, _hT[t]).Arg(14, _msg);
+            .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, _ccount).Arg(9, _cj)
+            .Arg(10, _ysh).Arg(11, _rad[t]).Arg(12, _hT[t]).Arg(13, _msg);
         Run(_tpGather, (long)_c * _chunkStride);
     }
 
@@ -393,18 +402,18 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         Run(_tpEdgeBack, _chunkSlots);
     }
 
-    private void EdgeGradient(int a0, int cn, long slots)
+    private void EdgeGradient(long slots)
     {
-        _edgeGrad.Value(0, a0).Value(1, cn).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, (int)slots)
-            .Arg(6, _cj).Arg(7, _dvec).Arg(8, _dbes).Arg(9, _gBessel).Arg(10, _gy).Arg(11, _gEdge);
+        _edgeGrad.Value(0, _chunkStride).Value(1, _chunkSlots).Value(2, (int)slots).Arg(3, _cj).Arg(4, _clist)
+            .Arg(5, _dvec).Arg(6, _dbes).Arg(7, _gBessel).Arg(8, _gy).Arg(9, _gEdge);
         Run(_edgeGrad, _chunkSlots);
     }
 
     private void TpNodeBackward(int t, int a0, int cn)
     {
         _tpNodeBack.Value(0, t).Value(1, a0).Value(2, cn).Value(3, _chunkStride).Value(4, _chunkSlots).Value(5, Neighbors.Stride).Value(6, _plans[t].NIn)
-            .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, Neighbors.Count).Value(9, Neighbors.Capacity).Arg(10, _cj)
-            .Arg(11, _ysh).Arg(12, _rad[t]).Arg(13, _gA).Arg(14, _gHT);
+            .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, _ccount).Arg(9, _cj)
+            .Arg(10, _ysh).Arg(11, _rad[t]).Arg(12, _gA).Arg(13, _gHT);
         Run(_tpNodeBack, (long)_c * _chunkStride);
     }
 
@@ -429,12 +438,12 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
 
     public override void Dispose()
     {
-        foreach (var k in new[] { _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack, _readout, _addScalars,
+        foreach (var k in new[] { _compact, _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack, _readout, _addScalars,
                      _tpEdgeBack, _edgeGrad, _tpNodeBack, _reverse, _forces }) k.Dispose();
         foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_rad).Concat(_pre.SelectMany(x => x)).Concat(_post.SelectMany(x => x))) b.Dispose();
         foreach (var b in new[] { _w, _e0, _cgCoef, _h0, _h1, _msg, _b, _g0, _g1, _gB, _gAm, _gA, _gHT, _gEdge,
                      _dvec, _ysh, _bes, _dbes, _gRad, _gy, _gm0, _gm1 }) b.Dispose();
-        foreach (var b in new[] { _scPath, _cgIdx, _rev, _cj }) b.Dispose();
+        foreach (var b in new[] { _scPath, _cgIdx, _rev, _cj, _ccount, _clist, _cmax }) b.Dispose();
         base.Dispose();
     }
 }
