@@ -243,11 +243,18 @@ void eq_dense_backward(int es, int nin, int nout, int silu_input, __global const
     if (cj[el] >= 0)
     {
         __global const real* wk = w + woff + k0 * nout;
-        for (int o = 0; o < nout; o++)
-        {
-            real g = gout[o * es + el];
-            for (int t = 0; t < width; t++) s[t] += wk[t * nout + o] * g;
-        }
+        if (width == EQ_TILE)
+            for (int o = 0; o < nout; o++)
+            {
+                real g = gout[o * es + el];
+                for (int t = 0; t < EQ_TILE; t++) s[t] += wk[t * nout + o] * g;
+            }
+        else
+            for (int o = 0; o < nout; o++)
+            {
+                real g = gout[o * es + el];
+                for (int t = 0; t < width; t++) s[t] += wk[t * nout + o] * g;
+            }
         if (silu_input) for (int t = 0; t < width; t++) s[t] *= eq_silu_prime(pre[(k0 + t) * es + el]);
     }
     for (int t = 0; t < width; t++) gin[(k0 + t) * es + el] = s[t];
