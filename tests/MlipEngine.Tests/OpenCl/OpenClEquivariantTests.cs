@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MlipEngine.Backends.OpenCl;
 using MlipEngine.Dynamics.Integrators;
 using MlipEngine.Dynamics.Md;
@@ -156,7 +157,7 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
 /// MD with the shipped equivariant Cu model on OpenCL (device-resident velocity Verlet: the model's kernels
 /// are the force call of kernels/md.cl's loop) against host velocity Verlet on the CPU backend.
 /// </summary>
-public class OpenClEquivariantMdTests
+public class OpenClEquivariantMdTests(ITestOutputHelper output)
 {
     private static readonly Lazy<EquivariantModel> CuModel = new(() =>
         EquivariantModelFile.Read(Path.Combine(MlipEngine.Tests.Interop.NativeLibrary.RepoRoot, "potentials", "cu-mlearn.mlip")));
@@ -205,9 +206,13 @@ public class OpenClEquivariantMdTests
         using (resident)
         {
             resident.Upload();
+            long t0 = Stopwatch.GetTimestamp();
             for (int s = 0; s < 200; s++) verlet.Step(cpu);
+            double tCpu = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            t0 = Stopwatch.GetTimestamp();
             Assert.Equal(200, resident.Advance(0, 200));
             resident.Synchronize(state: true);
+            output.WriteLine($"200 steps: CPU backend {tCpu:F1} s, OpenCL device-resident {Stopwatch.GetElapsedTime(t0).TotalSeconds:F1} s");
         }
         var bc = cpu.Batch; var bd = dev.Batch;
         double ss = 0, dr = 0;
