@@ -34,7 +34,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private readonly DeviceBuffer<int> _scPath, _cgIdx;
     // node buffers [feature][stride]
     private readonly FloatingBuffer[] _hT, _aMix, _gRead;
-    private readonly FloatingBuffer _h0, _h1, _msg, _b, _g0, _g1, _gB, _gAm, _gA, _gHT;
+    // forward-only and backward-only temporaries share storage: h⁽ᵗ⁾ ping-pong with dE/dh′, B with dE/dB, A with dE/dA′
+    private readonly FloatingBuffer _h0, _h1, _msg, _b, _gA, _gHT;
     // per-slot (whole list)
     private readonly FloatingBuffer _gEdge;
     private readonly DeviceBuffer<int> _rev;
@@ -119,7 +120,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _hT = _plans.Select(_ => Real()).ToArray();
         _aMix = _plans.Select(_ => Real()).ToArray();
         _gRead = _plans.Select(_ => Real()).ToArray();
-        _h0 = Real(); _h1 = Real(); _msg = Real(); _b = Real(); _g0 = Real(); _g1 = Real(); _gB = Real(); _gAm = Real(); _gA = Real(); _gHT = Real();
+        _h0 = Real(); _h1 = Real(); _msg = Real(); _b = Real(); _gA = Real(); _gHT = Real();
         _gEdge = new FloatingBuffer(Context, AccIsDouble);
         _rev = new DeviceBuffer<int>(Context);
         _cj = new DeviceBuffer<int>(Context); _ccount = new DeviceBuffer<int>(Context); _clist = new DeviceBuffer<int>(Context); _cmax = new DeviceBuffer<int>(Context, 1);
@@ -204,8 +205,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         {
             _hT[t].EnsureCapacity(_plans[t].NIn * node); _aMix[t].EnsureCapacity(_plans[t].NA * node); _gRead[t].EnsureCapacity(node);
         }
-        foreach (var b in new[] { _h0, _h1, _b, _g0, _g1, _gB, _gHT }) b.EnsureCapacity(_nh * node);
-        foreach (var b in new[] { _msg, _gAm, _gA }) b.EnsureCapacity(_nsh * node);
+        foreach (var b in new[] { _h0, _h1, _b, _gHT }) b.EnsureCapacity(_nh * node);
+        foreach (var b in new[] { _msg, _gA }) b.EnsureCapacity(_nsh * node);
         _gEdge.EnsureCapacity(3 * slots);
         PlanChunks(n, cap);
         _geometryChunk = -1;
@@ -231,16 +232,16 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
 
         // backward: gOut = dE/dh' of layer t (gradient from layer t+1 plus the readout's)
         _gEdge.Zero(Queue, 3 * slots);
-        FloatingBuffer gOut = _g0, gIn = _g1;
+        FloatingBuffer gOut = _h0, gIn = _h1, gB = _b, gAm = _msg;
         for (int t = _plans.Length - 1; t >= 0; t--)
         {
             var p = _plans[t]; var L = p.Layer;
             if (t == _plans.Length - 1) gOut.Zero(Queue, p.NOut * node);
             _addScalars.Value(0, n).Value(1, stride).Arg(2, gOut).Arg(3, _gRead[t]);
             Run(_addScalars, node);
-            Linear(n, p.NOut, gOut, _gB, L.Out, 0, true, false);
-            Contract(_contractBack, n, p, _aMix[t], _gB, _gAm);
-            Linear(n, p.NA, _gAm, _gA, L.Mix, 0, true, false);
+            Linear(n, p.NOut, gOut, gB, L.Out, 0, true, false);
+            Contract(_contractBack, n, p, _aMix[t], gB, gAm);
+            Linear(n, p.NA, gAm, _gA, L.Mix, 0, true, false);
             bool needInput = t > 0;
             if (needInput)
             {
@@ -441,7 +442,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         foreach (var k in new[] { _compact, _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack, _readout, _addScalars,
                      _tpEdgeBack, _edgeGrad, _tpNodeBack, _reverse, _forces }) k.Dispose();
         foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_rad).Concat(_pre.SelectMany(x => x)).Concat(_post.SelectMany(x => x))) b.Dispose();
-        foreach (var b in new[] { _w, _e0, _cgCoef, _h0, _h1, _msg, _b, _g0, _g1, _gB, _gAm, _gA, _gHT, _gEdge,
+        foreach (var b in new[] { _w, _e0, _cgCoef, _h0, _h1, _msg, _b, _gA, _gHT, _gEdge,
                      _dvec, _ysh, _bes, _dbes, _gRad, _gy, _gm0, _gm1 }) b.Dispose();
         foreach (var b in new[] { _scPath, _cgIdx, _rev, _cj, _ccount, _clist, _cmax }) b.Dispose();
         base.Dispose();
