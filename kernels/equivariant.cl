@@ -4,7 +4,7 @@
 //
 // Per layer t (forward):   h~ = W_up h                                 eq_linear
 //                          R_e = MLP(b(r_e))                           eq_dense (one launch per MLP layer)
-//                          A_i = (1/n) sum_e TP(R_e, h~_j, Y_e)        eq_tp_gather
+//                          A_i = (1/n) sum_e TP(R_e, h~_j, Y_e)        eq_tp_gather (forward)
 //                          A'  = W_mix A                               eq_linear
 //                          B_i = SymmetricContraction_{z_i}(A'_i)      eq_contract
 //                          h'  = W_out B + W_skip,z h                  eq_linear (x2)
@@ -14,7 +14,7 @@
 //   per edge: dE/dR_e, dE/dY_e (from gA_i and h~_j)                       eq_tp_edge_backward
 //             dE/db_e through the MLP                                     eq_dense_backward
 //             g_e += dE/dd_e = (dE/db . db/dr) d/r + dE/dY . dY/dd         eq_edge_gradient
-//   per atom: dE/dh~_i from the edges INTO i, gathered over i's own list  eq_tp_node_backward
+//   per atom: dE/dh~_i from the edges INTO i, gathered over i's own list  eq_tp_gather (adjoint)
 //             using R(j->i) = R(i->j) (R depends on r only) and
 //             Y(-d) = (-1)^l2 Y(d) (bit-exact for these polynomials)
 //   g_h = W_up^T g_h~ + W_skip^T g_out (input of the layer below)        eq_linear
@@ -34,7 +34,7 @@
 // chunk so the scratch fits a memory budget (one chunk for small systems).
 //
 // Work-item mapping and occupancy assumptions (written for GPUs; PoCL runs the same code on the CPU):
-//   * per-(atom, channel) kernels (eq_linear, eq_tp_gather, eq_contract*, eq_tp_node_backward):
+//   * per-(atom, channel) kernels (eq_linear, eq_tp_gather, eq_contract*):
 //     gid = f*stride + i, work-group WG_ATOMS = 64 consecutive atoms of ONE feature row, so node loads
 //     and stores are coalesced and weights W[., o] are uniform across the group (broadcast / cached).
 //     The only loops are over C, (L+1)^2, the CG term tables (all fixed by the model) and, in the two
@@ -303,32 +303,38 @@ void eq_embed(int n, int stride, __global const int* type, __global const real* 
 // spill them to slow private memory). EQ_TP_SWITCH(layer, X) expands the right layer's list.
 #define EQ_TP_SWITCH(layer, X) switch (layer) { case 0: EQ_TP_TERMS_0(X) break; case 1: EQ_TP_TERMS_1(X) break; default: EQ_TP_TERMS_2(X) break; }
 
-// A_i[lm3, c] = (1/n) sum_{e: i->j} sum_q C_q R_e[p, c] h~_j[lm1, c] Y_e[lm2]    (TensorProduct.Forward)
-// Work-item (c, i); loops: i's edges (<= the list capacity) and the layer's terms (unrolled).
-#define EQ_GATHER_TERM(lm1, lm2, lm3, p, odd, coef) a[lm3] += (real)(coef) * rad[((p) * EQ_C + c) * es + el] * h[lm1] * yv[lm2];
+// The two per-atom gathers of the tensor product over i's compacted edges e: i -> j, one kernel
+// (`adjoint` selects, uniformly per launch). Work-item (c, i); loops: i's edges (<= the list capacity)
+// and the layer's terms (unrolled).
+//   forward (TensorProduct.Forward):    A_i[lm3, c]     = (1/n) sum_e sum_q C_q R_e[p, c] h~_j[lm1, c] Y_e[lm2]
+//   adjoint (dE/dh~, edges INTO i):     dE/dh~_i[lm1, c] = (1/n) sum_e sum_q C_q R_e[p, c] gA_j[lm3, c] (-1)^l2 Y_e[lm2]
+// The adjoint runs over the edges j -> i through i's own list: R(j->i) = R(i->j) (R depends on r only)
+// and Y(-d) = (-1)^l2 Y(d). `node` is h~ (forward, nnode = N_in) or gA (adjoint, nnode = N_A).
+#define EQ_GATHER_TERM(lm1, lm2, lm3, p, odd, coef) acc[lm3] += (real)(coef) * rad[((p) * EQ_C + c) * es + el] * x[lm1] * yv[lm2];
+#define EQ_NODE_TERM(lm1, lm2, lm3, p, odd, coef) acc[lm1] += (real)(coef) * rad[((p) * EQ_C + c) * es + el] * x[lm3] * ((odd) ? -yv[lm2] : yv[lm2]);
 __kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
-void eq_tp_gather(int layer, int a0, int cn, int cstride, int es, int stride, int nin, real inv_avg,
+void eq_tp_gather(int layer, int adjoint, int a0, int cn, int cstride, int es, int stride, int nnode, int nout, real inv_avg,
                   __global const int* ccount, __global const int* cj,
-                  __global const real* ysh, __global const real* rad, __global const real* ht, __global real* amsg)
+                  __global const real* ysh, __global const real* rad, __global const real* node, __global real* out)
 {
     int gid = get_global_id(0);
     if (gid >= EQ_C * cstride) return;
     int ii = gid % cstride, c = gid / cstride;
     if (ii >= cn) return;
     int i = a0 + ii;
-    real a[EQ_NSH];
-    for (int q = 0; q < EQ_NSH; q++) a[q] = 0;
-    int m = ccount[ii];   // compacted edges of i (<= the list capacity)
+    real acc[EQ_NSH];
+    for (int q = 0; q < EQ_NSH; q++) acc[q] = 0;
+    int m = ccount[ii];
     for (int k = 0; k < m; k++)
     {
         int el = k * cstride + ii, j = cj[el];
         if (j < 0) continue;
-        real h[EQ_NH], yv[EQ_NSH];
-        for (int q = 0; q < EQ_NH; q++) h[q] = q < nin ? ht[((size_t)q * EQ_C + c) * stride + j] : 0;
-        for (int q = 0; q < EQ_NSH; q++) yv[q] = ysh[q * es + el];
-        EQ_TP_SWITCH(layer, EQ_GATHER_TERM)
+        real x[EQ_NSH], yv[EQ_NSH];
+        for (int q = 0; q < EQ_NSH; q++) { x[q] = q < nnode ? node[((size_t)q * EQ_C + c) * stride + j] : 0; yv[q] = ysh[q * es + el]; }
+        if (adjoint) { EQ_TP_SWITCH(layer, EQ_NODE_TERM) }
+        else { EQ_TP_SWITCH(layer, EQ_GATHER_TERM) }
     }
-    for (int q = 0; q < EQ_NSH; q++) amsg[((size_t)q * EQ_C + c) * stride + i] = inv_avg * a[q];
+    for (int q = 0; q < nout; q++) out[((size_t)q * EQ_C + c) * stride + i] = inv_avg * acc[q];
 }
 
 // Symmetric contraction paths (SymmetricContraction.Paths) per layer: sc_path[8e..8e+7] =
@@ -525,33 +531,6 @@ void eq_edge_gradient(int cstride, int es, int slots, __global const int* cj, __
     }
     size_t e = clist[el];
     gedge[e] += sx; gedge[slots + e] += sy; gedge[2 * (size_t)slots + e] += sz;
-}
-
-// dE/dh~_i[lm1, c] = (1/n) sum_{e: j->i} sum_q C_q R[p, c] gA_j[lm3, c] Y_{j->i}[lm2], gathered over i's
-// own list: R(j->i) = R(i->j) and Y(-d) = (-1)^l2 Y(d). Work-item (c, i) of the chunk.
-#define EQ_NODE_TERM(lm1, lm2, lm3, p, odd, coef) gh[lm1] += (real)(coef) * rad[((p) * EQ_C + c) * es + el] * g[lm3] * ((odd) ? -yv[lm2] : yv[lm2]);
-__kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
-void eq_tp_node_backward(int layer, int a0, int cn, int cstride, int es, int stride, int nin, real inv_avg,
-                         __global const int* ccount, __global const int* cj,
-                         __global const real* ysh, __global const real* rad, __global const real* ga, __global real* ght)
-{
-    int gid = get_global_id(0);
-    if (gid >= EQ_C * cstride) return;
-    int ii = gid % cstride, c = gid / cstride;
-    if (ii >= cn) return;
-    int i = a0 + ii;
-    real gh[EQ_NH];
-    for (int q = 0; q < EQ_NH; q++) gh[q] = 0;
-    int m = ccount[ii];   // compacted edges of i (<= the list capacity)
-    for (int k = 0; k < m; k++)
-    {
-        int el = k * cstride + ii, j = cj[el];
-        if (j < 0) continue;
-        real g[EQ_NSH], yv[EQ_NSH];
-        for (int q = 0; q < EQ_NSH; q++) { g[q] = ga[((size_t)q * EQ_C + c) * stride + j]; yv[q] = ysh[q * es + el]; }
-        EQ_TP_SWITCH(layer, EQ_NODE_TERM)
-    }
-    for (int q = 0; q < nin; q++) ght[((size_t)q * EQ_C + c) * stride + i] = inv_avg * gh[q];
 }
 
 // rev[e] = slot of the reversed entry (j -> i with the opposite shift) of list slot e = k*stride + i.

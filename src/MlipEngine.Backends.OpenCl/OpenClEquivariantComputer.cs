@@ -29,7 +29,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private readonly LayerPlan[] _plans;
     private readonly int _c, _nsh, _nh, _nb, _maxPc, _maxMlp, _hiddenTotal;
     private readonly OpenClKernel _compact, _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack,
-        _readout, _addScalars, _tpEdgeBack, _edgeGrad, _tpNodeBack, _reverse, _forces;
+        _readout, _addScalars, _tpEdgeBack, _edgeGrad, _reverse, _forces;
     private readonly FloatingBuffer _w, _e0, _cgCoef;
     private readonly DeviceBuffer<int> _scPath, _cgIdx;
     // node buffers [feature][stride]
@@ -52,6 +52,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     {
         public required EquivariantLayer Layer;
         public int NIn, NA, NOut, NSkip, TpPaths, ScBegin, ScPaths;
+        /// <summary>Offsets of W_skip,l for species 0 (species s at + s·C²; the kernel adds it).</summary>
+        public required int[] SkipOffsets;
     }
 
     public OpenClEquivariantComputer(EquivariantModel model, ComputeOptions options) : base(model, options, ["equivariant.cl"], Defines(model))
@@ -80,7 +82,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             var plan = new LayerPlan
             {
                 Layer = L, NIn = Irreps.Count(L.LIn), NA = Irreps.Count(L.LA), NOut = Irreps.Count(L.LOut),
-                NSkip = L.HasSkip ? Irreps.Count(L.Skip.Length - 1) : 0,
+                NSkip = L.HasSkip ? Irreps.Count(L.Skip.Length - 1) : 0, SkipOffsets = L.Skip.Select(perSpecies => perSpecies[0]).ToArray(),
                 TpPaths = L.TensorProduct.Paths.Length, ScBegin = scPath.Count / 8, ScPaths = L.Contraction.Paths.Length,
             };
             foreach (var path in L.Contraction.Paths)
@@ -105,7 +107,6 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _addScalars = Program.CreateKernel("eq_add_scalars");
         _tpEdgeBack = Program.CreateKernel("eq_tp_edge_backward");
         _edgeGrad = Program.CreateKernel("eq_edge_gradient");
-        _tpNodeBack = Program.CreateKernel("eq_tp_node_backward");
         _reverse = Program.CreateKernel("eq_reverse_edges");
         _forces = Program.CreateKernel("eq_forces");
 
@@ -219,11 +220,16 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         {
             var p = _plans[t]; var L = p.Layer;
             Linear(n, p.NIn, hIn, _hT[t], L.Up, 0, transpose: false, accumulate: false);
-            ForEachChunk(n, (a0, cn) => { Mlp(t); TpGather(t, a0, cn); });
+            for (int ch = 0; ch < _chunkCount; ch++)
+            {
+                SelectChunk(n, ch);
+                Mlp(t);
+                TpGather(t, adjoint: false);
+            }
             Linear(n, p.NA, _msg, _aMix[t], L.Mix, 0, false, false);
             Contract(_contract, n, p, _aMix[t], _b, null);
             Linear(n, p.NOut, _b, hOut, L.Out, 0, false, false);
-            if (L.HasSkip) Linear(n, p.NSkip, hIn, hOut, SkipOffsets(L), _c * _c, false, true);
+            if (L.HasSkip) Linear(n, p.NSkip, hIn, hOut, p.SkipOffsets, _c * _c, false, true);
             _readout.Value(0, n).Value(1, stride).Value(2, L.IsLast ? 1 : 0).Arg(3, hOut).Arg(4, _w).Value(5, L.Readout1).Value(6, L.Readout2)
                 .Arg(7, AtomEnergy).Arg(8, _gRead[t]);
             Run(_readout, n);
@@ -246,16 +252,17 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             if (needInput)
             {
                 gIn.Zero(Queue, p.NIn * node);
-                if (L.HasSkip) Linear(n, p.NSkip, gOut, gIn, SkipOffsets(L), _c * _c, true, true);
+                if (L.HasSkip) Linear(n, p.NSkip, gOut, gIn, p.SkipOffsets, _c * _c, true, true);
             }
-            ForEachChunk(n, (a0, cn) =>
+            for (int ch = 0; ch < _chunkCount; ch++)
             {
+                SelectChunk(n, ch);
                 if (_chunkCount > 1) Mlp(t);   // one chunk: layer t's R is still there from the forward pass
-                TpEdgeBackward(t, a0);
+                TpEdgeBackward(t);
                 MlpBackward(t);
                 EdgeGradient(slots);
-                if (needInput) TpNodeBackward(t, a0, cn);
-            });
+                if (needInput) TpGather(t, adjoint: true);
+            }
             if (needInput) Linear(n, p.NIn, _gHT, gIn, L.Up, 0, true, true);
             (gOut, gIn) = (gIn, gOut);
         }
@@ -278,13 +285,6 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
 
     /// <summary>Seconds per kernel name, accumulated when MLIP_PROFILE=1 (each launch then waits for the device), for benchmarks.</summary>
     public Dictionary<string, double> KernelSeconds { get; } = new();
-
-    private static int[] SkipOffsets(EquivariantLayer L)
-    {
-        var o = new int[L.Skip.Length];
-        for (int l = 0; l < o.Length; l++) o[l] = L.Skip[l][0];   // species s at + s·C² (the kernel adds it)
-        return o;
-    }
 
     // ---- chunks of atoms for the edge stages
 
@@ -315,15 +315,13 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         }
     }
 
-    private void ForEachChunk(int n, Action<int, int> body)
+    /// <summary>Makes chunk <paramref name="chunk"/> current (atoms [a0, a0 + cn)), computing its edge geometry unless it is already there.</summary>
+    private void SelectChunk(int n, int chunk)
     {
-        for (_chunkIndex = 0; _chunkIndex < _chunkCount; _chunkIndex++)
-        {
-            _a0 = _chunkIndex * ChunkAtoms;
-            _cn = Math.Min(ChunkAtoms, n - _a0);
-            if (_geometryChunk != _chunkIndex) Geometry();
-            body(_a0, _cn);
-        }
+        _chunkIndex = chunk;
+        _a0 = chunk * ChunkAtoms;
+        _cn = Math.Min(ChunkAtoms, n - _a0);
+        if (_geometryChunk != _chunkIndex) Geometry();
     }
 
     /// <summary>Compacts the chunk's edges (r &lt; r_c) per atom, reads the largest count (sizes the launches), then the edge geometry.</summary>
@@ -386,18 +384,20 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     /// <summary>Work-items per edge of eq_dense: one per tile of EQ_TILE (8) outputs.</summary>
     private static int Tiles(int width) => (width + 7) / 8;
 
-    private void TpGather(int t, int a0, int cn)
+    /// <summary>eq_tp_gather: A of the chunk's atoms (forward), or dE/dh̃ from the edges into them (adjoint).</summary>
+    private void TpGather(int t, bool adjoint)
     {
-        _tpGather.Value(0, t).Value(1, a0).Value(2, cn).Value(3, _chunkStride).Value(4, _chunkSlots).Value(5, Neighbors.Stride).Value(6, _plans[t].NIn)
-            .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, _ccount).Arg(9, _cj)
-            .Arg(10, _ysh).Arg(11, _rad[t]).Arg(12, _hT[t]).Arg(13, _msg);
+        var p = _plans[t];
+        _tpGather.Value(0, t).Value(1, adjoint ? 1 : 0).Value(2, _a0).Value(3, _cn).Value(4, _chunkStride).Value(5, _chunkSlots).Value(6, Neighbors.Stride)
+            .Value(7, adjoint ? p.NA : p.NIn).Value(8, adjoint ? p.NIn : p.NA).Real(9, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble)
+            .Arg(10, _ccount).Arg(11, _cj).Arg(12, _ysh).Arg(13, _rad[t]).Arg(14, adjoint ? _gA : _hT[t]).Arg(15, adjoint ? _gHT : _msg);
         Run(_tpGather, (long)_c * _chunkStride);
     }
 
-    private void TpEdgeBackward(int t, int a0)
+    private void TpEdgeBackward(int t)
     {
         var p = _plans[t];
-        _tpEdgeBack.Value(0, t).Value(1, a0).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn)
+        _tpEdgeBack.Value(0, t).Value(1, _a0).Value(2, _chunkStride).Value(3, _chunkSlots).Value(4, Neighbors.Stride).Value(5, p.NIn)
             .Value(6, p.TpPaths).Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, _cj).Arg(9, _ysh).Arg(10, _rad[t]).Arg(11, _hT[t])
             .Arg(12, _gA).Arg(13, _gRad).Arg(14, _gy);
         Run(_tpEdgeBack, _chunkSlots);
@@ -408,14 +408,6 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _edgeGrad.Value(0, _chunkStride).Value(1, _chunkSlots).Value(2, (int)slots).Arg(3, _cj).Arg(4, _clist)
             .Arg(5, _dvec).Arg(6, _dbes).Arg(7, _gBessel).Arg(8, _gy).Arg(9, _gEdge);
         Run(_edgeGrad, _chunkSlots);
-    }
-
-    private void TpNodeBackward(int t, int a0, int cn)
-    {
-        _tpNodeBack.Value(0, t).Value(1, a0).Value(2, cn).Value(3, _chunkStride).Value(4, _chunkSlots).Value(5, Neighbors.Stride).Value(6, _plans[t].NIn)
-            .Real(7, 1.0 / _model.Hyper.AvgNeighbors, RealIsDouble).Arg(8, _ccount).Arg(9, _cj)
-            .Arg(10, _ysh).Arg(11, _rad[t]).Arg(12, _gA).Arg(13, _gHT);
-        Run(_tpNodeBack, (long)_c * _chunkStride);
     }
 
     private void Linear(int n, int nlm, FloatingBuffer input, FloatingBuffer output, int[] offsets, int speciesBlock, bool transpose, bool accumulate)
@@ -440,7 +432,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     public override void Dispose()
     {
         foreach (var k in new[] { _compact, _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack, _readout, _addScalars,
-                     _tpEdgeBack, _edgeGrad, _tpNodeBack, _reverse, _forces }) k.Dispose();
+                     _tpEdgeBack, _edgeGrad, _reverse, _forces }) k.Dispose();
         foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_rad).Concat(_pre.SelectMany(x => x)).Concat(_post.SelectMany(x => x))) b.Dispose();
         foreach (var b in new[] { _w, _e0, _cgCoef, _h0, _h1, _msg, _b, _gA, _gHT, _gEdge,
                      _dvec, _ysh, _bes, _dbes, _gRad, _gy, _gm0, _gm1 }) b.Dispose();
