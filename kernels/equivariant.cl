@@ -193,6 +193,26 @@ void eq_edge_geometry(int a0, int cstride, int es, real cutoff,
 // re-evaluating silu per output; the backward pass needs z (pre) for silu'.
 // Empty slots (cj < 0) write zeros and skip the dot products.
 #define EQ_TILE 8
+
+// s[t] += sum_r W[t*tstride + r*rstride] x[r][el] for t < width (<= EQ_TILE), r < nr: one tile of a
+// dense layer (tstride 1, rstride nout) or of its transpose (tstride nout, rstride 1). Full tiles take the
+// unrolled branch.
+inline void eq_tile_dot(__global const real* w, int tstride, int rstride, int nr, int width,
+                        __global const real* x, int es, int el, real* s)
+{
+    if (width == EQ_TILE)
+        for (int r = 0; r < nr; r++)
+        {
+            real a = x[r * es + el];
+            for (int t = 0; t < EQ_TILE; t++) s[t] += w[t * tstride + r * rstride] * a;
+        }
+    else
+        for (int r = 0; r < nr; r++)
+        {
+            real a = x[r * es + el];
+            for (int t = 0; t < width; t++) s[t] += w[t * tstride + r * rstride] * a;
+        }
+}
 __kernel __attribute__((reqd_work_group_size(64, 1, 1)))
 void eq_dense(int es, int nin, int nout, __global const int* cj, __global const real* in, __global real* pre, __global real* post,
               int store_post, __global const real* w, int woff)
@@ -204,22 +224,7 @@ void eq_dense(int es, int nin, int nout, __global const int* cj, __global const 
     int width = min(EQ_TILE, nout - o0);
     real s[EQ_TILE];
     for (int t = 0; t < EQ_TILE; t++) s[t] = 0;
-    if (cj[el] >= 0)
-    {
-        __global const real* wo = w + woff + o0;
-        if (width == EQ_TILE)
-            for (int k = 0; k < nin; k++)
-            {
-                real a = in[k * es + el];
-                for (int t = 0; t < EQ_TILE; t++) s[t] += wo[k * nout + t] * a;
-            }
-        else
-            for (int k = 0; k < nin; k++)
-            {
-                real a = in[k * es + el];
-                for (int t = 0; t < width; t++) s[t] += wo[k * nout + t] * a;
-            }
-    }
+    if (cj[el] >= 0) eq_tile_dot(w + woff + o0, 1, nout, nin, width, in, es, el, s);
     for (int t = 0; t < width; t++)
     {
         pre[(o0 + t) * es + el] = s[t];
@@ -242,19 +247,7 @@ void eq_dense_backward(int es, int nin, int nout, int silu_input, __global const
     for (int t = 0; t < EQ_TILE; t++) s[t] = 0;
     if (cj[el] >= 0)
     {
-        __global const real* wk = w + woff + k0 * nout;
-        if (width == EQ_TILE)
-            for (int o = 0; o < nout; o++)
-            {
-                real g = gout[o * es + el];
-                for (int t = 0; t < EQ_TILE; t++) s[t] += wk[t * nout + o] * g;
-            }
-        else
-            for (int o = 0; o < nout; o++)
-            {
-                real g = gout[o * es + el];
-                for (int t = 0; t < width; t++) s[t] += wk[t * nout + o] * g;
-            }
+        eq_tile_dot(w + woff + k0 * nout, nout, 1, nout, width, gout, es, el, s);
         if (silu_input) for (int t = 0; t < width; t++) s[t] *= eq_silu_prime(pre[(k0 + t) * es + el]);
     }
     for (int t = 0; t < width; t++) gin[(k0 + t) * es + el] = s[t];
