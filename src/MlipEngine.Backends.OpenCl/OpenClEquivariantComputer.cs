@@ -236,6 +236,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             (hIn, hOut) = (hOut, hIn);
         }
 
+        if ((Requested & (ForceOutputs.Forces | ForceOutputs.Virial)) == 0) return;   // energies only: no adjoint pass
+
         // backward: gOut = dE/dh' of layer t (gradient from layer t+1 plus the readout's)
         _gEdge.Zero(Queue, 3 * slots);
         FloatingBuffer gOut = _h0, gIn = _h1, gB = _b, gAm = _msg;
