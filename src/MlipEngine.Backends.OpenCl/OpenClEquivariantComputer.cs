@@ -206,8 +206,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         {
             _hT[t].EnsureCapacity(_plans[t].NIn * node); _aMix[t].EnsureCapacity(_plans[t].NA * node); _gRead[t].EnsureCapacity(node);
         }
-        foreach (var b in new[] { _h0, _h1, _b, _gHT }) b.EnsureCapacity(_nh * node);
-        foreach (var b in new[] { _msg, _gA }) b.EnsureCapacity(_nsh * node);
+        _h0.EnsureCapacity(_nh * node); _h1.EnsureCapacity(_nh * node); _b.EnsureCapacity(_nh * node); _gHT.EnsureCapacity(_nh * node);
+        _msg.EnsureCapacity(_nsh * node); _gA.EnsureCapacity(_nsh * node);
         _gEdge.EnsureCapacity(3 * slots);
         PlanChunks(n, cap);
         _geometryChunk = -1;

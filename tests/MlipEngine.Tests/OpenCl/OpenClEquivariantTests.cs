@@ -14,7 +14,7 @@ namespace MlipEngine.Tests.OpenCl;
 
 /// <summary>
 /// The equivariant model's OpenCL kernels (kernels/equivariant.cl) against <see cref="EquivariantReference"/>
-/// on PoCL in CI, for several model shapes, periodic (triclinic) and open systems, and batches.
+/// on PoCL in CI, for several model shapes, periodic (triclinic, and thinner than the cutoff) and open systems, and batches.
 /// </summary>
 public class OpenClEquivariantTests(ITestOutputHelper output)
 {
@@ -36,6 +36,8 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
             // 108 atoms, skewed cell with faces ≈ 9.5 Å ≥ r_c + skin = 5 Å: list built on the device
             "triclinic" => [Samples.Periodic(species, 3.6, 21, repeat: 3)],
             "cluster" => [Samples.Cluster(species, 3.6, 23)],
+            // 3×3×1 fcc slab cell, c = 3.6 Å < r_c = 4 Å: atoms see their own periodic images (host-built list)
+            "thin" => [Thin(species)],
             // a batch: small skewed cell (32 atoms, host-built list), a cluster and a larger cell
             "batch" => [Samples.Periodic(species, 3.6, 24), Samples.Cluster(species, 3.6, 25), Samples.Periodic(species, 3.6, 26, repeat: 3)],
             _ => throw new ArgumentException(name),
@@ -46,8 +48,15 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
     {
         var d = new TheoryData<string, string>();
         foreach (var m in Models.Keys)
-            foreach (var s in new[] { "triclinic", "cluster", "batch" }) d.Add(m, s);
+            foreach (var s in new[] { "triclinic", "cluster", "batch", "thin" }) d.Add(m, s);
         return d;
+    }
+
+    private static AtomicStructure Thin(string[] species)
+    {
+        var s = TestStructures.Fcc("Cu", 3.6, 3, 3, 1, jitter: 0.1, seed: 22);
+        var z = s.Numbers.Select((_, i) => MlipEngine.Chemistry.Element.AtomicNumber(species[i % 3 == 0 ? species.Length - 1 : 0])).ToArray();
+        return new AtomicStructure(z, s.Positions, s.Cell);
     }
 
     /// <summary>fp32 on the largest shape only (each shape and precision is one more PoCL compile, ~5 s in CI).</summary>
