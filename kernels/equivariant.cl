@@ -130,8 +130,7 @@ void eq_edge_compact(int a0, int cn, int cstride, real cutoff,
 }
 
 // Edge geometry of a chunk (SphericalHarmonics.Evaluate, RadialBasis.Evaluate): for each compacted slot
-// the neighbor j (-1 for an empty slot), d = r_j - r_i + shift (A), Y(d), b_n(r) and db_n/dr. Empty
-// slots get b = 0, so the MLP gives R = 0 there (no biases, silu(0) = 0).
+// the neighbor j (-1 for an empty slot), d = r_j - r_i + shift (A), Y(d), b_n(r) and db_n/dr.
 //   b_n(r) = sqrt(2/r_c) sin(n pi r/r_c)/r u(r/r_c),
 //   u(x) = 1 - (p+1)(p+2)/2 x^p + p(p+2) x^(p+1) - p(p+1)/2 x^(p+2),  u'(x) = -p(p+1)(p+2)/2 x^(p-1)(1-x)^2
 // (r < r_c is decided once, in eq_edge_compact, with the same displacement.)
@@ -155,13 +154,8 @@ void eq_edge_geometry(int a0, int cstride, int es, real cutoff,
         r = sqrt(dx * dx + dy * dy + dz * dz);
     }
     cj[el] = j;
+    if (j < 0) return;   // empty slot: every later edge kernel tests cj first and neither reads nor writes it
     dvec[el] = dx; dvec[es + el] = dy; dvec[2 * es + el] = dz;
-    if (j < 0)
-    {
-        for (int q = 0; q < EQ_NSH; q++) ysh[q * es + el] = 0;
-        for (int q = 0; q < EQ_NB; q++) { bes[q * es + el] = 0; dbes[q * es + el] = 0; }
-        return;
-    }
     real inv = (real)1 / r;
     real p[EQ_NSH], gx[EQ_NSH], gy[EQ_NSH], gz[EQ_NSH];
     eq_sh_poly(dx * inv, dy * inv, dz * inv, p, gx, gy, gz);
@@ -191,7 +185,7 @@ void eq_edge_geometry(int a0, int cstride, int es, real cutoff,
 // W[k*nout + o..o+EQ_TILE) are uniform across the group (broadcast / constant cache).
 // Hidden layers also store a = silu(z) (post) so the next layer reads activations instead of
 // re-evaluating silu per output; the backward pass needs z (pre) for silu'.
-// Empty slots (cj < 0) write zeros and skip the dot products.
+// Empty slots (cj < 0) are skipped (nothing reads them).
 #define EQ_TILE 8
 
 // s[t] += sum_r W[t*tstride + r*rstride] x[r][el] for t < width (<= EQ_TILE), r < nr: one tile of a
@@ -222,9 +216,10 @@ void eq_dense(int es, int nin, int nout, __global const int* cj, __global const 
     if (gid >= tiles * es) return;
     int o0 = (gid / es) * EQ_TILE, el = gid % es;
     int width = min(EQ_TILE, nout - o0);
+    if (cj[el] < 0) return;
     real s[EQ_TILE];
     for (int t = 0; t < EQ_TILE; t++) s[t] = 0;
-    if (cj[el] >= 0) eq_tile_dot(w + woff + o0, 1, nout, nin, width, in, es, el, s);
+    eq_tile_dot(w + woff + o0, 1, nout, nin, width, in, es, el, s);
     for (int t = 0; t < width; t++)
     {
         pre[(o0 + t) * es + el] = s[t];
@@ -243,13 +238,11 @@ void eq_dense_backward(int es, int nin, int nout, int silu_input, __global const
     if (gid >= tiles * es) return;
     int k0 = (gid / es) * EQ_TILE, el = gid % es;
     int width = min(EQ_TILE, nin - k0);
+    if (cj[el] < 0) return;
     real s[EQ_TILE];
     for (int t = 0; t < EQ_TILE; t++) s[t] = 0;
-    if (cj[el] >= 0)
-    {
-        eq_tile_dot(w + woff + k0 * nout, nout, 1, nout, width, gout, es, el, s);
-        if (silu_input) for (int t = 0; t < width; t++) s[t] *= eq_silu_prime(pre[(k0 + t) * es + el]);
-    }
+    eq_tile_dot(w + woff + k0 * nout, nout, 1, nout, width, gout, es, el, s);
+    if (silu_input) for (int t = 0; t < width; t++) s[t] *= eq_silu_prime(pre[(k0 + t) * es + el]);
     for (int t = 0; t < width; t++) gin[(k0 + t) * es + el] = s[t];
 }
 
@@ -477,12 +470,7 @@ void eq_tp_edge_backward(int layer, int a0, int cstride, int es, int stride, int
     int el = get_global_id(0);
     if (el >= es) return;
     int j = cj[el];
-    if (j < 0)
-    {
-        for (int q = 0; q < npaths * EQ_C; q++) grad[q * es + el] = 0;
-        for (int q = 0; q < EQ_NSH; q++) gy[q * es + el] = 0;
-        return;
-    }
+    if (j < 0) return;
     int i = a0 + el % cstride;
     real yv[EQ_NSH], gyv[EQ_NSH];
     for (int q = 0; q < EQ_NSH; q++) { yv[q] = ysh[q * es + el]; gyv[q] = 0; }
