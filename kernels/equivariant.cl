@@ -29,31 +29,35 @@
 //   per-edge scratch of an atom chunk [a0, a0+cn)   [q*ES + el], el = k'*cstride + (i - a0), k' = the
 //                                                   edge's rank among i's entries with r < r_c,
 //                                                   ES = max_i(count_i)*cstride (cstride = cn padded to 64)
-// Edge stages run over atom chunks so their scratch (Y, b, db/dr, MLP activations, R, dE/dR, ...:
-// about (2 NB + 2 NSH + 3 + sum(hidden) + 2 P*C) reals per slot) has a bounded size; the host picks the
-// chunk so the scratch fits a memory budget (one chunk for small systems).
+// Edge stages run over atom chunks so their scratch (Y, b, db/dr, d, per layer the MLP's z, silu(z) and
+// R, and dE/dR, dE/dY, MLP gradients: about 2 NB + 2 NSH + 3 + T (2 sum(hidden) + P C) + P C + 2 max(width)
+// reals per slot) has a bounded size; the host picks the chunk so the scratch fits a memory budget (one
+// chunk for small systems, and then each layer's R survives from the forward to the backward pass).
 //
 // Work-item mapping and occupancy assumptions (written for GPUs; PoCL runs the same code on the CPU):
 //   * per-(atom, channel) kernels (eq_linear, eq_tp_gather, eq_contract*):
 //     gid = f*stride + i, work-group WG_ATOMS = 64 consecutive atoms of ONE feature row, so node loads
 //     and stores are coalesced and weights W[., o] are uniform across the group (broadcast / cached).
-//     The only loops are over C, (L+1)^2, the CG term tables (all fixed by the model) and, in the two
-//     gathers, over the atom's neighbor slots, bounded by the list capacity (as pair.cl / eam.cl).
+//     The only loops are over C, (L+1)^2, the CG term tables (all fixed by the model) and, in the
+//     gathers, over the atom's compacted edges, bounded by the list capacity (as pair.cl / eam.cl).
 //   * eq_edge_compact: one work-item per atom over its list entries (<= capacity), then one 4-byte
 //     read of the chunk's largest edge count (sizes the edge launches; one sync per chunk and call).
 //   * per-edge kernels (eq_edge_geometry, eq_dense*, eq_tp_edge_backward, eq_edge_gradient): one
-//     work-item per edge slot (and per MLP output unit for eq_dense), group 64, fully coalesced.
+//     work-item per edge slot (and per tile of 8 MLP units for eq_dense*), group 64, fully coalesced;
+//     empty slots return at once.
 //     eq_tp_edge_backward loops over the C channels of its edge (it reduces dE/dY over channels
 //     without local memory); edges, not channels, give the parallelism (~10^6-10^8 per call).
-//   * private arrays: A (<= 16), h~ (<= 9), Y (<= 16), dE/dR per path (<= EQ_TP_PATHS); at
-//     L_sh = 3, L_hidden = 2 this is ~70 registers per work-item, so expect ~50 % occupancy on
+//   * private arrays: A (<= 16), h~ (<= 9), Y (<= 16), dE/dR per path (<= EQ_TP_PATHS), MLP tile (8);
+//     the tensor-product terms are compiled in (EQ_TP_TERMS_<t>, unrolled, constant indices), so these
+//     stay in registers: at L_sh = 3, L_hidden = 2 ~70 registers per work-item, i.e. ~50 % occupancy on
 //     current GPUs (register-limited), enough for these memory-bound kernels. No local memory is used.
-//   * the CG tables and path descriptors live in __constant memory (a few KiB).
+//   * the contraction (per atom, not per edge) reads its CG tables and path descriptors from
+//     __constant memory (a few KiB) with run-time indices.
 //
 // Compile-time sizes (#defines from OpenClEquivariantComputer): EQ_C channels, EQ_SH_LMAX,
 // EQ_NSH = (EQ_SH_LMAX+1)^2, EQ_NH = (hidden L+1)^2, EQ_NB Bessel functions, EQ_P envelope exponent,
-// EQ_TP_PATHS = max tensor-product paths of a layer, EQ_READOUT_H. Per-layer sizes (feature counts, MLP
-// widths, table ranges) are kernel arguments and always <= these bounds.
+// EQ_TP_PATHS = max tensor-product paths of a layer, EQ_READOUT_H, and EQ_TP_TERMS_0..2(X). Per-layer
+// sizes (feature counts, MLP widths, table ranges) are kernel arguments and always <= these bounds.
 //
 // Precision: features, weights and per-edge scratch in `real`; energies, per-edge gradients g_e,
 // forces and virials in acc_t (double whenever the device has fp64).
@@ -325,7 +329,7 @@ void eq_tp_gather(int layer, int adjoint, int a0, int cn, int cstride, int es, i
 
 // Symmetric contraction paths (SymmetricContraction.Paths) per layer: sc_path[8e..8e+7] =
 // (nu, L1, L2, L3, L, cg1 begin, cg2 begin, -) with CG entries cg_idx[4q..] = (m1, m2, m3, -),
-// cg_coef[q]; a table's length is cg_len[begin] (stored in cg_idx[4*begin+3]).
+// cg_coef[q]; a table of n entries starting at q0 stores n in cg_idx[4*q0+3].
 inline void eq_couple(__constant const int* cg_idx, __constant const real* cg_coef, int begin,
                       const real* x, const real* y, real* out)
 {

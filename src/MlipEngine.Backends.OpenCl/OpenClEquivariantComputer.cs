@@ -11,17 +11,19 @@ namespace MlipEngine.Backends.OpenCl;
 /// </summary>
 /// <remarks>
 /// <para>Shape. Channels, harmonics degree, hidden degree, Bessel count, envelope exponent, the largest
-/// number of tensor-product paths and the readout width are compiled in as <c>#define</c>s (one program
-/// per model shape, cached on disk). Weights (all parameters, fp64 or fp32 as the compute precision) and
-/// the coupling tables (tensor-product terms, contraction paths, Clebsch–Gordan entries) are uploaded
+/// number of tensor-product paths, the readout width and each layer's tensor-product terms (an X-macro
+/// list with constant indices) are compiled in (one program per model shape, cached on disk). Weights (all
+/// parameters, in the compute precision) and the contraction's path and Clebsch–Gordan tables are uploaded
 /// once, and the weights again whenever <see cref="EquivariantModel.ParameterVersion"/> changes.</para>
-/// <para>Memory. Node features are kept per layer for the backward pass (h̃, A′ and the readout
-/// gradient: (N_in + N_A + 1)·C reals per atom and layer). Edge stages run over chunks of atoms whose
-/// per-edge scratch (harmonics, Bessel values, MLP activations, R and ∂E/∂R) fits
-/// <see cref="EdgeScratchBudgetBytes"/>; only the per-edge gradient g_e (3 acc_t) and the reverse-edge
-/// index live for every list slot. With one chunk the edge geometry is computed once per call; with
-/// several it is recomputed per chunk and layer (cheap next to the MLP). The MLP is recomputed in the
-/// backward pass, as the CPU backend does, rather than stored per layer.</para>
+/// <para>Memory. Node features kept per layer for the backward pass: h̃, A′ and the readout gradient,
+/// (N_in + N_A + 1)·C reals per atom and layer, plus six shared temporaries. Edge stages run over chunks
+/// of atoms whose edges are compacted to r &lt; r_c and whose per-edge scratch (harmonics, Bessel values,
+/// per layer the MLP activations and R, ∂E/∂R) fits <see cref="EdgeScratchBudgetBytes"/>; only the
+/// per-edge gradient g_e (3 acc_t) and the reverse-edge index live for every list slot. With one chunk the
+/// edge geometry is computed once per call and each layer's MLP output survives for the backward pass;
+/// with several, both are recomputed per chunk (as the CPU backend recomputes the MLP).</para>
+/// <para>Syncs. Besides the launches, a call reads 4 bytes per chunk (the largest compacted edge count,
+/// which sizes the edge launches).</para>
 /// </remarks>
 public sealed class OpenClEquivariantComputer : OpenClForceComputer
 {
