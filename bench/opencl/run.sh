@@ -22,5 +22,5 @@ fi
 cat <<'NOTE'
 # On a GPU (find INDEX with ./mlip info), please collect and add to bench/opencl/README.md:
 #   bench/opencl/run.sh 20 10 INDEX 200 20 50     # 32k atoms: EAM, LJ and the equivariant model
-#   bench/opencl/run.sh 63 5 INDEX 50 63 10       # ~1M atoms (the equivariant model needs ~15 GB in fp64, ~10 GB in fp32)
+#   bench/opencl/run.sh 63 5 INDEX 50 63 10       # ~1M atoms (equivariant: ~14 KB/atom fp64, ~9 KB/atom fp32, + 1/8 of the GPU's memory)
 NOTE

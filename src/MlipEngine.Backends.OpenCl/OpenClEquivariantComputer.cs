@@ -133,8 +133,18 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _rad = _plans.Select(_ => Real()).ToArray();
     }
 
-    /// <summary>Upper bound on the per-chunk edge scratch, bytes (default: 1/8 of device memory, 64 MiB to 1 GiB).</summary>
+    /// <summary>Upper bound on the per-chunk edge scratch, bytes (0: <see cref="DefaultScratchBudget"/>).</summary>
     public long EdgeScratchBudgetBytes { get; set; }
+
+    /// <summary>
+    /// 1/8 of device memory, clamped to 64 MiB–4 GiB, and at most 4× the device's largest allocation (the
+    /// biggest scratch buffer, R or ∂E/∂R of one layer, is under a quarter of the total).
+    /// </summary>
+    public static long DefaultScratchBudget(OpenClDeviceInfo device)
+    {
+        long budget = Math.Clamp(device.GlobalMemoryBytes / 8, 64L << 20, 4L << 30);
+        return device.MaxAllocationBytes > 0 ? Math.Min(budget, 4 * device.MaxAllocationBytes) : budget;
+    }
 
     /// <summary>Atoms per edge chunk of the last call (tests force several chunks through <see cref="ChunkAtomsOverride"/>).</summary>
     public int ChunkAtoms { get; private set; }
@@ -300,7 +310,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         int realBytes = RealIsDouble ? 8 : 4;
         int layers = _plans.Length;
         long perSlot = 4 + (long)realBytes * (3 + 2 * _nsh + 2 * _nb + layers * (2 * _hiddenTotal + _maxPc) + _maxPc + 2 * _maxMlp);
-        long budget = EdgeScratchBudgetBytes > 0 ? EdgeScratchBudgetBytes : Math.Clamp(Context.Device.GlobalMemoryBytes / 8, 64L << 20, 1L << 30);
+        long budget = EdgeScratchBudgetBytes > 0 ? EdgeScratchBudgetBytes : DefaultScratchBudget(Context.Device);
         long atoms = budget / (perSlot * Math.Max(1, cap));
         int chunk = ChunkAtomsOverride > 0 ? ChunkAtomsOverride : (int)Math.Clamp(atoms / 64 * 64, 64, int.MaxValue);
         ChunkAtoms = Math.Min(chunk, n);
