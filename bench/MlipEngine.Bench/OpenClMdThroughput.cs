@@ -8,7 +8,7 @@ using MlipEngine.State;
 namespace MlipEngine.Bench;
 
 /// <summary>
-/// NVE MD throughput (velocity Verlet, skin 1 Å, dt 2 fs, velocities at 300 K for Cu / 40 K for Ar) in
+/// NVE MD throughput (velocity Verlet, skin 1 Å, dt 2 fs, velocities at 300 K for Cu (EAM and the equivariant model) / 40 K for Ar) in
 /// atom-steps/s = atoms × steps / seconds, for: the CPU backend (all cores, host integration); OpenCL
 /// forces with host integration (positions uploaded and forces read back every step — the path
 /// `mlip md` takes for integrators without a device kernel); and device-resident MD on OpenCL (fp64,
@@ -34,7 +34,7 @@ public static class OpenClMdThroughput
             ("opencl fp64, device-resident", new ComputeOptions { Backend = Backend.OpenCl, DeviceIndex = device, Skin = 1.0 }, true),
             ("opencl fp32, device-resident", new ComputeOptions { Backend = Backend.OpenCl, DeviceIndex = device, Skin = 1.0, Precision = Precision.Float32 }, true),
         };
-        double temperature = style == "eam" ? 300 : 40;
+        double temperature = style == "lj" ? 40 : 300;
         foreach (var (name, options, resident) in variants)
         {
             using var computer = ff.CreateComputer(options);

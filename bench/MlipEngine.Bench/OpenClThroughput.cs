@@ -44,6 +44,8 @@ public static class OpenClThroughput
                     best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
                 }
                 Console.WriteLine($"{name,-20} {listName,-8} {best,10:F4}  {s.AtomCount / best,14:E3}   {r.Energy[0]:F6}");
+                if (c is OpenClEquivariantComputer eq && eq.KernelSeconds.Count > 0)
+                    Console.WriteLine("#   kernels (MLIP_PROFILE=1, s over all calls): " + string.Join(", ", eq.KernelSeconds.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value:F3}")));
             }
         return 0;
     }

@@ -5,8 +5,8 @@ using MlipEngine.Bench;
 // Usage:
 //   dotnet run -c Release -- kernels [BenchmarkDotNet args]     BenchmarkDotNet suite (EAM force, LJ force, neighbor build)
 //   dotnet run -c Release -- time STYLE N THREADS REPS [SKIN]    side-by-side timing used by bench/classical/compare_lammps.sh
-//   dotnet run -c Release -- opencl eam|lj REPEAT REPS [DEVICE]  OpenCL vs CPU backend throughput (bench/opencl/README.md)
-//   dotnet run -c Release -- opencl-md eam|lj REPEAT STEPS [DEVICE]  NVE MD throughput: CPU, OpenCL per-step upload, device-resident
+//   dotnet run -c Release -- opencl eam|lj|mlip REPEAT REPS [DEVICE]  OpenCL vs CPU backend throughput (bench/opencl/README.md)
+//   dotnet run -c Release -- opencl-md eam|lj|mlip REPEAT STEPS [DEVICE]  NVE MD throughput: CPU, OpenCL per-step upload, device-resident
 if (args.Length > 0 && args[0] == "kernels")
 {
     BenchmarkSwitcher.FromAssembly(typeof(ClassicalKernels).Assembly).Run(args[1..]);
@@ -24,5 +24,5 @@ if (args.Length >= 4 && args[0] == "opencl-md")
 {
     return OpenClMdThroughput.Run(args[1], int.Parse(args[2]), int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 0);
 }
-Console.Error.WriteLine("usage: kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN] | opencl eam|lj REPEAT REPS [DEVICE] | opencl-md eam|lj REPEAT STEPS [DEVICE]");
+Console.Error.WriteLine("usage: kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN] | opencl eam|lj|mlip REPEAT REPS [DEVICE] | opencl-md eam|lj|mlip REPEAT STEPS [DEVICE]");
 return 2;

@@ -29,8 +29,19 @@ public static class Systems
                 return (PotentialFactory.Create(PotentialSpecLoader.FromText("{style: eam, file: /usr/share/lammps/potentials/Cu_u3.eam, elements: [Cu]}", "bench", ".")), Fcc(29, 3.615, repeat));
             case "lj":
                 return (PotentialFactory.Create(PotentialSpecLoader.FromText("{style: lj/cut, cutoff: 8.5, pairs: {Ar-Ar: {epsilon: 0.0104, sigma: 3.40}}}", "bench", ".")), Fcc(18, 5.26, repeat));
+            case "mlip":
+                // the shipped equivariant Cu model (2 layers, 16 channels, L_sh 3, ν 3, r_c 4.5 Å) at its 0 K lattice constant
+                return (PotentialFactory.Create(PotentialSpecLoader.FromText($"{{style: equivariant, file: {RepositoryFile("potentials/cu-mlearn.mlip")}}}", "bench", ".")), Fcc(29, 3.643, repeat));
             default: throw new ArgumentException($"unknown benchmark style {style}");
         }
+    }
+
+    /// <summary>A file of the repository (found by walking up from the benchmark's binaries).</summary>
+    public static string RepositoryFile(string relative)
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, relative))) return Path.Combine(d.FullName, relative);
+        throw new FileNotFoundException($"{relative} not found above {AppContext.BaseDirectory}");
     }
 
     /// <summary>Deterministic thermal-like displacements (±0.05 Å) so distances are not all lattice-exact.</summary>

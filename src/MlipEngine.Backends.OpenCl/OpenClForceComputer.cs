@@ -80,15 +80,26 @@ public abstract class OpenClForceComputer : IForceComputer
         if (rebuilt || !_typesValid) MapTypes(batch);
         Fx.EnsureCapacity(n); Fy.EnsureCapacity(n); Fz.EnsureCapacity(n);
         AtomEnergy.EnsureCapacity(n); AtomVirial.EnsureCapacity(6L * n);
+        Requested = outputs;
         Evaluate(n);
         ReadResults(batch, outputs, result);
     }
 
     /// <summary>
+    /// What the current evaluation must produce: the caller's outputs in <see cref="Compute"/>, everything in
+    /// device-resident MD. A potential may skip work for outputs not asked for (their buffers are then not read).
+    /// </summary>
+    protected ForceOutputs Requested { get; private set; } = ForceOutputs.All;
+
+    /// <summary>
     /// Evaluates the potential for the geometry already on the device (r̃ and list current), leaving
     /// per-atom forces, energies and virials in the device buffers: the force call of device-resident MD.
     /// </summary>
-    internal void EvaluateResident(int n) => Evaluate(n);
+    internal void EvaluateResident(int n)
+    {
+        Requested = ForceOutputs.All;
+        Evaluate(n);
+    }
 
     /// <summary>
     /// Reduces the per-atom energies (and virials when asked) per system on the device and reads into

@@ -1,6 +1,7 @@
 using MlipEngine.Cli;
 using MlipEngine.Cli.Commands;
 using MlipEngine.ForceFields;
+using MlipEngine.IO;
 using MlipEngine.IO.Extxyz;
 using MlipEngine.Tests.Support;
 using Xunit;
@@ -74,6 +75,30 @@ public class OpenClCliTests : IDisposable
         {
             Assert.True(Math.Abs(cpu[f].Energy!.Value - cl[f].Energy!.Value) <= 1e-10 * Math.Abs(cpu[f].Energy!.Value));
             for (int i = 0; i < cpu[f].Forces!.Length; i++) Assert.True((cpu[f].Forces![i] - cl[f].Forces![i]).Norm <= 1e-10, $"frame {f} atom {i}");
+        }
+    }
+
+    /// <summary>
+    /// `mlip eval --device opencl` with a `.mlip` model (the shipped Cu model) on two jittered 32-atom cells: energies,
+    /// forces and stresses as the CPU backend's, to fp64 round-off (1e-10 relative to the largest value).
+    /// </summary>
+    [Fact]
+    public void EvalOfEquivariantModelOnOpenCl_MatchesCpuBackend()
+    {
+        string model = Path.Combine(MlipEngine.Tests.Interop.NativeLibrary.RepoRoot, "potentials", "cu-mlearn.mlip");
+        string input = Path.Combine(_dir, "cu.xyz");
+        StructureFile.Write(input, new[] { 41, 42 }.Select(seed => new Frame(Samples.Periodic(["Cu"], 3.643, seed))));
+        Assert.Equal(0, EvalCommand.Run(model, input, Path.Combine(_dir, "cpu.xyz"), 1, "cpu"));
+        Assert.Equal(0, EvalCommand.Run(model, input, Path.Combine(_dir, "cl.xyz"), 1, "opencl:0"));
+        var cpu = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "cpu.xyz")).ToList();
+        var cl = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "cl.xyz")).ToList();
+        Assert.Equal(2, cl.Count);
+        for (int f = 0; f < cpu.Count; f++)
+        {
+            Assert.True(Math.Abs(cpu[f].Energy!.Value - cl[f].Energy!.Value) <= 1e-10 * Math.Abs(cpu[f].Energy!.Value));
+            double fScale = cpu[f].Forces!.Max(v => v.Norm), sScale = cpu[f].Stress!.Max(Math.Abs);
+            for (int i = 0; i < cpu[f].Forces!.Length; i++) Assert.True((cpu[f].Forces![i] - cl[f].Forces![i]).Norm <= 1e-10 * fScale, $"frame {f} atom {i}");
+            for (int k = 0; k < 9; k++) Assert.True(Math.Abs(cpu[f].Stress![k] - cl[f].Stress![k]) <= 1e-10 * sScale, $"frame {f} stress {k}");
         }
     }
 }
