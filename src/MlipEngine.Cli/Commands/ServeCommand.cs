@@ -19,22 +19,23 @@ public static class ServeCommand
         var structure = new Option<string?>("--structure", "-s") { Description = "Template structure(s) giving the species of the driver's atoms, in its order (one frame per system size)" };
         var species = new Option<string?>("--species") { Description = "Instead of --structure: every atom is this element (e.g. Cu), any atom count" };
         var threads = new Option<int>("--threads", "-t") { Description = "Worker threads (one client per i-PI bead is the usual layout, hence 1)", DefaultValueFactory = _ => 1 };
-        var backend = new Option<string>("--backend") { Description = "cpu or reference", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
+        var precision = new Option<string>("--precision") { Description = "float64 or float32 (float32: OpenCL only; accumulation stays fp64)", DefaultValueFactory = _ => "float64" };
         var skin = new Option<double>("--skin") { Description = "Verlet skin of the neighbor list, Å", DefaultValueFactory = _ => 0.5 };
         var onClose = new Option<string>("--on-close") { Description = "When the driver closes without EXIT: 'error' (exit 3) or 'reconnect' (wait --connect-timeout for a new driver, e.g. a new ASE SocketIOCalculator)", DefaultValueFactory = _ => "error" };
         var timeout = new Option<double>("--connect-timeout") { Description = "Seconds to keep trying to connect to the driver", DefaultValueFactory = _ => 60 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every protocol message to stderr" };
         var cmd = new Command("serve", "Serve forces to an i-PI driver (i-PI, ASE SocketIOCalculator) over a socket")
         {
-            potential, ipi, structure, species, threads, backend, skin, onClose, timeout, verbose,
+            potential, ipi, structure, species, threads, backend, precision, skin, onClose, timeout, verbose,
         };
         cmd.SetAction(r => Run(new Settings(r.GetValue(potential)!, r.GetValue(ipi)!, r.GetValue(structure), r.GetValue(species),
-            r.GetValue(threads), r.GetValue(backend)!, r.GetValue(skin), r.GetValue(onClose)!, r.GetValue(timeout), r.GetValue(verbose))));
+            r.GetValue(threads), r.GetValue(backend)!, r.GetValue(skin), r.GetValue(onClose)!, r.GetValue(timeout), r.GetValue(verbose), r.GetValue(precision)!)));
         return cmd;
     }
 
     private sealed record Settings(string Potential, string Ipi, string? Structure, string? Species, int Threads, string Backend,
-        double Skin, string OnClose, double ConnectTimeout, bool Verbose);
+        double Skin, string OnClose, double ConnectTimeout, bool Verbose, string Precision = "float64");
 
     /// <summary>Exit code when the driver closed the connection between messages without EXIT.</summary>
     public const int ClosedWithoutExit = 3;
@@ -53,8 +54,10 @@ public static class ServeCommand
         var template = LoadTemplate(s);
         var endpoint = IpiEndpoint.Parse(s.Ipi);
         var ff = PotentialLoader.Load(s.Potential);
-        var backend = CliParsing.ParseBackend(s.Backend);
-        using var calculator = new EmbeddedCalculator(ff.CreateComputer(new ComputeOptions { Backend = backend, Threads = s.Threads, Skin = s.Skin }));
+        var (backend, deviceIndex) = CliParsing.ParseDevice(s.Backend);
+        var precision = CliParsing.ParsePrecision(s.Precision);
+        using var calculator = new EmbeddedCalculator(ff.CreateComputer(new ComputeOptions
+            { Backend = backend, Threads = s.Threads, Skin = s.Skin, DeviceIndex = deviceIndex, Precision = precision }));
         var log = s.Verbose ? Console.Error : null;
         var timeout = TimeSpan.FromSeconds(s.ConnectTimeout);
         long calls = 0; TimeSpan compute = TimeSpan.Zero;

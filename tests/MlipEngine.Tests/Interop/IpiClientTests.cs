@@ -16,9 +16,12 @@ public class IpiClientTests
     /// served after a reconnect) and sends EXIT. Every value ASE received over the socket equals
     /// `mlip eval` on the same frames. Tolerance 1e-10: the only differences are the Bohr/Hartree
     /// round trips (a few ulp) and summation order (neighbor list with/without skin), ~1e-13 eV here.
+    /// With --device opencl (PoCL in CI) the served values come from the OpenCL kernels, fp64.
     /// </summary>
-    [Fact]
-    public void AseSocketDriver_MdRelaxAndNewSystem_MatchEval()
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("opencl")]
+    public void AseSocketDriver_MdRelaxAndNewSystem_MatchEval(string device)
     {
         RequireFile(Python, "install Debian's python3-ase (.ci/run does this)");
         RequireFile("/usr/share/lammps/potentials/CuNi.eam.alloy", "install Debian's lammps-data");
@@ -32,7 +35,7 @@ public class IpiClientTests
         for (int k = 0; k < 300 && !File.Exists($"/tmp/ipi_{name}"); k++) Thread.Sleep(50);
         if (!File.Exists(template)) { driver.Kill(true); Assert.Fail($"driver did not start: {driverErr.Result}"); }
         int code;
-        try { code = Serve("-p", CuNiSpec, "--ipi", "unix:" + name, "--structure", template, "--on-close", "reconnect", "--connect-timeout", "30"); }
+        try { code = Serve("-p", CuNiSpec, "--ipi", "unix:" + name, "--structure", template, "--on-close", "reconnect", "--connect-timeout", "30", "--device", device); }
         catch (IpiException e)
         {
             driver.WaitForExit(10_000);
