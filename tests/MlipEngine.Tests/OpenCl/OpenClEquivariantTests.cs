@@ -171,7 +171,7 @@ public class OpenClEquivariantMdTests(ITestOutputHelper output)
     private static readonly Lazy<EquivariantModel> CuModel = new(() =>
         EquivariantModelFile.Read(Path.Combine(MlipEngine.Tests.Interop.NativeLibrary.RepoRoot, "potentials", "cu-mlearn.mlip")));
 
-    /// <summary>32 Cu atoms (2×2×2 fcc at the model's a = 3.643 Å, jittered 0.05 Å), 600 K, skin 0.3 Å (faces 7.3 Å: device-built lists).</summary>
+    /// <summary>32 Cu atoms (2×2×2 fcc at a = 3.643 Å, near the model's 3.634 Å, jittered 0.05 Å), 600 K, skin 0.3 Å (faces 7.3 Å: device-built lists).</summary>
     private static MdSystem System(Backend backend, Precision precision = Precision.Float64)
     {
         var s = MlipEngine.Dynamics.Structures.CrystalLattice.Build("fcc", "Cu", 3.643, 2, 2, 2);
