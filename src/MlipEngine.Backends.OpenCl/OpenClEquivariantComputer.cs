@@ -273,8 +273,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
                 SelectChunk(n, ch);
                 if (_chunkCount > 1) Mlp(t);   // one chunk: layer t's R is still there from the forward pass
                 TpEdgeBackward(t);
-                MlpBackward(t);
-                EdgeGradient(slots);
+                EdgeGradient(slots, MlpBackward(t));
                 if (needInput) TpGather(t, adjoint: true);
             }
             if (needInput) Linear(n, p.NIn, _gHT, gIn, L.Up, 0, true, true);
@@ -375,8 +374,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         }
     }
 
-    /// <summary>∂E/∂R in _gRad → ∂E/∂b (left in <see cref="_gBessel"/>), through the stored pre-activations.</summary>
-    private void MlpBackward(int t)
+    /// <summary>∂E/∂R in _gRad → ∂E/∂b through the stored pre-activations; returns the buffer that holds ∂E/∂b.</summary>
+    private FloatingBuffer MlpBackward(int t)
     {
         var mlp = _plans[t].Layer.Radial;
         var widths = mlp.Widths;
@@ -390,10 +389,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             gout = gin;
             gin = gin == _gm0 ? _gm1 : _gm0;
         }
-        _gBessel = gout;
+        return gout;
     }
-
-    private FloatingBuffer _gBessel = null!;
 
     /// <summary>Work-items per edge of eq_dense: one per tile of EQ_TILE (8) outputs.</summary>
     private static int Tiles(int width) => (width + 7) / 8;
@@ -417,10 +414,10 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         Run(_tpEdgeBack, _chunkSlots);
     }
 
-    private void EdgeGradient(long slots)
+    private void EdgeGradient(long slots, FloatingBuffer gBessel)
     {
         _edgeGrad.Value(0, _chunkStride).Value(1, _chunkSlots).Value(2, (int)slots).Arg(3, _cj).Arg(4, _clist)
-            .Arg(5, _dvec).Arg(6, _dbes).Arg(7, _gBessel).Arg(8, _gy).Arg(9, _gEdge);
+            .Arg(5, _dvec).Arg(6, _dbes).Arg(7, gBessel).Arg(8, _gy).Arg(9, _gEdge);
         Run(_edgeGrad, _chunkSlots);
     }
 

@@ -199,7 +199,7 @@ public sealed class Trainer : IDisposable
             {
                 Epoch = epoch, Fingerprint = Fingerprint, Parameters = (double[])p.Clone(), E0 = (double[])_model.E0.Clone(), Adam = adam.ExportState(), Ema = ema?.ExportState(),
                 Schedule = schedule.ExportState(), EarlyStopping = early?.ExportState(), BestValidationLoss = bestLoss, BestEpoch = bestEpoch,
-                BestParameters = bestParams, Seconds = secondsBefore + clock.Elapsed.TotalSeconds, StageTwoEpoch = stageTwoEpoch,
+                BestParameters = bestParams, Seconds = secondsAtEpochEnd, StageTwoEpoch = stageTwoEpoch,
             }.Write(_o.CheckpointPath);
             epochsRun++;
             epochDone?.Invoke(rec);

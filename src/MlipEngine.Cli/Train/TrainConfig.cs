@@ -52,8 +52,7 @@ public sealed class TrainConfig
     public required E0Config E0 { get; init; }
     public required ModelConfig Model { get; init; }
     public LossWeights Loss { get; init; } = new();
-    /// <summary>First epoch of stage two and its weights; null: no stage two.</summary>
-    /// <summary>Stage two: start epoch, weights, learning rate, and optionally a start time (minutes of training).</summary>
+    /// <summary>Stage two: first epoch, weights, learning rate, and optionally a start time (minutes of training); null: no stage two.</summary>
     public (int Start, LossWeights Weights, double? Lr, double? StartMinutes)? StageTwo { get; init; }
     public bool AmsGrad { get; init; }
     public double LearningRate { get; init; } = 0.01;
