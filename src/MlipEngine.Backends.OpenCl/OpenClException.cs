@@ -1,7 +1,7 @@
 namespace MlipEngine.Backends.OpenCl;
 
 /// <summary>An OpenCL call failed; the message names the call and the error (e.g. CL_OUT_OF_RESOURCES).</summary>
-public class OpenClException(string message) : Exception(message)
+public class OpenClException(string message) : MlipEngine.ForceFields.ComputeBackendException(message)
 {
     public int ErrorCode { get; init; }
 

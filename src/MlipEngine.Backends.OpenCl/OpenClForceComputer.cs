@@ -17,8 +17,12 @@ namespace MlipEngine.Backends.OpenCl;
 /// Float32 and then accumulates in float too (each atom's sums, ~1e-6 relative); per-system sums
 /// are still taken over per-atom values in a fixed order.
 /// </remarks>
-public abstract class OpenClForceComputer : IForceComputer
+public abstract class OpenClForceComputer : IForceComputer, MlipEngine.Dynamics.Md.IResidentDynamicsSource
 {
+    /// <summary>Device-resident MD (nve, nvt-langevin) on this computer's device; see <see cref="OpenClResidentDynamics"/>.</summary>
+    public MlipEngine.Dynamics.Md.IResidentDynamics? TryCreateResident(MlipEngine.Dynamics.Md.MdSystem system, MlipEngine.Dynamics.Integrators.IIntegrator integrator, out string reason)
+        => OpenClResidentDynamics.TryCreate(system, integrator, out reason);
+
     private readonly int[] _typeOfNumber;
     private int[] _typesHost = [];
     private readonly OpenClKernel _reduce;

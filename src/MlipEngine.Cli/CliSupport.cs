@@ -1,34 +1,29 @@
 using MlipEngine.ForceFields;
-using MlipEngine.IO.Yaml;
-using MlipEngine.Potentials.Spec;
+using MlipEngine.Workflows;
+using MlipEngine.Workflows.ForceFields;
 using Spectre.Console;
 
 namespace MlipEngine.Cli;
 
-/// <summary>Bad command-line usage; reported as one line, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
-
 public static class CliParsing
 {
+    /// <summary>
+    /// The CLI's force-field catalogue (built-in styles; Reference, Cpu and every backend assembly found
+    /// beside mlip.dll). The composition root: verbs bind potentials through it and nothing else.
+    /// </summary>
+    public static ForceFieldCatalog Catalog => s_catalog.Value;
+    private static readonly Lazy<ForceFieldCatalog> s_catalog = new(ForceFieldCatalog.CreateDefault);
+
     public static Backend ParseBackend(string name) => ParseDevice(name).Backend;
 
     /// <summary>
-    /// <c>cpu</c>, <c>reference</c> (<c>ref</c>), <c>opencl</c> or <c>opencl:INDEX</c> (INDEX as listed by
-    /// <c>mlip info</c>; default 0).
+    /// A registered backend name, optionally with a device index: <c>cpu</c>, <c>reference</c> (<c>ref</c>),
+    /// <c>opencl</c> or <c>opencl:INDEX</c> (INDEX as listed by <c>mlip info</c>; default 0).
     /// </summary>
     public static (Backend Backend, int DeviceIndex) ParseDevice(string name)
     {
-        string lower = name.Trim().ToLowerInvariant();
-        if (lower == "cpu") return (Backend.Cpu, 0);
-        if (lower is "reference" or "ref") return (Backend.Reference, 0);
-        if (lower == "opencl") return (Backend.OpenCl, 0);
-        if (lower.StartsWith("opencl:", StringComparison.Ordinal))
-        {
-            if (int.TryParse(lower.AsSpan(7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
-                return (Backend.OpenCl, index);
-            throw new UsageException($"bad device '{name}': expected opencl:INDEX with INDEX a device number from 'mlip info'");
-        }
-        throw new UsageException($"unknown device '{name}' (cpu, reference, opencl, opencl:INDEX)");
+        try { return Catalog.ParseDevice(name); }
+        catch (FormatException e) { throw new UsageException(e.Message); }
     }
 
     public static Precision ParsePrecision(string name) => name.Trim().ToLowerInvariant() switch
@@ -39,65 +34,18 @@ public static class CliParsing
     };
 }
 
-/// <summary>Turns a --potential argument (spec file or inline YAML) into a force field.</summary>
+/// <summary>Turns a --potential argument (spec file, inline YAML or model file) into a force field through <see cref="CliParsing.Catalog"/>.</summary>
 public static class PotentialLoader
 {
     /// <summary>A spec file, inline spec, or a model file (*.mlip) alone, which means {style: equivariant, file: PATH}.</summary>
-    public static IForceField Load(string argument)
-    {
-        if (argument.TrimEnd().EndsWith(".mlip", StringComparison.OrdinalIgnoreCase) && !argument.TrimStart().StartsWith('{'))
-        {
-            string full = Path.GetFullPath(argument.Trim());
-            var fields = new Dictionary<string, object?> { ["style"] = "equivariant", ["file"] = full };
-            return PotentialFactory.Create(new PotentialSpec(fields, Path.GetFileName(full), Path.GetDirectoryName(full)!));
-        }
-        return PotentialFactory.Create(PotentialSpecLoader.Resolve(argument));
-    }
-}
-
-/// <summary>
-/// Writes a file atomically: everything goes to a temporary file beside the target, renamed over it
-/// on <see cref="Commit"/>; disposing without commit deletes the temporary file, so a failed run
-/// never leaves a truncated output that looks complete.
-/// </summary>
-public sealed class AtomicFileWriter : IDisposable
-{
-    private readonly string _target, _temp;
-    private bool _committed;
-
-    public AtomicFileWriter(string path)
-    {
-        _target = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(_target)!;
-        if (!Directory.Exists(dir)) throw new UsageException($"output folder '{dir}' does not exist");
-        _temp = Path.Combine(dir, $".{Path.GetFileName(_target)}.{Environment.ProcessId}.tmp");
-        Writer = new StreamWriter(_temp, append: false, new System.Text.UTF8Encoding(false), 1 << 16);
-    }
-
-    public StreamWriter Writer { get; }
-
-    public void Commit()
-    {
-        Writer.Flush();
-        Writer.BaseStream.Flush();
-        Writer.Dispose();
-        File.Move(_temp, _target, overwrite: true);
-        _committed = true;
-    }
-
-    public void Dispose()
-    {
-        if (_committed) return;
-        Writer.Dispose();
-        try { File.Delete(_temp); } catch (IOException) { }
-    }
+    public static IForceField Load(string argument) => CliParsing.Catalog.Load(argument);
 }
 
 /// <summary>
 /// Progress on stderr: a live Spectre.Console line with count, rate and ETA when stderr is a terminal;
 /// otherwise a plain line every few seconds (logs stay readable).
 /// </summary>
-public sealed class ProgressReporter : IDisposable
+public sealed class ProgressReporter : IWorkProgress
 {
     private readonly string _label, _unit;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();

@@ -1,12 +1,8 @@
 using System.CommandLine;
 using MlipEngine.Cli;
 using MlipEngine.Cli.Commands;
-using MlipEngine.Cli.Workflows;
 using MlipEngine.IO;
 using MlipEngine.Potentials;
-
-// Plug the OpenCL computers into the force-field API (does not load the OpenCL runtime).
-MlipEngine.Backends.OpenCl.OpenClBackend.Register();
 
 var root = new RootCommand("mlip — machine-learned interatomic potentials and molecular dynamics");
 root.Subcommands.Add(EvalCommand.Create());
@@ -25,15 +21,15 @@ try
 catch (Exception e) when (Describe(e) is string message)
 {
     Console.Error.WriteLine($"error: {message}");
-    return e is UsageException ? 2 : e is MlipEngine.Cli.Md.MdStopException ? 3 : 1;
+    return e is UsageException ? 2 : e is MdStopException ? 3 : 1;
 }
 
 // One line for anything the user can fix; a stack trace only for bugs.
 static string? Describe(Exception e) => e switch
 {
-    UsageException or MlipEngine.Cli.Md.MdStopException or StructureFormatException or PotentialFileException or EvaluationException
+    UsageException or MdStopException or StructureFormatException or PotentialFileException or EvaluationException
         or FormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException
-        or MlipEngine.Backends.OpenCl.OpenClException or MlipEngine.Training.Data.TrainingDataException => e.Message,
+        or MlipEngine.ForceFields.ComputeBackendException or MlipEngine.Training.Data.TrainingDataException => e.Message,
     ArgumentException a => a.Message,
     IOException io => io.Message,
     UnauthorizedAccessException u => u.Message,

@@ -24,6 +24,7 @@
 #define MLIP_EXPORT __attribute__((visibility("default")))
 
 typedef int (*create_fn)(const char *spec, int threads, double skin, int backend, void **handle);
+typedef int (*create_on_fn)(const char *spec, const char *device, int precision, int threads, double skin, void **handle);
 typedef int (*compute_batch_fn)(void *h, int nsys, const int *natoms, const int *species, const double *pos,
                                 const double *cells, const int *pbc, int flags, double *energy, double *forces,
                                 double *stress, double *atom_energies);
@@ -34,6 +35,7 @@ typedef void (*free_fn)(void *h);
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static char g_init_error[8192];
 static create_fn g_create;
+static create_on_fn g_create_on;
 static compute_batch_fn g_compute_batch;
 static describe_fn g_describe;
 static last_error_fn g_last_error;
@@ -107,7 +109,8 @@ static void start_runtime(void)
     }
     const char *type = "MlipEngine.Interop.Native.NativeEntryPoints, MlipEngine.Interop";
     struct { const char *name; void **slot; } entries[] = {
-        {"Create", (void **)&g_create},         {"ComputeBatch", (void **)&g_compute_batch},
+        {"Create", (void **)&g_create},         {"CreateOn", (void **)&g_create_on},
+        {"ComputeBatch", (void **)&g_compute_batch},
         {"Describe", (void **)&g_describe},     {"LastError", (void **)&g_last_error},
         {"Free", (void **)&g_free},
     };
@@ -142,6 +145,17 @@ MLIP_EXPORT int mlip_create_ex(const char *potential, const mlip_options *option
     }
     mlip_options o = options ? *options : mlip_default_options();
     return g_create(potential, o.threads, o.skin, o.backend, (void **)handle);
+}
+
+MLIP_EXPORT int mlip_create_on(const char *potential, const char *device, int precision, const mlip_options *options,
+                               mlip_calculator **handle)
+{
+    if (!ready()) {
+        if (handle) *handle = NULL;
+        return MLIP_RUNTIME_ERROR;
+    }
+    mlip_options o = options ? *options : mlip_default_options();
+    return g_create_on(potential, device, precision, o.threads, o.skin, (void **)handle);
 }
 
 MLIP_EXPORT int mlip_create(const char *potential, mlip_calculator **handle)

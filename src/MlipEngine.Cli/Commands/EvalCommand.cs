@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using MlipEngine.Cli.Workflows;
 using MlipEngine.ForceFields;
 using MlipEngine.IO;
 using MlipEngine.IO.Extxyz;
@@ -32,7 +31,7 @@ public static class EvalCommand
         var (backend, deviceIndex) = CliParsing.ParseDevice(backendName);
         var precision = CliParsing.ParsePrecision(precisionName);
         if (threads < 1) throw new UsageException("--threads must be at least 1");
-        using var computer = ff.CreateComputer(new ComputeOptions { Backend = backend, Threads = threads, DeviceIndex = deviceIndex, Precision = precision });
+        using var computer = CliParsing.Catalog.Bind(ff, new ComputeOptions { Backend = backend, Threads = threads, DeviceIndex = deviceIndex, Precision = precision });
         var evaluator = new FrameEvaluator(computer);
         var sw = Stopwatch.StartNew();
         int frames = 0; long atoms = 0;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MlipEngine.Cli.Md;
+using MlipEngine.Workflows.Md;
 
 namespace MlipEngine.Cli.Commands;
 
@@ -24,7 +25,12 @@ public static class MdCommand
 
     public static int Run(string configPath, IReadOnlyList<string> overrides, string? restart)
     {
-        var cfg = MdConfig.Load(configPath, overrides);
-        return new MdRunner(cfg).Run(restart);
+        var cfg = MdConfigParser.Load(configPath, overrides);
+        var run = new MdRun(cfg, Console.Out, CliParsing.Catalog) { Progress = (atoms, first, last) => new MdProgress(atoms, first, last) };
+        // Ctrl-C finishes the step, writes a checkpoint and exits with 130.
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; run.Interrupt(); };
+        Console.CancelKeyPress += onCancel;
+        try { return run.Run(restart); }
+        finally { Console.CancelKeyPress -= onCancel; }
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using MlipEngine.Cli.Workflows;
 using MlipEngine.Dynamics.CellFilters;
 using MlipEngine.Dynamics.Optimizers;
 using MlipEngine.Dynamics.Relaxation;
@@ -35,7 +34,7 @@ public static class RelaxCommand
         {
             potential, input, output, summary, fmax, smax, cell, pressure, optimizer, maxSteps, trajectory, threads, batchAtoms, workers, backend, skin,
         };
-        cmd.SetAction(r => Run(new RelaxArguments
+        cmd.SetAction(r => Run(new RelaxRunOptions
         {
             Potential = r.GetValue(potential)!, Input = r.GetValue(input)!, Output = r.GetValue(output)!, Summary = r.GetValue(summary)!,
             Fmax = r.GetValue(fmax), Smax = r.GetValue(smax), Cell = r.GetValue(cell)!, PressureGPa = r.GetValue(pressure),
@@ -45,148 +44,8 @@ public static class RelaxCommand
         return cmd;
     }
 
-    public static int Run(RelaxArguments a) { RunDetailed(a); return 0; }
+    public static int Run(RelaxRunOptions a) { RunDetailed(a); return 0; }
 
     /// <summary>Runs and reports counts (for tests and callers that want them).</summary>
-    public static RelaxReport RunDetailed(RelaxArguments a)
-    {
-        var settings = a.ToSettings();
-        var ff = PotentialLoader.Load(a.Potential);
-        var (backend, deviceIndex) = CliParsing.ParseDevice(a.Backend);
-        if (a.Threads < 1) throw new UsageException("--threads must be at least 1");
-        if (a.BatchAtoms < 0) throw new UsageException("--batch-atoms must be 0 (auto) or positive");
-        if (a.Workers < 0) throw new UsageException("--workers must be 0 (auto) or positive");
-        if (a.Workers > 1 && a.Trajectory != null) throw new UsageException("--trajectory needs --workers 1");
-        if (a.Trajectory != null) Directory.CreateDirectory(a.Trajectory);
-        var files = CandidateReader.Files(a.Input);
-        long? total = CandidateReader.Count(files);
-
-        // Output folders must exist before hours of work.
-        foreach (var path in new[] { a.Output, a.Summary })
-        {
-            string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            if (!Directory.Exists(dir)) throw new UsageException($"output folder '{dir}' does not exist");
-        }
-
-        var clock = Stopwatch.StartNew();
-        using var journal = RelaxJournal.Open(Path.GetFullPath(a.Output) + ".journal", a.Fingerprint(files));
-        if (!(a.Skin >= 0)) throw new UsageException("--skin must be non-negative");
-        // Small candidates on a CPU: one single-threaded relaxer per thread beats threading each force
-        // call (a 20-atom call is too small to split) and keeps neighbor-list rebuilds per worker batch.
-        // Auto does not look at how many candidates remain, so a restarted run computes each candidate
-        // with the same thread layout as the first run (outputs stay byte-identical with one candidate
-        // per batch). For a few large candidates, --workers 1 threads each force call instead.
-        int workerCount = a.Workers > 0 ? a.Workers
-            : backend != Backend.OpenCl && a.Trajectory == null ? a.Threads : 1;
-        int threadsPerWorker = Math.Max(1, a.Threads / workerCount);
-        // Auto batch budget. On the CPU one candidate at a time is fastest (bench/relax, 2026-11-22):
-        // the batch's single Verlet list is rebuilt for every system whenever one system needs it, and
-        // a 20-atom call gains nothing from sharing a call. A device amortises its launch cost over the batch.
-        if (a.BatchAtoms == 0) a = a with { BatchAtoms = backend == Backend.OpenCl ? 4096 : 1 };
-        var computers = new List<IForceComputer>();
-        try
-        {
-            for (int w = 0; w < workerCount; w++)
-                computers.Add(ff.CreateComputer(new ComputeOptions { Backend = backend, DeviceIndex = deviceIndex, Threads = threadsPerWorker, Skin = a.Skin }));
-        }
-        catch { foreach (var c in computers) c.Dispose(); throw; }
-        var run = new RelaxRun(computers, settings, a, journal);
-        using var relaxer = run.Relaxer;   // owns the computers
-        RelaxProgress.Run(total, journal.Finished.Count, progress => run.Execute(CandidateReader.Read(files), progress));
-
-        // Final outputs from the journal, in input order, each written atomically.
-        var records = journal.Finished.Values.OrderBy(r => r.Index).ToList();
-        using (var sink = new AtomicFileWriter(a.Output))
-        {
-            sink.Writer.NewLine = "\n";
-            foreach (var r in records) if (r.Xyz != null) sink.Writer.Write(r.Xyz);
-            sink.Commit();
-        }
-        using (var sink = new AtomicFileWriter(a.Summary))
-        {
-            SummaryCsv.Write(sink.Writer, records);
-            sink.Commit();
-        }
-        journal.Delete();
-
-        int converged = records.Count(r => r.Status == "converged");
-        int notConverged = records.Count(r => r.Status == "not_converged");
-        int failed = records.Count - converged - notConverged;
-        Console.Error.WriteLine(
-            $"relax: {records.Count} candidate(s): {converged} converged, {notConverged} not converged, {failed} failed" +
-            (journal.Resumed > 0 ? $" ({journal.Resumed} from an earlier run)" : "") +
-            $"; {run.Relaxer.BatchForceCalls} batched force calls, {run.Relaxer.NeighborBuilds} neighbor-list builds, {run.Relaxer.BatchRebuilds} batch rebuilds, {run.Relaxer.SystemEvaluations} system evaluations, " +
-            $"{run.Relaxer.Workers} worker(s) × {threadsPerWorker} thread(s), {clock.Elapsed.TotalSeconds:F2} s (forces {run.Relaxer.ForceSeconds:F2} s, optimizer {run.Relaxer.UpdateSeconds:F2} s) → {a.Output}, {a.Summary}");
-        return new RelaxReport(records.Count, converged, notConverged, failed, journal.Resumed, run.Relaxer.SystemEvaluations, run.Relaxer.BatchForceCalls);
-    }
-}
-
-/// <summary>Counts of a finished `mlip relax` run; <see cref="Resumed"/> candidates came from the journal of an interrupted run.</summary>
-public sealed record RelaxReport(int Candidates, int Converged, int NotConverged, int Failed, int Resumed, long SystemEvaluations, long BatchForceCalls);
-
-/// <summary>Thrown by the test hook <see cref="RelaxArguments.StopAfter"/> to simulate an interrupted run.</summary>
-public sealed class RelaxInterruptedException(string message) : Exception(message);
-
-/// <summary>Command-line values of <c>mlip relax</c>.</summary>
-public sealed record RelaxArguments
-{
-    public required string Potential { get; init; }
-    public required string Input { get; init; }
-    public required string Output { get; init; }
-    public required string Summary { get; init; }
-    public double Fmax { get; init; } = 0.02;
-    public double Smax { get; init; } = 0.001;
-    public string Cell { get; init; } = "frechet";
-    public double PressureGPa { get; init; }
-    public string Optimizer { get; init; } = "fire";
-    public int MaxSteps { get; init; } = 1000;
-    public string? Trajectory { get; init; }
-    public int Threads { get; init; } = 1;
-    /// <summary>Atom budget of one batch; 0 = auto (1 on the CPU, 4096 on OpenCL).</summary>
-    public int BatchAtoms { get; init; }
-    /// <summary>Independent relaxers (0 = auto, see the --workers option).</summary>
-    public int Workers { get; init; }
-    public string Backend { get; init; } = "cpu";
-    /// <summary>Verlet skin, Å. Rebuilding the list for many small periodic cells costs several force calls, so a generous skin pays.</summary>
-    public double Skin { get; init; } = 0.8;
-    /// <summary>Test hook: stop (throw <see cref="RelaxInterruptedException"/>) after this many candidates were journaled in this run.</summary>
-    public int? StopAfter { get; init; }
-
-    public RelaxationSettings ToSettings()
-    {
-        var mode = Cell.ToLowerInvariant() switch
-        {
-            "frechet" or "full" => CellMode.Frechet,
-            "fixed" or "none" => CellMode.Fixed,
-            "hydrostatic" => CellMode.Hydrostatic,
-            "constant-volume" or "constant_volume" => CellMode.ConstantVolume,
-            _ => throw new UsageException($"unknown --cell '{Cell}' (frechet, fixed, hydrostatic, constant-volume)"),
-        };
-        var kind = Optimizer.ToLowerInvariant() switch
-        {
-            "fire" => OptimizerKind.Fire,
-            "lbfgs" or "l-bfgs" => OptimizerKind.Lbfgs,
-            "bfgs" => OptimizerKind.Bfgs,
-            _ => throw new UsageException($"unknown --optimizer '{Optimizer}' (fire, lbfgs, bfgs)"),
-        };
-        if (!(Fmax > 0)) throw new UsageException("--fmax must be positive");
-        if (!(Smax > 0)) throw new UsageException("--smax must be positive");
-        if (MaxSteps < 0) throw new UsageException("--max-steps must be non-negative");
-        if (!double.IsFinite(PressureGPa)) throw new UsageException("--pressure must be finite");
-        return new RelaxationSettings
-        {
-            Optimizer = new OptimizerSettings { Kind = kind }, CellMode = mode, Pressure = PressureGPa / PhysicalConstants.EvPerA3ToGPa,
-            Fmax = Fmax, Smax = Smax, MaxSteps = MaxSteps,
-        };
-    }
-
-    /// <summary>What makes results differ: input, potential and relaxation options (not threads or batch size).</summary>
-    public string Fingerprint(IReadOnlyList<string> files)
-    {
-        var c = CultureInfo.InvariantCulture;
-        string inputs = string.Join("|", files.Select(f => $"{Path.GetFullPath(f)}:{new FileInfo(f).Length}"));
-        string text = string.Join(";", Potential, inputs, Fmax.ToString("R", c), Smax.ToString("R", c), Cell, PressureGPa.ToString("R", c),
-            Optimizer, MaxSteps.ToString(c), Backend);
-        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
-    }
+    public static RelaxReport RunDetailed(RelaxRunOptions a) => RelaxRun.Run(a, CliParsing.Catalog, RelaxProgress.Run, Console.Error);
 }

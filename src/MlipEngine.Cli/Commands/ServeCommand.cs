@@ -56,7 +56,7 @@ public static class ServeCommand
         var ff = PotentialLoader.Load(s.Potential);
         var (backend, deviceIndex) = CliParsing.ParseDevice(s.Backend);
         var precision = CliParsing.ParsePrecision(s.Precision);
-        using var calculator = new EmbeddedCalculator(ff.CreateComputer(new ComputeOptions
+        using var calculator = new EmbeddedCalculator(CliParsing.Catalog.Bind(ff, new ComputeOptions
             { Backend = backend, Threads = s.Threads, Skin = s.Skin, DeviceIndex = deviceIndex, Precision = precision }));
         var log = s.Verbose ? Console.Error : null;
         var timeout = TimeSpan.FromSeconds(s.ConnectTimeout);

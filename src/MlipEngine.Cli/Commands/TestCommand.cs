@@ -1,12 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
-using MlipEngine.Cli.Workflows;
 using MlipEngine.Training;
 using MlipEngine.ForceFields;
 using MlipEngine.Geometry;
 using MlipEngine.IO;
 using MlipEngine.IO.Extxyz;
 using Spectre.Console;
+
+using MlipEngine.Workflows;
+using MlipEngine.Workflows.Evaluation;
 
 namespace MlipEngine.Cli.Commands;
 
@@ -45,48 +47,15 @@ public static class TestCommand
         var ff = PotentialLoader.Load(potentialArg);
         var (backend, deviceIndex) = CliParsing.ParseDevice(deviceName);
         if (threads < 1) throw new UsageException("--threads must be at least 1");
-        using var computer = ff.CreateComputer(new ComputeOptions { Backend = backend, DeviceIndex = deviceIndex, Threads = threads });
-        if (!File.Exists(inputPath) && !Directory.Exists(inputPath)) throw new UsageException($"input '{inputPath}' not found");
-        var all = new ErrorMetrics();
-        var groups = new SortedDictionary<string, ErrorMetrics>(StringComparer.Ordinal);
-        // Keep each frame's labels before the evaluator overwrites them with predictions.
-        var labels = new Dictionary<Frame, (double? E, Vec3[]? F, double[]? S)>(ReferenceEqualityComparer.Instance);
-        IEnumerable<Frame> Labelled()
-        {
-            foreach (var f in StructureFile.ReadFrames(inputPath, StructureFormat.Auto, new StructureFileOptions { Extxyz = keys }))
-            {
-                if (f.Energy is null && f.Forces is null && f.Stress is null)
-                    throw new EvaluationException(f, $"no labels (looked for '{keys.EnergyKey}', '{keys.ForcesKey}', '{keys.StressKey}')");
-                labels[f] = (f.Energy, f.Forces, f.Stress);
-                yield return f;
-            }
-        }
+        using var computer = CliParsing.Catalog.Bind(ff, new ComputeOptions { Backend = backend, DeviceIndex = deviceIndex, Threads = threads });
         using var progress = new ProgressReporter("test", unit: "frames");
-        int done = 0;
-        foreach (var f in new FrameEvaluator(computer).Evaluate(Labelled()))
-        {
-            var (e, fr, s) = labels[f];
-            labels.Remove(f);
-            int n = f.Structure.AtomCount;
-            var energy = e is double re ? (f.Energy!.Value, re) : ((double, double)?)null;
-            var forces = fr is not null ? (f.Forces!, fr) : ((Vec3[], Vec3[])?)null;
-            var stress = s is not null && f.Stress is not null ? (f.Stress, s) : ((double[], double[])?)null;
-            all.Add(n, energy, forces, stress);
-            string g = f.GetInfo(groupKey)?.ToString() ?? "(none)";
-            if (!groups.TryGetValue(g, out var gm)) groups[g] = gm = new ErrorMetrics();
-            gm.Add(n, energy, forces, stress);
-            progress.Report(++done, null);
-        }
-        var result = new List<(string, ErrorMetrics)> { ("all", all) };
-        if (groups.Count > 1 || (groups.Count == 1 && !groups.ContainsKey("(none)")))
-            foreach (var (k, v) in groups) result.Add((k, v));
-        return result;
+        return LabelledErrors.Compute(computer, inputPath, keys, groupKey, progress);
     }
 
     public static int Run(string potentialArg, string inputPath, string? csvPath, ExtxyzOptions keys, string groupKey, int threads, string device, TextWriter output)
     {
         var rows = Compute(potentialArg, inputPath, keys, groupKey, threads, device);
-        WriteErrorTable(rows, output);
+        ErrorTable.Write(rows, output);
         if (csvPath != null)
         {
             using var sink = new AtomicFileWriter(csvPath);
@@ -97,21 +66,6 @@ public static class TestCommand
             sink.Commit();
         }
         return 0;
-    }
-
-    /// <summary>The error table (meV units) of rows of (group, metrics), as plain text.</summary>
-    public static void WriteErrorTable(IReadOnlyList<(string Group, ErrorMetrics Metrics)> rows, TextWriter output)
-    {
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var h in new[] { "group", "frames", "atoms", "E MAE meV/atom", "E RMSE meV/atom", "F MAE meV/Å", "F RMSE meV/Å", "σ MAE meV/Å³", "σ RMSE meV/Å³" })
-            table.AddColumn(new TableColumn(h).RightAligned());
-        static string M(double v) => double.IsNaN(v) ? "–" : (1000 * v).ToString("F3", CultureInfo.InvariantCulture);
-        foreach (var (g, m) in rows)
-            table.AddRow(Markup.Escape(g), m.Frames.ToString(CultureInfo.InvariantCulture), m.Atoms.ToString(CultureInfo.InvariantCulture),
-                M(m.EnergyPerAtom.Mae), M(m.EnergyPerAtom.Rmse), M(m.Force.Mae), M(m.Force.Rmse), M(m.Stress.Mae), M(m.Stress.Rmse));
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 150;   // a wide table also when stdout is a file or pipe
-        console.Write(table);
     }
 
     private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;

@@ -18,12 +18,12 @@ public static class TrainCommand
 
     public static int Run(string configPath, IReadOnlyList<string> overrides, string? restart, TextWriter output)
     {
-        var cfg = TrainConfig.Load(configPath, overrides);
+        var cfg = TrainConfigParser.Load(configPath, overrides);
         using var cancel = new CancellationTokenSource();
         // Ctrl-C: finish nothing half-way; the last completed epoch's checkpoint stays valid for --restart
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
-        try { return new TrainRunner(cfg, output).Run(restart, cancel.Token); }
+        try { return new TrainRun(cfg, output) { Progress = (label, unit) => new ProgressReporter(label, unit) }.Run(restart, cancel.Token); }
         finally { Console.CancelKeyPress -= onCancel; }
     }
 }

@@ -17,15 +17,36 @@ public enum ForceOutputs
     All = Energy | AtomEnergies | Forces | Virial,
 }
 
-/// <summary>Where a force field runs.</summary>
-public enum Backend
+/// <summary>
+/// Where a force field runs: the name of a compute backend (<see cref="IComputeBackend"/>). The set is
+/// open: the three built-in names are constants here, and any assembly can add a backend under a new
+/// name (see <see cref="ComputeBackendAttribute"/>) without a change to Core.
+/// </summary>
+public readonly record struct Backend
 {
+    public const string ReferenceName = "reference", CpuName = "cpu", OpenClName = "opencl";
+
     /// <summary>Plain double-precision loops written to be obviously right: the oracle.</summary>
-    Reference,
+    public static Backend Reference => new(ReferenceName);
     /// <summary>Optimised CPU kernels (SIMD, threads).</summary>
-    Cpu,
+    public static Backend Cpu => new(CpuName);
     /// <summary>OpenCL kernels (GPUs; PoCL on the CPU).</summary>
-    OpenCl,
+    public static Backend OpenCl => new(OpenClName);
+
+    /// <summary>A backend by name (lower case, e.g. "cpu", "opencl").</summary>
+    public Backend(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("a backend needs a name");
+        _name = name.Trim().ToLowerInvariant();
+    }
+
+    private readonly string? _name;
+    /// <summary>Lower-case name; <c>default(Backend)</c> is the CPU backend.</summary>
+    public string Name => _name ?? CpuName;
+
+    public bool Equals(Backend other) => Name == other.Name;
+    public override int GetHashCode() => Name.GetHashCode();
+    public override string ToString() => Name switch { ReferenceName => "Reference", CpuName => "Cpu", OpenClName => "OpenCl", var n => n };
 }
 
 /// <summary>Floating-point precision of the compute kernels (energies are always accumulated in fp64).</summary>

@@ -15,9 +15,16 @@ public interface IForceField
     double Cutoff { get; }
     /// <summary>Atomic numbers this force field knows, in its own type order.</summary>
     IReadOnlyList<int> Species { get; }
-    /// <summary>Backends this force field can run on.</summary>
+    /// <summary>
+    /// The backends this force field's own assembly implements (Reference and Cpu for the built-in
+    /// potentials). Backends in other assemblies (OpenCL) bind it through a catalogue
+    /// (<c>ForceFieldCatalog.BackendsFor</c> lists them all).
+    /// </summary>
     IReadOnlyList<Backend> Backends { get; }
-    /// <summary>Binds to a backend. Throws <see cref="NotSupportedException"/> for an unsupported backend/precision.</summary>
+    /// <summary>
+    /// Binds to one of <see cref="Backends"/>. Throws <see cref="NotSupportedException"/> for another
+    /// backend or an unsupported precision. Callers that may name any backend go through a catalogue.
+    /// </summary>
     IForceComputer CreateComputer(ComputeOptions options);
 }
 

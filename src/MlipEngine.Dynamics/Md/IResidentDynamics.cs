@@ -42,3 +42,17 @@ public interface IResidentDynamics : IDisposable
     /// <summary>Positions (Å) and cell of the last neighbor-list build, as of the last state sync (for checkpoints).</summary>
     void CopyNeighborReference(NeighborReference reference);
 }
+
+/// <summary>
+/// A capability of a force computer whose backend can keep a whole MD run on its device. An MD driver
+/// asks the computer (<c>computer is IResidentDynamicsSource</c>), never a backend type by name.
+/// </summary>
+public interface IResidentDynamicsSource
+{
+    /// <summary>
+    /// The device-resident stepper for <paramref name="system"/> (whose computer is this one) and
+    /// <paramref name="integrator"/>, or null with the reason (for the log) when this combination
+    /// integrates on the host.
+    /// </summary>
+    IResidentDynamics? TryCreateResident(MdSystem system, Integrators.IIntegrator integrator, out string reason);
+}

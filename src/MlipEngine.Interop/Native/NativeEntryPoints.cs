@@ -1,8 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MlipEngine.ForceFields;
-using MlipEngine.IO.Yaml;
-using MlipEngine.Potentials.Spec;
+using MlipEngine.Workflows.ForceFields;
 
 namespace MlipEngine.Interop.Native;
 
@@ -21,29 +20,62 @@ public static unsafe class NativeEntryPoints
     [ThreadStatic] private static IntPtr t_globalError;
 
     /// <summary>
-    /// mlip_create_ex: binds the potential named by <paramref name="spec"/> (a spec file path or
-    /// inline YAML '{style: ...}', UTF-8) to a backend (0 = cpu, 1 = reference) with
-    /// <paramref name="threads"/> workers and a Verlet <paramref name="skin"/> (Å).
+    /// The catalogue every calculator is bound through (built-in styles; Reference, Cpu and every
+    /// backend assembly beside MlipEngine.Interop.dll, OpenCL among them).
+    /// </summary>
+    private static ForceFieldCatalog Catalog => s_catalog.Value;
+    private static readonly Lazy<ForceFieldCatalog> s_catalog = new(ForceFieldCatalog.CreateDefault);
+
+    /// <summary>
+    /// mlip_create_ex: binds the potential named by <paramref name="spec"/> (a spec file path, inline
+    /// YAML '{style: ...}' or a model file, UTF-8) to a backend (0 = cpu, 1 = reference, 2 = opencl device 0)
+    /// with <paramref name="threads"/> workers and a Verlet <paramref name="skin"/> (Å), in double precision.
     /// </summary>
     [UnmanagedCallersOnly]
     public static int Create(byte* spec, int threads, double skin, int backend, IntPtr* handle)
     {
         if (handle == null) return SetGlobal(InvalidArgument, "mlip_create: handle pointer is NULL");
         *handle = IntPtr.Zero;
+        Backend be;
+        switch (backend)
+        {
+            case 0: be = Backend.Cpu; break;
+            case 1: be = Backend.Reference; break;
+            case 2: be = Backend.OpenCl; break;
+            default: return SetGlobal(InvalidArgument, $"mlip_create: unknown backend {backend} (0 = cpu, 1 = reference, 2 = opencl)");
+        }
+        return CreateCore("mlip_create", spec, be, 0, Precision.Float64, threads, skin, handle);
+    }
+
+    /// <summary>
+    /// mlip_create_on: as <see cref="Create"/> on a named device (<c>cpu</c>, <c>reference</c>, <c>opencl[:INDEX]</c>
+    /// or any registered backend) in <paramref name="precision"/> (0 = float64, 1 = float32).
+    /// </summary>
+    [UnmanagedCallersOnly]
+    public static int CreateOn(byte* spec, byte* device, int precision, int threads, double skin, IntPtr* handle)
+    {
+        if (handle == null) return SetGlobal(InvalidArgument, "mlip_create_on: handle pointer is NULL");
+        *handle = IntPtr.Zero;
+        if (device == null) return SetGlobal(InvalidArgument, "mlip_create_on: device is NULL (e.g. \"cpu\", \"opencl:0\")");
+        if (precision is not (0 or 1)) return SetGlobal(InvalidArgument, $"mlip_create_on: precision must be MLIP_FLOAT64 (0) or MLIP_FLOAT32 (1), got {precision}");
+        string name = Marshal.PtrToStringUTF8((IntPtr)device) ?? "";
+        (Backend Backend, int Index) parsed;
+        try { parsed = Catalog.ParseDevice(name); }
+        catch (FormatException e) { return SetGlobal(InvalidArgument, "mlip_create_on: " + e.Message); }
+        return CreateCore("mlip_create_on", spec, parsed.Backend, parsed.Index, precision == 1 ? Precision.Float32 : Precision.Float64, threads, skin, handle);
+    }
+
+    private static int CreateCore(string fn, byte* spec, Backend backend, int deviceIndex, Precision precision, int threads, double skin, IntPtr* handle)
+    {
         try
         {
-            if (spec == null) return SetGlobal(InvalidArgument, "mlip_create: potential spec is NULL");
-            if (threads < 1) return SetGlobal(InvalidArgument, $"mlip_create: threads must be ≥ 1, got {threads}");
-            if (!(skin >= 0)) return SetGlobal(InvalidArgument, $"mlip_create: skin must be ≥ 0 Å, got {skin}");
-            var be = backend switch
-            {
-                0 => Backend.Cpu,
-                1 => Backend.Reference,
-                _ => throw new ArgumentException($"mlip_create: unknown backend {backend} (0 = cpu, 1 = reference)"),
-            };
+            if (spec == null) return SetGlobal(InvalidArgument, $"{fn}: potential spec is NULL");
+            if (threads < 1) return SetGlobal(InvalidArgument, $"{fn}: threads must be ≥ 1, got {threads}");
+            if (!(skin >= 0)) return SetGlobal(InvalidArgument, $"{fn}: skin must be ≥ 0 Å, got {skin}");
             string text = Marshal.PtrToStringUTF8((IntPtr)spec) ?? "";
-            var ff = PotentialFactory.Create(PotentialSpecLoader.Resolve(text));
-            var calc = new NativeCalculator(new EmbeddedCalculator(ff.CreateComputer(new ComputeOptions { Backend = be, Threads = threads, Skin = skin })));
+            var ff = Catalog.Load(text);
+            var options = new ComputeOptions { Backend = backend, DeviceIndex = deviceIndex, Precision = precision, Threads = threads, Skin = skin };
+            var calc = new NativeCalculator(new EmbeddedCalculator(Catalog.Bind(ff, options)));
             *handle = GCHandle.ToIntPtr(GCHandle.Alloc(calc));
             SetGlobal(Ok, null);
             return Ok;

@@ -50,15 +50,14 @@ public sealed class EamPotential : IForceField
     public string Style => Flavor switch { EamFlavor.Funcfl => "eam", EamFlavor.Setfl => "eam/alloy", _ => "eam/fs" };
     public double Cutoff => Table.Cutoff;
     public IReadOnlyList<int> Species => Table.Species;
-    public IReadOnlyList<Backend> Backends => BackendRegistry.WithRegistered(typeof(EamPotential), Backend.Reference, Backend.Cpu);
+    public IReadOnlyList<Backend> Backends { get; } = [Backend.Reference, Backend.Cpu];
     /// <summary>Masses from the file (amu), per type; LAMMPS sets atom masses from them.</summary>
     public IReadOnlyList<double> Masses => Table.Masses;
 
-    public IForceComputer CreateComputer(ComputeOptions options) => options.Backend switch
+    public IForceComputer CreateComputer(ComputeOptions options) => options.Backend.Name switch
     {
-        Backend.Reference => new EamReferenceComputer(this, options),
-        Backend.Cpu when options.Precision == Precision.Float64 => new EamCpuComputer(this, options),
-        Backend.OpenCl => BackendRegistry.Create(this, options),
+        Backend.ReferenceName => new EamReferenceComputer(this, options),
+        Backend.CpuName when options.Precision == Precision.Float64 => new EamCpuComputer(this, options),
         _ => throw new NotSupportedException($"{Style} has no {options.Backend} backend in {options.Precision}"),
     };
 

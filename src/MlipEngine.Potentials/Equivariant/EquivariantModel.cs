@@ -134,15 +134,14 @@ public sealed class EquivariantModel : IForceField
     public string Style => "equivariant";
     public double Cutoff => Hyper.Cutoff;
     public IReadOnlyList<int> Species => SpeciesNumbers;
-    public IReadOnlyList<Backend> Backends => BackendRegistry.WithRegistered(typeof(EquivariantModel), Backend.Reference, Backend.Cpu);
+    public IReadOnlyList<Backend> Backends { get; } = [Backend.Reference, Backend.Cpu];
 
-    public IForceComputer CreateComputer(ComputeOptions options) => options.Backend switch
+    public IForceComputer CreateComputer(ComputeOptions options) => options.Backend.Name switch
     {
-        Backend.Reference when options.Precision == Precision.Float64 => new EquivariantReference(this, options),
-        Backend.Reference => throw new NotSupportedException("equivariant: the Reference backend is fp64 only"),
-        Backend.Cpu when options.Precision == Precision.Float64 => new EquivariantCpu<double>(this, options),
-        Backend.Cpu => new EquivariantCpu<float>(this, options),
-        Backend.OpenCl => BackendRegistry.Create(this, options),
+        Backend.ReferenceName when options.Precision == Precision.Float64 => new EquivariantReference(this, options),
+        Backend.ReferenceName => throw new NotSupportedException("equivariant: the Reference backend is fp64 only"),
+        Backend.CpuName when options.Precision == Precision.Float64 => new EquivariantCpu<double>(this, options),
+        Backend.CpuName => new EquivariantCpu<float>(this, options),
         _ => throw new NotSupportedException($"equivariant: backend {options.Backend} is not available"),
     };
 

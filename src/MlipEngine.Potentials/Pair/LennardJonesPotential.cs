@@ -62,13 +62,12 @@ public sealed class LennardJonesPotential : IForceField
     public bool Shift { get; }
     public PairParameterTable<LennardJonesPair> Pairs { get; }
     public IReadOnlyList<int> Species { get; }
-    public IReadOnlyList<Backend> Backends => BackendRegistry.WithRegistered(typeof(LennardJonesPotential), Backend.Reference, Backend.Cpu);
+    public IReadOnlyList<Backend> Backends { get; } = [Backend.Reference, Backend.Cpu];
 
-    public IForceComputer CreateComputer(ComputeOptions options) => options.Backend switch
+    public IForceComputer CreateComputer(ComputeOptions options) => options.Backend.Name switch
     {
-        Backend.Reference => new PairReferenceComputer<LjFunction>(this, options, _function),
-        Backend.Cpu when options.Precision == Precision.Float64 => new PairCpuComputer<LjFunction>(this, options, _function),
-        Backend.OpenCl => BackendRegistry.Create(this, options),
+        Backend.ReferenceName => new PairReferenceComputer<LjFunction>(this, options, _function),
+        Backend.CpuName when options.Precision == Precision.Float64 => new PairCpuComputer<LjFunction>(this, options, _function),
         _ => throw new NotSupportedException($"lj/cut has no {options.Backend} backend in {options.Precision}"),
     };
 

@@ -53,13 +53,12 @@ public sealed class MorsePotential : IForceField
     public bool Shift { get; }
     public PairParameterTable<MorsePair> Pairs { get; }
     public IReadOnlyList<int> Species { get; }
-    public IReadOnlyList<Backend> Backends => BackendRegistry.WithRegistered(typeof(MorsePotential), Backend.Reference, Backend.Cpu);
+    public IReadOnlyList<Backend> Backends { get; } = [Backend.Reference, Backend.Cpu];
 
-    public IForceComputer CreateComputer(ComputeOptions options) => options.Backend switch
+    public IForceComputer CreateComputer(ComputeOptions options) => options.Backend.Name switch
     {
-        Backend.Reference => new PairReferenceComputer<MorseFunction>(this, options, _function),
-        Backend.Cpu when options.Precision == Precision.Float64 => new PairCpuComputer<MorseFunction>(this, options, _function),
-        Backend.OpenCl => BackendRegistry.Create(this, options),
+        Backend.ReferenceName => new PairReferenceComputer<MorseFunction>(this, options, _function),
+        Backend.CpuName when options.Precision == Precision.Float64 => new PairCpuComputer<MorseFunction>(this, options, _function),
         _ => throw new NotSupportedException($"morse has no {options.Backend} backend in {options.Precision}"),
     };
 

@@ -9,8 +9,9 @@ using MlipEngine.Potentials.Tersoff;
 namespace MlipEngine.Potentials.Spec;
 
 /// <summary>
-/// Builds a force field from a <see cref="PotentialSpec"/>. One entry per style; the schema of each
-/// is documented in the README ("Potential specs").
+/// The built-in styles: builds a force field from a <see cref="PotentialSpec"/>. One entry per style;
+/// the schema of each is documented in docs/potentials.md. The table is immutable: a catalogue
+/// (<c>ForceFieldCatalog</c>) starts from it and adds styles of its own.
 /// </summary>
 public static class PotentialFactory
 {
@@ -28,13 +29,17 @@ public static class PotentialFactory
 
     public static IReadOnlyCollection<string> Styles => Builders.Keys;
 
-    /// <summary>Registers another style (used by model assemblies; not thread-safe, call at start-up).</summary>
-    public static void Register(string style, Func<PotentialSpec, IForceField> builder) => Builders[style] = builder;
+    /// <summary>The built-in builders, style → builder.</summary>
+    public static IReadOnlyDictionary<string, Func<PotentialSpec, IForceField>> BuiltIn => Builders;
 
-    public static IForceField Create(PotentialSpec spec)
+    /// <summary>Builds a built-in style.</summary>
+    public static IForceField Create(PotentialSpec spec) => Create(spec, Builders);
+
+    /// <summary>Builds <paramref name="spec"/> with the builder its style names in <paramref name="builders"/>; argument errors become errors naming the spec.</summary>
+    public static IForceField Create(PotentialSpec spec, IReadOnlyDictionary<string, Func<PotentialSpec, IForceField>> builders)
     {
-        if (!Builders.TryGetValue(spec.Style, out var build))
-            throw spec.Error($"unknown style '{spec.Style}' (known: {string.Join(", ", Builders.Keys.Order())})");
+        if (!builders.TryGetValue(spec.Style, out var build))
+            throw spec.Error($"unknown style '{spec.Style}' (known: {string.Join(", ", builders.Keys.Order())})");
         try { return build(spec); }
         catch (ArgumentException e) { throw spec.Error(e.Message); }
     }

@@ -50,10 +50,10 @@ public sealed class StillingerWeberPotential : IForceField
     public IForceComputer CreateComputer(ComputeOptions options)
     {
         if (options.Precision != Precision.Float64) throw new NotSupportedException("sw: only Float64 is implemented");
-        return options.Backend switch
+        return options.Backend.Name switch
         {
-            Backend.Reference => new StillingerWeberReference(this, options),
-            Backend.Cpu => new StillingerWeberCpu(this, options),
+            Backend.ReferenceName => new StillingerWeberReference(this, options),
+            Backend.CpuName => new StillingerWeberCpu(this, options),
             _ => throw new NotSupportedException($"sw: backend {options.Backend} is not implemented"),
         };
     }

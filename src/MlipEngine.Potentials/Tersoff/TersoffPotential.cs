@@ -47,10 +47,10 @@ public sealed class TersoffPotential : IForceField
     public IForceComputer CreateComputer(ComputeOptions options)
     {
         if (options.Precision != Precision.Float64) throw new NotSupportedException("tersoff: only Float64 is implemented");
-        return options.Backend switch
+        return options.Backend.Name switch
         {
-            Backend.Reference => new TersoffReference(this, options),
-            Backend.Cpu => new TersoffCpu(this, options),
+            Backend.ReferenceName => new TersoffReference(this, options),
+            Backend.CpuName => new TersoffCpu(this, options),
             _ => throw new NotSupportedException($"tersoff: backend {options.Backend} is not implemented"),
         };
     }

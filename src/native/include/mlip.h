@@ -42,13 +42,18 @@ extern "C" {
 
 #define MLIP_BACKEND_CPU 0       /* optimised kernels (default) */
 #define MLIP_BACKEND_REFERENCE 1 /* plain double-precision loops: the oracle */
+#define MLIP_BACKEND_OPENCL 2    /* OpenCL kernels on device 0 (GPUs; PoCL on a CPU) */
+
+/* Precision of the compute kernels (mlip_create_on). Energies are always summed in double. */
+#define MLIP_FLOAT64 0
+#define MLIP_FLOAT32 1 /* OpenCL kernels and the equivariant CPU kernels */
 
 typedef struct mlip_calculator mlip_calculator;
 
 typedef struct mlip_options {
     int threads;  /* worker threads, >= 1 (default 1) */
     double skin;  /* Verlet skin of the neighbor list in Å, >= 0 (default 0.5) */
-    int backend;  /* MLIP_BACKEND_CPU or MLIP_BACKEND_REFERENCE */
+    int backend;  /* MLIP_BACKEND_CPU, MLIP_BACKEND_REFERENCE or MLIP_BACKEND_OPENCL */
 } mlip_options;
 
 /* Default options: 1 thread, skin 0.5 Å, CPU backend. */
@@ -61,6 +66,15 @@ mlip_options mlip_default_options(void);
  */
 int mlip_create(const char *potential, mlip_calculator **handle);
 int mlip_create_ex(const char *potential, const mlip_options *options, mlip_calculator **handle);
+
+/*
+ * Creates a calculator on a named device: "cpu", "reference", "opencl", "opencl:INDEX" (INDEX as
+ * `mlip info` lists the devices) or the name of any other backend the engine finds; `precision` is
+ * MLIP_FLOAT64 or MLIP_FLOAT32. `options` gives threads and skin (its `backend` is ignored; NULL for
+ * the defaults). `potential` may also be a model file (*.mlip).
+ */
+int mlip_create_on(const char *potential, const char *device, int precision, const mlip_options *options,
+                   mlip_calculator **handle);
 
 /*
  * One system of `natoms` atoms.

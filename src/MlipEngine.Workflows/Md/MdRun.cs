@@ -1,40 +1,53 @@
+using MlipEngine.Workflows;
 using System.Diagnostics;
 using System.Globalization;
-using MlipEngine.Backends.OpenCl;
 using MlipEngine.Dynamics.Integrators;
 using MlipEngine.Dynamics.Md;
 using MlipEngine.Dynamics.Structures;
 using MlipEngine.ForceFields;
 using MlipEngine.IO;
-using MlipEngine.Potentials.Spec;
+using MlipEngine.Workflows.ForceFields;
 using MlipEngine.State;
 using MlipEngine.Units;
 
-namespace MlipEngine.Cli.Md;
+namespace MlipEngine.Workflows.Md;
 
 /// <summary>A run stopped by a safety check (message names step and atoms); exit code 3.</summary>
 public sealed class MdStopException(string message) : Exception(message);
 
 /// <summary>
-/// The <c>mlip md</c> loop: builds the system from an <see cref="MdConfig"/>, steps the integrator,
-/// writes thermo / trajectory / checkpoints, checks safety, reports progress and timing.
+/// An MD run as a library call: builds the system from an <see cref="MdConfig"/>, binds the potential
+/// through a <see cref="ForceFieldCatalog"/>, steps the integrator, writes thermo / trajectory /
+/// checkpoints, checks safety, reports progress and timing. <c>mlip md</c> is this class plus config
+/// parsing and Ctrl-C handling. Device-resident MD is used when the bound computer offers it
+/// (<see cref="IResidentDynamicsSource"/>), whatever its backend.
 /// The loop itself allocates nothing per step (forces go into one reused <see cref="ForceResult"/>;
 /// output steps allocate their text).
 /// </summary>
-public sealed class MdRunner
+public sealed class MdRun
 {
     private readonly MdConfig _cfg;
     private readonly TextWriter _out;
+    private readonly ForceFieldCatalog _catalog;
     private volatile bool _interrupt;
 
-    public MdRunner(MdConfig config, TextWriter? output = null) { _cfg = config; _out = output ?? Console.Out; }
+    /// <param name="config">The run (typed; <c>mlip md</c> parses it from YAML).</param>
+    /// <param name="output">Thermo table (console); null for stdout.</param>
+    /// <param name="catalog">Binds the potential; null for <see cref="ForceFieldCatalog.CreateDefault"/>.</param>
+    public MdRun(MdConfig config, TextWriter? output = null, ForceFieldCatalog? catalog = null)
+    {
+        _cfg = config; _out = output ?? Console.Out; _catalog = catalog ?? ForceFieldCatalog.CreateDefault();
+    }
+
+    /// <summary>Warnings, the device path and the timing report; stderr unless set.</summary>
+    public TextWriter Log { get; init; } = Console.Error;
 
     /// <summary>Test hook: behave as if the process died right after this step (no checkpoint, no clean-up).</summary>
     public long? CrashAfterStep { get; set; }
     /// <summary>Test hook: behave as if Ctrl-C arrived during this step.</summary>
     public long? InterruptAtStep { get; set; }
-    /// <summary>Show progress on stderr (off in tests).</summary>
-    public bool Progress { get; set; } = true;
+    /// <summary>Makes the progress display for (atoms, first step, last step); null shows none.</summary>
+    public Func<long, long, long, IWorkProgress>? Progress { get; set; }
     public MdSystem? System { get; private set; }
     public long FinalStep { get; private set; }
     /// <summary>Which path ran (OpenCL runs): the device-resident loop's description, or why the host integrates.</summary>
@@ -47,7 +60,7 @@ public sealed class MdRunner
     /// </summary>
     public int ResidentChunkSteps { get; set; } = 100;
 
-    /// <summary>Requests a clean stop after the current step (Ctrl-C).</summary>
+    /// <summary>Requests a clean stop after the current step (Ctrl-C): a checkpoint is written and <see cref="Run"/> returns 130. Thread-safe.</summary>
     public void Interrupt() => _interrupt = true;
 
     public static AtomicStructure BuildStructure(MdConfig cfg)
@@ -93,7 +106,7 @@ public sealed class MdRunner
         var structure = BuildStructure(cfg);
         if (cfg.PotentialFile != null && !cfg.PotentialFile.EndsWith(".mlip", StringComparison.OrdinalIgnoreCase))
             throw new FormatException($"{cfg.Source}: potential: '{cfg.PotentialFile}' is neither a potential spec (.yaml) nor a model file (.mlip)");
-        var ff = cfg.PotentialFile != null ? PotentialLoader.Load(cfg.PotentialFile) : PotentialFactory.Create(cfg.Potential!);
+        var ff = cfg.PotentialFile != null ? _catalog.Load(cfg.PotentialFile) : _catalog.Create(cfg.Potential!);
         var batch = SystemBatch.FromStructure(structure);
         var frozen = new bool[batch.AtomCount];
         foreach (int i in cfg.FrozenIndices)
@@ -103,11 +116,11 @@ public sealed class MdRunner
         }
         if (cfg.FrozenZBelow is double zb) for (int i = 0; i < batch.AtomCount; i++) if (batch.Z[i] < zb) frozen[i] = true;
 
-        using var computer = ff.CreateComputer(new ComputeOptions { Backend = cfg.Backend, DeviceIndex = cfg.DeviceIndex, Threads = cfg.Threads, Precision = cfg.Precision, Skin = cfg.Skin });
+        using var computer = _catalog.Bind(ff, new ComputeOptions { Backend = cfg.Backend, DeviceIndex = cfg.DeviceIndex, Threads = cfg.Threads, Precision = cfg.Precision, Skin = cfg.Skin });
         var sys = new MdSystem(batch, computer, cfg.TimeStep, frozen);
         System = sys;
         var integrator = CreateIntegrator(cfg, sys);
-        using var resident = cfg.Backend == Backend.OpenCl ? CreateResident(sys, integrator) : null;
+        using var resident = CreateResident(sys, integrator);
         var neighbors = new NeighborReference();
         var safety = new SafetyChecks(cfg.SafetyMinDistance);
         string ckptPath = cfg.Checkpoint.File ?? Path.GetFullPath(Path.ChangeExtension(cfg.Source, ".ckpt"));
@@ -121,7 +134,7 @@ public sealed class MdRunner
             step = restart.Step; time = restart.Time;
             NeighborReference.Replay(sys, restart);
             neighbors.Observe(sys);
-            if (restart.Settings != Settings(cfg, resident != null)) Console.Error.WriteLine($"md: warning: settings differ from the checkpoint's ({restart.Settings} → {Settings(cfg, resident != null)}); the continuation is not the uninterrupted run");
+            if (restart.Settings != Settings(cfg, resident != null)) Log.WriteLine($"md: warning: settings differ from the checkpoint's ({restart.Settings} → {Settings(cfg, resident != null)}); the continuation is not the uninterrupted run");
         }
         else if (cfg.VelocityTemperature is double vt) Velocities.InitializeMaxwellBoltzmann(sys, vt, cfg.VelocitySeed, cfg.ZeroMomentum);
         else sys.ZeroFrozenVelocities();
@@ -188,11 +201,9 @@ public sealed class MdRunner
             if (bad != null) throw new MdStopException($"step 0: {bad}; nothing was run");
         }
 
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; _interrupt = true; };
-        Console.CancelKeyPress += onCancel;
         long firstStep = step;
         double forceBefore = sys.ForceSeconds, neighborBefore = computer is NeighborForceComputer nf0 ? nf0.NeighborSeconds : 0;
-        _progress = Progress ? new MdProgress(sys.AtomCount, firstStep, cfg.Steps) : null;
+        _progress = Progress?.Invoke(sys.AtomCount, firstStep, cfg.Steps);
         string? stop = null;
         // The virial costs a sixth of an EAM/pair force call; only barostats need it every step.
         // Otherwise it is computed for the steps whose pressure or stress is written.
@@ -255,14 +266,14 @@ public sealed class MdRunner
                 }
                 if (CrashAfterStep == step) { FinalStep = step; return 99; }
                 if (InterruptAtStep == step) _interrupt = true;
-                _progress?.Report(step);
+                _progress?.Report(step, cfg.Steps);
                 if (_interrupt) break;
             }
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
             _progress?.Clear();
+            _progress?.Dispose();
         }
         FinalStep = step;
         if (resident != null && !stateOnHost)
@@ -297,13 +308,13 @@ public sealed class MdRunner
             resident != null ? syncClock.Elapsed.TotalSeconds : null);
         if (_interrupt)
         {
-            Console.Error.WriteLine($"md: interrupted at step {step}; checkpoint written to {ckptPath} (continue with --restart {ckptPath})");
+            Log.WriteLine($"md: interrupted at step {step}; checkpoint written to {ckptPath} (continue with --restart {ckptPath})");
             return 130;
         }
         return 0;
     }
 
-    private MdProgress? _progress;
+    private IWorkProgress? _progress;
 
     private static string Settings(MdConfig c, bool resident) =>
         FormattableString.Invariant($"{c.Integrator.Type} dt={c.TimeStep} skin={c.Skin} threads={c.Threads} {c.Precision}{(resident ? " opencl-resident" : "")}");
@@ -311,9 +322,10 @@ public sealed class MdRunner
     /// <summary>The device-resident stepper when the computer and integrator allow one; logs which path runs.</summary>
     private IResidentDynamics? CreateResident(MdSystem sys, IIntegrator integrator)
     {
-        var r = OpenClResidentDynamics.TryCreate(sys, integrator, out string why);
+        if (sys.Computer is not IResidentDynamicsSource source) return null;
+        var r = source.TryCreateResident(sys, integrator, out string why);
         PathDescription = r?.Description ?? why;
-        Console.Error.WriteLine($"md: {PathDescription}");
+        Log.WriteLine($"md: {PathDescription}");
         return r;
     }
 
@@ -326,7 +338,7 @@ public sealed class MdRunner
         double perSecond = loop > 0 ? steps / loop : 0;
         double nsPerDay = perSecond * _cfg.TimeStep * 1e-6 * 86400;
         var ic = CultureInfo.InvariantCulture;
-        var err = Console.Error;
+        var err = Log;
         err.WriteLine(string.Format(ic, "Loop time of {0:F3} s for {1} steps with {2} atoms ({3} thread(s), {4})", loop, steps, sys.AtomCount, _cfg.Threads, computer.ForceField.Style));
         err.WriteLine(string.Format(ic, "Performance: {0:F3} ns/day, {1:F3} hours/ns, {2:F3} timesteps/s, {3:E3} atom-steps/s",
             nsPerDay, nsPerDay > 0 ? 24 / nsPerDay : 0, perSecond, perSecond * sys.AtomCount));
@@ -350,42 +362,3 @@ public sealed class MdRunner
     }
 }
 
-/// <summary>
-/// Progress on stderr: a live bar with ETA and atom-steps/s when stderr is a terminal; a plain line
-/// every 10 s otherwise.
-/// </summary>
-public sealed class MdProgress
-{
-    private readonly long _atoms, _first, _total;
-    private readonly bool _live = !Console.IsErrorRedirected;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private double _last;
-    private bool _shown;
-
-    public MdProgress(long atoms, long first, long total) { _atoms = atoms; _first = first; _total = total; }
-
-    public void Report(long step)
-    {
-        double t = _clock.Elapsed.TotalSeconds;
-        if (t - _last < (_live ? 0.25 : 10.0)) return;
-        _last = t;
-        double rate = (step - _first) / Math.Max(t, 1e-9);
-        double eta = rate > 0 ? (_total - step) / rate : 0;
-        double frac = _total > 0 ? (double)step / _total : 1;
-        string text = string.Format(CultureInfo.InvariantCulture, "{0}/{1} steps  {2:E2} atom-steps/s  ETA {3:hh\\:mm\\:ss}",
-            step, _total, rate * _atoms, TimeSpan.FromSeconds(Math.Min(eta, 359999)));
-        if (_live)
-        {
-            const int width = 30;
-            int filled = (int)(frac * width);
-            Console.Error.Write("\r\u001b[2K[" + new string('█', filled) + new string('░', width - filled) + $"] {100 * frac,5:F1}%  " + text);
-            _shown = true;
-        }
-        else Console.Error.WriteLine("md: " + text);
-    }
-
-    public void Clear()
-    {
-        if (_live && _shown) { Console.Error.Write("\r\u001b[2K"); _shown = false; }
-    }
-}

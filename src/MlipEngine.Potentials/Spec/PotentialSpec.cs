@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MlipEngine.ForceFields;
+namespace MlipEngine.Potentials.Spec;
 
 /// <summary>
 /// A potential named by a small document, e.g.

@@ -1,6 +1,6 @@
 using Spectre.Console;
 
-namespace MlipEngine.Cli.Workflows;
+namespace MlipEngine.Cli.Progress;
 
 /// <summary>
 /// Progress of a relaxation run: a Spectre.Console bar (done/total, rate, ETA) when stderr is a

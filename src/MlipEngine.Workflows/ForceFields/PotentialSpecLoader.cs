@@ -1,8 +1,9 @@
-using MlipEngine.ForceFields;
+using MlipEngine.IO.Yaml;
+using MlipEngine.Potentials.Spec;
 
-namespace MlipEngine.IO.Yaml;
+namespace MlipEngine.Workflows.ForceFields;
 
-/// <summary>Reads potential specs from YAML files or inline YAML/flow text.</summary>
+/// <summary>Reads potential specs from YAML files or inline YAML/flow text (the YAML itself is parsed by IO's <see cref="YamlTree"/>).</summary>
 public static class PotentialSpecLoader
 {
     /// <summary>Loads a spec file; relative paths inside resolve against the file's folder.</summary>

@@ -1,6 +1,6 @@
+using MlipEngine.Workflows;
 using System.Globalization;
 using MlipEngine.Chemistry;
-using MlipEngine.Cli.Commands;
 using MlipEngine.IO;
 using MlipEngine.IO.Extxyz;
 using MlipEngine.Potentials.Equivariant;
@@ -10,10 +10,10 @@ using MlipEngine.Training.Loss;
 using MlipEngine.Training.Optimization;
 using MlipEngine.Training.Reports;
 
-namespace MlipEngine.Cli.Train;
+namespace MlipEngine.Workflows.Train;
 
 /// <summary>
-/// <c>mlip train</c> from a <see cref="TrainConfig"/>: reads and checks the data, splits it, fits E0,
+/// A training run (what <c>mlip train</c> runs) from a <see cref="TrainConfig"/>: reads and checks the data, splits it, fits E0,
 /// builds (or loads) the model, scales its readout to the data, trains with <see cref="Trainer"/>, and
 /// at the end evaluates the best model on every set, prints the error table (also per config_type)
 /// and writes an HTML report with learning curves and parity plots.
@@ -23,13 +23,16 @@ namespace MlipEngine.Cli.Train;
 /// whenever it improves), <c>checkpoint.ckpt</c> (every epoch, for <c>--restart</c>), <c>epochs.csv</c>,
 /// <c>train.log</c> (what the console showed), <c>errors.csv</c> and <c>report.html</c>.
 /// </remarks>
-public sealed class TrainRunner
+public sealed class TrainRun
 {
     private readonly TrainConfig _c;
     private readonly TextWriter _out;
     private StreamWriter? _log;
 
-    public TrainRunner(TrainConfig config, TextWriter output) { _c = config; _out = output; }
+    public TrainRun(TrainConfig config, TextWriter output) { _c = config; _out = output; }
+
+    /// <summary>Makes the per-epoch progress display ("epoch 3/100", "frames"); null shows none.</summary>
+    public ProgressFactory? Progress { get; init; }
 
     private void Say(string line)
     {
@@ -118,13 +121,13 @@ public sealed class TrainRunner
         Say("epoch        lr      loss  | train E meV/atom  F meV/Å | valid E meV/atom  F meV/Å  σ meV/Å³ |    s");
 
         using var trainer = new Trainer(model, trainS, validS, options);
-        ProgressReporter? bar = null;
+        IWorkProgress? bar = null;
         int barEpoch = -1;
         bool stageTwoAnnounced = false;
         var outcome = trainer.Run(restart, status =>
         {
-            if (status.Epoch != barEpoch) { bar?.Dispose(); bar = new ProgressReporter($"epoch {status.Epoch + 1}/{status.Epochs}", "frames"); barEpoch = status.Epoch; }
-            bar!.Report(status.FramesDone, status.FramesPerEpoch);
+            if (status.Epoch != barEpoch) { bar?.Dispose(); bar = Progress?.Invoke($"epoch {status.Epoch + 1}/{status.Epochs}", "frames"); barEpoch = status.Epoch; }
+            bar?.Report(status.FramesDone, status.FramesPerEpoch);
         }, rec =>
         {
             bar?.Dispose(); bar = null; barEpoch = -1;
@@ -162,7 +165,7 @@ public sealed class TrainRunner
             sections.Add(Parity(name, set, pred));
         }
         var table = new StringWriter();
-        TestCommand.WriteErrorTable(rows, table);
+        Evaluation.ErrorTable.Write(rows, table);
         Say(table.ToString().TrimEnd());
         WriteErrorsCsv(rows, Path.Combine(_c.OutputDirectory, "errors.csv"));
         var epochs = EpochTable.Read(options.EpochTablePath);

@@ -1,58 +1,19 @@
-using MlipEngine.ForceFields;
-using MlipEngine.IO.Yaml;
 using MlipEngine.Dynamics.Barostats;
+using MlipEngine.ForceFields;
+using MlipEngine.Potentials.Spec;
+using MlipEngine.IO.Yaml;
+using MlipEngine.Workflows.ForceFields;
+using MlipEngine.Workflows.Md;
+using MlipEngine.Workflows;
 
 namespace MlipEngine.Cli.Md;
 
-/// <summary>Where the starting structure comes from: a file, or a crystal built from a lattice.</summary>
-public sealed record StructureConfig(string? File, string? Lattice, string? Element, double A, double? C, int[] Repeat);
-
-/// <summary>Integrator and its parameters, in the units users write (K, fs, GPa, 1/GPa).</summary>
-public sealed record IntegratorConfig(string Type, double? Temperature, double? Tdamp, double Pressure, double? Pdamp,
-    int Chain, PressureCoupling Couple, double Compressibility, ulong? Seed);
-
-public sealed record OutputConfig(string? File, int Every);
-
 /// <summary>
-/// A typed <c>mlip md</c> run configuration, parsed from YAML (after <c>--set</c> overrides). Every
-/// unknown key or bad value is an error naming the file and key. Relative paths resolve against the
-/// config file's folder.
+/// Parses a <c>mlip md</c> YAML config (after <c>--set</c> overrides) into a typed
+/// <see cref="MdConfig"/>; every unknown key or bad value is an error naming the file and key.
 /// </summary>
-public sealed class MdConfig
+public static class MdConfigParser
 {
-    public static readonly string[] IntegratorTypes = ["nve", "nvt-langevin", "nvt-nhc", "nvt-bussi", "npt-mtk", "npt-crescale"];
-
-    public required string Source { get; init; }
-    public required string BaseDirectory { get; init; }
-    public required StructureConfig Structure { get; init; }
-    /// <summary>Spec (file or inline); null when <see cref="PotentialFile"/> names a model file.</summary>
-    public PotentialSpec? Potential { get; init; }
-    public string? PotentialFile { get; init; }
-    public double? VelocityTemperature { get; init; }
-    public ulong VelocitySeed { get; init; }
-    public bool ZeroMomentum { get; init; } = true;
-    public required IntegratorConfig Integrator { get; init; }
-    /// <summary>fs.</summary>
-    public double TimeStep { get; init; }
-    public long Steps { get; init; }
-    /// <summary>Å.</summary>
-    public double Skin { get; init; }
-    public required OutputConfig Thermo { get; init; }
-    public required OutputConfig Trajectory { get; init; }
-    public required OutputConfig Checkpoint { get; init; }
-    public int Threads { get; init; }
-    public Precision Precision { get; init; }
-    public Backend Backend { get; init; }
-    /// <summary>OpenCL device index when <see cref="Backend"/> is OpenCl.</summary>
-    public int DeviceIndex { get; init; }
-    /// <summary>Remove centre-of-mass drift every N steps (0: never).</summary>
-    public int RemoveDriftEvery { get; init; }
-    public int[] FrozenIndices { get; init; } = [];
-    public double? FrozenZBelow { get; init; }
-    /// <summary>Å; 0 disables.</summary>
-    public double SafetyMinDistance { get; init; }
-    public int SafetyEvery { get; init; }
-
     public static MdConfig Load(string path, IReadOnlyList<string> overrides)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"run config '{path}' not found", path);
@@ -147,7 +108,7 @@ public sealed class MdConfig
         var integ = r.OptionalMapping(root, "", "integrator") ?? new Dictionary<string, object?> { ["type"] = "nve" };
         r.RequireOnly(integ, "integrator", "type", "temperature", "tdamp", "damping", "pressure", "pdamp", "chain", "couple", "compressibility", "seed");
         string type = r.String(integ, "integrator", "type") ?? "nve";
-        if (Array.IndexOf(IntegratorTypes, type) < 0) throw r.Error("integrator.type", $"unknown integrator '{type}' (known: {string.Join(", ", IntegratorTypes)})");
+        if (Array.IndexOf(MdConfig.IntegratorTypes, type) < 0) throw r.Error("integrator.type", $"unknown integrator '{type}' (known: {string.Join(", ", MdConfig.IntegratorTypes)})");
         double? temp = r.Double(integ, "integrator", "temperature", 0);
         double? tdamp = r.Double(integ, "integrator", "tdamp", 0, exclusiveMin: true);
         double? damping = r.Double(integ, "integrator", "damping", 0, exclusiveMin: true);

@@ -1,6 +1,7 @@
+using MlipEngine.Workflows;
 using MlipEngine.IO;
 
-namespace MlipEngine.Cli.Workflows;
+namespace MlipEngine.Workflows.Relaxation;
 
 /// <summary>One input candidate: a parsed frame, or the reason it could not be read.</summary>
 public sealed record Candidate(long Index, string Id, string Source, int FrameIndex, Frame? Frame, string? Error);

@@ -1,9 +1,10 @@
+using MlipEngine.Workflows;
 using MlipEngine.ForceFields;
 using MlipEngine.Geometry;
 using MlipEngine.IO;
 using MlipEngine.State;
 
-namespace MlipEngine.Cli.Workflows;
+namespace MlipEngine.Workflows.Evaluation;
 
 /// <summary>
 /// Evaluates a stream of frames with one force computer, grouping consecutive frames into batches

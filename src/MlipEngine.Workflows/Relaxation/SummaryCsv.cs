@@ -1,7 +1,8 @@
+using MlipEngine.Workflows;
 using System.Globalization;
 using CsvHelper;
 
-namespace MlipEngine.Cli.Workflows;
+namespace MlipEngine.Workflows.Relaxation;
 
 /// <summary>The CSV summary of `mlip relax`: one row per candidate, units in the column names.</summary>
 public static class SummaryCsv

@@ -1,3 +1,4 @@
+using MlipEngine.Workflows;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -8,7 +9,7 @@ using MlipEngine.IO.Extxyz;
 using MlipEngine.IO.Trajectory;
 using MlipEngine.Units;
 
-namespace MlipEngine.Cli.Md;
+namespace MlipEngine.Workflows.Md;
 
 /// <summary>
 /// An append-only output file whose length is recorded in checkpoints; on restart it is truncated

@@ -1,8 +1,9 @@
+using MlipEngine.Workflows;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace MlipEngine.Cli.Workflows;
+namespace MlipEngine.Workflows.Relaxation;
 
 /// <summary>What `mlip relax` knows about one finished candidate: a summary row and its output frame.</summary>
 public sealed record RelaxRecord

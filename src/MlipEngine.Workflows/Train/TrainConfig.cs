@@ -1,0 +1,75 @@
+using MlipEngine.Workflows;
+using MlipEngine.IO.Yaml;
+using MlipEngine.Training.Loss;
+
+namespace MlipEngine.Workflows.Train;
+
+/// <summary>Where E0 comes from: <c>least_squares</c>, <c>isolated</c> (isolated-atom frames), or fixed values per element.</summary>
+public sealed record E0Config(string Mode, Dictionary<string, double>? Values);
+
+/// <summary>Architecture keys of a new model (null: the <see cref="Potentials.Equivariant.EquivariantHyperparameters"/> default).</summary>
+public sealed record ModelConfig
+{
+    public string? InitFrom { get; init; }
+    public double? Cutoff { get; init; }
+    public int? NumBessel { get; init; }
+    public int? EnvelopeExponent { get; init; }
+    public int[]? RadialHidden { get; init; }
+    public int? Channels { get; init; }
+    public int? HiddenLMax { get; init; }
+    public int? ShLMax { get; init; }
+    public int? Correlation { get; init; }
+    public int? Layers { get; init; }
+    public int? ReadoutHidden { get; init; }
+    public bool? Residual { get; init; }
+    /// <summary>null: the mean neighbour count of the training frames.</summary>
+    public double? AvgNeighbors { get; init; }
+    public int Seed { get; init; } = 1;
+    /// <summary>Elements; null: those present in the training data.</summary>
+    public string[]? Species { get; init; }
+}
+
+/// <summary>
+/// A typed <c>mlip train</c> configuration parsed from YAML (after <c>--set</c> overrides). Unknown keys
+/// and bad values are errors naming the file and key; relative paths resolve against the config's folder.
+/// </summary>
+public sealed class TrainConfig
+{
+    public required string Source { get; init; }
+    public required string BaseDirectory { get; init; }
+    /// <summary>The --set overrides applied (recorded in the log).</summary>
+    public IReadOnlyList<string> Overrides { get; set; } = [];
+    public required string[] TrainFiles { get; init; }
+    public string[] ValidationFiles { get; init; } = [];
+    public double ValidationFraction { get; init; } = 0.1;
+    public string[] TestFiles { get; init; } = [];
+    public int SplitSeed { get; init; } = 1;
+    public string EnergyKey { get; init; } = "energy";
+    public string ForcesKey { get; init; } = "forces";
+    public string StressKey { get; init; } = "stress";
+    public string ConfigTypeKey { get; init; } = "config_type";
+    public Dictionary<string, double> ConfigTypeWeights { get; init; } = new();
+    public required E0Config E0 { get; init; }
+    public required ModelConfig Model { get; init; }
+    public LossWeights Loss { get; init; } = new();
+    /// <summary>Stage two: first epoch, weights, learning rate, and optionally a start time (minutes of training); null: no stage two.</summary>
+    public (int Start, LossWeights Weights, double? Lr, double? StartMinutes)? StageTwo { get; init; }
+    public bool AmsGrad { get; init; }
+    public double LearningRate { get; init; } = 0.01;
+    public double WeightDecay { get; init; } = 5e-7;
+    public int BatchSize { get; init; } = 5;
+    public double Ema { get; init; } = 0.99;
+    public double? Clip { get; init; } = 10;
+    public string Schedule { get; init; } = "plateau";
+    public double ScheduleFactor { get; init; } = 0.8;
+    public int SchedulePatience { get; init; } = 50;
+    public double Warmup { get; init; }
+    public double MinLearningRate { get; init; }
+    public int Epochs { get; init; } = 100;
+    public double? MaxMinutes { get; init; }
+    public int? EarlyStopping { get; init; }
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int Seed { get; init; } = 1;
+    public required string OutputDirectory { get; init; }
+    public required string ModelPath { get; init; }
+}
