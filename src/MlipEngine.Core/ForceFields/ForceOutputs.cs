@@ -44,6 +44,9 @@ public readonly record struct Backend
     /// <summary>Lower-case name; <c>default(Backend)</c> is the CPU backend.</summary>
     public string Name => _name ?? CpuName;
 
+    /// <summary>A backend by name (lets constant names stand where a <see cref="Backend"/> is expected, e.g. test data).</summary>
+    public static implicit operator Backend(string name) => new(name);
+
     public bool Equals(Backend other) => Name == other.Name;
     public override int GetHashCode() => Name.GetHashCode();
     public override string ToString() => Name switch { ReferenceName => "Reference", CpuName => "Cpu", OpenClName => "OpenCl", var n => n };

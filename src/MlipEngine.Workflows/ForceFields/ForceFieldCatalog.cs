@@ -134,15 +134,28 @@ public sealed class ForceFieldCatalog
     {
         var found = new List<IComputeBackend>();
         var assemblies = new List<Assembly>();
-        foreach (var a in AppDomain.CurrentDomain.GetAssemblies())
+        // The load context this library lives in: the default one in an application, an isolated one
+        // when a native host (the C ABI's hostfxr) loaded it. Backends load beside it, in the same context.
+        var self = typeof(ForceFieldCatalog).Assembly;
+        var context = System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(self) ?? System.Runtime.Loader.AssemblyLoadContext.Default;
+        foreach (var a in context.Assemblies)
             if (a.GetName().Name?.StartsWith("MlipEngine.Backends.", StringComparison.Ordinal) == true) assemblies.Add(a);
-        foreach (string file in Directory.EnumerateFiles(AppContext.BaseDirectory, "MlipEngine.Backends.*.dll").Order(StringComparer.Ordinal))
-        {
-            string name = Path.GetFileNameWithoutExtension(file);
-            if (assemblies.Any(a => a.GetName().Name == name)) continue;
-            try { assemblies.Add(Assembly.Load(new AssemblyName(name))); }
-            catch (Exception e) when (e is IOException or BadImageFormatException or FileLoadException) { }
-        }
+        var folders = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(self.Location) }
+            .Where(d => !string.IsNullOrEmpty(d) && Directory.Exists(d)).Select(d => Path.GetFullPath(d!)).Distinct();
+        foreach (string folder in folders)
+            foreach (string file in Directory.EnumerateFiles(folder, "MlipEngine.Backends.*.dll").Order(StringComparer.Ordinal))
+            {
+                string name = Path.GetFileNameWithoutExtension(file);
+                if (assemblies.Any(a => a.GetName().Name == name)) continue;
+                try
+                {
+                    Assembly loaded;
+                    try { loaded = context.LoadFromAssemblyName(new AssemblyName(name)); }
+                    catch (FileNotFoundException) { loaded = context.LoadFromAssemblyPath(file); }
+                    assemblies.Add(loaded);
+                }
+                catch (Exception e) when (e is IOException or BadImageFormatException) { }
+            }
         foreach (var a in assemblies.OrderBy(a => a.GetName().Name, StringComparer.Ordinal))
             foreach (var attr in a.GetCustomAttributes<ComputeBackendAttribute>())
                 if (Activator.CreateInstance(attr.BackendType) is IComputeBackend b && !found.Any(f => f.Id == b.Id)) found.Add(b);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using MlipEngine.Cli;
 using MlipEngine.Cli.Commands;
-using MlipEngine.Cli.Workflows;
 using MlipEngine.IO;
 using MlipEngine.IO.Extxyz;
 using MlipEngine.Tests.Support;

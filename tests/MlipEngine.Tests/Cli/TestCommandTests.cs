@@ -46,7 +46,7 @@ public class TestCommandTests : IDisposable
     {
         string input = Path.Combine(_dir, "plain.xyz");
         File.WriteAllText(input, "1\nLattice=\"4 0 0 0 4 0 0 0 4\"\nAr 0 0 0\n");
-        var e = Assert.Throws<MlipEngine.Cli.Workflows.EvaluationException>(() =>
+        var e = Assert.Throws<MlipEngine.Workflows.Evaluation.EvaluationException>(() =>
             TestCommand.Compute("{style: lj/cut, cutoff: 3, pairs: {Ar-Ar: {epsilon: 0.01, sigma: 3.4}}}", input, ExtxyzOptions.Default, "config_type", 1, "cpu"));
         Assert.Contains("plain.xyz, frame 0", e.Message);
         Assert.Contains("no labels", e.Message);

@@ -16,7 +16,7 @@ public class LennardJonesConformance : ForceFieldConformance
     protected override IForceField ForceField => Ff;
     protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Ar", "Kr"], 5.3, seed);
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Ar", "Kr"], 5.3, seed);
-    internal static PotentialSpec Yaml(string text) => MlipEngine.IO.Yaml.PotentialSpecLoader.FromText(text, "test spec", ".");
+    internal static PotentialSpec Yaml(string text) => MlipEngine.Workflows.ForceFields.PotentialSpecLoader.FromText(text, "test spec", ".");
 }
 
 /// <summary>

@@ -33,19 +33,19 @@ public abstract class ForceFieldConformance
     protected virtual double FiniteDifferenceTolerance => 1e-6;
 
     /// <summary>Reference and Cpu; drivers marked <see cref="AlsoOnOpenClAttribute"/> add OpenCl (see <see cref="BackendsAttribute"/>).</summary>
-    public static TheoryData<Backend> AllBackends => new() { Backend.Reference, Backend.Cpu };
+    public static TheoryData<string> AllBackends => new() { Backend.ReferenceName, Backend.CpuName };
 
     private static ComputeOptions Options(Backend b, int threads = 1) => new() { Backend = b, Threads = threads };
 
     [Theory, Backends]
-    public void Forces_MatchCentralDifferences_Periodic(Backend backend) => CheckForcesByFiniteDifferences(PeriodicSample(1), backend);
+    public void Forces_MatchCentralDifferences_Periodic(string backend) => CheckForcesByFiniteDifferences(PeriodicSample(1), backend);
 
     [Theory, Backends]
-    public void Forces_MatchCentralDifferences_Cluster(Backend backend) => CheckForcesByFiniteDifferences(ClusterSample(2), backend);
+    public void Forces_MatchCentralDifferences_Cluster(string backend) => CheckForcesByFiniteDifferences(ClusterSample(2), backend);
 
     private void CheckForcesByFiniteDifferences(AtomicStructure s, Backend backend)
     {
-        using var c = ForceField.CreateComputer(Options(backend));
+        using var c = TestCatalog.Instance.Bind(ForceField, Options(backend));
         var ev = Eval.One(c, s);
         const double h = 1e-5;
         double worst = 0;
@@ -63,10 +63,10 @@ public abstract class ForceFieldConformance
     }
 
     [Theory, Backends]
-    public void Stress_MatchesStrainDerivative(Backend backend)
+    public void Stress_MatchesStrainDerivative(string backend)
     {
         var s = PeriodicSample(3);
-        using var c = ForceField.CreateComputer(Options(backend));
+        using var c = TestCatalog.Instance.Bind(ForceField, Options(backend));
         var ev = Eval.One(c, s);
         double v = s.Cell.Volume;
         const double d = 1e-6;
@@ -90,7 +90,7 @@ public abstract class ForceFieldConformance
     public void Stress_MatchesStrainDerivative_WithNeighborListKeptAcrossCellChanges()
     {
         var s = PeriodicSample(3);
-        using var c = ForceField.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = 2, Skin = 0.5 });
+        using var c = TestCatalog.Instance.Bind(ForceField, new ComputeOptions { Backend = Backend.Cpu, Threads = 2, Skin = 0.5 });
         var ev = Eval.One(c, s);
         var batch = SystemBatch.FromStructure(s);
         var r = new ForceResult();
@@ -112,7 +112,7 @@ public abstract class ForceFieldConformance
     }
 
     [Theory, Backends]
-    public void Energy_InvariantAndForcesStressEquivariant_UnderRotation(Backend backend)
+    public void Energy_InvariantAndForcesStressEquivariant_UnderRotation(string backend)
     {
         var s = PeriodicSample(4);
         var rot = TestStructures.RandomRotation(17);
@@ -132,7 +132,7 @@ public abstract class ForceFieldConformance
     }
 
     [Theory, Backends]
-    public void Energy_InvariantUnderPermutation(Backend backend)
+    public void Energy_InvariantUnderPermutation(string backend)
     {
         var s = PeriodicSample(5);
         var perm = Enumerable.Range(0, s.AtomCount).OrderBy(i => (i * 7919) % 101).ToArray();
@@ -144,7 +144,7 @@ public abstract class ForceFieldConformance
     }
 
     [Theory, Backends]
-    public void Results_InvariantUnderRewrappingIntoOtherImages(Backend backend)
+    public void Results_InvariantUnderRewrappingIntoOtherImages(string backend)
     {
         var s = PeriodicSample(6);
         var w = s.Clone();
@@ -159,10 +159,10 @@ public abstract class ForceFieldConformance
     }
 
     [Theory, Backends]
-    public void BatchOfSystems_EqualsSingleEvaluations(Backend backend)
+    public void BatchOfSystems_EqualsSingleEvaluations(string backend)
     {
         var systems = new[] { PeriodicSample(7), ClusterSample(8), PeriodicSample(9) };
-        using var c = ForceField.CreateComputer(Options(backend, threads: 2));
+        using var c = TestCatalog.Instance.Bind(ForceField, Options(backend, threads: 2));
         var batched = Eval.Batch(c, systems);
         for (int s = 0; s < systems.Length; s++)
         {
@@ -174,7 +174,7 @@ public abstract class ForceFieldConformance
     }
 
     [Theory, Backends]
-    public void FarApartClusters_EnergiesAdd(Backend backend)
+    public void FarApartClusters_EnergiesAdd(string backend)
     {
         var a = ClusterSample(10); var b = ClusterSample(11);
         var far = new Vec3(3 * ForceField.Cutoff + 50, 0, 0);
@@ -185,7 +185,7 @@ public abstract class ForceFieldConformance
     }
 
     [Theory, Backends]
-    public void AtomEnergies_SumToEnergy(Backend backend)
+    public void AtomEnergies_SumToEnergy(string backend)
     {
         var ev = Eval.One(ForceField, PeriodicSample(12), Options(backend));
         AssertClose(ev.Energy, ev.AtomEnergies.Sum(), 1e-11, "Σ per-atom energies");
@@ -215,14 +215,14 @@ public abstract class ForceFieldConformance
     public void Cpu_RepeatedCallsWithSkin_GiveIdenticalResultsAndDoNotRebuild()
     {
         var s = PeriodicSample(15);
-        using var c = ForceField.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = 2, Skin = 0.5 });
+        using var c = TestCatalog.Instance.Bind(ForceField, new ComputeOptions { Backend = Backend.Cpu, Threads = 2, Skin = 0.5 });
         var batch = SystemBatch.FromStructure(s);
         var r1 = new ForceResult(); var r2 = new ForceResult();
         c.Compute(batch, ForceOutputs.All, r1);
         batch.X[0] += 0.1;  // within skin/2: no rebuild, list still valid
         c.Compute(batch, ForceOutputs.All, r2);
         Assert.Equal(1, c.NeighborBuilds);
-        using var fresh = ForceField.CreateComputer(new ComputeOptions { Backend = Backend.Reference });
+        using var fresh = TestCatalog.Instance.Bind(ForceField, new ComputeOptions { Backend = Backend.Reference });
         var r3 = new ForceResult();
         fresh.Compute(batch, ForceOutputs.All, r3);
         AssertClose(r3.Energy[0], r2.Energy[0], 1e-12, "energy after a small move without rebuild");
@@ -265,8 +265,8 @@ public sealed class BackendsAttribute : DataAttribute
 {
     public override IEnumerable<object[]> GetData(MethodInfo testMethod)
     {
-        yield return [Backend.Reference];
-        yield return [Backend.Cpu];
-        if (testMethod.ReflectedType?.GetCustomAttribute<AlsoOnOpenClAttribute>() != null) yield return [Backend.OpenCl];
+        yield return [Backend.ReferenceName];
+        yield return [Backend.CpuName];
+        if (testMethod.ReflectedType?.GetCustomAttribute<AlsoOnOpenClAttribute>() != null) yield return [Backend.OpenClName];
     }
 }

@@ -47,7 +47,7 @@ public class H5mdTrajectoryTests : IDisposable
         return JsonDocument.Parse(json).RootElement;
     }
 
-    private MdConfig Run(string traj, string integrator = "{type: npt-mtk, temperature: 60, pressure: 0.1, couple: tri}") => MdConfig.Load(WriteConfig(traj, integrator), []);
+    private MdConfig Run(string traj, string integrator = "{type: npt-mtk, temperature: 60, pressure: 0.1, couple: tri}") => MdConfigParser.Load(WriteConfig(traj, integrator), []);
 
     private string WriteConfig(string traj, string integrator)
     {
@@ -72,8 +72,8 @@ public class H5mdTrajectoryTests : IDisposable
     [Fact]
     public void H5md_MatchesExtxyzOfTheSameRun_AndFollowsTheLayout()
     {
-        Assert.Equal(0, new MdRunner(Run("traj.h5"), TextWriter.Null) { Progress = false }.Run());
-        Assert.Equal(0, new MdRunner(Run("traj.xyz"), TextWriter.Null) { Progress = false }.Run());
+        Assert.Equal(0, new MdRun(Run("traj.h5"), TextWriter.Null) { }.Run());
+        Assert.Equal(0, new MdRun(Run("traj.xyz"), TextWriter.Null) { }.Run());
         var h5 = ReadBack(Path.Combine(_dir, "traj.h5"));
         var frames = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "traj.xyz")).ToList();
 
@@ -114,8 +114,8 @@ public class H5mdTrajectoryTests : IDisposable
     [Fact]
     public void LeanForceCalls_StillWriteTheStressOfEveryFrame()
     {
-        Assert.Equal(0, new MdRunner(Run("lean.xyz", "{type: nve}"), TextWriter.Null) { Progress = false }.Run());
-        var ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(MlipEngine.IO.Yaml.PotentialSpecLoader.Resolve(MdTestSystems.ArgonSpec));
+        Assert.Equal(0, new MdRun(Run("lean.xyz", "{type: nve}"), TextWriter.Null) { }.Run());
+        var ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(MlipEngine.Workflows.ForceFields.PotentialSpecLoader.Resolve(MdTestSystems.ArgonSpec));
         foreach (var fr in new ExtxyzReader().ReadFrames(Path.Combine(_dir, "lean.xyz")))
         {
             var fresh = Support.Eval.One(ff, fr.Structure, new MlipEngine.ForceFields.ComputeOptions { Backend = MlipEngine.ForceFields.Backend.Cpu, Threads = 1 });
@@ -131,10 +131,10 @@ public class H5mdTrajectoryTests : IDisposable
     public void H5md_RestartContinuesTheSameFrames()
     {
         var cfg = Run("traj.h5");
-        Assert.Equal(0, new MdRunner(cfg, TextWriter.Null) { Progress = false }.Run());
+        Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run());
         string reference = ReadBack(Path.Combine(_dir, "traj.h5")).GetRawText();
-        Assert.Equal(99, new MdRunner(cfg, TextWriter.Null) { Progress = false, CrashAfterStep = 23 }.Run());
-        Assert.Equal(0, new MdRunner(cfg, TextWriter.Null) { Progress = false }.Run(Path.Combine(_dir, "traj.ckpt")));
+        Assert.Equal(99, new MdRun(cfg, TextWriter.Null) { CrashAfterStep = 23 }.Run());
+        Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run(Path.Combine(_dir, "traj.ckpt")));
         Assert.Equal(reference, ReadBack(Path.Combine(_dir, "traj.h5")).GetRawText());
     }
 }

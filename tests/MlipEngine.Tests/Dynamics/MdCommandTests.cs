@@ -43,14 +43,14 @@ public class MdCommandTests : IDisposable
     public void Restart_ContinuesBitIdentically(string integrator, int threads, string traj)
     {
         string cfgPath = ArgonRun(integrator, threads, traj);
-        var cfg = MdConfig.Load(cfgPath, []);
-        Assert.Equal(0, new MdRunner(cfg, TextWriter.Null) { Progress = false }.Run());
+        var cfg = MdConfigParser.Load(cfgPath, []);
+        Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run());
         var reference = Outputs(traj);
 
-        var crashed = new MdRunner(cfg, TextWriter.Null) { Progress = false, CrashAfterStep = 23 };
+        var crashed = new MdRun(cfg, TextWriter.Null) { CrashAfterStep = 23 };
         Assert.Equal(99, crashed.Run());
         Assert.NotEqual(reference.Thermo, Outputs(traj).Thermo);   // the crash left a partial file
-        Assert.Equal(0, new MdRunner(cfg, TextWriter.Null) { Progress = false }.Run(Path.Combine(_dir, "run.ckpt")));
+        Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run(Path.Combine(_dir, "run.ckpt")));
         var continued = Outputs(traj);
         Assert.Equal(reference.Thermo, continued.Thermo);
         Assert.Equal(reference.Traj, continued.Traj);
@@ -60,13 +60,13 @@ public class MdCommandTests : IDisposable
     [Fact]
     public void Interrupt_WritesCheckpoint_AndRestartContinuesIdentically()
     {
-        var cfg = MdConfig.Load(ArgonRun("{type: nvt-bussi, temperature: 60}", 1), []);
-        Assert.Equal(0, new MdRunner(cfg, TextWriter.Null) { Progress = false }.Run());
+        var cfg = MdConfigParser.Load(ArgonRun("{type: nvt-bussi, temperature: 60}", 1), []);
+        Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run());
         var reference = Outputs();
-        Assert.Equal(130, new MdRunner(cfg, TextWriter.Null) { Progress = false, InterruptAtStep = 17 }.Run());
+        Assert.Equal(130, new MdRun(cfg, TextWriter.Null) { InterruptAtStep = 17 }.Run());
         var ck = MlipEngine.Dynamics.Md.MdCheckpoint.Read(Path.Combine(_dir, "run.ckpt"));
         Assert.Equal(17, ck.Step);
-        Assert.Equal(0, new MdRunner(cfg, TextWriter.Null) { Progress = false }.Run(Path.Combine(_dir, "run.ckpt")));
+        Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run(Path.Combine(_dir, "run.ckpt")));
         Assert.Equal(reference.Thermo, Outputs().Thermo);
         Assert.Equal(reference.Traj, Outputs().Traj);
     }
@@ -87,7 +87,7 @@ public class MdCommandTests : IDisposable
             trajectory: {file: {{Path.Combine(_dir, "t.xyz")}}, every: 1000}
             checkpoint: {file: {{Path.Combine(_dir, "s.ckpt")}}}
             """);
-        var e = Assert.Throws<MdStopException>(() => new MdRunner(MdConfig.Load(path, []), TextWriter.Null) { Progress = false }.Run());
+        var e = Assert.Throws<MdStopException>(() => new MdRun(MdConfigParser.Load(path, []), TextWriter.Null) { }.Run());
         Assert.Matches(@"^step \d+: atoms \d+ and \d+ are [0-9.]+ Å apart", e.Message);
         Assert.True(File.Exists(Path.Combine(_dir, "s.ckpt")));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(_dir, "t.xyz")).Count(l => l.Contains("Lattice=")));  // step 0 and the last frame
@@ -105,7 +105,7 @@ public class MdCommandTests : IDisposable
             steps: 10
             checkpoint: {file: {{Path.Combine(_dir, "n.ckpt")}}}
             """);
-        var e = Assert.Throws<MdStopException>(() => new MdRunner(MdConfig.Load(path, []), TextWriter.Null) { Progress = false }.Run());
+        var e = Assert.Throws<MdStopException>(() => new MdRun(MdConfigParser.Load(path, []), TextWriter.Null) { }.Run());
         Assert.StartsWith("step 0: ", e.Message);
     }
 
@@ -122,9 +122,9 @@ public class MdCommandTests : IDisposable
     public void ConfigErrors_NameFileKeyAndProblem(string set, string expected)
     {
         string path = ArgonRun("{type: nvt-langevin, temperature: 60}", 1);
-        var e = Record.Exception(() => new MdRunner(MdConfig.Load(path, [set]), TextWriter.Null) { Progress = false }.Run());
+        var e = Record.Exception(() => new MdRun(MdConfigParser.Load(path, [set]), TextWriter.Null) { }.Run());
         Assert.NotNull(e);
-        Assert.True(e is FormatException or MlipEngine.Cli.UsageException, e.ToString());
+        Assert.True(e is FormatException or MlipEngine.Workflows.UsageException, e.ToString());
         Assert.Contains(expected.Split(':')[0], e.Message);
         if (e is FormatException) Assert.StartsWith(Path.GetFileName(path), e.Message);
         Assert.Contains(expected, e.Message);
@@ -156,7 +156,7 @@ public class MdCommandTests : IDisposable
             if (m.Success) sets.Add($"{key}.file={Path.Combine(_dir, m.Groups[1].Value)}");
         }
         if (!text.Contains("checkpoint:")) sets.Add($"checkpoint.file={Path.Combine(_dir, "ex.ckpt")}");
-        var cfg = MdConfig.Load(path, sets);
-        Assert.Equal(0, new MdRunner(cfg, TextWriter.Null) { Progress = false }.Run());
+        var cfg = MdConfigParser.Load(path, sets);
+        Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run());
     }
 }

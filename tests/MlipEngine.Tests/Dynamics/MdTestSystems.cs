@@ -22,7 +22,7 @@ public static class MdTestSystems
     public static MdSystem Create(string spec, AtomicStructure structure, double timeStep, double skin, int threads)
     {
         var ff = PotentialFactory.Create(PotentialSpecLoader.Resolve(spec));
-        var computer = ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = threads, Skin = skin });
+        var computer = TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = Backend.Cpu, Threads = threads, Skin = skin });
         return new MdSystem(SystemBatch.FromStructure(structure), computer, timeStep);
     }
 

@@ -16,7 +16,7 @@ public sealed class RelaxCommandTests : IDisposable
 
     private static AtomicStructure Candidate(int seed, int repeat = 1) => Samples.Periodic(["Cu", "Ni"], 3.56 + 0.02 * (seed % 3), seed, repeat: repeat);
 
-    private RelaxArguments Args(string input, string tag = "") => new()
+    private RelaxRunOptions Args(string input, string tag = "") => new()
     {
         Potential = CuNiSpec, Input = input, Output = Path.Combine(_dir, $"relaxed{tag}.xyz"), Summary = Path.Combine(_dir, $"summary{tag}.csv"),
         Fmax = 1e-3, Smax = 1e-5, MaxSteps = 2000, Threads = 2,   // auto: 2 workers, one candidate at a time each
@@ -81,7 +81,7 @@ public sealed class RelaxCommandTests : IDisposable
         File.AppendAllText(journal, "{\"index\": 7, \"id\": \"half-writ");
 
         // A different command must not reuse the journal.
-        Assert.Throws<global::MlipEngine.Cli.UsageException>(() => RelaxCommand.RunDetailed(args with { Fmax = 2e-3 }));
+        Assert.Throws<global::MlipEngine.Workflows.UsageException>(() => RelaxCommand.RunDetailed(args with { Fmax = 2e-3 }));
 
         var resumed = RelaxCommand.RunDetailed(args);
         Assert.Equal(3, resumed.Resumed);

@@ -28,7 +28,7 @@ public sealed class RelaxationTests
 
     public static List<RelaxationOutcome> Relax(IForceField ff, IReadOnlyList<AtomicStructure> structures, RelaxationSettings settings, int batchAtoms = 4096, int threads = 1)
     {
-        using var computer = ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = threads });
+        using var computer = TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = Backend.Cpu, Threads = threads });
         var relaxer = new BatchRelaxer(computer, settings) { MaxBatchAtoms = batchAtoms };
         var jobs = structures.Select((s, i) => new RelaxationJob(i, s));
         return relaxer.Run(jobs).OrderBy(o => o.Job.Id).ToList();
@@ -168,8 +168,8 @@ public sealed class RelaxationTests
         structures.Add(new AtomicStructure(structures[5].Numbers, overlap, structures[5].Cell));
         var settings = new RelaxationSettings { Fmax = 1e-4, Smax = 1e-6, MaxSteps = 3000 };
         var single = Relax(ff, structures, settings, batchAtoms: 40);
-        var computers = new IForceComputer[] { ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = 1 }),
-                                               ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Threads = 1 }) };
+        var computers = new IForceComputer[] { TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = Backend.Cpu, Threads = 1 }),
+                                               TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = Backend.Cpu, Threads = 1 }) };
         using var parallel = new ParallelRelaxer(computers, settings, maxBatchAtoms: 40, ownsComputers: true);
         var outcomes = parallel.Run(structures.Select((s, i) => new RelaxationJob(i, s))).OrderBy(o => o.Job.Id).ToList();
         Assert.Equal(structures.Count, outcomes.Count);

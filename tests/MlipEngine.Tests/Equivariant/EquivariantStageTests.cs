@@ -147,12 +147,12 @@ public class EquivariantStageTests
     }
 
     [Theory]
-    [InlineData(Backend.Reference)]
-    [InlineData(Backend.Cpu)]
+    [InlineData(Backend.ReferenceName)]
+    [InlineData(Backend.CpuName)]
     public void DimerEnergyAndForce_GoContinuouslyToZeroAtCutoff(Backend backend)
     {
         var model = SmallModels.Make(["Cu", "Ni"], 2, 3, 3, 2);
-        using var c = model.CreateComputer(new ComputeOptions { Backend = backend });
+        using var c = TestCatalog.Instance.Bind(model, new ComputeOptions { Backend = backend });
         Evaluation Dimer(double r) => Eval.One(c, new AtomicStructure([29, 28], [new Vec3(0, 0, 0), new Vec3(r * 0.6, r * 0.8, 0)], Cell.Open));
         double eFar = Dimer(model.Cutoff + 1).Energy;
         Assert.Equal(-1.5 - 2.0, eFar, 12);  // isolated atoms: E0 only

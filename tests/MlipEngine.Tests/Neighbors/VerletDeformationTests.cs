@@ -21,8 +21,8 @@ public sealed class VerletDeformationTests
     {
         var ff = PotentialFactory.Create(PotentialSpecLoader.Resolve(
             $"{{style: eam/alloy, file: {GoldenFiles.LammpsPotential("CuNi.eam.alloy")}, elements: [Cu, Ni]}}"));
-        using var kept = ff.CreateComputer(new ComputeOptions { Skin = 0.5 });
-        using var fresh = ff.CreateComputer(new ComputeOptions { Skin = 0 });
+        using var kept = TestCatalog.Instance.Bind(ff, new ComputeOptions { Skin = 0.5 });
+        using var fresh = TestCatalog.Instance.Bind(ff, new ComputeOptions { Skin = 0 });
         var structures = new[] { Samples.Periodic(["Cu", "Ni"], 3.6, 1, repeat: 1), Samples.Periodic(["Cu", "Ni"], 3.6, 2, repeat: 2) };
         var batch = SystemBatch.FromStructures(structures);
         var rng = new Random(5);

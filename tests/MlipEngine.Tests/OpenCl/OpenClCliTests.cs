@@ -14,10 +14,10 @@ public class OpenClCliTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Theory]
-    [InlineData("cpu", Backend.Cpu, 0)]
-    [InlineData("reference", Backend.Reference, 0)]
-    [InlineData("opencl", Backend.OpenCl, 0)]
-    [InlineData("OpenCL:2", Backend.OpenCl, 2)]
+    [InlineData("cpu", Backend.CpuName, 0)]
+    [InlineData("reference", Backend.ReferenceName, 0)]
+    [InlineData("opencl", Backend.OpenClName, 0)]
+    [InlineData("OpenCL:2", Backend.OpenClName, 2)]
     public void DeviceArgument_ParsesBackendAndIndex(string arg, Backend backend, int index) =>
         Assert.Equal((backend, index), CliParsing.ParseDevice(arg));
 

@@ -87,9 +87,9 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
     {
         var ff = Models[model];
         var structures = Systems(systems, model);
-        using var rc = ff.CreateComputer(ComputeOptions.Reference);
+        using var rc = TestCatalog.Instance.Bind(ff, ComputeOptions.Reference);
         var reference = Eval.Batch(rc, structures);
-        using var c = (OpenClEquivariantComputer)ff.CreateComputer(OpenCl(precision));
+        using var c = (OpenClEquivariantComputer)TestCatalog.Instance.Bind(ff, OpenCl(precision));
         c.ChunkAtomsOverride = chunkAtoms;
         var got = Eval.Batch(c, structures);
         if (chunkAtoms > 0) Assert.Equal(chunkAtoms, c.ChunkAtoms);
@@ -128,12 +128,12 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
         var ff = Models["l2-nu3-2layers"];
         var batch = SystemBatch.FromStructures(Systems("batch", "l2-nu3-2layers"));
         var first = new ForceResult(); var second = new ForceResult(); var third = new ForceResult();
-        using (var a = ff.CreateComputer(OpenCl(Precision.Float32)))
+        using (var a = TestCatalog.Instance.Bind(ff, OpenCl(Precision.Float32)))
         {
             a.Compute(batch, ForceOutputs.All, first);
             a.Compute(batch, ForceOutputs.All, second);
         }
-        using (var b = ff.CreateComputer(OpenCl(Precision.Float32))) b.Compute(batch, ForceOutputs.All, third);
+        using (var b = TestCatalog.Instance.Bind(ff, OpenCl(Precision.Float32))) b.Compute(batch, ForceOutputs.All, third);
         int n = batch.AtomCount;
         foreach (var other in new[] { second, third })
         {
@@ -152,7 +152,7 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
         var src = Models["l1-nu2-2layers"];
         var model = new EquivariantModel(src.Hyper, src.E0, (double[])src.Parameters.Clone());
         var s = Systems("cluster", "l1-nu2-2layers")[0];
-        using var c = model.CreateComputer(OpenCl(Precision.Float64));
+        using var c = TestCatalog.Instance.Bind(model, OpenCl(Precision.Float64));
         Eval.One(c, s);
         for (int k = 0; k < model.Parameters.Length; k++) model.Parameters[k] *= 1.1;
         model.ParametersChanged();
@@ -175,7 +175,7 @@ public class OpenClEquivariantMdTests(ITestOutputHelper output)
     private static MdSystem System(Backend backend, Precision precision = Precision.Float64)
     {
         var s = MlipEngine.Dynamics.Structures.CrystalLattice.Build("fcc", "Cu", 3.643, 2, 2, 2);
-        var computer = CuModel.Value.CreateComputer(new ComputeOptions { Backend = backend, Threads = 2, Skin = 0.3, Precision = precision });
+        var computer = TestCatalog.Instance.Bind(CuModel.Value, new ComputeOptions { Backend = backend, Threads = 2, Skin = 0.3, Precision = precision });
         var batch = SystemBatch.FromStructure(s);
         var rng = new Random(4);
         for (int i = 0; i < batch.AtomCount; i++)

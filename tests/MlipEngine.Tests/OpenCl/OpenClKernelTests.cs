@@ -76,7 +76,7 @@ public class OpenClKernelTests
         var ff = Potentials[potential];
         var s = Structure(structure);
         var r = Eval.One(ff, s, ComputeOptions.Reference);
-        using var c = (OpenClForceComputer)ff.CreateComputer(OpenCl(precision));
+        using var c = (OpenClForceComputer)TestCatalog.Instance.Bind(ff, OpenCl(precision));
         var o = Eval.One(c, s);
         bool expectDevice = structure == "triclinic-device";
         Assert.Equal(expectDevice, c.NeighborListBuiltOnDevice);
@@ -100,12 +100,12 @@ public class OpenClKernelTests
         var ff = Potentials[potential];
         var batch = SystemBatch.FromStructures([Structure("triclinic-device"), Structure("cluster-host")]);
         var first = new ForceResult(); var second = new ForceResult(); var third = new ForceResult();
-        using (var a = ff.CreateComputer(OpenCl(precision)))
+        using (var a = TestCatalog.Instance.Bind(ff, OpenCl(precision)))
         {
             a.Compute(batch, ForceOutputs.All, first);
             a.Compute(batch, ForceOutputs.All, second);
         }
-        using (var b = ff.CreateComputer(OpenCl(precision))) b.Compute(batch, ForceOutputs.All, third);
+        using (var b = TestCatalog.Instance.Bind(ff, OpenCl(precision))) b.Compute(batch, ForceOutputs.All, third);
         foreach (var other in new[] { second, third })
         {
             Assert.Equal(first.Energy.AsSpan(0, 2).ToArray(), other.Energy.AsSpan(0, 2).ToArray());
@@ -178,7 +178,7 @@ public class OpenClKernelTests
         var cell = new Cell(Mat3.Diagonal(40, 40, 40));
         var dilute = new AtomicStructure(dense.Numbers, dense.Positions.Select((_, i) => new Vec3(4.0 * (i % 10) + 0.5, 4.0 * (i / 10 % 10) + 0.5, 13.0 * (i / 100) + 0.5)).ToArray(), cell);
         var packed = new AtomicStructure(dense.Numbers, dense.Positions, cell);
-        using var c = (OpenClForceComputer)ff.CreateComputer(OpenCl(Precision.Float64));
+        using var c = (OpenClForceComputer)TestCatalog.Instance.Bind(ff, OpenCl(Precision.Float64));
         Eval.One(c, dilute);
         int before = ((OpenClForceComputer)c).Neighbors.Capacity;
         var o = Eval.One(c, packed);
@@ -194,7 +194,7 @@ public class OpenClKernelTests
     {
         var ff = Potentials["eam"];
         var s = Structure("triclinic-device");
-        using var c = ff.CreateComputer(OpenCl(Precision.Float64, skin: 1.0));
+        using var c = TestCatalog.Instance.Bind(ff, OpenCl(Precision.Float64, skin: 1.0));
         var batch = SystemBatch.FromStructure(s);
         var r1 = new ForceResult();
         c.Compute(batch, ForceOutputs.All, r1);
@@ -202,7 +202,7 @@ public class OpenClKernelTests
         c.Compute(batch, ForceOutputs.All, r1);
         Assert.Equal(1, c.NeighborBuilds);
         var r = new ForceResult();
-        using (var reference = ff.CreateComputer(ComputeOptions.Reference)) reference.Compute(batch, ForceOutputs.All, r);
+        using (var reference = TestCatalog.Instance.Bind(ff, ComputeOptions.Reference)) reference.Compute(batch, ForceOutputs.All, r);
         Assert.True(Math.Abs(r.Energy[0] - r1.Energy[0]) <= 1e-10 * Math.Abs(r.Energy[0]));
         for (int i = 0; i < batch.AtomCount; i++) Assert.True(Math.Abs(r.Fx[i] - r1.Fx[i]) <= 1e-10 * 10, $"fx {i}");
     }
@@ -253,7 +253,7 @@ public class OpenClKernelTests
     [Fact]
     public void UnknownDeviceIndex_IsAClearError()
     {
-        var e = Assert.Throws<OpenClUnavailableException>(() => Potentials["lj/cut"].CreateComputer(new ComputeOptions { Backend = Backend.OpenCl, DeviceIndex = 99 }));
+        var e = Assert.Throws<OpenClUnavailableException>(() => TestCatalog.Instance.Bind(Potentials["lj/cut"], new ComputeOptions { Backend = Backend.OpenCl, DeviceIndex = 99 }));
         Assert.Contains("no OpenCL device 99", e.Message);
     }
 }

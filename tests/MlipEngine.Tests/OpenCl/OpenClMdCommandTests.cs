@@ -45,10 +45,10 @@ public class OpenClMdCommandTests : IDisposable
     [Fact]
     public void NveOnOpenCl_RunsDeviceResident_AndMatchesCpuThermo()
     {
-        var cpu = new MdRunner(MdConfig.Load(CopperRun("{type: nve}", "cpu"), []), TextWriter.Null) { Progress = false };
+        var cpu = new MdRun(MdConfigParser.Load(CopperRun("{type: nve}", "cpu"), []), TextWriter.Null) { };
         Assert.Equal(0, cpu.Run());
         var reference = Thermo();
-        var dev = new MdRunner(MdConfig.Load(CopperRun("{type: nve}", "opencl"), []), TextWriter.Null) { Progress = false };
+        var dev = new MdRun(MdConfigParser.Load(CopperRun("{type: nve}", "opencl"), []), TextWriter.Null) { };
         Assert.Equal(0, dev.Run());
         Assert.StartsWith("device-resident MD on OpenCL device 0", dev.PathDescription);
         var got = Thermo();
@@ -67,7 +67,7 @@ public class OpenClMdCommandTests : IDisposable
     [Fact]
     public void NhcOnOpenCl_IntegratesOnTheHost_AndSaysSo()
     {
-        var run = new MdRunner(MdConfig.Load(CopperRun("{type: nvt-nhc, temperature: 300}", "opencl"), []), TextWriter.Null) { Progress = false };
+        var run = new MdRun(MdConfigParser.Load(CopperRun("{type: nvt-nhc, temperature: 300}", "opencl"), []), TextWriter.Null) { };
         Assert.Equal(0, run.Run());
         Assert.Contains("host-side integration", run.PathDescription);
         Assert.Contains("nvt-nhc", run.PathDescription);
@@ -83,19 +83,19 @@ public class OpenClMdCommandTests : IDisposable
     [InlineData("{type: nve}")]
     public void DeviceResidentRestart_ContinuesBitIdentically(string integrator)
     {
-        var cfg = MdConfig.Load(CopperRun(integrator, "opencl"), []);
-        Assert.Equal(0, new MdRunner(cfg, TextWriter.Null) { Progress = false }.Run());
+        var cfg = MdConfigParser.Load(CopperRun(integrator, "opencl"), []);
+        Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run());
         var reference = Outputs();
         string ckpt = Path.Combine(_dir, "run.ckpt");
 
-        Assert.Equal(99, new MdRunner(cfg, TextWriter.Null) { Progress = false, CrashAfterStep = 23 }.Run());
+        Assert.Equal(99, new MdRun(cfg, TextWriter.Null) { CrashAfterStep = 23 }.Run());
         Assert.NotEqual(reference.Thermo, Outputs().Thermo);
-        Assert.Equal(0, new MdRunner(cfg, TextWriter.Null) { Progress = false }.Run(ckpt));
+        Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run(ckpt));
         Assert.Equal(reference.Thermo, Outputs().Thermo);
         Assert.Equal(reference.Traj, Outputs().Traj);
 
-        Assert.Equal(130, new MdRunner(cfg, TextWriter.Null) { Progress = false, InterruptAtStep = 17 }.Run());
-        Assert.Equal(0, new MdRunner(cfg, TextWriter.Null) { Progress = false }.Run(ckpt));
+        Assert.Equal(130, new MdRun(cfg, TextWriter.Null) { InterruptAtStep = 17 }.Run());
+        Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run(ckpt));
         Assert.Equal(reference.Thermo, Outputs().Thermo);
         Assert.Equal(reference.Traj, Outputs().Traj);
     }

@@ -33,7 +33,7 @@ public class OpenClResidentMdTests
             _ => throw new ArgumentException(name),
         };
         var ff = PotentialFactory.Create(PotentialSpecLoader.Resolve(spec));
-        var computer = ff.CreateComputer(new ComputeOptions { Backend = backend, Threads = 1, Skin = 0.3, Precision = precision });
+        var computer = TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = backend, Threads = 1, Skin = 0.3, Precision = precision });
         var batch = SystemBatch.FromStructure(s);
         var rng = new Random(4);   // 0.05 Å jitter: nonzero step-0 forces, so the force comparison says something
         for (int i = 0; i < batch.AtomCount; i++)

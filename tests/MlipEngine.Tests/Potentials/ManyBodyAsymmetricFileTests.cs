@@ -58,7 +58,7 @@ public class ManyBodyAsymmetricFileTests
 
     private static ForceResult Compute(IForceField ff, Backend backend, AtomicStructure s, int threads = 1)
     {
-        using var c = ff.CreateComputer(new ComputeOptions { Backend = backend, Threads = threads });
+        using var c = TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = backend, Threads = threads });
         var r = new ForceResult();
         c.Compute(SystemBatch.FromStructure(s), ForceOutputs.All, r);
         return r;
@@ -74,7 +74,7 @@ public class ManyBodyAsymmetricFileTests
         Assert.Equal(re.Energy[0], cpu.Energy[0], 1e-10 * Math.Abs(re.Energy[0]));
         for (int i = 0; i < s.AtomCount; i++) Assert.InRange((re.Force(i) - cpu.Force(i)).Norm, 0, 1e-10);
 
-        using var c = ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu });
+        using var c = TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = Backend.Cpu });
         const double h = 1e-5;
         for (int i = 0; i < s.AtomCount; i++)
             for (int a = 0; a < 3; a++)
@@ -95,7 +95,7 @@ public class ManyBodyAsymmetricFileTests
     {
         var ff = Potential(style);
         var batch = SystemBatch.FromStructure(MixedStructure());
-        using var c = ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu, Skin = 0.5 });
+        using var c = TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = Backend.Cpu, Skin = 0.5 });
         var r = new ForceResult();
         c.Compute(batch, ForceOutputs.All, r);
         c.Compute(batch, ForceOutputs.All, r);

@@ -24,14 +24,14 @@ public class ManyBodyPotentialTests
     public static readonly string[] DerivativeCases =
         ["sw_si_cell8", "sw_si_triclinic64", "sw_gan_wurtzite72", "tersoff_sic_cell8", "tersoff_si_triclinic64", "tersoff_gan_wurtzite72"];
 
-    public static TheoryData<string, Backend> CasesByBackend() => Cross(Cases);
-    public static TheoryData<string, Backend> DerivativeCasesByBackend() => Cross(DerivativeCases);
+    public static TheoryData<string, string> CasesByBackend() => Cross(Cases);
+    public static TheoryData<string, string> DerivativeCasesByBackend() => Cross(DerivativeCases);
     public static TheoryData<string> AllCases() => new(Cases);
 
-    private static TheoryData<string, Backend> Cross(string[] cases)
+    private static TheoryData<string, string> Cross(string[] cases)
     {
-        var d = new TheoryData<string, Backend>();
-        foreach (var c in cases) { d.Add(c, Backend.Reference); d.Add(c, Backend.Cpu); }
+        var d = new TheoryData<string, string>();
+        foreach (var c in cases) { d.Add(c, Backend.ReferenceName); d.Add(c, Backend.CpuName); }
         return d;
     }
 
@@ -39,7 +39,7 @@ public class ManyBodyPotentialTests
 
     private static ForceResult Compute(IForceField ff, Backend backend, SystemBatch batch, int threads = 1, ForceOutputs outputs = ForceOutputs.All)
     {
-        using var c = ff.CreateComputer(new ComputeOptions { Backend = backend, Threads = threads });
+        using var c = TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = backend, Threads = threads });
         var r = new ForceResult();
         c.Compute(batch, outputs, r);
         return r;
@@ -58,12 +58,12 @@ public class ManyBodyPotentialTests
     /// eV/Å) has a wide margin yet catches any missing term.
     /// </summary>
     [Theory, MemberData(nameof(DerivativeCasesByBackend))]
-    public void Forces_MatchCentralDifferences(string golden, Backend backend)
+    public void Forces_MatchCentralDifferences(string golden, string backend)
     {
         var s = GoldenFrame.Read(golden).Structure;
         var ff = Potential(golden);
         var r = Compute(ff, backend, SystemBatch.FromStructure(s));
-        using var c = ff.CreateComputer(new ComputeOptions { Backend = backend });
+        using var c = TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = backend });
         const double h = 1e-5;
         int[] atoms = s.AtomCount <= 8 ? Enumerable.Range(0, s.AtomCount).ToArray() : [0, 1, 17, s.AtomCount - 1];
         foreach (int i in atoms)
@@ -91,12 +91,12 @@ public class ManyBodyPotentialTests
     /// force check: 1e-6 relative with a floor of 1e-9 eV/Å³.
     /// </summary>
     [Theory, MemberData(nameof(DerivativeCasesByBackend))]
-    public void Stress_MatchesStrainDerivativeOfEnergy(string golden, Backend backend)
+    public void Stress_MatchesStrainDerivativeOfEnergy(string golden, string backend)
     {
         var s = GoldenFrame.Read(golden).Structure;
         var ff = Potential(golden);
         var r = Compute(ff, backend, SystemBatch.FromStructure(s));
-        using var c = ff.CreateComputer(new ComputeOptions { Backend = backend });
+        using var c = TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = backend });
         const double h = 1e-5;
         double v = s.Cell.Volume;
         for (int a = 0; a < 3; a++)
@@ -127,7 +127,7 @@ public class ManyBodyPotentialTests
     /// Differences are round-off only: 1e-10 relative.
     /// </summary>
     [Theory, MemberData(nameof(DerivativeCasesByBackend))]
-    public void Energy_InvariantUnderRotationTranslationAndPermutation(string golden, Backend backend)
+    public void Energy_InvariantUnderRotationTranslationAndPermutation(string golden, string backend)
     {
         var s = GoldenFrame.Read(golden).Structure;
         var ff = Potential(golden);
@@ -156,11 +156,11 @@ public class ManyBodyPotentialTests
     }
 
     [Theory]
-    [InlineData("sw_si_cell8", "sw_si_triclinic64", Backend.Reference)]
-    [InlineData("sw_si_cell8", "sw_si_triclinic64", Backend.Cpu)]
-    [InlineData("tersoff_sic_cell8", "tersoff_sic_zincblende64", Backend.Reference)]
-    [InlineData("tersoff_sic_cell8", "tersoff_sic_zincblende64", Backend.Cpu)]
-    public void BatchOfTwoSystems_EqualsSingles(string first, string second, Backend backend)
+    [InlineData("sw_si_cell8", "sw_si_triclinic64", Backend.ReferenceName)]
+    [InlineData("sw_si_cell8", "sw_si_triclinic64", Backend.CpuName)]
+    [InlineData("tersoff_sic_cell8", "tersoff_sic_zincblende64", Backend.ReferenceName)]
+    [InlineData("tersoff_sic_cell8", "tersoff_sic_zincblende64", Backend.CpuName)]
+    public void BatchOfTwoSystems_EqualsSingles(string first, string second, string backend)
     {
         var ff = Potential(first);
         var a = GoldenFrame.Read(first).Structure; var b = GoldenFrame.Read(second).Structure;
@@ -216,9 +216,9 @@ public class ManyBodyPotentialTests
     }
 
     [Theory]
-    [InlineData(Backend.Reference)]
-    [InlineData(Backend.Cpu)]
-    public void EnergyOnlyCall_GivesTheSameEnergy(Backend backend)
+    [InlineData(Backend.ReferenceName)]
+    [InlineData(Backend.CpuName)]
+    public void EnergyOnlyCall_GivesTheSameEnergy(string backend)
     {
         foreach (var golden in new[] { "sw_gan_wurtzite72", "tersoff_sic_zincblende64" })
         {

@@ -11,7 +11,7 @@ public static class Eval
 {
     public static Evaluation One(IForceField ff, AtomicStructure s, ComputeOptions options)
     {
-        using var c = ff.CreateComputer(options);
+        using var c = TestCatalog.Instance.Bind(ff, options);
         return One(c, s);
     }
 

@@ -39,5 +39,5 @@ public sealed record GoldenCase(string Name, AtomicStructure Structure, double E
 
     /// <summary>The golden case's potential, built from its spec file.</summary>
     public MlipEngine.ForceFields.IForceField CreatePotential() =>
-        MlipEngine.Potentials.Spec.PotentialFactory.Create(MlipEngine.IO.Yaml.PotentialSpecLoader.FromFile(SpecPath));
+        MlipEngine.Potentials.Spec.PotentialFactory.Create(MlipEngine.Workflows.ForceFields.PotentialSpecLoader.FromFile(SpecPath));
 }

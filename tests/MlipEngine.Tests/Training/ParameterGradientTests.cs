@@ -94,7 +94,7 @@ public class ParameterGradientTests
         var s = Samples.Periodic(elements, 3.6, 3, repeat: 1);
         var batch = SystemBatch.FromStructure(s);
         var graph = FrameGraph.Build(model, batch);
-        using var reference = model.CreateComputer(new ComputeOptions { Backend = Backend.Reference });
+        using var reference = TestCatalog.Instance.Bind(model, new ComputeOptions { Backend = Backend.Reference });
         var r = new ForceResult();
         reference.Compute(batch, ForceOutputs.Energy | ForceOutputs.Forces | ForceOutputs.Virial, r);
 

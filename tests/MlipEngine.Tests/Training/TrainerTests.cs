@@ -26,7 +26,7 @@ internal static class ClassicalData
     public static List<Frame> Make(int count, int seed)
     {
         var ff = PotentialLoader.Load(CopperSpec);
-        using var computer = ff.CreateComputer(new ComputeOptions { Backend = Backend.Cpu });
+        using var computer = TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = Backend.Cpu });
         var rng = new Random(seed);
         var frames = new List<Frame>();
         for (int k = 0; k < count; k++)
@@ -243,7 +243,7 @@ public class TrainCommandTests : IDisposable
     [MemberData(nameof(ExampleConfigs))]
     public void ExampleTrainingConfigsParse(string name)
     {
-        var cfg = MlipEngine.Cli.Train.TrainConfig.Load(Path.Combine(TestPaths.Repo, "examples", "train", name), []);
+        var cfg = MlipEngine.Cli.Train.TrainConfigParser.Load(Path.Combine(TestPaths.Repo, "examples", "train", name), []);
         Assert.NotEmpty(cfg.TrainFiles);
         Assert.EndsWith(".mlip", cfg.ModelPath);
         string shared = Path.GetFullPath(Path.Combine(TestPaths.Repo, "..", "shared", "data"));
