@@ -85,6 +85,11 @@ public sealed class OpenClResidentDynamics : IResidentDynamics
             reason = $"forces on {system.Computer.Options.Backend}, integration on the host";
             return null;
         }
+        if (!system.OwnsForces)
+        {
+            reason = "OpenCL forces with host-side integration: replicas in one batch integrate on the host";
+            return null;
+        }
         if (integrator is not (VelocityVerlet or LangevinBaoab))
         {
             reason = $"OpenCL forces with host-side integration: device-resident MD supports nve and nvt-langevin, this run uses {integrator.Name} (positions go up and forces come back every step)";

@@ -22,8 +22,103 @@ public static class MdConfigParser
         var root = tree as Dictionary<string, object?> ?? (tree is null ? new Dictionary<string, object?>(StringComparer.Ordinal)
             : throw new FormatException($"{Path.GetFileName(path)}: a run config must be a mapping (structure: ..., potential: ..., ...)"));
         foreach (var o in overrides) ConfigReader.ApplyOverride(root, o);
-        return Parse(root, Path.GetFileName(path), Path.GetDirectoryName(full)!);
+        return ParseWithReplicas(root, Path.GetFileName(path), Path.GetDirectoryName(full)!);
     }
+
+    /// <summary>
+    /// A run config, optionally with <c>replicas:</c> — a list of mappings, each applied to a copy of the
+    /// config like <c>--set</c> (dotted keys, or nested mappings merged key by key), e.g.
+    /// <c>replicas: [{integrator.temperature: 300}, {integrator.temperature: 600, velocities.seed: 2}]</c>.
+    /// Each replica is a complete run that shares the potential, device, time step, step count and output
+    /// intervals (they advance in lock step in one batch); a replica without its own output file names
+    /// writes the run's names with <c>.rK</c> before the extension.
+    /// </summary>
+    public static MdConfig ParseWithReplicas(Dictionary<string, object?> root, string source, string baseDirectory)
+    {
+        if (!root.TryGetValue("replicas", out var rep) || rep is null) return Parse(root, source, baseDirectory);
+        var r = new ConfigReader(source);
+        if (rep is not List<object?> list || list.Count == 0) throw r.Error("replicas", "must be a non-empty list of mappings, e.g. [{integrator.temperature: 300}, {integrator.temperature: 600}]");
+        var baseTree = (Dictionary<string, object?>)CloneTree(root)!;
+        baseTree.Remove("replicas");
+        var run = Parse(baseTree, source, baseDirectory);
+        var replicas = new List<MdConfig>();
+        for (int k = 0; k < list.Count; k++)
+        {
+            if (list[k] is not Dictionary<string, object?> changes) throw r.Error($"replicas[{k}]", "must be a mapping of config keys, e.g. {integrator.temperature: 300}");
+            if (changes.ContainsKey("replicas")) throw r.Error($"replicas[{k}]", "cannot hold replicas of its own");
+            var tree = (Dictionary<string, object?>)CloneTree(baseTree)!;
+            foreach (var (key, value) in changes) MergeAt(tree, key.Split('.'), CloneTree(value));
+            foreach (var output in new[] { "thermo", "trajectory", "checkpoint" })
+                if (!HasKey(changes, output, "file") && tree.TryGetValue(output, out var o) && o is Dictionary<string, object?> om && om.TryGetValue("file", out var f) && f is string file)
+                    om["file"] = WithReplicaSuffix(file, k);
+            if (!HasKey(changes, "checkpoint", "file") && !(tree.TryGetValue("checkpoint", out var c) && c is Dictionary<string, object?> cm && cm.ContainsKey("file")))
+            {
+                var cp = tree.TryGetValue("checkpoint", out var existing) && existing is Dictionary<string, object?> em ? em : new Dictionary<string, object?>(StringComparer.Ordinal);
+                cp["file"] = Path.GetFullPath(WithReplicaSuffix(Path.ChangeExtension(source, ".ckpt"), k));
+                tree["checkpoint"] = cp;
+            }
+            var one = Parse(tree, $"{source}: replicas[{k}]", baseDirectory);
+            void Same<T>(string key, T a, T b) { if (!EqualityComparer<T>.Default.Equals(a, b)) throw r.Error($"replicas[{k}].{key}", $"differs from the run's ({b} vs {a}): replicas share one batch, one potential and one clock"); }
+            Same("potential", one.PotentialFile, run.PotentialFile);
+            if (one.Potential != null && run.Potential != null && !SameTree(one.Potential.Fields, run.Potential.Fields))
+                throw r.Error($"replicas[{k}].potential", "differs from the run's: replicas share one batch, one potential and one clock");
+            Same("timestep", one.TimeStep, run.TimeStep); Same("steps", one.Steps, run.Steps);
+            Same("threads", one.Threads, run.Threads); Same("precision", one.Precision, run.Precision);
+            Same("device", one.Backend, run.Backend); Same("device index", one.DeviceIndex, run.DeviceIndex); Same("neighbor.skin", one.Skin, run.Skin);
+            Same("thermo.every", one.Thermo.Every, run.Thermo.Every); Same("trajectory.every", one.Trajectory.Every, run.Trajectory.Every);
+            Same("checkpoint.every", one.Checkpoint.Every, run.Checkpoint.Every); Same("safety.every", one.SafetyEvery, run.SafetyEvery);
+            Same("remove_drift", one.RemoveDriftEvery, run.RemoveDriftEvery);
+            replicas.Add(one);
+        }
+        return new MdConfig
+        {
+            Source = run.Source, BaseDirectory = run.BaseDirectory, Structure = run.Structure, Potential = run.Potential, PotentialFile = run.PotentialFile,
+            VelocityTemperature = run.VelocityTemperature, VelocitySeed = run.VelocitySeed, ZeroMomentum = run.ZeroMomentum, Integrator = run.Integrator,
+            TimeStep = run.TimeStep, Steps = run.Steps, Skin = run.Skin, Thermo = run.Thermo, Trajectory = run.Trajectory, Checkpoint = run.Checkpoint,
+            Threads = run.Threads, Precision = run.Precision, Backend = run.Backend, DeviceIndex = run.DeviceIndex, RemoveDriftEvery = run.RemoveDriftEvery,
+            FrozenIndices = run.FrozenIndices, FrozenZBelow = run.FrozenZBelow, SafetyMinDistance = run.SafetyMinDistance, SafetyEvery = run.SafetyEvery,
+            Replicas = replicas,
+        };
+    }
+
+    private static bool HasKey(Dictionary<string, object?> changes, string section, string key) =>
+        changes.ContainsKey($"{section}.{key}") || (changes.TryGetValue(section, out var v) && v is Dictionary<string, object?> m && m.ContainsKey(key));
+
+    /// <summary>thermo.csv → thermo.r2.csv; run.ckpt → run.r2.ckpt.</summary>
+    private static string WithReplicaSuffix(string path, int k)
+    {
+        string ext = Path.GetExtension(path);
+        return path[..^ext.Length] + $".r{k}" + ext;
+    }
+
+    /// <summary>Sets <paramref name="keys"/> in <paramref name="tree"/>, creating mappings; mapping values merge key by key.</summary>
+    private static void MergeAt(Dictionary<string, object?> tree, string[] keys, object? value)
+    {
+        var node = tree;
+        for (int i = 0; i < keys.Length - 1; i++)
+        {
+            if (!node.TryGetValue(keys[i], out var child) || child is not Dictionary<string, object?> m)
+                node[keys[i]] = m = new Dictionary<string, object?>(StringComparer.Ordinal);
+            node = m;
+        }
+        if (value is Dictionary<string, object?> vm && node.TryGetValue(keys[^1], out var old) && old is Dictionary<string, object?>)
+            foreach (var (k, v) in vm) MergeAt((Dictionary<string, object?>)node[keys[^1]]!, [k], v);
+        else node[keys[^1]] = value;
+    }
+
+    private static object? CloneTree(object? node) => node switch
+    {
+        Dictionary<string, object?> m => m.ToDictionary(kv => kv.Key, kv => CloneTree(kv.Value), StringComparer.Ordinal),
+        List<object?> l => l.Select(CloneTree).ToList(),
+        _ => node,
+    };
+
+    private static bool SameTree(object? a, object? b) => (a, b) switch
+    {
+        (IReadOnlyDictionary<string, object?> x, IReadOnlyDictionary<string, object?> y) => x.Count == y.Count && x.All(kv => y.TryGetValue(kv.Key, out var v) && SameTree(kv.Value, v)),
+        (List<object?> x, List<object?> y) => x.Count == y.Count && x.Zip(y).All(p => SameTree(p.First, p.Second)),
+        _ => Equals(a, b),
+    };
 
     public static MdConfig Parse(Dictionary<string, object?> root, string source, string baseDirectory)
     {

@@ -80,9 +80,8 @@ public sealed class StochasticCellRescaling
         SymmetricMatrix3.Compose(_q, _d, _up);
         for (int k = 0; k < 3; k++) _d[k] = Math.Exp(-_lambda[k]);
         SymmetricMatrix3.Compose(_q, _d, _down);
-        var b2 = s.Batch;
-        SymmetricMatrix3.MultiplyRows(b2.X, b2.Y, b2.Z, _up);
-        SymmetricMatrix3.MultiplyRows(b2.VX, b2.VY, b2.VZ, _down);
+        SymmetricMatrix3.MultiplyRows(s.X, s.Y, s.Z, _up);
+        SymmetricMatrix3.MultiplyRows(s.VX, s.VY, s.VZ, _down);
         s.Cell = s.Cell.WithMatrix(s.Cell.Matrix * Mat3.FromRowMajor(_up));
     }
 

@@ -66,7 +66,7 @@ public static class SymmetricMatrix3
     public static double Sinhc(double x) => Math.Abs(x) < 1e-4 ? 1 + x * x / 6 : Math.Sinh(x) / x;
 
     /// <summary>Row vectors times M, in place: (x,y,z)ᵢ ← (x,y,z)ᵢ·M for every i.</summary>
-    public static void MultiplyRows(double[] x, double[] y, double[] z, ReadOnlySpan<double> m)
+    public static void MultiplyRows(Span<double> x, Span<double> y, Span<double> z, ReadOnlySpan<double> m)
     {
         double m00 = m[0], m01 = m[1], m02 = m[2], m10 = m[3], m11 = m[4], m12 = m[5], m20 = m[6], m21 = m[7], m22 = m[8];
         for (int i = 0; i < x.Length; i++)

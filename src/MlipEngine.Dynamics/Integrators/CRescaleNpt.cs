@@ -26,13 +26,19 @@ public sealed class CRescaleNpt : IIntegrator
     public bool NeedsVirial => true;
     public StochasticCellRescaling Barostat { get; }
 
-    public void Step(MdSystem s)
+    public void Step(MdSystem s) => IntegratorStep.Run(this, s);
+
+    public void BeforeForces(MdSystem s)
     {
         double dt = s.TimeStep;
         s.ScaleVelocities(_thermostat.Propagate(s.KineticEnergy(), 0.5 * dt));
         Barostat.Apply(s, dt);
         s.KickDrift(0.5 * dt, dt);
-        s.ComputeForces();
+    }
+
+    public void AfterForces(MdSystem s)
+    {
+        double dt = s.TimeStep;
         s.Kick(0.5 * dt);
         s.ScaleVelocities(_thermostat.Propagate(s.KineticEnergy(), 0.5 * dt));
     }

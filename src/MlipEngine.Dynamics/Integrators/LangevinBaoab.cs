@@ -49,7 +49,9 @@ public sealed class LangevinBaoab : IIntegrator
     /// </summary>
     public double Heat { get => _heat; set => _heat = value; }
 
-    public void Step(MdSystem s)
+    public void Step(MdSystem s) => IntegratorStep.Run(this, s);
+
+    public void BeforeForces(MdSystem s)
     {
         double dt = s.TimeStep;
         int n = s.AtomCount;
@@ -64,7 +66,7 @@ public sealed class LangevinBaoab : IIntegrator
         s.Drift(0.5 * dt);
         double c1 = Math.Exp(-dt / Damping), c2 = Math.Sqrt(1 - c1 * c1);
         double k0 = s.KineticEnergy();
-        var vx = s.Batch.VX; var vy = s.Batch.VY; var vz = s.Batch.VZ;
+        Span<double> vx = s.VX, vy = s.VY, vz = s.VZ;
         for (int i = 0; i < n; i++)
         {
             double sg = c2 * _sigma[i];
@@ -74,9 +76,9 @@ public sealed class LangevinBaoab : IIntegrator
         }
         _heat += s.KineticEnergy() - k0;
         s.Drift(0.5 * dt);
-        s.ComputeForces();
-        s.Kick(0.5 * dt);
     }
+
+    public void AfterForces(MdSystem s) => s.Kick(0.5 * s.TimeStep);
 
     public double ExtendedEnergy(MdSystem s) => -_heat;
     public void Save(BinaryWriter w) { _rng.Save(w); w.Write(_heat); }

@@ -39,14 +39,20 @@ public sealed class MtkNpt : IIntegrator
     public bool NeedsVirial => true;
     public MtkBarostat Barostat { get; }
 
-    public void Step(MdSystem s)
+    public void Step(MdSystem s) => IntegratorStep.Run(this, s);
+
+    public void BeforeForces(MdSystem s)
     {
         double dt = s.TimeStep, h = 0.5 * dt;
         Thermostats(s, h);
         Barostat.Kick(s, h);
         Velocities(s, h);
         Positions(s, dt);
-        s.ComputeForces();
+    }
+
+    public void AfterForces(MdSystem s)
+    {
+        double h = 0.5 * s.TimeStep;
         Velocities(s, h);
         Barostat.Kick(s, h);
         Thermostats(s, h);
@@ -77,13 +83,14 @@ public sealed class MtkNpt : IIntegrator
             _d[k] = h * Math.Exp(-0.5 * g * h) * SymmetricMatrix3.Sinhc(0.5 * g * h);
         }
         SymmetricMatrix3.Compose(_q, _d, _e2);
-        var b = s.Batch; var f = s.Forces; var acc = s.AccelerationFactor;
-        var vx = b.VX; var vy = b.VY; var vz = b.VZ;
+        var acc = s.AccelerationFactor;
+        Span<double> vx = s.VX, vy = s.VY, vz = s.VZ;
+        ReadOnlySpan<double> fx = s.ForceX, fy = s.ForceY, fz = s.ForceZ;
         var e1 = _e1; var e2 = _e2;
         for (int i = 0; i < vx.Length; i++)
         {
             double x = vx[i], y = vy[i], z = vz[i];
-            double ax = f.Fx[i] * acc[i], ay = f.Fy[i] * acc[i], az = f.Fz[i] * acc[i];
+            double ax = fx[i] * acc[i], ay = fy[i] * acc[i], az = fz[i] * acc[i];
             vx[i] = x * e1[0] + y * e1[3] + z * e1[6] + ax * e2[0] + ay * e2[3] + az * e2[6];
             vy[i] = x * e1[1] + y * e1[4] + z * e1[7] + ax * e2[1] + ay * e2[4] + az * e2[7];
             vz[i] = x * e1[2] + y * e1[5] + z * e1[8] + ax * e2[2] + ay * e2[5] + az * e2[8];
@@ -97,8 +104,7 @@ public sealed class MtkNpt : IIntegrator
         SymmetricMatrix3.Compose(_q, _d, _m);
         for (int k = 0; k < 3; k++) _d[k] = dt * Math.Exp(0.5 * _lambda[k] * dt) * SymmetricMatrix3.Sinhc(0.5 * _lambda[k] * dt);
         SymmetricMatrix3.Compose(_q, _d, _n);
-        var b = s.Batch;
-        var x = b.X; var y = b.Y; var z = b.Z; var vx = b.VX; var vy = b.VY; var vz = b.VZ;
+        Span<double> x = s.X, y = s.Y, z = s.Z, vx = s.VX, vy = s.VY, vz = s.VZ;
         var m = _m; var n = _n;
         for (int i = 0; i < x.Length; i++)
         {

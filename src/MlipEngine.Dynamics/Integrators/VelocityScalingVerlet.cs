@@ -13,12 +13,18 @@ public abstract class VelocityScalingVerlet(IVelocityScalingThermostat thermosta
 {
     public abstract string Name { get; }
 
-    public void Step(MdSystem s)
+    public void Step(MdSystem s) => IntegratorStep.Run(this, s);
+
+    public void BeforeForces(MdSystem s)
     {
         double dt = s.TimeStep;
         s.ScaleVelocities(thermostat.Propagate(s.KineticEnergy(), 0.5 * dt));
         s.KickDrift(0.5 * dt, dt);
-        s.ComputeForces();
+    }
+
+    public void AfterForces(MdSystem s)
+    {
+        double dt = s.TimeStep;
         s.Kick(0.5 * dt);
         s.ScaleVelocities(thermostat.Propagate(s.KineticEnergy(), 0.5 * dt));
     }

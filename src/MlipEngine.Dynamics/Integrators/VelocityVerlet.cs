@@ -15,13 +15,15 @@ public sealed class VelocityVerlet : IIntegrator
 {
     public string Name => "nve";
 
-    public void Step(MdSystem s)
+    public void Step(MdSystem s) => IntegratorStep.Run(this, s);
+
+    public void BeforeForces(MdSystem s)
     {
         double dt = s.TimeStep;
         s.KickDrift(0.5 * dt, dt);
-        s.ComputeForces();
-        s.Kick(0.5 * dt);
     }
+
+    public void AfterForces(MdSystem s) => s.Kick(0.5 * s.TimeStep);
 
     public double ExtendedEnergy(MdSystem s) => 0;
     public void Save(BinaryWriter writer) { }

@@ -42,14 +42,13 @@ public sealed class MdCheckpoint
     /// <summary>Captures the state of a system and its integrator.</summary>
     public static MdCheckpoint Capture(MdSystem s, IIntegrator integrator, long step, double time, NeighborReference? neighbors)
     {
-        var b = s.Batch;
-        int n = b.AtomCount;
+        int n = s.AtomCount;
         var c = new MdCheckpoint
         {
             Step = step, Time = time, Integrator = integrator.Name,
-            Numbers = b.Numbers[..n], Masses = b.Mass[..n],
-            X = b.X[..n], Y = b.Y[..n], Z = b.Z[..n], VX = b.VX[..n], VY = b.VY[..n], VZ = b.VZ[..n],
-            Cell = b.Cells[0], Frozen = (bool[])s.Frozen.Clone(),
+            Numbers = s.Numbers.ToArray(), Masses = s.Mass.ToArray(),
+            X = s.X.ToArray(), Y = s.Y.ToArray(), Z = s.Z.ToArray(), VX = s.VX.ToArray(), VY = s.VY.ToArray(), VZ = s.VZ.ToArray(),
+            Cell = s.Cell, Frozen = (bool[])s.Frozen.Clone(),
         };
         using (var ms = new MemoryStream())
         {
@@ -67,15 +66,14 @@ public sealed class MdCheckpoint
     /// <summary>Restores positions, velocities and cell into <paramref name="s"/> and the integrator state.</summary>
     public void Restore(MdSystem s, IIntegrator integrator)
     {
-        var b = s.Batch;
-        int n = b.AtomCount;
+        int n = s.AtomCount;
         if (Numbers.Length != n) throw new FormatException($"checkpoint has {Numbers.Length} atoms, the run has {n}");
-        if (!Numbers.AsSpan().SequenceEqual(b.Numbers.AsSpan(0, n))) throw new FormatException("checkpoint species differ from the run's structure");
+        if (!Numbers.AsSpan().SequenceEqual(s.Numbers)) throw new FormatException("checkpoint species differ from the run's structure");
         if (integrator.Name != Integrator) throw new FormatException($"checkpoint was written by integrator '{Integrator}', the config asks for '{integrator.Name}'");
-        Array.Copy(Masses, b.Mass, n);
-        Array.Copy(X, b.X, n); Array.Copy(Y, b.Y, n); Array.Copy(Z, b.Z, n);
-        Array.Copy(VX, b.VX, n); Array.Copy(VY, b.VY, n); Array.Copy(VZ, b.VZ, n);
-        b.Cells[0] = Cell;
+        Masses.CopyTo(s.Mass);
+        X.CopyTo(s.X); Y.CopyTo(s.Y); Z.CopyTo(s.Z);
+        VX.CopyTo(s.VX); VY.CopyTo(s.VY); VZ.CopyTo(s.VZ);
+        s.Cell = Cell;
         using var r = new BinaryReader(new MemoryStream(IntegratorState));
         integrator.Load(r);
     }
@@ -176,11 +174,10 @@ public sealed class NeighborReference
         int builds = s.Computer.NeighborBuilds;
         if (builds == _builds) return;
         _builds = builds;
-        var b = s.Batch;
-        int n = b.AtomCount;
+        int n = s.AtomCount;
         if (X.Length != n) { X = new double[n]; Y = new double[n]; Z = new double[n]; }
-        Array.Copy(b.X, X, n); Array.Copy(b.Y, Y, n); Array.Copy(b.Z, Z, n);
-        Cell = b.Cells[0];
+        s.X.CopyTo(X); s.Y.CopyTo(Y); s.Z.CopyTo(Z);
+        Cell = s.Cell;
         Valid = true;
     }
 
@@ -199,8 +196,13 @@ public sealed class NeighborReference
     /// force call), so the next call at the current positions reuses it exactly as the
     /// uninterrupted run did.
     /// </summary>
+    /// <remarks>
+    /// Stand-alone systems only: replicas share one list over the whole batch, so a replica restart
+    /// rebuilds it at the current positions and continues to round-off, not bit for bit.
+    /// </remarks>
     public static void Replay(MdSystem s, MdCheckpoint c)
     {
+        if (!s.OwnsForces) return;
         var b = s.Batch;
         int n = b.AtomCount;
         if (c.NeighborX.Length != n) return;

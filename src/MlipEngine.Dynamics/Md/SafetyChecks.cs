@@ -30,17 +30,19 @@ public sealed class SafetyChecks
 
     public string? CheckGeometry(MdSystem s)
     {
+        // Batch atom o + i is the system's atom i (messages name the system's own indices).
         var b = s.Batch;
-        for (int i = 0; i < b.AtomCount; i++)
-            if (!double.IsFinite(b.X[i] + b.Y[i] + b.Z[i] + b.VX[i] + b.VY[i] + b.VZ[i]))
+        int o = s.Start, n = s.AtomCount;
+        for (int i = 0; i < n; i++)
+            if (!double.IsFinite(b.X[o + i] + b.Y[o + i] + b.Z[o + i] + b.VX[o + i] + b.VY[o + i] + b.VZ[o + i]))
                 return $"atom {i} has a non-finite position or velocity";
-        var cell = b.Cells[0];
+        var cell = s.Cell;
         if (cell.IsNonSingular && !cell.FullyPeriodic)
         {
             var inv = cell.Matrix.Inverse();
-            for (int i = 0; i < b.AtomCount; i++)
+            for (int i = 0; i < n; i++)
             {
-                var f = b.Position(i) * inv;
+                var f = b.Position(o + i) * inv;
                 for (int a = 0; a < 3; a++)
                 {
                     double fa = a == 0 ? f.X : a == 1 ? f.Y : f.Z;
@@ -53,11 +55,11 @@ public sealed class SafetyChecks
         {
             _builder.Build(b, MinDistance, _list);
             double best = double.MaxValue; int bi = -1, bj = -1;
-            for (int i = 0; i < b.AtomCount; i++)
+            for (int i = o; i < o + n; i++)
                 for (int k = _list.Offsets[i]; k < _list.Offsets[i + 1]; k++)
                 {
                     double d = _list.Displacement(b, i, k).Norm;
-                    if (d < MinDistance && d < best) { best = d; bi = i; bj = _list.Neighbors[k]; }
+                    if (d < MinDistance && d < best) { best = d; bi = i - o; bj = _list.Neighbors[k] - o; }
                 }
             if (bi >= 0) return $"atoms {bi} and {bj} are {best:F3} Å apart (closer than safety.min_distance = {MinDistance} Å)";
         }

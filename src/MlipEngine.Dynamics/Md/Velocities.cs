@@ -15,16 +15,16 @@ public static class Velocities
     /// </summary>
     public static void InitializeMaxwellBoltzmann(MdSystem system, double temperature, ulong seed, bool zeroMomentum = true)
     {
-        var b = system.Batch;
         var rng = Xoshiro256.Stream(seed, 0);
         double kT = PhysicalConstants.Boltzmann * temperature;
-        for (int i = 0; i < b.AtomCount; i++)
+        Span<double> vx = system.VX, vy = system.VY, vz = system.VZ;
+        for (int i = 0; i < system.AtomCount; i++)
         {
             double sigma = Math.Sqrt(kT * system.AccelerationFactor[i]);
-            b.VX[i] = sigma * rng.NextGaussian(); b.VY[i] = sigma * rng.NextGaussian(); b.VZ[i] = sigma * rng.NextGaussian();
+            vx[i] = sigma * rng.NextGaussian(); vy[i] = sigma * rng.NextGaussian(); vz[i] = sigma * rng.NextGaussian();
         }
         if (zeroMomentum && system.FrozenCount == 0) RemoveDrift(system);
-        if (!b.Cells[0].AnyPeriodic && system.FrozenCount == 0 && b.AtomCount > 2) RemoveRotation(system);
+        if (!system.Cell.AnyPeriodic && system.FrozenCount == 0 && system.AtomCount > 2) RemoveRotation(system);
         double k = system.KineticEnergy();
         if (k > 0 && temperature > 0) system.ScaleVelocities(Math.Sqrt(temperature / system.Temperature(k)));
         else if (temperature == 0) system.ScaleVelocities(0);
@@ -33,20 +33,20 @@ public static class Velocities
     /// <summary>Subtracts the centre-of-mass velocity Σmv/Σm of the mobile atoms from each of them.</summary>
     public static void RemoveDrift(MdSystem system)
     {
-        var b = system.Batch;
+        Span<double> vx = system.VX, vy = system.VY, vz = system.VZ, mass = system.Mass;
         double px = 0, py = 0, pz = 0, mt = 0;
-        for (int i = 0; i < b.AtomCount; i++)
+        for (int i = 0; i < vx.Length; i++)
         {
             if (system.Frozen[i]) continue;
-            double m = b.Mass[i];
-            px += m * b.VX[i]; py += m * b.VY[i]; pz += m * b.VZ[i]; mt += m;
+            double m = mass[i];
+            px += m * vx[i]; py += m * vy[i]; pz += m * vz[i]; mt += m;
         }
         if (mt == 0) return;
         px /= mt; py /= mt; pz /= mt;
-        for (int i = 0; i < b.AtomCount; i++)
+        for (int i = 0; i < vx.Length; i++)
         {
             if (system.Frozen[i]) continue;
-            b.VX[i] -= px; b.VY[i] -= py; b.VZ[i] -= pz;
+            vx[i] -= px; vy[i] -= py; vz[i] -= pz;
         }
     }
 
@@ -56,8 +56,8 @@ public static class Velocities
     /// </summary>
     public static void RemoveRotation(MdSystem system)
     {
-        var b = system.Batch;
-        int n = b.AtomCount;
+        var b = new SliceArrays(system);
+        int n = system.AtomCount;
         double mt = 0, cx = 0, cy = 0, cz = 0;
         for (int i = 0; i < n; i++) { double m = b.Mass[i]; mt += m; cx += m * b.X[i]; cy += m * b.Y[i]; cz += m * b.Z[i]; }
         cx /= mt; cy /= mt; cz /= mt;
@@ -77,5 +77,11 @@ public static class Velocities
             double x = b.X[i] - cx, y = b.Y[i] - cy, z = b.Z[i] - cz;
             b.VX[i] -= w.Y * z - w.Z * y; b.VY[i] -= w.Z * x - w.X * z; b.VZ[i] -= w.X * y - w.Y * x;
         }
+    }
+
+    /// <summary>The system's slice as spans named like the batch's arrays (local indices).</summary>
+    private readonly ref struct SliceArrays(MdSystem s)
+    {
+        public readonly Span<double> X = s.X, Y = s.Y, Z = s.Z, VX = s.VX, VY = s.VY, VZ = s.VZ, Mass = s.Mass;
     }
 }

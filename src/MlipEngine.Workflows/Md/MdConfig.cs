@@ -54,4 +54,10 @@ public sealed class MdConfig
     /// <summary>Å; 0 disables.</summary>
     public double SafetyMinDistance { get; init; }
     public int SafetyEvery { get; init; }
+    /// <summary>
+    /// Replicas run together in one batch (each a complete config of its own: temperature, seed, start
+    /// structure, output files); empty for a single run. They share the potential, device, time step,
+    /// step count and output intervals.
+    /// </summary>
+    public IReadOnlyList<MdConfig> Replicas { get; init; } = [];
 }

@@ -143,27 +143,25 @@ public sealed class TrajectoryFile : MdOutputFile
         throw new UsageException($"trajectory '{path}': unknown format (use .xyz/.extxyz for extended XYZ, .dump/.lammpstrj for a LAMMPS dump)");
     }
 
+    /// <summary>Writes <paramref name="s"/>'s own atoms (its slice of the batch).</summary>
     public void Write(MdSystem s, long step, double time)
     {
-        var b = s.Batch;
+        var cell = s.Cell;
         if (_h5Path != null)
         {
             // Created on the first frame (the species are known then); a restart keeps the checkpoint's frames.
-            _h5 ??= new H5mdWriter(_h5Path, b.Numbers[..b.AtomCount], [b.Cells[0].PeriodicA, b.Cells[0].PeriodicB, b.Cells[0].PeriodicC],
+            _h5 ??= new H5mdWriter(_h5Path, s.Numbers.ToArray(), [cell.PeriodicA, cell.PeriodicB, cell.PeriodicC],
                 typeof(TrajectoryFile).Assembly.GetName().Version?.ToString() ?? "0", _h5Keep);
-            var fr = s.Forces;
-            _h5.Write(step, time, b.Cells[0], s.PotentialEnergy, b.X.AsSpan(0, b.AtomCount), b.Y.AsSpan(0, b.AtomCount), b.Z.AsSpan(0, b.AtomCount),
-                b.VX.AsSpan(0, b.AtomCount), b.VY.AsSpan(0, b.AtomCount), b.VZ.AsSpan(0, b.AtomCount),
-                fr.Fx.AsSpan(0, b.AtomCount), fr.Fy.AsSpan(0, b.AtomCount), fr.Fz.AsSpan(0, b.AtomCount));
+            _h5.Write(step, time, cell, s.PotentialEnergy, s.X, s.Y, s.Z, s.VX, s.VY, s.VZ, s.ForceX, s.ForceY, s.ForceZ);
             return;
         }
-        if (_dump != null) { _dump.Write(step, b.Numbers, b.X, b.Y, b.Z, b.Cells[0]); return; }
-        var st = b.GetSystem(0);
+        if (_dump != null) { _dump.Write(step, s.Numbers, s.X, s.Y, s.Z, cell); return; }
+        var st = s.Batch.GetSystem(s.SystemIndex);
         var frame = new Frame(st) { Energy = s.PotentialEnergy };
-        var f = new Vec3[b.AtomCount];
-        for (int i = 0; i < f.Length; i++) f[i] = s.Forces.Force(i);
+        var f = new Vec3[s.AtomCount];
+        for (int i = 0; i < f.Length; i++) f[i] = s.Forces.Force(s.Start + i);
         frame.Forces = f;
-        if (b.Cells[0].FullyPeriodic) frame.Stress = s.Forces.StressOf(0).ToArray();
+        if (cell.FullyPeriodic) frame.Stress = s.Stress.ToArray();
         frame.SetInfo("step", step);
         frame.SetInfo("time", time);
         _xyz!.Write(frame);

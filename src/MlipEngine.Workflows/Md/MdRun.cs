@@ -48,7 +48,10 @@ public sealed class MdRun
     public long? InterruptAtStep { get; set; }
     /// <summary>Makes the progress display for (atoms, first step, last step); null shows none.</summary>
     public Func<long, long, long, IWorkProgress>? Progress { get; set; }
+    /// <summary>The (first) system of the last run (test hook).</summary>
     public MdSystem? System { get; private set; }
+    /// <summary>Every replica of the last run, in config order (one for a plain run).</summary>
+    public IReadOnlyList<MdSystem> Replicas { get; private set; } = [];
     public long FinalStep { get; private set; }
     /// <summary>Which path ran (OpenCL runs): the device-resident loop's description, or why the host integrates.</summary>
     public string? PathDescription { get; private set; }
@@ -99,85 +102,149 @@ public sealed class MdRun
         catch (ArgumentException e) { throw new FormatException($"{cfg.Source}: integrator: {e.Message}"); }
     }
 
+    /// <summary>
+    /// One replica of the run (the only one for a plain run): its config, its view of the batch, its
+    /// integrator, safety checks, output files and checkpoint.
+    /// </summary>
+    private sealed class Lane : IDisposable
+    {
+        public required MdConfig Config;
+        public required MdSystem System;
+        public required IIntegrator Integrator;
+        public required string CheckpointPath;
+        public readonly NeighborReference Neighbors = new();
+        public SafetyChecks Safety = null!;
+        public MdCheckpoint? Restart;
+        public ThermoCsv? Thermo;
+        public TrajectoryFile? Trajectory;
+        public void Dispose() { Thermo?.Dispose(); Trajectory?.Dispose(); }
+    }
+
+    /// <summary>
+    /// Runs to <c>Steps</c> (or from a checkpoint: <paramref name="restartPath"/>; a replica run restarts every
+    /// replica from its own checkpoint file and ignores the path's name). Returns 0, 130 after
+    /// <see cref="Interrupt"/>, or throws <see cref="MdStopException"/> on a safety stop.
+    /// </summary>
     public int Run(string? restartPath = null)
     {
         var cfg = _cfg;
         var wall = Stopwatch.StartNew();
-        var structure = BuildStructure(cfg);
+        var configs = cfg.Replicas.Count > 0 ? cfg.Replicas : [cfg];
+        var structures = configs.Select(BuildStructure).ToArray();
         if (cfg.PotentialFile != null && !cfg.PotentialFile.EndsWith(".mlip", StringComparison.OrdinalIgnoreCase))
             throw new FormatException($"{cfg.Source}: potential: '{cfg.PotentialFile}' is neither a potential spec (.yaml) nor a model file (.mlip)");
         var ff = cfg.PotentialFile != null ? _catalog.Load(cfg.PotentialFile) : _catalog.Create(cfg.Potential!);
-        var batch = SystemBatch.FromStructure(structure);
-        var frozen = new bool[batch.AtomCount];
-        foreach (int i in cfg.FrozenIndices)
+        var batch = SystemBatch.FromStructures(structures);
+        var frozen = new bool[configs.Count][];
+        for (int k = 0; k < configs.Count; k++)
         {
-            if (i >= batch.AtomCount) throw new FormatException($"{cfg.Source}: frozen.indices: atom {i} does not exist ({batch.AtomCount} atoms)");
-            frozen[i] = true;
+            var c = configs[k];
+            int o = batch.SystemOffsets[k], n = batch.AtomCountOf(k);
+            frozen[k] = new bool[n];
+            foreach (int i in c.FrozenIndices)
+            {
+                if (i >= n) throw new FormatException($"{c.Source}: frozen.indices: atom {i} does not exist ({n} atoms)");
+                frozen[k][i] = true;
+            }
+            if (c.FrozenZBelow is double zb) for (int i = 0; i < n; i++) if (batch.Z[o + i] < zb) frozen[k][i] = true;
         }
-        if (cfg.FrozenZBelow is double zb) for (int i = 0; i < batch.AtomCount; i++) if (batch.Z[i] < zb) frozen[i] = true;
 
         using var computer = _catalog.Bind(ff, new ComputeOptions { Backend = cfg.Backend, DeviceIndex = cfg.DeviceIndex, Threads = cfg.Threads, Precision = cfg.Precision, Skin = cfg.Skin });
-        var sys = new MdSystem(batch, computer, cfg.TimeStep, frozen);
+        // One replica: a stand-alone system (it may run device-resident). Several: views of one batch,
+        // stepped together with one force call per step.
+        var replicas = configs.Count > 1 ? new ReplicaDynamics(batch, computer, cfg.TimeStep, frozen) : null;
+        var lanes = new Lane[configs.Count];
+        try
+        {
+            for (int k = 0; k < lanes.Length; k++)
+            {
+                var c = configs[k];
+                var sys = replicas?.Systems[k] ?? new MdSystem(batch, computer, cfg.TimeStep, frozen[k]);
+                lanes[k] = new Lane
+                {
+                    Config = c, System = sys, Integrator = CreateIntegrator(c, sys),
+                    CheckpointPath = c.Checkpoint.File ?? Path.GetFullPath(Path.ChangeExtension(c.Source, ".ckpt")),
+                    Safety = new SafetyChecks(c.SafetyMinDistance),
+                };
+            }
+            return Run(restartPath, wall, computer, replicas, lanes);
+        }
+        finally { foreach (var l in lanes) l?.Dispose(); }
+    }
+
+    private int Run(string? restartPath, Stopwatch wall, IForceComputer computer, ReplicaDynamics? replicas, Lane[] lanes)
+    {
+        var cfg = _cfg;
+        var sys = lanes[0].System;
         System = sys;
-        var integrator = CreateIntegrator(cfg, sys);
-        using var resident = CreateResident(sys, integrator);
-        var neighbors = new NeighborReference();
-        var safety = new SafetyChecks(cfg.SafetyMinDistance);
-        string ckptPath = cfg.Checkpoint.File ?? Path.GetFullPath(Path.ChangeExtension(cfg.Source, ".ckpt"));
+        Replicas = lanes.Select(l => l.System).ToArray();
+        using var resident = replicas is null ? CreateResident(sys, lanes[0].Integrator) : null;
 
         long step = 0; double time = 0;
-        MdCheckpoint? restart = null;
-        if (restartPath != null)
+        foreach (var lane in lanes)
         {
-            restart = MdCheckpoint.Read(restartPath);
-            restart.Restore(sys, integrator);
-            step = restart.Step; time = restart.Time;
-            NeighborReference.Replay(sys, restart);
-            neighbors.Observe(sys);
-            if (restart.Settings != Settings(cfg, resident != null)) Log.WriteLine($"md: warning: settings differ from the checkpoint's ({restart.Settings} → {Settings(cfg, resident != null)}); the continuation is not the uninterrupted run");
+            var (c, s, integrator) = (lane.Config, lane.System, lane.Integrator);
+            if (restartPath != null)
+            {
+                var restart = MdCheckpoint.Read(replicas is null ? restartPath : lane.CheckpointPath);
+                restart.Restore(s, integrator);
+                if (lane != lanes[0] && (restart.Step != step || restart.Time != time))
+                    throw new FormatException($"{lane.CheckpointPath}: replica checkpoint is at step {restart.Step}, replica 0's at step {step}");
+                step = restart.Step; time = restart.Time;
+                NeighborReference.Replay(s, restart);
+                lane.Restart = restart;
+                if (restart.Settings != Settings(c, resident != null)) Log.WriteLine($"md: warning: settings differ from the checkpoint's ({restart.Settings} → {Settings(c, resident != null)}); the continuation is not the uninterrupted run");
+            }
+            else if (c.VelocityTemperature is double vt) Velocities.InitializeMaxwellBoltzmann(s, vt, c.VelocitySeed, c.ZeroMomentum);
+            else s.ZeroFrozenVelocities();
         }
-        else if (cfg.VelocityTemperature is double vt) Velocities.InitializeMaxwellBoltzmann(sys, vt, cfg.VelocitySeed, cfg.ZeroMomentum);
-        else sys.ZeroFrozenVelocities();
 
-        sys.ComputeForces();
-        neighbors.Observe(sys);
+        if (replicas is null) sys.ComputeForces(); else replicas.ComputeForces();
+        foreach (var lane in lanes) lane.Neighbors.Observe(lane.System);
         if (resident != null)
         {
             resident.Upload();
             resident.Synchronize(false);   // the kinetic tensor of step 0, for the first thermo line
         }
 
-        long? Truncate(string key) => restart is null ? null : restart.Outputs.TryGetValue(key, out long v) ? v : 0;
-        using var thermo = cfg.Thermo.File != null && cfg.Thermo.Every > 0 ? new ThermoCsv(cfg.Thermo.File, Truncate("thermo")) : null;
-        using var traj = cfg.Trajectory.File != null && cfg.Trajectory.Every > 0 ? TrajectoryFile.Open(cfg.Trajectory.File, Truncate("trajectory")) : null;
+        foreach (var lane in lanes)
+        {
+            var c = lane.Config;
+            long? Truncate(string key) => lane.Restart is null ? null : lane.Restart.Outputs.TryGetValue(key, out long v) ? v : 0;
+            lane.Thermo = c.Thermo.File != null && c.Thermo.Every > 0 ? new ThermoCsv(c.Thermo.File, Truncate("thermo")) : null;
+            lane.Trajectory = c.Trajectory.File != null && c.Trajectory.Every > 0 ? TrajectoryFile.Open(c.Trajectory.File, Truncate("trajectory")) : null;
+        }
+        bool anyTrajectory = lanes.Any(l => l.Trajectory != null);
 
         var outputClock = new Stopwatch();
         var integrateClock = new Stopwatch();
         var syncClock = new Stopwatch();
         bool consoleHeader = false;
-        void WriteThermo(long st, double t)
+        var ic = CultureInfo.InvariantCulture;
+        void WriteThermo(Lane lane, long st, double t)
         {
+            var (s, integrator) = (lane.System, lane.Integrator);
             var sample = resident != null
-                ? ThermoSample.Measure(sys, st, t, integrator.ExtendedEnergy(sys), resident.KineticTensor)
-                : ThermoSample.Measure(sys, st, t, integrator.ExtendedEnergy(sys));
-            thermo?.Write(sample);
-            var ic = CultureInfo.InvariantCulture;
+                ? ThermoSample.Measure(s, st, t, integrator.ExtendedEnergy(s), resident.KineticTensor)
+                : ThermoSample.Measure(s, st, t, integrator.ExtendedEnergy(s));
+            lane.Thermo?.Write(sample);
+            string replicaColumn = replicas is null ? "" : string.Format(ic, "{0,4} ", s.SystemIndex);
             if (!consoleHeader)
             {
-                _out.WriteLine(string.Format(ic, "{0,10} {1,12} {2,16} {3,14} {4,16} {5,10} {6,11} {7,12}", "Step", "Time(fs)", "PotEng(eV)", "KinEng(eV)", "TotEng(eV)", "Temp(K)", "Press(GPa)", "Volume(A3)"));
+                _out.WriteLine((replicas is null ? "" : "   R ") + string.Format(ic, "{0,10} {1,12} {2,16} {3,14} {4,16} {5,10} {6,11} {7,12}", "Step", "Time(fs)", "PotEng(eV)", "KinEng(eV)", "TotEng(eV)", "Temp(K)", "Press(GPa)", "Volume(A3)"));
                 consoleHeader = true;
             }
             _progress?.Clear();
-            _out.WriteLine(string.Format(ic, "{0,10} {1,12:F3} {2,16:F6} {3,14:F6} {4,16:F6} {5,10:F2} {6,11:F5} {7,12:F3}",
+            _out.WriteLine(replicaColumn + string.Format(ic, "{0,10} {1,12:F3} {2,16:F6} {3,14:F6} {4,16:F6} {5,10:F2} {6,11:F5} {7,12:F3}",
                 st, t, sample.Potential, sample.Kinetic, sample.Potential + sample.Kinetic, sample.Temperature, sample.PressureGPa, sample.Volume));
         }
-        void WriteCheckpoint(long st, double t)
+        void WriteCheckpoint(Lane lane, long st, double t)
         {
-            var c = MdCheckpoint.Capture(sys, integrator, st, t, neighbors);
-            c.Settings = Settings(cfg, resident != null);
-            if (thermo != null) c.Outputs["thermo"] = thermo.Length;
-            if (traj != null) c.Outputs["trajectory"] = traj.Length;
-            c.Write(ckptPath);
+            var c = MdCheckpoint.Capture(lane.System, lane.Integrator, st, t, lane.Neighbors);
+            c.Settings = Settings(lane.Config, resident != null);
+            if (lane.Thermo != null) c.Outputs["thermo"] = lane.Thermo.Length;
+            if (lane.Trajectory != null) c.Outputs["trajectory"] = lane.Trajectory.Length;
+            c.Write(lane.CheckpointPath);
         }
         bool Due(int every, long st) => every > 0 && st % every == 0;
         // Device-resident runs advance to the next step where the host needs something.
@@ -185,31 +252,43 @@ public sealed class MdRun
         {
             long t = Math.Min(cfg.Steps, st + Math.Max(1, ResidentChunkSteps));
             void Next(int every) { if (every > 0) t = Math.Min(t, (st / every + 1) * every); }
-            Next(cfg.Thermo.Every); if (traj != null) Next(cfg.Trajectory.Every); Next(cfg.Checkpoint.Every);
+            Next(cfg.Thermo.Every); if (anyTrajectory) Next(cfg.Trajectory.Every); Next(cfg.Checkpoint.Every);
             Next(cfg.SafetyEvery); Next(cfg.RemoveDriftEvery);
             if (CrashAfterStep > st) t = Math.Min(t, CrashAfterStep.Value);
             if (InterruptAtStep > st) t = Math.Min(t, InterruptAtStep.Value);
             return t;
         }
+        // The first replica whose safety check fails stops the run (all replicas share one clock).
+        string? CheckAll(Func<Lane, string?> check)
+        {
+            foreach (var lane in lanes)
+                if (check(lane) is string problem) return replicas is null ? problem : $"replica {lane.System.SystemIndex}: {problem}";
+            return null;
+        }
         bool stateOnHost = true;
 
-        if (restart is null)
+        if (lanes[0].Restart is null)
         {
-            if (cfg.Thermo.Every > 0) WriteThermo(0, 0);
-            if (traj != null) traj.Write(sys, 0, 0);
-            string? bad = SafetyChecks.CheckEnergy(sys) ?? safety.CheckGeometry(sys);
+            foreach (var lane in lanes)
+            {
+                if (cfg.Thermo.Every > 0) WriteThermo(lane, 0, 0);
+                lane.Trajectory?.Write(lane.System, 0, 0);
+            }
+            string? bad = CheckAll(l => SafetyChecks.CheckEnergy(l.System) ?? l.Safety.CheckGeometry(l.System));
             if (bad != null) throw new MdStopException($"step 0: {bad}; nothing was run");
         }
 
         long firstStep = step;
-        double forceBefore = sys.ForceSeconds, neighborBefore = computer is NeighborForceComputer nf0 ? nf0.NeighborSeconds : 0;
-        _progress = Progress?.Invoke(sys.AtomCount, firstStep, cfg.Steps);
+        double forceBefore = lanes.Sum(l => l.System.ForceSeconds), neighborBefore = computer is NeighborForceComputer nf0 ? nf0.NeighborSeconds : 0;
+        _progress = Progress?.Invoke(batchAtoms(), firstStep, cfg.Steps);
+        long batchAtoms() => lanes.Sum(l => (long)l.System.AtomCount);
         string? stop = null;
         // The virial costs a sixth of an EAM/pair force call; only barostats need it every step.
         // Otherwise it is computed for the steps whose pressure or stress is written.
         var fullOutputs = sys.Outputs;
         var leanOutputs = fullOutputs & ~ForceOutputs.Virial;
-        bool virialEveryStep = integrator.NeedsVirial;
+        bool virialEveryStep = lanes.Any(l => l.Integrator.NeedsVirial);
+        var integrators = lanes.Select(l => l.Integrator).ToArray();
         try
         {
             while (step < cfg.Steps)
@@ -218,6 +297,7 @@ public sealed class MdRun
                 {
                     // Device-resident: many steps without the host, then one sync. Positions and
                     // velocities come back only when an output, a safety check or drift removal needs them.
+                    var lane = lanes[0];
                     long target = NextSync(step);
                     int asked = (int)(target - step);
                     integrateClock.Start();
@@ -227,41 +307,46 @@ public sealed class MdRun
                     time = step * cfg.TimeStep;
                     bool halted = done < asked && !_interrupt;   // a position went non-finite
                     stateOnHost = halted || _interrupt || step == cfg.Steps || CrashAfterStep == step || InterruptAtStep == step
-                        || (traj != null && Due(cfg.Trajectory.Every, step)) || Due(cfg.Checkpoint.Every, step)
+                        || (anyTrajectory && Due(cfg.Trajectory.Every, step)) || Due(cfg.Checkpoint.Every, step)
                         || Due(cfg.SafetyEvery, step) || Due(cfg.RemoveDriftEvery, step);
                     syncClock.Start();
                     resident.Synchronize(stateOnHost);
-                    if (stateOnHost) resident.CopyNeighborReference(neighbors);
+                    if (stateOnHost) resident.CopyNeighborReference(lane.Neighbors);
                     if (Due(cfg.RemoveDriftEvery, step)) { Velocities.RemoveDrift(sys); resident.UploadVelocities(); }
                     syncClock.Stop();
-                    stop = halted ? safety.CheckGeometry(sys) ?? SafetyChecks.CheckEnergy(sys) : SafetyChecks.CheckEnergy(sys);
-                    if (stop == null && Due(cfg.SafetyEvery, step)) stop = safety.CheckGeometry(sys);
+                    stop = halted ? lane.Safety.CheckGeometry(sys) ?? SafetyChecks.CheckEnergy(sys) : SafetyChecks.CheckEnergy(sys);
+                    if (stop == null && Due(cfg.SafetyEvery, step)) stop = lane.Safety.CheckGeometry(sys);
                     if (stop != null) break;
                 }
                 else
                 {
                     long next = step + 1;
-                    sys.Outputs = virialEveryStep || next == cfg.Steps || Due(cfg.Thermo.Every, next) || (traj != null && Due(cfg.Trajectory.Every, next))
+                    var outputs = virialEveryStep || next == cfg.Steps || Due(cfg.Thermo.Every, next) || (anyTrajectory && Due(cfg.Trajectory.Every, next))
                         ? fullOutputs : leanOutputs;
+                    foreach (var lane in lanes) lane.System.Outputs = outputs;
                     integrateClock.Start();
-                    integrator.Step(sys);
+                    if (replicas is null) integrators[0].Step(sys);
+                    else replicas.Step(integrators);
                     step++;
                     time = step * cfg.TimeStep;
-                    if (cfg.RemoveDriftEvery > 0 && step % cfg.RemoveDriftEvery == 0) Velocities.RemoveDrift(sys);
+                    if (cfg.RemoveDriftEvery > 0 && step % cfg.RemoveDriftEvery == 0) foreach (var lane in lanes) Velocities.RemoveDrift(lane.System);
                     integrateClock.Stop();
-                    neighbors.Observe(sys);
+                    foreach (var lane in lanes) lane.Neighbors.Observe(lane.System);
 
-                    stop = SafetyChecks.CheckEnergy(sys);
-                    if (stop == null && Due(cfg.SafetyEvery, step)) stop = safety.CheckGeometry(sys);
+                    stop = CheckAll(l => SafetyChecks.CheckEnergy(l.System));
+                    if (stop == null && Due(cfg.SafetyEvery, step)) stop = CheckAll(l => l.Safety.CheckGeometry(l.System));
                     if (stop != null) break;
                 }
 
                 if (Due(cfg.Thermo.Every, step) || Due(cfg.Trajectory.Every, step) || Due(cfg.Checkpoint.Every, step))
                 {
                     outputClock.Start();
-                    if (Due(cfg.Thermo.Every, step)) WriteThermo(step, time);
-                    if (traj != null && Due(cfg.Trajectory.Every, step)) traj.Write(sys, step, time);
-                    if (Due(cfg.Checkpoint.Every, step)) WriteCheckpoint(step, time);
+                    foreach (var lane in lanes)
+                    {
+                        if (Due(cfg.Thermo.Every, step)) WriteThermo(lane, step, time);
+                        if (lane.Trajectory != null && Due(cfg.Trajectory.Every, step)) lane.Trajectory.Write(lane.System, step, time);
+                        if (Due(cfg.Checkpoint.Every, step)) WriteCheckpoint(lane, step, time);
+                    }
                     outputClock.Stop();
                 }
                 if (CrashAfterStep == step) { FinalStep = step; return 99; }
@@ -280,7 +365,7 @@ public sealed class MdRun
         {
             // Ctrl-C arrived after a sync that left the state on the device.
             resident.Synchronize(true);
-            resident.CopyNeighborReference(neighbors);
+            resident.CopyNeighborReference(lanes[0].Neighbors);
         }
         NeighborBuilds = computer.NeighborBuilds;
 
@@ -288,27 +373,36 @@ public sealed class MdRun
         // last thermo line / frame if they were not due. A restart truncates those extra lines, so
         // the continued files match an uninterrupted run byte for byte.
         outputClock.Start();
-        WriteCheckpoint(step, time);
+        foreach (var lane in lanes) WriteCheckpoint(lane, step, time);
         if (sys.Outputs != fullOutputs)
         {
             // Stopped or interrupted on a step computed without the virial: the last frame and
             // thermo line need it (same positions, so the forces and the neighbor list are unchanged).
-            sys.Outputs = fullOutputs;
-            sys.ComputeForces();
+            foreach (var lane in lanes) lane.System.Outputs = fullOutputs;
+            if (replicas is null) sys.ComputeForces(); else replicas.ComputeForces();
         }
-        if (traj != null && (stop != null || _interrupt) && !Due(cfg.Trajectory.Every, step)) traj.Write(sys, step, time);
-        if (stop == null && cfg.Thermo.Every > 0 && !Due(cfg.Thermo.Every, step)) WriteThermo(step, time);
+        foreach (var lane in lanes)
+        {
+            if (lane.Trajectory != null && (stop != null || _interrupt) && !Due(cfg.Trajectory.Every, step)) lane.Trajectory.Write(lane.System, step, time);
+            if (stop == null && cfg.Thermo.Every > 0 && !Due(cfg.Thermo.Every, step)) WriteThermo(lane, step, time);
+            lane.Thermo?.Flush(); lane.Trajectory?.Flush();
+        }
         outputClock.Stop();
-        thermo?.Flush(); traj?.Flush();
 
+        string ckptPath = lanes[0].CheckpointPath;
+        string ckpts = replicas is null ? ckptPath : $"{ckptPath} (and one per replica)";
         if (stop != null)
-            throw new MdStopException($"step {step}: {stop}; stopped after writing the last frame{(traj != null ? $" to {traj.Path}" : "")} and a checkpoint to {ckptPath}");
+        {
+            var traj = lanes[0].Trajectory;
+            throw new MdStopException($"step {step}: {stop}; stopped after writing the last frame{(traj != null ? $" to {traj.Path}" : "")} and a checkpoint to {ckpts}");
+        }
 
-        Report(sys, computer, forceBefore, neighborBefore, step - firstStep, wall.Elapsed.TotalSeconds, integrateClock.Elapsed.TotalSeconds, outputClock.Elapsed.TotalSeconds, ckptPath,
+        double forceSeconds = lanes.Sum(l => l.System.ForceSeconds) - forceBefore;
+        Report(batchAtoms(), computer, forceSeconds, neighborBefore, step - firstStep, wall.Elapsed.TotalSeconds, integrateClock.Elapsed.TotalSeconds, outputClock.Elapsed.TotalSeconds, ckpts,
             resident != null ? syncClock.Elapsed.TotalSeconds : null);
         if (_interrupt)
         {
-            Log.WriteLine($"md: interrupted at step {step}; checkpoint written to {ckptPath} (continue with --restart {ckptPath})");
+            Log.WriteLine($"md: interrupted at step {step}; checkpoint written to {ckpts} (continue with --restart {ckptPath})");
             return 130;
         }
         return 0;
@@ -329,19 +423,19 @@ public sealed class MdRun
         return r;
     }
 
-    private void Report(MdSystem sys, IForceComputer computer, double forceBefore, double neighborBefore, long steps, double wallSeconds, double integrateWithForce, double output, string ckpt,
+    private void Report(long atoms, IForceComputer computer, double force, double neighborBefore, long steps, double wallSeconds, double integrateWithForce, double output, string ckpt,
         double? residentSync = null)
     {
         double loop = integrateWithForce + output + (residentSync ?? 0);
-        double force = sys.ForceSeconds - forceBefore, neighbor = computer is NeighborForceComputer nf ? nf.NeighborSeconds - neighborBefore : 0;
+        double neighbor = computer is NeighborForceComputer nf ? nf.NeighborSeconds - neighborBefore : 0;
         double integrate = Math.Max(0, integrateWithForce - force);
         double perSecond = loop > 0 ? steps / loop : 0;
         double nsPerDay = perSecond * _cfg.TimeStep * 1e-6 * 86400;
         var ic = CultureInfo.InvariantCulture;
         var err = Log;
-        err.WriteLine(string.Format(ic, "Loop time of {0:F3} s for {1} steps with {2} atoms ({3} thread(s), {4})", loop, steps, sys.AtomCount, _cfg.Threads, computer.ForceField.Style));
+        err.WriteLine(string.Format(ic, "Loop time of {0:F3} s for {1} steps with {2} atoms ({3} thread(s), {4})", loop, steps, atoms, _cfg.Threads, computer.ForceField.Style));
         err.WriteLine(string.Format(ic, "Performance: {0:F3} ns/day, {1:F3} hours/ns, {2:F3} timesteps/s, {3:E3} atom-steps/s",
-            nsPerDay, nsPerDay > 0 ? 24 / nsPerDay : 0, perSecond, perSecond * sys.AtomCount));
+            nsPerDay, nsPerDay > 0 ? 24 / nsPerDay : 0, perSecond, perSecond * atoms));
         err.WriteLine($"Neighbor list builds: {computer.NeighborBuilds}");
         err.WriteLine("Section    |   time (s) | %total");
         void Line(string name, double t) => err.WriteLine(string.Format(ic, "{0,-10} | {1,10:F4} | {2,6:F2}", name, t, loop > 0 ? 100 * t / loop : 0));
