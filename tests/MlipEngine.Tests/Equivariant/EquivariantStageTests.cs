@@ -149,7 +149,7 @@ public class EquivariantStageTests
     [Theory]
     [InlineData(Backend.ReferenceName)]
     [InlineData(Backend.CpuName)]
-    public void DimerEnergyAndForce_GoContinuouslyToZeroAtCutoff(Backend backend)
+    public void DimerEnergyAndForce_GoContinuouslyToZeroAtCutoff(string backend)
     {
         var model = SmallModels.Make(["Cu", "Ni"], 2, 3, 3, 2);
         using var c = TestCatalog.Instance.Bind(model, new ComputeOptions { Backend = backend });

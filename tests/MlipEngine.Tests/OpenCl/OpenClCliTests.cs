@@ -18,8 +18,8 @@ public class OpenClCliTests : IDisposable
     [InlineData("reference", Backend.ReferenceName, 0)]
     [InlineData("opencl", Backend.OpenClName, 0)]
     [InlineData("OpenCL:2", Backend.OpenClName, 2)]
-    public void DeviceArgument_ParsesBackendAndIndex(string arg, Backend backend, int index) =>
-        Assert.Equal((backend, index), CliParsing.ParseDevice(arg));
+    public void DeviceArgument_ParsesBackendAndIndex(string arg, string backend, int index) =>
+        Assert.Equal((new Backend(backend), index), CliParsing.ParseDevice(arg));
 
     [Theory]
     [InlineData("gpu")]
