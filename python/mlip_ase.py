@@ -23,7 +23,7 @@ from ase.stress import full_3x3_to_voigt_6_stress
 __all__ = ["MlipPotential", "MlipCalculator", "load_library"]
 
 MLIP_ENERGY, MLIP_ATOM_ENERGIES, MLIP_FORCES, MLIP_STRESS = 1, 2, 4, 8
-_BACKENDS = {"cpu": 0, "reference": 1}
+_PRECISIONS = {"float64": 0, "float32": 1}
 
 
 class _Options(ctypes.Structure):
@@ -58,6 +58,8 @@ def load_library(path=None):
     dp, ip = P(ctypes.c_double), P(ctypes.c_int)
     lib.mlip_create_ex.argtypes = [ctypes.c_char_p, P(_Options), P(ctypes.c_void_p)]
     lib.mlip_create_ex.restype = ctypes.c_int
+    lib.mlip_create_on.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, P(_Options), P(ctypes.c_void_p)]
+    lib.mlip_create_on.restype = ctypes.c_int
     lib.mlip_compute_batch.argtypes = [ctypes.c_void_p, ctypes.c_int, ip, ip, dp, dp, ip, ctypes.c_int, dp, dp, dp, dp]
     lib.mlip_compute_batch.restype = ctypes.c_int
     lib.mlip_describe.argtypes = [ctypes.c_void_p, dp, ip, ctypes.c_int]
@@ -78,14 +80,18 @@ class MlipPotential:
     """A potential bound to a backend: plain NumPy in, NumPy out (what LAMMPS callbacks want).
 
     potential: spec file path or inline spec "{style: ..., ...}".
-    threads, skin (Å, Verlet skin of the neighbor list), backend ("cpu" or "reference").
+    threads, skin (Å, Verlet skin of the neighbor list), backend: the device, "cpu", "reference",
+    "opencl" or "opencl:INDEX" (as `mlip info` lists them), precision: "float64" or "float32".
     """
 
-    def __init__(self, potential, threads=1, skin=0.5, backend="cpu", library=None):
+    def __init__(self, potential, threads=1, skin=0.5, backend="cpu", precision="float64", library=None):
         self._lib = load_library(library)
-        opts = _Options(int(threads), float(skin), _BACKENDS[backend])
+        if precision not in _PRECISIONS:
+            raise ValueError("mlip: precision must be float64 or float32, not %r" % (precision,))
+        opts = _Options(int(threads), float(skin), 0)
         handle = ctypes.c_void_p()
-        rc = self._lib.mlip_create_ex(potential.encode("utf-8"), ctypes.byref(opts), ctypes.byref(handle))
+        rc = self._lib.mlip_create_on(potential.encode("utf-8"), str(backend).encode("utf-8"), _PRECISIONS[precision],
+                                      ctypes.byref(opts), ctypes.byref(handle))
         if rc != 0:
             raise RuntimeError("mlip: " + (self._lib.mlip_last_error(None) or b"unknown error").decode("utf-8", "replace"))
         self._handle = handle
@@ -137,9 +143,9 @@ class MlipCalculator(Calculator):
 
     implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
 
-    def __init__(self, potential, threads=1, skin=0.5, backend="cpu", library=None, **kwargs):
+    def __init__(self, potential, threads=1, skin=0.5, backend="cpu", precision="float64", library=None, **kwargs):
         Calculator.__init__(self, **kwargs)
-        self.potential = MlipPotential(potential, threads=threads, skin=skin, backend=backend, library=library)
+        self.potential = MlipPotential(potential, threads=threads, skin=skin, backend=backend, precision=precision, library=library)
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         Calculator.calculate(self, atoms, properties, system_changes)

@@ -32,6 +32,27 @@ public class CAbiTests
         NativeLibrary.AssertOutputMatches(output, reference, 1e-10, Systems.Length);
     }
 
+    /// <summary>
+    /// The C ABI on OpenCL (PoCL here) through mlip_create_on: the device kernels give `mlip eval`'s CPU
+    /// numbers — fp64 to 1e-9 (other summation order on the device), fp32 to 5e-3 eV, eV/Å (single
+    /// precision pair terms on ~−130 eV system energies: 1e-5 relative, as the OpenCL kernel tests).
+    /// </summary>
+    [Theory]
+    [InlineData("opencl", "float64", 1e-9)]
+    [InlineData("opencl:0", "float32", 5e-3)]
+    public void CProgram_OnOpenCl_MatchesEval(string device, string precision, double tolerance)
+    {
+        RequireFile("/usr/share/lammps/potentials/CuNi.eam.alloy", "install Debian's lammps-data");
+        string lib = NativeLibrary.Dir, dir = TempDir();
+        string exe = Path.Combine(dir, "test_mlip"), input = Path.Combine(dir, "systems.txt");
+        Run(NativeLibrary.Tool("gcc"), ["-O2", "-Wall", "-Werror", "-I" + Path.Combine(NativeLibrary.RepoRoot, "src", "native", "include"),
+            "-o", exe, Path.Combine(NativeLibrary.RepoRoot, "tests", "native", "test_mlip.c"), "-L" + lib, "-lmlip", "-Wl,-rpath," + lib, "-lm"], dir);
+        NativeLibrary.WriteSystems(input, Systems);
+        var reference = NativeLibrary.EvalReference(dir, Systems, CuNiSpec);
+        string output = Run(exe, [CuNiSpec, input, "0", device, precision], dir);
+        NativeLibrary.AssertOutputMatches(output, reference, tolerance, Systems.Length);
+    }
+
     [Fact]
     public void FortranExample_MatchesEval()
     {

@@ -64,3 +64,18 @@ opt = FIRE(relax, logfile=None)
 assert opt.run(fmax=0.01, steps=500), "FIRE did not converge"
 assert relax.get_potential_energy() < frames[0].get_potential_energy()
 print("check fire %d steps" % opt.nsteps, file=sys.stderr)
+
+# The same calculator on OpenCL (PoCL in CI) through mlip_create_on: fp64 device kernels give the
+# CPU numbers to summation-order round-off; fp32 to single precision (1e-5 relative on energies,
+# 1e-4 of the largest force on force components: sums of cancelling fp32 pair terms).
+for precision, tol in (("float64", 1e-9), ("float32", 1e-5)):
+    dev = MlipCalculator(spec, backend="opencl", precision=precision)
+    a = frames[0].copy()
+    a.calc = dev
+    b = frames[0].copy()
+    b.calc = calc
+    de = abs(a.get_potential_energy() - b.get_potential_energy())
+    df = np.abs(a.get_forces() - b.get_forces()).max()
+    print("check opencl %s: |dE| %.3e eV, max |dF| %.3e eV/A" % (precision, de, df), file=sys.stderr)
+    assert de <= tol * max(1.0, abs(b.get_potential_energy())), de
+    assert df <= tol * max(1.0, np.abs(b.get_forces()).max()) * 10, df
