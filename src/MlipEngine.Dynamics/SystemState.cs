@@ -1,48 +1,57 @@
+using MlipEngine.ForceFields;
 using MlipEngine.Geometry;
 using MlipEngine.State;
 
 namespace MlipEngine.Dynamics;
 
 /// <summary>
-/// One system being moved by a minimiser or integrator: positions and cell it is at now, and what the
-/// force field said at the last evaluation there. Flat arrays (x₀ y₀ z₀ x₁ …) so optimizers and
-/// filters work on spans; a driver copies them into and out of a <see cref="SystemBatch"/>.
+/// One system being moved by a minimiser: a view of its slot in a <see cref="SystemBatch"/> (positions,
+/// species, masses, cell) and of the <see cref="ForceResult"/> its evaluations land in. Filters and
+/// optimizers read and write the batch itself, so a batched relaxation copies nothing per step: a
+/// state is copied only when it joins a batch (<see cref="MoveTo"/>) and when it leaves one
+/// (<see cref="Detach"/>, which keeps its last evaluation).
 /// </summary>
+/// <remarks>
+/// A new state owns a batch of one and a result of its own (what <see cref="SystemEvaluator"/>
+/// evaluates). Units: positions Å, energy eV, forces eV/Å, stress eV/Å³ (ASE sign: positive = tensile).
+/// </remarks>
 public sealed class SystemState
 {
+    private SystemBatch _batch;
+    private ForceResult _result;
+    private int _slot, _start;
+    private bool _evaluated;
+
     public SystemState(AtomicStructure structure)
     {
-        int n = structure.AtomCount;
-        Numbers = (int[])structure.Numbers.Clone();
-        Masses = new double[n];
-        Positions = new double[3 * n];
-        Forces = new double[3 * n];
-        for (int i = 0; i < n; i++)
-        {
-            Masses[i] = structure.MassOf(i);
-            var r = structure.Positions[i];
-            Positions[3 * i] = r.X; Positions[3 * i + 1] = r.Y; Positions[3 * i + 2] = r.Z;
-        }
-        Cell = structure.Cell;
+        _batch = SystemBatch.FromStructure(structure);
+        _result = new ForceResult();
+        AtomCount = structure.AtomCount;
     }
 
-    public int AtomCount => Numbers.Length;
-    public int[] Numbers { get; }
+    public int AtomCount { get; }
+    /// <summary>The batch this state is a slot of, and which slot.</summary>
+    public SystemBatch Batch => _batch;
+    public int Slot => _slot;
+    /// <summary>Where this state's evaluations land (shared with the other systems of its batch).</summary>
+    public ForceResult Result => _result;
+
+    public ReadOnlySpan<int> Numbers => _batch.Numbers.AsSpan(_start, AtomCount);
     /// <summary>Masses, amu.</summary>
-    public double[] Masses { get; }
-    /// <summary>Cartesian positions, Å, 3 per atom.</summary>
-    public double[] Positions { get; }
-    public Cell Cell { get; set; }
+    public ReadOnlySpan<double> Masses => _batch.Mass.AsSpan(_start, AtomCount);
+    public Cell Cell { get => _batch.Cells[_slot]; set => _batch.Cells[_slot] = value; }
 
-    /// <summary>Potential energy at the last evaluation, eV.</summary>
-    public double Energy { get; set; } = double.NaN;
-    /// <summary>Forces at the last evaluation, eV/Å, 3 per atom.</summary>
-    public double[] Forces { get; }
-    /// <summary>Stress at the last evaluation, 9 row-major components, eV/Å³ (ASE sign: positive = tensile); NaN without a volume.</summary>
-    public double[] Stress { get; } = [double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN];
+    /// <summary>Cartesian position of atom i, Å.</summary>
+    public Vec3 Position(int atom) => _batch.Position(_start + atom);
+    public void SetPosition(int atom, Vec3 r) => _batch.SetPosition(_start + atom, r);
 
-    public Vec3 Position(int atom) => new(Positions[3 * atom], Positions[3 * atom + 1], Positions[3 * atom + 2]);
-    public Vec3 Force(int atom) => new(Forces[3 * atom], Forces[3 * atom + 1], Forces[3 * atom + 2]);
+    /// <summary>Potential energy at the last evaluation, eV (NaN before the first).</summary>
+    public double Energy => _evaluated ? _result.Energy[_slot] : double.NaN;
+    /// <summary>Force on atom i at the last evaluation, eV/Å.</summary>
+    public Vec3 Force(int atom) => _evaluated ? _result.Force(_start + atom) : new Vec3(double.NaN, double.NaN, double.NaN);
+    /// <summary>Stress at the last evaluation, 9 row-major components, eV/Å³; NaN without a volume or before the first evaluation.</summary>
+    public ReadOnlySpan<double> Stress => _evaluated ? _result.StressOf(_slot) : NaNStress;
+    private static readonly double[] NaNStress = [double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN];
     public Mat3 StressTensor => Mat3.FromRowMajor(Stress);
 
     /// <summary>Largest per-atom force norm at the last evaluation, eV/Å (ASE's fmax measure).</summary>
@@ -50,53 +59,67 @@ public sealed class SystemState
     {
         get
         {
+            if (!_evaluated) return double.NaN;
+            var fx = _result.Fx; var fy = _result.Fy; var fz = _result.Fz;
             double m2 = 0;
-            for (int i = 0; i < Forces.Length; i += 3)
+            for (int i = _start; i < _start + AtomCount; i++)
             {
-                double f2 = Forces[i] * Forces[i] + Forces[i + 1] * Forces[i + 1] + Forces[i + 2] * Forces[i + 2];
+                double f2 = fx[i] * fx[i] + fy[i] * fy[i] + fz[i] * fz[i];
                 if (!(f2 <= m2)) m2 = f2; // NaN propagates
             }
             return Math.Sqrt(m2);
         }
     }
 
-    /// <summary>Copies the state into slot <paramref name="s"/> of a batch whose slot has the same atoms.</summary>
-    public void CopyTo(SystemBatch batch, int s)
+    /// <summary>
+    /// Joins slot <paramref name="slot"/> of <paramref name="batch"/> (whose slot has this state's atom
+    /// count): copies species, masses, positions and cell there once; from now on the state reads and
+    /// writes the batch, and its evaluations are those of <paramref name="result"/>.
+    /// </summary>
+    public void MoveTo(SystemBatch batch, int slot, ForceResult result)
     {
-        int o = batch.SystemOffsets[s];
-        for (int i = 0; i < AtomCount; i++)
-        {
-            batch.X[o + i] = Positions[3 * i]; batch.Y[o + i] = Positions[3 * i + 1]; batch.Z[o + i] = Positions[3 * i + 2];
-        }
-        batch.Cells[s] = Cell;
+        if (batch.AtomCountOf(slot) != AtomCount) throw new ArgumentException($"slot {slot} has {batch.AtomCountOf(slot)} atoms, the state {AtomCount}");
+        int o = batch.SystemOffsets[slot];
+        Numbers.CopyTo(batch.Numbers.AsSpan(o, AtomCount));
+        Masses.CopyTo(batch.Mass.AsSpan(o, AtomCount));
+        _batch.X.AsSpan(_start, AtomCount).CopyTo(batch.X.AsSpan(o, AtomCount));
+        _batch.Y.AsSpan(_start, AtomCount).CopyTo(batch.Y.AsSpan(o, AtomCount));
+        _batch.Z.AsSpan(_start, AtomCount).CopyTo(batch.Z.AsSpan(o, AtomCount));
+        batch.Cells[slot] = Cell;
+        (_batch, _slot, _start, _result, _evaluated) = (batch, slot, o, result, false);
     }
 
-    /// <summary>Initialises slot <paramref name="s"/> (species, masses, positions, cell).</summary>
-    public void InitializeSlot(SystemBatch batch, int s)
-    {
-        int o = batch.SystemOffsets[s];
-        Array.Copy(Numbers, 0, batch.Numbers, o, AtomCount);
-        Array.Copy(Masses, 0, batch.Mass, o, AtomCount);
-        CopyTo(batch, s);
-    }
+    /// <summary>Marks the result as holding this state's evaluation at its current positions (after a force call on its batch).</summary>
+    public void MarkEvaluated() => _evaluated = true;
 
-    /// <summary>Reads the evaluation of slot <paramref name="s"/>.</summary>
-    public void ReadResult(ForceFields.ForceResult result, SystemBatch batch, int s, bool withStress)
+    /// <summary>
+    /// Leaves a shared batch: copies the state and its last evaluation into a batch and result of its
+    /// own, so it stays valid while the shared batch moves on.
+    /// </summary>
+    public void Detach()
     {
-        int o = batch.SystemOffsets[s];
-        Energy = result.Energy[s];
-        for (int i = 0; i < AtomCount; i++)
+        var own = new SystemBatch([AtomCount]);
+        var result = new ForceResult();
+        result.Prepare(own, ForceOutputs.All);
+        if (_evaluated)
         {
-            Forces[3 * i] = result.Fx[o + i]; Forces[3 * i + 1] = result.Fy[o + i]; Forces[3 * i + 2] = result.Fz[o + i];
+            result.Energy[0] = _result.Energy[_slot];
+            _result.Fx.AsSpan(_start, AtomCount).CopyTo(result.Fx);
+            _result.Fy.AsSpan(_start, AtomCount).CopyTo(result.Fy);
+            _result.Fz.AsSpan(_start, AtomCount).CopyTo(result.Fz);
+            _result.StressOf(_slot).CopyTo(result.StressOf(0));
+            _result.VirialOf(_slot).CopyTo(result.VirialOf(0));
+            result.Computed = _result.Computed;
         }
-        if (withStress) result.StressOf(s).CopyTo(Stress);
-        else Array.Fill(Stress, double.NaN);
+        bool evaluated = _evaluated;
+        MoveTo(own, 0, result);
+        _evaluated = evaluated;
     }
 
     public AtomicStructure ToStructure()
     {
         var r = new Vec3[AtomCount];
         for (int i = 0; i < AtomCount; i++) r[i] = Position(i);
-        return new AtomicStructure((int[])Numbers.Clone(), r, Cell, (double[])Masses.Clone());
+        return new AtomicStructure(Numbers.ToArray(), r, Cell, Masses.ToArray());
     }
 }

@@ -49,11 +49,23 @@ public abstract class CellFilter : IOptimizable
 /// <summary>Atoms move in a fixed cell: coordinates are the Cartesian positions (Å), forces the atomic forces (eV/Å).</summary>
 public sealed class FixedCellFilter(SystemState system) : CellFilter(system)
 {
-    public override int Length => System.Positions.Length;
+    public override int Length => 3 * System.AtomCount;
     public override double Energy => System.Energy;
     public override bool NeedsStress => false;
-    public override void GetCoordinates(Span<double> x) => System.Positions.CopyTo(x);
-    public override void SetCoordinates(ReadOnlySpan<double> x) => x.CopyTo(System.Positions);
-    public override void GetForces(Span<double> f) => System.Forces.CopyTo(f);
+
+    public override void GetCoordinates(Span<double> x)
+    {
+        for (int i = 0; i < System.AtomCount; i++) { var r = System.Position(i); x[3 * i] = r.X; x[3 * i + 1] = r.Y; x[3 * i + 2] = r.Z; }
+    }
+
+    public override void SetCoordinates(ReadOnlySpan<double> x)
+    {
+        for (int i = 0; i < System.AtomCount; i++) System.SetPosition(i, new Geometry.Vec3(x[3 * i], x[3 * i + 1], x[3 * i + 2]));
+    }
+
+    public override void GetForces(Span<double> f)
+    {
+        for (int i = 0; i < System.AtomCount; i++) { var g = System.Force(i); f[3 * i] = g.X; f[3 * i + 1] = g.Y; f[3 * i + 2] = g.Z; }
+    }
     public override double StressResidual() => 0;
 }

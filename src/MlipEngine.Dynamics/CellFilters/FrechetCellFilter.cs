@@ -61,10 +61,9 @@ public sealed class FrechetCellFilter : CellFilter
 
     public override void GetCoordinates(Span<double> x)
     {
-        var p = System.Positions;
         for (int i = 0; i < _atoms; i++)
         {
-            var z = new Vec3(p[3 * i], p[3 * i + 1], p[3 * i + 2]) * _fTinv;
+            var z = System.Position(i) * _fTinv;
             x[3 * i] = z.X; x[3 * i + 1] = z.Y; x[3 * i + 2] = z.Z;
         }
         (ExpCellFactor * _u).CopyTo(x.Slice(3 * _atoms, 9));
@@ -77,20 +76,14 @@ public sealed class FrechetCellFilter : CellFilter
         var fT = _f.Transpose();
         _fTinv = fT.Inverse();
         System.Cell = System.Cell.WithMatrix(_h0 * fT);
-        var p = System.Positions;
-        for (int i = 0; i < _atoms; i++)
-        {
-            var r = new Vec3(x[3 * i], x[3 * i + 1], x[3 * i + 2]) * fT;
-            p[3 * i] = r.X; p[3 * i + 1] = r.Y; p[3 * i + 2] = r.Z;
-        }
+        for (int i = 0; i < _atoms; i++) System.SetPosition(i, new Vec3(x[3 * i], x[3 * i + 1], x[3 * i + 2]) * fT);
     }
 
     public override void GetForces(Span<double> f)
     {
-        var fr = System.Forces;
         for (int i = 0; i < _atoms; i++)
         {
-            var fz = new Vec3(fr[3 * i], fr[3 * i + 1], fr[3 * i + 2]) * _f;
+            var fz = System.Force(i) * _f;
             f[3 * i] = fz.X; f[3 * i + 1] = fz.Y; f[3 * i + 2] = fz.Z;
         }
         var g = EnthalpyVirial() * _fTinv;

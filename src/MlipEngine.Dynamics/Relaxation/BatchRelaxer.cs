@@ -99,18 +99,16 @@ public sealed class BatchRelaxer
             }
             if (active.Count == 0) break;
 
+            // Each state is a view of its batch slot: filters and optimizers move the atoms and the
+            // cell in the batch itself, so only a change of membership copies anything.
             if (membershipChanged)
             {
                 var counts = new int[active.Count];
                 for (int s = 0; s < counts.Length; s++) counts[s] = active[s].State.AtomCount;
                 batch = new SystemBatch(counts);
-                for (int s = 0; s < counts.Length; s++) active[s].State.InitializeSlot(batch, s);
+                for (int s = 0; s < counts.Length; s++) active[s].State.MoveTo(batch, s, _result);
                 membershipChanged = false;
                 BatchRebuilds++;
-            }
-            else
-            {
-                for (int s = 0; s < active.Count; s++) active[s].State.CopyTo(batch!, s);
             }
 
             // (1) One force call for the whole batch.
@@ -130,9 +128,9 @@ public sealed class BatchRelaxer
                 foreach (var r in active) if (r.Outcome == null) r.Fail("force evaluation failed: " + batchError);
             }
             else if (Observer == null && active.Count >= ParallelThreshold && threads > 1)
-                Parallel.For(0, active.Count, parallel, s => active[s].Ingest(_result, batch!, s));
+                Parallel.For(0, active.Count, parallel, s => active[s].Ingest());
             else
-                for (int s = 0; s < active.Count; s++) active[s].Ingest(_result, batch!, s);
+                for (int s = 0; s < active.Count; s++) active[s].Ingest();
 
             if (Observer != null) foreach (var r in active) if (!r.Reported) Observer(r);
 
@@ -180,8 +178,11 @@ public sealed class BatchRelaxer
         }
         if (problem == null)
         {
-            for (int i = 0; i < state.Positions.Length; i++)
-                if (!double.IsFinite(state.Positions[i])) { problem = "non-finite positions"; break; }
+            for (int i = 0; i < state.AtomCount; i++)
+            {
+                var r = state.Position(i);
+                if (!double.IsFinite(r.X + r.Y + r.Z)) { problem = "non-finite positions"; break; }
+            }
         }
         if (problem == null)
         {
@@ -226,10 +227,10 @@ public sealed class ActiveRelaxation
     public RelaxationOutcome? Outcome { get; private set; }
     internal bool Reported { get; set; }
 
-    internal void Ingest(ForceResult result, SystemBatch batch, int slot)
+    internal void Ingest()
     {
         if (Outcome != null) return; // retired, waiting for the batch to be compacted
-        State.ReadResult(result, batch, slot, withStress: true);
+        State.MarkEvaluated();
         ForceCalls++;
         bool needStress = Filter.NeedsStress;
         if (!StructureChecks.IsFinite(State, needStress)) { Fail("exploded: non-finite energy, forces or stress"); return; }
@@ -272,6 +273,7 @@ public sealed class ActiveRelaxation
 
     private void Finish(RelaxationStatus status, string reason)
     {
+        State.Detach();   // the outcome keeps the final state after the batch moves on
         Outcome = new RelaxationOutcome
         {
             Job = Job, Status = status, Reason = reason, Final = State, CellMode = CellMode,

@@ -51,7 +51,7 @@ public static class StructureChecks
     public static bool IsFinite(SystemState s, bool withStress)
     {
         if (!double.IsFinite(s.Energy)) return false;
-        foreach (double f in s.Forces) if (!double.IsFinite(f)) return false;
+        for (int i = 0; i < s.AtomCount; i++) { var f = s.Force(i); if (!double.IsFinite(f.X + f.Y + f.Z)) return false; }
         if (withStress) foreach (double x in s.Stress) if (!double.IsFinite(x)) return false;
         return true;
     }

@@ -131,7 +131,7 @@ public sealed class RelaxRun
     {
         var r = new Vec3[st.AtomCount];
         for (int i = 0; i < r.Length; i++) r[i] = st.Position(i);
-        var structure = new AtomicStructure((int[])st.Numbers.Clone(), r, st.Cell, (double[]?)input.Structure.Masses?.Clone());
+        var structure = new AtomicStructure(st.Numbers.ToArray(), r, st.Cell, (double[]?)input.Structure.Masses?.Clone());
         var f = new Frame(structure) { Source = input.Source, Index = input.Index };
         foreach (var kv in input.Info) f.Info.Add(kv);
         foreach (var a in input.Arrays) f.Arrays.Add(a);
@@ -139,7 +139,7 @@ public sealed class RelaxRun
         var forces = new Vec3[st.AtomCount];
         for (int i = 0; i < forces.Length; i++) forces[i] = st.Force(i);
         f.Forces = forces;
-        f.Stress = double.IsFinite(st.Stress[0]) ? (double[])st.Stress.Clone() : null;
+        f.Stress = double.IsFinite(st.Stress[0]) ? st.Stress.ToArray() : null;
         return f;
     }
 
