@@ -131,9 +131,10 @@ public sealed class MdRun
         var wall = Stopwatch.StartNew();
         var configs = cfg.Replicas.Count > 0 ? cfg.Replicas : [cfg];
         var structures = configs.Select(BuildStructure).ToArray();
-        if (cfg.PotentialFile != null && !cfg.PotentialFile.EndsWith(".mlip", StringComparison.OrdinalIgnoreCase))
-            throw new FormatException($"{cfg.Source}: potential: '{cfg.PotentialFile}' is neither a potential spec (.yaml) nor a model file (.mlip)");
-        var ff = cfg.PotentialFile != null ? _catalog.Load(cfg.PotentialFile) : _catalog.Create(cfg.Potential!);
+        var ff = cfg.ForceField
+            ?? (cfg.PotentialFile != null ? _catalog.Load(cfg.PotentialFile)
+            : cfg.Potential != null ? _catalog.Create(cfg.Potential)
+            : throw new FormatException($"{cfg.Source}: potential: none given (a spec, a model file, or a force field)"));
         var batch = SystemBatch.FromStructures(structures);
         var frozen = new bool[configs.Count][];
         for (int k = 0; k < configs.Count; k++)
