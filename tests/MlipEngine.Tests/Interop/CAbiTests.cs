@@ -1,3 +1,4 @@
+using MlipEngine.IO;
 using MlipEngine.State;
 using MlipEngine.Tests.Support;
 using Xunit;
@@ -21,13 +22,7 @@ public class CAbiTests
     [Fact]
     public void CProgram_MatchesEval_SingleAndBatched()
     {
-        RequireFile("/usr/share/lammps/potentials/CuNi.eam.alloy", "install Debian's lammps-data");
-        string lib = NativeLibrary.Dir, dir = TempDir();
-        string exe = Path.Combine(dir, "test_mlip"), input = Path.Combine(dir, "systems.txt");
-        Run(NativeLibrary.Tool("gcc"), ["-O2", "-Wall", "-Werror", "-I" + Path.Combine(NativeLibrary.RepoRoot, "src", "native", "include"),
-            "-o", exe, Path.Combine(NativeLibrary.RepoRoot, "tests", "native", "test_mlip.c"), "-L" + lib, "-lmlip", "-Wl,-rpath," + lib, "-lm"], dir);
-        NativeLibrary.WriteSystems(input, Systems);
-        var reference = NativeLibrary.EvalReference(dir, Systems, CuNiSpec);
+        var (dir, exe, input, reference) = CompileCProgram();
         string output = Run(exe, [CuNiSpec, input], dir);
         NativeLibrary.AssertOutputMatches(output, reference, 1e-10, Systems.Length);
     }
@@ -42,6 +37,14 @@ public class CAbiTests
     [InlineData("opencl:0", "float32", 5e-3)]
     public void CProgram_OnOpenCl_MatchesEval(string device, string precision, double tolerance)
     {
+        var (dir, exe, input, reference) = CompileCProgram();
+        string output = Run(exe, [CuNiSpec, input, "0", device, precision], dir);
+        NativeLibrary.AssertOutputMatches(output, reference, tolerance, Systems.Length);
+    }
+
+    /// <summary>Builds tests/native/test_mlip.c against libmlip, writes the systems and their `mlip eval` reference.</summary>
+    private static (string Dir, string Exe, string Input, List<Frame> Reference) CompileCProgram()
+    {
         RequireFile("/usr/share/lammps/potentials/CuNi.eam.alloy", "install Debian's lammps-data");
         string lib = NativeLibrary.Dir, dir = TempDir();
         string exe = Path.Combine(dir, "test_mlip"), input = Path.Combine(dir, "systems.txt");
@@ -49,8 +52,7 @@ public class CAbiTests
             "-o", exe, Path.Combine(NativeLibrary.RepoRoot, "tests", "native", "test_mlip.c"), "-L" + lib, "-lmlip", "-Wl,-rpath," + lib, "-lm"], dir);
         NativeLibrary.WriteSystems(input, Systems);
         var reference = NativeLibrary.EvalReference(dir, Systems, CuNiSpec);
-        string output = Run(exe, [CuNiSpec, input, "0", device, precision], dir);
-        NativeLibrary.AssertOutputMatches(output, reference, tolerance, Systems.Length);
+        return (dir, exe, input, reference);
     }
 
     [Fact]
