@@ -46,6 +46,12 @@ public sealed class MdRun
     public long? CrashAfterStep { get; set; }
     /// <summary>Test hook: behave as if Ctrl-C arrived during this step.</summary>
     public long? InterruptAtStep { get; set; }
+    /// <summary>
+    /// Called every <see cref="IMdObserver.Every"/> steps with the replicas' current state (forces,
+    /// energies and velocities of that step); an observer that returns a reason stops the run there as
+    /// a safety check does (last frame, checkpoint, <see cref="MdStopException"/> naming the reason).
+    /// </summary>
+    public List<IMdObserver> Observers { get; } = [];
     /// <summary>Makes the progress display for (atoms, first step, last step); null shows none.</summary>
     public Func<long, long, long, IWorkProgress>? Progress { get; set; }
     /// <summary>The (first) system of the last run (test hook).</summary>
@@ -255,6 +261,7 @@ public sealed class MdRun
             void Next(int every) { if (every > 0) t = Math.Min(t, (st / every + 1) * every); }
             Next(cfg.Thermo.Every); if (anyTrajectory) Next(cfg.Trajectory.Every); Next(cfg.Checkpoint.Every);
             Next(cfg.SafetyEvery); Next(cfg.RemoveDriftEvery);
+            foreach (var o in Observers) Next(o.Every);
             if (CrashAfterStep > st) t = Math.Min(t, CrashAfterStep.Value);
             if (InterruptAtStep > st) t = Math.Min(t, InterruptAtStep.Value);
             return t;
@@ -267,6 +274,12 @@ public sealed class MdRun
             return null;
         }
         bool stateOnHost = true;
+        string? Observe(long st, double t)
+        {
+            foreach (var o in Observers)
+                if (Due(o.Every, st) && o.Observe(st, t, Replicas) is string reason) return reason;
+            return null;
+        }
 
         if (lanes[0].Restart is null)
         {
@@ -309,7 +322,7 @@ public sealed class MdRun
                     bool halted = done < asked && !_interrupt;   // a position went non-finite
                     stateOnHost = halted || _interrupt || step == cfg.Steps || CrashAfterStep == step || InterruptAtStep == step
                         || (anyTrajectory && Due(cfg.Trajectory.Every, step)) || Due(cfg.Checkpoint.Every, step)
-                        || Due(cfg.SafetyEvery, step) || Due(cfg.RemoveDriftEvery, step);
+                        || Due(cfg.SafetyEvery, step) || Due(cfg.RemoveDriftEvery, step) || Observers.Any(o => Due(o.Every, step));
                     syncClock.Start();
                     resident.Synchronize(stateOnHost);
                     if (stateOnHost) resident.CopyNeighborReference(lane.Neighbors);
@@ -317,6 +330,7 @@ public sealed class MdRun
                     syncClock.Stop();
                     stop = halted ? lane.Safety.CheckGeometry(sys) ?? SafetyChecks.CheckEnergy(sys) : SafetyChecks.CheckEnergy(sys);
                     if (stop == null && Due(cfg.SafetyEvery, step)) stop = lane.Safety.CheckGeometry(sys);
+                    stop ??= Observe(step, time);
                     if (stop != null) break;
                 }
                 else
@@ -336,6 +350,7 @@ public sealed class MdRun
 
                     stop = CheckAll(l => SafetyChecks.CheckEnergy(l.System));
                     if (stop == null && Due(cfg.SafetyEvery, step)) stop = CheckAll(l => l.Safety.CheckGeometry(l.System));
+                    stop ??= Observe(step, time);
                     if (stop != null) break;
                 }
 
@@ -457,3 +472,14 @@ public sealed class MdRun
     }
 }
 
+/// <summary>
+/// Watches an MD run (e.g. the committee spread of active learning, a property average): called on
+/// the host every <see cref="Every"/> steps with the state of that step.
+/// </summary>
+public interface IMdObserver
+{
+    /// <summary>Interval in steps (≥ 1).</summary>
+    int Every { get; }
+    /// <summary>Looks at the replicas (one for a plain run) at <paramref name="step"/> (time in fs); returns a reason to stop the run, or null.</summary>
+    string? Observe(long step, double time, IReadOnlyList<MdSystem> replicas);
+}

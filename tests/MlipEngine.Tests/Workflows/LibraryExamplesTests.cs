@@ -105,4 +105,44 @@ public class LibraryExamplesTests : IDisposable
         Assert.Equal(2, report.Converged);
         Assert.Equal(2, StructureFile.ReadFrames(Path.Combine(_dir, "relaxed.xyz")).Count());
     }
+
+    private sealed class StopWhenHot(double limit) : IMdObserver
+    {
+        public List<long> Steps { get; } = [];
+        public int Every => 5;
+        public string? Observe(long step, double time, IReadOnlyList<MdSystem> replicas)
+        {
+            Steps.Add(step);
+            var s = replicas[0];
+            double t = s.Temperature(s.KineticEnergy());
+            return t > limit ? $"temperature {t:F0} K above {limit} K" : null;
+        }
+    }
+
+    [Fact]
+    public void MdObserver_IsCalledOnItsStepsAndCanStopTheRun()
+    {
+        MdConfig Config(string tag) => new()
+        {
+            Structure = StructureConfig.Crystal("fcc", "Ar", 5.26, 3, 3, 3),
+            Potential = PotentialSpecLoader.FromText("{style: lj/cut, cutoff: 8.5, pairs: {Ar-Ar: {epsilon: 0.0104, sigma: 3.4}}}", "spec", _dir),
+            VelocityTemperature = 10, VelocitySeed = 1,
+            Integrator = IntegratorConfig.Langevin(400, tdamp: 20, seed: 1),   // heats from 10 K towards 400 K
+            TimeStep = 5, Steps = 400, Threads = 1,
+            Checkpoint = new OutputConfig(Path.Combine(_dir, $"{tag}.ckpt"), 0),
+        };
+        var quiet = new StopWhenHot(1e9);
+        var run = new MdRun(Config("quiet"), TextWriter.Null) { Log = TextWriter.Null };
+        run.Observers.Add(quiet);
+        Assert.Equal(0, run.Run());
+        Assert.Equal(Enumerable.Range(1, 80).Select(k => 5L * k), quiet.Steps);
+
+        var hot = new StopWhenHot(100);
+        var stopped = new MdRun(Config("hot"), TextWriter.Null) { Log = TextWriter.Null };
+        stopped.Observers.Add(hot);
+        var e = Assert.Throws<MdStopException>(() => stopped.Run());
+        Assert.Contains("above 100 K", e.Message);
+        Assert.True(stopped.FinalStep < 400 && stopped.FinalStep % 5 == 0, $"stopped at {stopped.FinalStep}");
+        Assert.True(File.Exists(Path.Combine(_dir, "hot.ckpt")));
+    }
 }
