@@ -82,3 +82,22 @@ public sealed class ProgressReporter : IWorkProgress
         _ = _err;
     }
 }
+
+/// <summary>
+/// Turns SIGINT (Ctrl-C) and SIGTERM (batch schedulers, <c>timeout</c>, <c>kill</c>) into a clean stop:
+/// <paramref name="interrupt"/> receives the exit code the run should end with (130 or 143) and the
+/// process is not killed; the run finishes its step, writes its checkpoint and returns. Disposing
+/// restores the default handling.
+/// </summary>
+public sealed class InterruptSignals : IDisposable
+{
+    private readonly System.Runtime.InteropServices.PosixSignalRegistration _int, _term;
+
+    public InterruptSignals(Action<int> interrupt)
+    {
+        _int = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; interrupt(130); });
+        _term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; interrupt(143); });
+    }
+
+    public void Dispose() { _int.Dispose(); _term.Dispose(); }
+}

@@ -34,6 +34,8 @@ public sealed record TrainerOptions
     public int? EarlyStoppingPatience { get; init; }
     /// <summary>Do not start an epoch that would end after this wall time (total over resumed runs).</summary>
     public TimeSpan? MaxTime { get; init; }
+    /// <summary>Identifies the data (e.g. a hash of the data files); part of <see cref="Trainer.Fingerprint"/>, so a resume on other data is refused.</summary>
+    public string DataFingerprint { get; init; } = "";
     /// <summary>The best-validation (EMA) model, written whenever it improves.</summary>
     public required string ModelPath { get; init; }
     public required string CheckpointPath { get; init; }
@@ -80,7 +82,8 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>What must match between a checkpoint and the run that resumes it.</summary>
-    public string Fingerprint => $"P={_model.ParameterCount};train={_train.Count};valid={_valid.Count};batch={_o.BatchSize};seed={_o.Seed};ema={_o.EmaDecay}";
+    public string Fingerprint => $"P={_model.ParameterCount};train={_train.Count};valid={_valid.Count};batch={_o.BatchSize};seed={_o.Seed};ema={_o.EmaDecay}" +
+        (_o.DataFingerprint.Length > 0 ? $";data={_o.DataFingerprint}" : "");
 
     public TrainingOutcome Run(string? resumeFrom = null, Action<TrainingStatus>? progress = null, Action<EpochRecord>? epochDone = null,
         CancellationToken cancel = default)

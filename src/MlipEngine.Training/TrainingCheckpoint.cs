@@ -1,4 +1,5 @@
 using System.Text;
+using MlipEngine.Files;
 using MlipEngine.Training.Optimization;
 
 namespace MlipEngine.Training;
@@ -7,11 +8,12 @@ namespace MlipEngine.Training;
 /// Everything a training run needs to continue exactly where it stopped after an epoch: parameters,
 /// optimiser moments, EMA shadow, schedule, early-stopping and best-model state. The mini-batch order
 /// is a function of (seed, epoch), so no random-generator state is stored. Binary, little-endian,
-/// written to a temporary file and renamed (a crash never leaves a half-written checkpoint).
+/// with a SHA-256 trailer, written to a temporary file and renamed (<see cref="ChecksummedFile"/>: a
+/// crash never leaves a half-written checkpoint, corruption is refused on reading).
 /// </summary>
 public sealed record TrainingCheckpoint
 {
-    private const string Magic = "MLIPTRN3";
+    private const string Magic = "MLIPTRN4";   // 4: SHA-256 trailer (ChecksummedFile)
 
     /// <summary>Last completed epoch.</summary>
     public required int Epoch { get; init; }
@@ -32,10 +34,8 @@ public sealed record TrainingCheckpoint
     /// <summary>The epoch stage two began, or −1 if it has not.</summary>
     public int StageTwoEpoch { get; init; } = -1;
 
-    public void Write(string path)
+    public void Write(string path) => ChecksummedFile.Write(path, w =>
     {
-        string full = Path.GetFullPath(path), temp = full + $".{Environment.ProcessId}.tmp";
-        using (var w = new BinaryWriter(File.Create(temp), Encoding.UTF8))
         {
             w.Write(Encoding.ASCII.GetBytes(Magic));
             w.Write(Epoch); w.Write(Fingerprint); w.Write(Seconds);
@@ -51,15 +51,13 @@ public sealed record TrainingCheckpoint
             w.Write(BestValidationLoss); w.Write(BestEpoch); WriteArray(w, BestParameters);
             w.Write(StageTwoEpoch);
         }
-        File.Move(temp, full, overwrite: true);
-    }
+    });
 
     public static TrainingCheckpoint Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint '{path}' not found", path);
         try
         {
-            using var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+            using var r = ChecksummedFile.Open(path, "training checkpoint");
             if (Encoding.ASCII.GetString(r.ReadBytes(Magic.Length)) != Magic) throw new InvalidDataException($"{path}: not an mlip training checkpoint (or one written by an older version)");
             int epoch = r.ReadInt32(); string fp = r.ReadString(); double seconds = r.ReadDouble();
             var p = ReadArray(r);

@@ -27,10 +27,9 @@ public static class MdCommand
     {
         var cfg = MdConfigParser.Load(configPath, overrides);
         var run = new MdRun(cfg, Console.Out, CliParsing.Catalog) { Progress = (atoms, first, last) => new MdProgress(atoms, first, last) };
-        // Ctrl-C finishes the step, writes a checkpoint and exits with 130.
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; run.Interrupt(); };
-        Console.CancelKeyPress += onCancel;
-        try { return run.Run(restart); }
-        finally { Console.CancelKeyPress -= onCancel; }
+        // Ctrl-C (SIGINT) and SIGTERM (batch schedulers, `timeout`) finish the step, write a checkpoint
+        // and exit with 130 / 143.
+        using var signals = new InterruptSignals(run.Interrupt);
+        return run.Run(restart);
     }
 }

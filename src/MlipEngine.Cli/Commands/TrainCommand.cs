@@ -20,10 +20,10 @@ public static class TrainCommand
     {
         var cfg = TrainConfigParser.Load(configPath, overrides);
         using var cancel = new CancellationTokenSource();
-        // Ctrl-C: finish nothing half-way; the last completed epoch's checkpoint stays valid for --restart
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try { return new TrainRun(cfg, output) { Progress = (label, unit) => new ProgressReporter(label, unit) }.Run(restart, cancel.Token); }
-        finally { Console.CancelKeyPress -= onCancel; }
+        var run = new TrainRun(cfg, output) { Progress = (label, unit) => new ProgressReporter(label, unit) };
+        // Ctrl-C / SIGTERM: finish nothing half-way; the last completed epoch's checkpoint stays valid
+        // for --restart; exit 130 / 143.
+        using var signals = new InterruptSignals(code => { run.InterruptExitCode = code; cancel.Cancel(); });
+        return run.Run(restart, cancel.Token);
     }
 }

@@ -1,4 +1,5 @@
 using MlipEngine.Dynamics.Integrators;
+using MlipEngine.Files;
 using MlipEngine.Geometry;
 
 namespace MlipEngine.Dynamics.Md;
@@ -9,12 +10,13 @@ namespace MlipEngine.Dynamics.Md;
 /// streams), the positions and cell at the last neighbor-list build (so the restarted list has the
 /// same pairs in the same order and the same rebuild schedule), and named output offsets (bytes of
 /// each output file at checkpoint time, so a restart truncates frames written after it).
-/// Binary, little-endian, written to a temporary file and renamed over the target.
+/// Binary, little-endian, with a SHA-256 trailer, written to a temporary file and renamed over the
+/// target (<see cref="ChecksummedFile"/>): a corrupt or truncated checkpoint is refused, never loaded.
 /// </summary>
 public sealed class MdCheckpoint
 {
     private const string Magic = "MLIPMDCK";
-    private const int Version = 1;
+    private const int Version = 2;   // 2: SHA-256 trailer (ChecksummedFile), potential fingerprint
 
     public long Step { get; set; }
     public double Time { get; set; }
@@ -36,6 +38,8 @@ public sealed class MdCheckpoint
     public double[] NeighborZ { get; set; } = [];
     public Cell NeighborCell { get; set; }
     public Dictionary<string, long> Outputs { get; } = new(StringComparer.Ordinal);
+    /// <summary>SHA-256 of the potential the run used (its spec and the files it names); a restart with another potential is refused.</summary>
+    public string PotentialFingerprint { get; set; } = "";
     /// <summary>A short description of the settings (for a warning when a restart changes them).</summary>
     public string Settings { get; set; } = "";
 
@@ -78,15 +82,11 @@ public sealed class MdCheckpoint
         integrator.Load(r);
     }
 
-    public void Write(string path)
+    public void Write(string path) => ChecksummedFile.Write(path, w =>
     {
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        using (var w = new BinaryWriter(fs))
         {
             w.Write(Magic); w.Write(Version);
-            w.Write(Step); w.Write(Time); w.Write(Settings); w.Write(Integrator);
+            w.Write(Step); w.Write(Time); w.Write(Settings); w.Write(Integrator); w.Write(PotentialFingerprint);
             w.Write(IntegratorState.Length); w.Write(IntegratorState);
             int n = Numbers.Length;
             w.Write(n);
@@ -102,22 +102,18 @@ public sealed class MdCheckpoint
             }
             w.Write(Outputs.Count);
             foreach (var (k, v) in Outputs) { w.Write(k); w.Write(v); }
-            w.Flush();
-            fs.Flush(flushToDisk: true);
         }
-        File.Move(temp, full, overwrite: true);
-    }
+    });
 
     public static MdCheckpoint Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint '{path}' not found", path);
         try
         {
-            using var r = new BinaryReader(File.OpenRead(path));
+            using var r = ChecksummedFile.Open(path, "md checkpoint");
             if (r.ReadString() != Magic) throw new FormatException($"{path}: not an mlip md checkpoint");
             int version = r.ReadInt32();
-            if (version != Version) throw new FormatException($"{path}: checkpoint version {version}, this build reads {Version}");
-            var c = new MdCheckpoint { Step = r.ReadInt64(), Time = r.ReadDouble(), Settings = r.ReadString(), Integrator = r.ReadString() };
+            if (version != Version) throw new FormatException($"{path}: checkpoint version {version}, this build reads {Version} (checkpoints of older versions have no checksum; start the run anew)");
+            var c = new MdCheckpoint { Step = r.ReadInt64(), Time = r.ReadDouble(), Settings = r.ReadString(), Integrator = r.ReadString(), PotentialFingerprint = r.ReadString() };
             c.IntegratorState = r.ReadBytes(r.ReadInt32());
             int n = r.ReadInt32();
             if (n < 0) throw new FormatException($"{path}: corrupt atom count");
@@ -139,6 +135,7 @@ public sealed class MdCheckpoint
             return c;
         }
         catch (EndOfStreamException) { throw new FormatException($"{path}: checkpoint is truncated"); }
+        catch (InvalidDataException e) { throw new FormatException(e.Message); }
     }
 
     private static void WriteCell(BinaryWriter w, Cell cell)

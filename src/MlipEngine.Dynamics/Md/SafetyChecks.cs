@@ -28,6 +28,24 @@ public sealed class SafetyChecks
         return double.IsFinite(e) ? null : $"potential energy is {e}";
     }
 
+    /// <summary>
+    /// Kinetic energy, temperature and (when the last force call had the virial) pressure are finite:
+    /// finite but absurd velocities (a corrupted momentum of 1e200) overflow them.
+    /// </summary>
+    public static string? CheckKinetics(MdSystem s)
+    {
+        double k = s.KineticEnergy();
+        if (!double.IsFinite(k)) return $"kinetic energy is {k} (velocities overflow)";
+        double t = s.Temperature(k);
+        if (!double.IsFinite(t)) return $"temperature is {t} K";
+        if ((s.Forces.Computed & ForceFields.ForceOutputs.Virial) != 0)
+        {
+            var w = s.Virial;
+            for (int i = 0; i < 9; i++) if (!double.IsFinite(w[i])) return $"virial (pressure) is not finite: {w[i]}";
+        }
+        return null;
+    }
+
     public string? CheckGeometry(MdSystem s)
     {
         // Batch atom o + i is the system's atom i (messages name the system's own indices).

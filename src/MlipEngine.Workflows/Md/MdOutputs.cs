@@ -23,15 +23,27 @@ public abstract class MdOutputFile : IDisposable
     protected MdOutputFile(string path, long? truncateTo)
     {
         Path = path;
-        var mode = truncateTo is null ? FileMode.Create : FileMode.OpenOrCreate;
-        Stream = new FileStream(path, mode, FileAccess.Write, FileShare.Read, 1 << 16);
+        // Opened without truncating and locked (FileShare.None is an exclusive flock on Unix) before
+        // anything is cut: a second run writing the same file fails here instead of garbling it.
+        Stream = OpenExclusive(path);
         if (truncateTo is long len)
         {
             if (Stream.Length < len) throw new FormatException($"{path} is shorter ({Stream.Length} bytes) than at the checkpoint ({len} bytes); it was changed since");
             Stream.SetLength(len);
             Stream.Seek(0, SeekOrigin.End);
         }
+        else Stream.SetLength(0);
         Writer = new StreamWriter(Stream, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+    }
+
+    /// <summary>Opens (creating) <paramref name="path"/> for writing with an exclusive lock; another run holding it is a clear error.</summary>
+    public static FileStream OpenExclusive(string path, FileOptions options = FileOptions.None)
+    {
+        try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, 1 << 16, options); }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException && File.Exists(path))
+        {
+            throw new IOException($"{path} is being written by another run (it is locked): wait for that run, or give this one other output files");
+        }
     }
 
     public string Path { get; }
@@ -127,12 +139,15 @@ public sealed class TrajectoryFile : MdOutputFile
         if (!H5mdWriter.IsAvailable())
             throw new UsageException($"trajectory '{path}': H5MD needs Debian's libhdf5 (apt-get install libhdf5-103-1), which is not installed; use .xyz or .dump");
         _h5Path = h5Path; _h5Keep = truncateTo;
+        _h5Lock = OpenExclusive(h5Path + ".lock", FileOptions.DeleteOnClose);   // libhdf5 opens the file itself: lock a sidecar
     }
+
+    private readonly FileStream? _h5Lock;
 
     /// <summary>Length recorded in checkpoints: bytes for text formats, frames for H5MD.</summary>
     public override long Length => _h5Path != null ? _h5?.Frames ?? _h5Keep ?? 0 : base.Length;
     public override void Flush() { if (_h5Path != null) _h5?.Flush(); else base.Flush(); }
-    public override void Dispose() { if (_h5Path != null) _h5?.Dispose(); else base.Dispose(); }
+    public override void Dispose() { if (_h5Path != null) { _h5?.Dispose(); _h5Lock?.Dispose(); } else base.Dispose(); }
 
     public static TrajectoryFile Open(string path, long? truncateTo)
     {

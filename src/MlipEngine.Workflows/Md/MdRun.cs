@@ -69,8 +69,9 @@ public sealed class MdRun
     /// </summary>
     public int ResidentChunkSteps { get; set; } = 100;
 
-    /// <summary>Requests a clean stop after the current step (Ctrl-C): a checkpoint is written and <see cref="Run"/> returns 130. Thread-safe.</summary>
-    public void Interrupt() => _interrupt = true;
+    /// <summary>Requests a clean stop after the current step (Ctrl-C, SIGTERM): a checkpoint is written and <see cref="Run"/> returns <paramref name="exitCode"/> (130 for SIGINT, 143 for SIGTERM by convention). Thread-safe.</summary>
+    public void Interrupt(int exitCode = 130) { _interruptExitCode = exitCode; _interrupt = true; }
+    private volatile int _interruptExitCode = 130;
 
     public static AtomicStructure BuildStructure(MdConfig cfg)
     {
@@ -123,7 +124,9 @@ public sealed class MdRun
         public MdCheckpoint? Restart;
         public ThermoCsv? Thermo;
         public TrajectoryFile? Trajectory;
-        public void Dispose() { Thermo?.Dispose(); Trajectory?.Dispose(); }
+        /// <summary>Held for the run: a second run with the same checkpoint fails before step 0.</summary>
+        public FileStream? CheckpointLock;
+        public void Dispose() { Thermo?.Dispose(); Trajectory?.Dispose(); CheckpointLock?.Dispose(); }
     }
 
     /// <summary>
@@ -136,6 +139,7 @@ public sealed class MdRun
         var cfg = _cfg;
         var wall = Stopwatch.StartNew();
         var configs = cfg.Replicas.Count > 0 ? cfg.Replicas : [cfg];
+        foreach (var c in configs) PrepareOutputFolders(c);
         var structures = configs.Select(BuildStructure).ToArray();
         var ff = cfg.ForceField
             ?? (cfg.PotentialFile != null ? _catalog.Load(cfg.PotentialFile)
@@ -170,16 +174,17 @@ public sealed class MdRun
                 lanes[k] = new Lane
                 {
                     Config = c, System = sys, Integrator = CreateIntegrator(c, sys),
-                    CheckpointPath = c.Checkpoint.File ?? Path.GetFullPath(Path.ChangeExtension(c.Source, ".ckpt")),
+                    CheckpointPath = CheckpointPath(c),
                     Safety = new SafetyChecks(c.SafetyMinDistance),
                 };
+                lanes[k].CheckpointLock = MdOutputFile.OpenExclusive(lanes[k].CheckpointPath + ".lock", FileOptions.DeleteOnClose);
             }
-            return Run(restartPath, wall, computer, replicas, lanes);
+            return Run(restartPath, wall, computer, replicas, lanes, PotentialFingerprint(cfg));
         }
         finally { foreach (var l in lanes) l?.Dispose(); }
     }
 
-    private int Run(string? restartPath, Stopwatch wall, IForceComputer computer, ReplicaDynamics? replicas, Lane[] lanes)
+    private int Run(string? restartPath, Stopwatch wall, IForceComputer computer, ReplicaDynamics? replicas, Lane[] lanes, string potentialFingerprint)
     {
         var cfg = _cfg;
         var sys = lanes[0].System;
@@ -193,7 +198,10 @@ public sealed class MdRun
             var (c, s, integrator) = (lane.Config, lane.System, lane.Integrator);
             if (restartPath != null)
             {
-                var restart = MdCheckpoint.Read(replicas is null ? restartPath : lane.CheckpointPath);
+                string from = replicas is null ? restartPath : lane.CheckpointPath;
+                var restart = MdCheckpoint.Read(from);
+                if (restart.PotentialFingerprint.Length > 0 && potentialFingerprint.Length > 0 && restart.PotentialFingerprint != potentialFingerprint)
+                    throw new FormatException($"{from}: checkpoint was written with another potential (or potential file) than this run's; restart with the run's original potential, or start a new run");
                 restart.Restore(s, integrator);
                 if (lane != lanes[0] && (restart.Step != step || restart.Time != time))
                     throw new FormatException($"{lane.CheckpointPath}: replica checkpoint is at step {restart.Step}, replica 0's at step {step}");
@@ -249,6 +257,7 @@ public sealed class MdRun
         {
             var c = MdCheckpoint.Capture(lane.System, lane.Integrator, st, t, lane.Neighbors);
             c.Settings = Settings(lane.Config, resident != null);
+            c.PotentialFingerprint = potentialFingerprint;
             if (lane.Thermo != null) c.Outputs["thermo"] = lane.Thermo.Length;
             if (lane.Trajectory != null) c.Outputs["trajectory"] = lane.Trajectory.Length;
             c.Write(lane.CheckpointPath);
@@ -288,11 +297,13 @@ public sealed class MdRun
                 if (cfg.Thermo.Every > 0) WriteThermo(lane, 0, 0);
                 lane.Trajectory?.Write(lane.System, 0, 0);
             }
-            string? bad = CheckAll(l => SafetyChecks.CheckEnergy(l.System) ?? l.Safety.CheckGeometry(l.System));
+            string? bad = CheckAll(l => SafetyChecks.CheckEnergy(l.System) ?? l.Safety.CheckGeometry(l.System) ?? SafetyChecks.CheckKinetics(l.System));
             if (bad != null) throw new MdStopException($"step 0: {bad}; nothing was run");
         }
 
         long firstStep = step;
+        if (restartPath != null)
+            Log.WriteLine($"md: resuming from step {step} (t = {time.ToString("G6", CultureInfo.InvariantCulture)} fs) of {cfg.Steps}: {(replicas is null ? restartPath : $"{lanes.Length} replica checkpoints")}");
         double forceBefore = lanes.Sum(l => l.System.ForceSeconds), neighborBefore = computer is NeighborForceComputer nf0 ? nf0.NeighborSeconds : 0;
         _progress = Progress?.Invoke(batchAtoms(), firstStep, cfg.Steps);
         long batchAtoms() => lanes.Sum(l => (long)l.System.AtomCount);
@@ -329,7 +340,7 @@ public sealed class MdRun
                     if (Due(cfg.RemoveDriftEvery, step)) { Velocities.RemoveDrift(sys); resident.UploadVelocities(); }
                     syncClock.Stop();
                     stop = halted ? lane.Safety.CheckGeometry(sys) ?? SafetyChecks.CheckEnergy(sys) : SafetyChecks.CheckEnergy(sys);
-                    if (stop == null && Due(cfg.SafetyEvery, step)) stop = lane.Safety.CheckGeometry(sys);
+                    if (stop == null && Due(cfg.SafetyEvery, step)) stop = lane.Safety.CheckGeometry(sys) ?? SafetyChecks.CheckKinetics(sys);
                     stop ??= Observe(step, time);
                     if (stop != null) break;
                 }
@@ -349,7 +360,7 @@ public sealed class MdRun
                     foreach (var lane in lanes) lane.Neighbors.Observe(lane.System);
 
                     stop = CheckAll(l => SafetyChecks.CheckEnergy(l.System));
-                    if (stop == null && Due(cfg.SafetyEvery, step)) stop = CheckAll(l => l.Safety.CheckGeometry(l.System));
+                    if (stop == null && Due(cfg.SafetyEvery, step)) stop = CheckAll(l => l.Safety.CheckGeometry(l.System) ?? SafetyChecks.CheckKinetics(l.System));
                     stop ??= Observe(step, time);
                     if (stop != null) break;
                 }
@@ -399,7 +410,9 @@ public sealed class MdRun
         }
         foreach (var lane in lanes)
         {
-            if (lane.Trajectory != null && (stop != null || _interrupt) && !Due(cfg.Trajectory.Every, step)) lane.Trajectory.Write(lane.System, step, time);
+            // A safety stop breaks out before the step's outputs: its frame is always written here. An
+            // interrupt breaks after them: write the frame only when the step was not a trajectory step.
+            if (lane.Trajectory != null && (stop != null || (_interrupt && !Due(cfg.Trajectory.Every, step)))) lane.Trajectory.Write(lane.System, step, time);
             if (stop == null && cfg.Thermo.Every > 0 && !Due(cfg.Thermo.Every, step)) WriteThermo(lane, step, time);
             lane.Thermo?.Flush(); lane.Trajectory?.Flush();
         }
@@ -419,12 +432,82 @@ public sealed class MdRun
         if (_interrupt)
         {
             Log.WriteLine($"md: interrupted at step {step}; checkpoint written to {ckpts} (continue with --restart {ckptPath})");
-            return 130;
+            return _interruptExitCode;
         }
         return 0;
     }
 
     private IWorkProgress? _progress;
+
+    private static string CheckpointPath(MdConfig c) => c.Checkpoint.File ?? Path.GetFullPath(Path.ChangeExtension(c.Source, ".ckpt"));
+
+    /// <summary>
+    /// Before any work: every output's folder exists (created when missing) and takes a file, so a
+    /// bad path fails at once, naming the key, instead of after the run.
+    /// </summary>
+    private static void PrepareOutputFolders(MdConfig c)
+    {
+        foreach (var (key, path) in new[] { ("thermo.file", c.Thermo.Every > 0 ? c.Thermo.File : null), ("trajectory.file", c.Trajectory.Every > 0 ? c.Trajectory.File : null), ("checkpoint.file", CheckpointPath(c)) })
+        {
+            if (path is null) continue;
+            string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            try
+            {
+                Directory.CreateDirectory(dir);
+                string probe = Path.Combine(dir, $".mlip-write-test.{Environment.ProcessId}.tmp");
+                File.WriteAllBytes(probe, []);
+                File.Delete(probe);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new FormatException($"{c.Source}: {key}: cannot write into folder '{dir}': {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// SHA-256 (16 hex digits) of what defines the potential: a model or spec file's bytes, an inline
+    /// spec's keys and values, and the bytes of every file a spec names. Empty for a force field built
+    /// by the program (nothing to compare). A restart with another potential is refused.
+    /// </summary>
+    private static string PotentialFingerprint(MdConfig c)
+    {
+        if (c.ForceField != null) return "";
+        using var sha = global::System.Security.Cryptography.IncrementalHash.CreateHash(global::System.Security.Cryptography.HashAlgorithmName.SHA256);
+        void Text(string t) => sha.AppendData(global::System.Text.Encoding.UTF8.GetBytes(t + "\n"));
+        void FileBytes(string path) { if (File.Exists(path)) sha.AppendData(File.ReadAllBytes(path)); else Text("missing " + path); }
+        void Spec(MlipEngine.Potentials.Spec.PotentialSpec spec)
+        {
+            foreach (var key in spec.Fields.Keys.Order(StringComparer.Ordinal))
+            {
+                Text(key);
+                Value(spec.Fields[key], key is "file" or "files" or "members", spec.BaseDirectory);
+            }
+        }
+        void Value(object? v, bool isPath, string baseDir)
+        {
+            switch (v)
+            {
+                case string str:
+                    Text(str);
+                    if (isPath) FileBytes(Path.IsPathRooted(str) ? str : Path.Combine(baseDir, str));
+                    break;
+                case IEnumerable<KeyValuePair<string, object?>> map:
+                    foreach (var (k, x) in map.OrderBy(kv => kv.Key, StringComparer.Ordinal)) { Text(k); Value(x, false, baseDir); }
+                    break;
+                case IEnumerable<object?> list:
+                    foreach (var x in list) Value(x, isPath, baseDir);
+                    break;
+            }
+        }
+        if (c.PotentialFile is string f)
+        {
+            if (Path.GetExtension(f).ToLowerInvariant() is ".yaml" or ".yml") Spec(PotentialSpecLoader.FromFile(f));
+            else FileBytes(f);
+        }
+        else if (c.Potential != null) Spec(c.Potential);
+        return Convert.ToHexString(sha.GetHashAndReset())[..16];
+    }
 
     private static string Settings(MdConfig c, bool resident) =>
         FormattableString.Invariant($"{c.Integrator.Type} dt={c.TimeStep} skin={c.Skin} threads={c.Threads} {c.Precision}{(resident ? " opencl-resident" : "")}");

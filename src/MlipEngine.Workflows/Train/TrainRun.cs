@@ -32,7 +32,7 @@ public sealed class TrainRun
     public TrainRun(TrainConfig config, TextWriter output) { _c = config; _out = output; }
 
     /// <summary>Makes the per-epoch progress display ("epoch 3/100", "frames"); null shows none.</summary>
-    public ProgressFactory? Progress { get; init; }
+    public ProgressFactory? Progress { get; set; }
 
     private void Say(string line)
     {
@@ -112,6 +112,7 @@ public sealed class TrainRun
             EarlyStoppingPatience = _c.EarlyStopping, MaxTime = _c.MaxMinutes is double m ? TimeSpan.FromMinutes(m) : null,
             ModelPath = _c.ModelPath, CheckpointPath = Path.Combine(_c.OutputDirectory, "checkpoint.ckpt"),
             EpochTablePath = Path.Combine(_c.OutputDirectory, "epochs.csv"),
+            DataFingerprint = DataFingerprint(_c.TrainFiles.Concat(_c.ValidationFiles).Concat(_c.TestFiles)),
         };
         Say($"training: {_c.Epochs} epochs, batch {_c.BatchSize}, {(_c.AmsGrad ? "AMSGrad" : "Adam")} lr {_c.LearningRate:G3} ({_c.Schedule}), " +
             $"EMA {_c.Ema}, loss λE {_c.Loss.Energy} λF {_c.Loss.Forces} λσ {_c.Loss.Stress}{(_c.Loss.HuberDelta is double h ? $" Huber δ {h}" : "")}" +
@@ -121,6 +122,7 @@ public sealed class TrainRun
         Say("epoch        lr      loss  | train E meV/atom  F meV/Å | valid E meV/atom  F meV/Å  σ meV/Å³ |    s");
 
         using var trainer = new Trainer(model, trainS, validS, options);
+        if (restart is not null) Say($"resuming from {restart}");
         IWorkProgress? bar = null;
         int barEpoch = -1;
         bool stageTwoAnnounced = false;
@@ -141,7 +143,7 @@ public sealed class TrainRun
         bar?.Dispose();
         Say($"stopped: {outcome.StopReason} after {outcome.LastEpoch + 1} epochs, {outcome.Seconds / 60:F1} min; best validation loss {outcome.BestValidationLoss:E3} at epoch {outcome.BestEpoch + 1}");
         Say($"model: {_c.ModelPath}");
-        if (outcome.BestEpoch < 0) return 1;
+        if (outcome.BestEpoch < 0) return outcome.StopReason == "interrupted" ? InterruptExitCode : 1;
 
         // ---- final evaluation of the best model ----
         var best = EquivariantModelFile.Read(_c.ModelPath);
@@ -183,8 +185,17 @@ public sealed class TrainRun
             ],
         });
         Say($"report: {report}");
+        // Interrupted (Ctrl-C, SIGTERM): the last completed epoch's checkpoint is there to --restart from.
+        if (outcome.StopReason == "interrupted")
+        {
+            Say($"interrupted: continue with --restart {options.CheckpointPath}");
+            return InterruptExitCode;
+        }
         return 0;
     }
+
+    /// <summary>Exit code <see cref="Run"/> returns when the token cancels the run (130, as for Ctrl-C; a host may set 143 for SIGTERM).</summary>
+    public int InterruptExitCode { get; set; } = 130;
 
     /// <summary>A new random model over the species of the data, with E0 and the mean neighbour count taken from the training frames.</summary>
     private EquivariantModel NewModel(List<Frame> train)
@@ -297,5 +308,19 @@ public sealed class TrainRun
             sink.Writer.WriteLine(string.Join(",", g.Contains(',') ? $"\"{g}\"" : g, m.Frames, m.Atoms, R(m.EnergyPerAtom.Mae), R(m.EnergyPerAtom.Rmse),
                 R(m.Force.Mae), R(m.Force.Rmse), R(m.Stress.Mae), R(m.Stress.Rmse)));
         sink.Commit();
+    }
+
+    /// <summary>SHA-256 (first 16 hex digits) over the data files' bytes, in order: a resume on edited data is refused.</summary>
+    private static string DataFingerprint(IEnumerable<string> files)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        foreach (var f in files)
+        {
+            using var s = File.OpenRead(f);
+            int n;
+            while ((n = s.Read(buffer)) > 0) sha.AppendData(buffer, 0, n);
+        }
+        return Convert.ToHexString(sha.GetHashAndReset())[..16];
     }
 }
