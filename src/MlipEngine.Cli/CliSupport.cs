@@ -71,7 +71,7 @@ public sealed class ProgressReporter : IWorkProgress
     private string Format(double t)
     {
         double rate = t > 0 ? _done / t : 0;
-        string eta = _total is long tot && rate > 0 ? $", ETA {TimeSpan.FromSeconds((tot - _done) / rate):hh\\:mm\\:ss}" : "";
+        string eta = _total is long tot && rate > 0 ? $", ETA {Progress.Eta.Format((tot - _done) / rate)}" : "";
         string of = _total is long tt ? $"/{tt}" : "";
         return $"{_label}: {_done}{of} {_unit}, {rate:F1} {_unit}/s{eta}";
     }

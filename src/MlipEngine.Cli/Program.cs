@@ -14,14 +14,18 @@ root.Subcommands.Add(ModelCommand.Create());
 root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 
+// Exit codes (docs/cli/eval.md#error-messages): 0 ok, 1 error, 2 usage (System.CommandLine's parse
+// errors too, which it reports as 1), 3 safety stop or i-PI serve failure, 130 interrupted.
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    var parsed = root.Parse(args);
+    int code = parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return parsed.Errors.Count > 0 ? 2 : code;
 }
 catch (Exception e) when (Describe(e) is string message)
 {
     Console.Error.WriteLine($"error: {message}");
-    return e is UsageException ? 2 : e is MdStopException ? 3 : 1;
+    return e is UsageException ? 2 : e is MdStopException or MlipEngine.Interop.Ipi.IpiException ? 3 : 1;
 }
 
 // One line for anything the user can fix; a stack trace only for bugs.

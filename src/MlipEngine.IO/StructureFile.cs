@@ -102,7 +102,7 @@ public static class StructureFile
     public static Frame ReadFirst(string path, StructureFormat format = StructureFormat.Auto, StructureFileOptions? options = null)
     {
         foreach (var f in ReadFrames(path, format, options)) return f;
-        throw new StructureFormatException(path, null, null, "file contains no frames");
+        throw StructureFormatException.NoFrames(path);
     }
 
     /// <summary>

@@ -26,6 +26,9 @@ public sealed class StructureFormatException : Exception
     /// <summary>What is wrong, without the position prefix.</summary>
     public string Problem { get; }
 
+    /// <summary>The error for an input (file or folder) that holds no frame at all.</summary>
+    public static StructureFormatException NoFrames(string path) => new(path, null, null, "no frames");
+
     private static string Compose(string? source, int? frame, long? line, string problem)
     {
         var sb = new System.Text.StringBuilder();

@@ -48,6 +48,7 @@ public static class EvalCommand
                 }
                 writer.Flush();
             }
+            if (frames == 0) throw StructureFormatException.NoFrames(inputPath);
             sink.Commit();
         }
         Console.Error.WriteLine($"eval: {frames} frame(s), {atoms} atoms, {ff.Style}, {(backend == Backend.OpenCl ? $"OpenCl device {deviceIndex} ({precision})" : $"{backend} × {threads} thread(s)")}, {sw.Elapsed.TotalSeconds:F2} s → {outputPath}");

@@ -22,7 +22,7 @@ public static class ServeCommand
         var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
         var precision = new Option<string>("--precision") { Description = "float64 or float32 (float32: OpenCL only; accumulation stays fp64)", DefaultValueFactory = _ => "float64" };
         var skin = new Option<double>("--skin") { Description = "Verlet skin of the neighbor list, Å", DefaultValueFactory = _ => 0.5 };
-        var onClose = new Option<string>("--on-close") { Description = "When the driver closes without EXIT: 'error' (exit 3) or 'reconnect' (wait --connect-timeout for a new driver, e.g. a new ASE SocketIOCalculator)", DefaultValueFactory = _ => "error" };
+        var onClose = new Option<string>("--on-close") { Description = "When the driver closes between messages without EXIT (ASE's SocketIOCalculator.close() does): 'exit' (a normal end, status 0), 'error' (status 3) or 'reconnect' (wait --connect-timeout for a new driver, e.g. a new ASE SocketIOCalculator)", DefaultValueFactory = _ => "exit" };
         var timeout = new Option<double>("--connect-timeout") { Description = "Seconds to keep trying to connect to the driver", DefaultValueFactory = _ => 60 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every protocol message to stderr" };
         var cmd = new Command("serve", "Serve forces to an i-PI driver (i-PI, ASE SocketIOCalculator) over a socket")
@@ -37,7 +37,7 @@ public static class ServeCommand
     private sealed record Settings(string Potential, string Ipi, string? Structure, string? Species, int Threads, string Backend,
         double Skin, string OnClose, double ConnectTimeout, bool Verbose, string Precision = "float64");
 
-    /// <summary>Exit code when the driver closed the connection between messages without EXIT.</summary>
+    /// <summary>Exit code when the driver closed the connection between messages without EXIT and --on-close is 'error'.</summary>
     public const int ClosedWithoutExit = 3;
 
     private static int Run(Settings s)
@@ -45,12 +45,8 @@ public static class ServeCommand
         if (s.Threads < 1) throw new UsageException("--threads must be at least 1");
         if (!(s.Skin >= 0)) throw new UsageException("--skin must be ≥ 0");
         if (!(s.ConnectTimeout >= 0)) throw new UsageException("--connect-timeout must be ≥ 0");
-        bool reconnect = s.OnClose switch
-        {
-            "error" => false,
-            "reconnect" => true,
-            _ => throw new UsageException($"--on-close must be 'error' or 'reconnect', not '{s.OnClose}'"),
-        };
+        if (s.OnClose is not ("exit" or "error" or "reconnect"))
+            throw new UsageException($"--on-close must be 'exit', 'error' or 'reconnect', not '{s.OnClose}'");
         var template = LoadTemplate(s);
         var endpoint = IpiEndpoint.Parse(s.Ipi);
         var ff = PotentialLoader.Load(s.Potential);
@@ -89,11 +85,18 @@ public static class ServeCommand
                 Console.Error.WriteLine("serve: driver sent EXIT");
                 return 0;
             }
-            if (!reconnect)
+            if (s.OnClose == "exit")
+            {
+                // Every position the driver sent was answered (IpiClient throws otherwise): a normal end.
+                Summary();
+                Console.Error.WriteLine("serve: driver closed the connection");
+                return 0;
+            }
+            if (s.OnClose == "error")
             {
                 Summary();
                 Console.Error.WriteLine($"error: the i-PI driver at {endpoint.Display} closed the connection without EXIT " +
-                    "(it stopped or crashed; ASE's SocketIOCalculator closes this way — use --on-close reconnect to wait for the next one)");
+                    "(--on-close error; --on-close exit treats this as the end, --on-close reconnect waits for the next driver)");
                 return ClosedWithoutExit;
             }
             previousServer = endpoint.ServerStamp;

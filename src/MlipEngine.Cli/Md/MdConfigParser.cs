@@ -197,6 +197,10 @@ public static class MdConfigParser
         long? steps = r.Integer(root, "", "steps", 0);
         double? time = r.Double(root, "", "time", 0);
         if (steps != null && time != null) throw r.Error("steps", "give either 'steps' or 'time' (fs), not both");
+        // At most 1e12 steps (years of wall time even for a few atoms); a larger time/timestep would overflow the step count.
+        const double maxSteps = 1e12;
+        if (steps > maxSteps) throw r.Error("steps", $"{steps} is absurd: at most {maxSteps:G} steps");
+        if (time / dt > maxSteps) throw r.Error("time", $"{time:G} fs is {time / dt:G} steps of {dt:G} fs: at most {maxSteps:G} steps");
         long nsteps = steps ?? (time is double t ? (long)Math.Round(t / dt) : throw r.Error("steps", "is required (or 'time' in fs)"));
 
         // ---- integrator ----

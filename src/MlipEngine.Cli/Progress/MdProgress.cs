@@ -26,8 +26,8 @@ public sealed class MdProgress : IWorkProgress
         double rate = (step - _first) / Math.Max(t, 1e-9);
         double eta = rate > 0 ? (_total - step) / rate : 0;
         double frac = _total > 0 ? (double)step / _total : 1;
-        string text = string.Format(CultureInfo.InvariantCulture, "{0}/{1} steps  {2:E2} atom-steps/s  ETA {3:hh\\:mm\\:ss}",
-            step, _total, rate * _atoms, TimeSpan.FromSeconds(Math.Min(eta, 359999)));
+        string text = string.Format(CultureInfo.InvariantCulture, "{0}/{1} steps  {2:E2} atom-steps/s  ETA {3}",
+            step, _total, rate * _atoms, Eta.Format(eta));
         if (_live)
         {
             const int width = 30;

@@ -20,7 +20,7 @@ public static class RelaxProgress
         var clock = System.Diagnostics.Stopwatch.StartNew();
         console.Progress()
             .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new EtaColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("relax", maxValue: Math.Max(1, total.Value));

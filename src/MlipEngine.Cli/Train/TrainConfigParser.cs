@@ -35,7 +35,9 @@ public static class TrainConfigParser
             if (!map.TryGetValue(key, out var v) || v is null) return [];
             var items = v is List<object?> l ? l : [v];
             return items.Select(x => x as string ?? throw r.Error(ConfigReader.Join(parent, key), "must be a file name or a list of them"))
-                .Select(f => Path.GetFullPath(Path.Combine(baseDir, f))).ToArray();
+                .Select(f => File.Exists(Path.Combine(baseDir, f)) ? Path.GetFullPath(Path.Combine(baseDir, f))
+                    : throw r.Error(ConfigReader.Join(parent, key), $"data file '{f}' is missing (looked for {Path.GetFullPath(Path.Combine(baseDir, f))})"))
+                .ToArray();
         }
         var train = Files(data, "data", "train");
         if (train.Length == 0) throw r.Error("data.train", "is required (one extxyz file or a list)");

@@ -44,10 +44,42 @@ public sealed class ExtxyzReader
         while (true)
         {
             lines.Frame = index;
-            var frame = ReadFrame(lines, index);
+            long frameEnd = -1;
+            var frame = ReadFrame(lines, index, ref frameEnd);
             if (frame == null) yield break;
             yield return frame;
             index++;
+        }
+    }
+
+    /// <summary>
+    /// Lazily reads every frame of a file, not stopping at a bad one: a frame whose atom-count line
+    /// was read but whose values are bad (a NaN coordinate, an unknown element, a missing column) is
+    /// an entry with its error, and reading goes on after its declared lines. Only a frame whose
+    /// atom-count line is unreadable loses the frame boundaries: it is the last entry, with
+    /// <see cref="FrameRead.RestUnread"/> set. I/O errors are thrown as by <see cref="ReadFrames(string)"/>.
+    /// </summary>
+    public IEnumerable<FrameRead> ReadEachFrame(string path)
+    {
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, true, 1 << 16);
+        var lines = new LineReader(reader, path);
+        for (int index = 0; ; index++)
+        {
+            lines.Frame = index;
+            long frameEnd = -1;
+            Frame? frame = null; StructureFormatException? error = null;
+            try { frame = ReadFrame(lines, index, ref frameEnd); }
+            catch (StructureFormatException e) { error = e; }
+            if (error == null)
+            {
+                if (frame == null) yield break;
+                yield return new FrameRead(index, frame, null, false);
+                continue;
+            }
+            bool lost = frameEnd < 0;
+            yield return new FrameRead(index, null, error, lost);
+            if (lost) yield break;
+            while (lines.LineNumber < frameEnd && lines.ReadLine() != null) { }
         }
     }
 
@@ -55,7 +87,7 @@ public sealed class ExtxyzReader
     public Frame ReadFirst(string path)
     {
         foreach (var f in ReadFrames(path)) return f;
-        throw new StructureFormatException(path, null, null, "file contains no frames");
+        throw StructureFormatException.NoFrames(path);
     }
 
     private sealed class Column
@@ -67,7 +99,8 @@ public sealed class ExtxyzReader
         public Array Data = null!;
     }
 
-    private Frame? ReadFrame(LineReader lines, int index)
+    /// <param name="frameEnd">Set to the frame's last line (count + comment + atom lines) once its atom-count line is read.</param>
+    private Frame? ReadFrame(LineReader lines, int index, ref long frameEnd)
     {
         string? header;
         do
@@ -78,6 +111,7 @@ public sealed class ExtxyzReader
 
         if (!Tokens.TryParseInt(header, out int natoms) || natoms < 0)
             throw lines.Error($"expected the number of atoms, found '{Tokens.Truncate(header.AsSpan().Trim())}'");
+        frameEnd = lines.LineNumber + 1 + natoms;
 
         string comment = lines.ReadRequiredLine($"the comment line of a frame with {natoms} atoms");
         long commentLine = lines.LineNumber;

@@ -48,6 +48,7 @@ public static class LabelledErrors
             gm.Add(n, energy, forces, stress);
             progress?.Report(++done, null);
         }
+        if (done == 0) throw StructureFormatException.NoFrames(inputPath);
         var result = new List<(string, ErrorMetrics)> { ("all", all) };
         if (groups.Count > 1 || (groups.Count == 1 && !groups.ContainsKey("(none)")))
             foreach (var (k, v) in groups) result.Add((k, v));

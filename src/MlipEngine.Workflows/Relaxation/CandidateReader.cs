@@ -1,16 +1,22 @@
 using MlipEngine.Workflows;
 using MlipEngine.IO;
+using MlipEngine.IO.Extxyz;
 
 namespace MlipEngine.Workflows.Relaxation;
 
-/// <summary>One input candidate: a parsed frame, or the reason it could not be read.</summary>
-public sealed record Candidate(long Index, string Id, string Source, int FrameIndex, Frame? Frame, string? Error);
+/// <summary>
+/// One input candidate: a parsed frame, or the reason it could not be read. <see cref="Cut"/>: the
+/// frame boundaries of its file were lost here, so the file's later frames (if any) were not read.
+/// </summary>
+public sealed record Candidate(long Index, string Id, string Source, int FrameIndex, Frame? Frame, string? Error, bool Cut = false);
 
 /// <summary>
 /// Reads candidates lazily from a file or a directory of structure files, isolating failures: a file
-/// that cannot be read (or parsed) becomes one failed candidate and the next file is read; in a
-/// multi-frame extxyz a corrupt frame ends that file (its frames after the corruption cannot be
-/// located reliably) and is reported as one failed candidate.
+/// that cannot be read (or parsed) becomes one failed candidate and the next file is read. In a
+/// multi-frame extxyz a frame with bad values (a NaN coordinate, an unknown element) is one failed
+/// candidate and the frames after it are read; only a frame whose atom-count line is unreadable cuts
+/// the file there (its later frames cannot be located), as one failed candidate with <see cref="Candidate.Cut"/>.
+/// A file without frames is one failed candidate ("no frames").
 /// </summary>
 public static class CandidateReader
 {
@@ -34,30 +40,42 @@ public static class CandidateReader
         {
             string name = Path.GetFileName(file);
             bool multi = StructureFile.DetectFormat(file) == StructureFormat.Extxyz;
-            IEnumerator<Frame>? frames = null;
+            IEnumerator<FrameRead>? frames = null;
             string? openError = null;
-            try { frames = StructureFile.ReadFrames(file).GetEnumerator(); }
+            try { frames = (multi ? new ExtxyzReader().ReadEachFrame(file) : Single(file)).GetEnumerator(); }
             catch (Exception e) when (IsInputError(e)) { openError = e.Message; }
             if (frames == null) { yield return new Candidate(index++, name, file, 0, null, openError); continue; }
             using (frames)
             {
                 int k = 0;
+                bool any = false;
                 while (true)
                 {
-                    Frame? frame = null; string? error = null;
+                    FrameRead? read = null; string? error = null;
                     try
                     {
                         if (!frames.MoveNext()) break;
-                        frame = frames.Current;
+                        read = frames.Current;
+                        error = read.Error?.Message;
                     }
                     catch (Exception e) when (IsInputError(e)) { error = e.Message; }
+                    bool cut = read?.RestUnread ?? false;
+                    if (cut) error = $"{name} cut at frame {k}: its later frames cannot be located and were not read ({error})";
+                    var frame = read?.Frame;
                     string id = frame != null ? IdOf(frame, name, multi, k) : (multi ? $"{name}#{k}" : name);
-                    yield return new Candidate(index++, id, file, k, frame, error);
-                    if (error != null) break;
+                    yield return new Candidate(index++, id, file, k, frame, error, cut);
+                    any = true;
+                    if (read == null || cut) break;
                     k++;
                 }
+                if (!any) yield return new Candidate(index++, name, file, 0, null, StructureFormatException.NoFrames(file).Message);
             }
         }
+    }
+
+    private static IEnumerable<FrameRead> Single(string file)
+    {
+        foreach (var f in StructureFile.ReadFrames(file)) yield return new FrameRead(0, f, null, false);
     }
 
     /// <summary>Frames in the input (fast scan of extxyz atom-count lines); null when unknown.</summary>

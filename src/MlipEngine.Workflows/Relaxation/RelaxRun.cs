@@ -38,6 +38,9 @@ public sealed class RelaxRun
 
     public ParallelRelaxer Relaxer { get; }
 
+    /// <summary>Why each input file that was cut (its frame boundaries lost) was cut, in input order.</summary>
+    public List<string> CutFiles { get; } = [];
+
     public void Execute(IEnumerable<Candidate> candidates, Action<long> reportDone)
     {
         long done = _journal.Finished.Count;
@@ -45,6 +48,7 @@ public sealed class RelaxRun
         {
             foreach (var c in candidates)
             {
+                if (c.Cut) lock (_journalGate) CutFiles.Add(c.Error!);
                 if (_journal.Finished.ContainsKey(c.Index)) continue;
                 if (c.Frame == null)
                 {
@@ -187,6 +191,7 @@ public sealed class RelaxRun
         if (a.Trajectory != null) Directory.CreateDirectory(a.Trajectory);
         var files = CandidateReader.Files(a.Input);
         long? total = CandidateReader.Count(files);
+        if (total == 0) throw StructureFormatException.NoFrames(a.Input);
 
         // Output folders must exist before hours of work.
         foreach (var path in new[] { a.Output, a.Summary })
@@ -245,6 +250,7 @@ public sealed class RelaxRun
             (journal.Resumed > 0 ? $" ({journal.Resumed} from an earlier run)" : "") +
             $"; {run.Relaxer.BatchForceCalls} batched force calls, {run.Relaxer.NeighborBuilds} neighbor-list builds, {run.Relaxer.BatchRebuilds} batch rebuilds, {run.Relaxer.SystemEvaluations} system evaluations, " +
             $"{run.Relaxer.Workers} worker(s) × {threadsPerWorker} thread(s), {clock.Elapsed.TotalSeconds:F2} s (forces {run.Relaxer.ForceSeconds:F2} s, optimizer {run.Relaxer.UpdateSeconds:F2} s) → {a.Output}, {a.Summary}");
+        foreach (var cut in run.CutFiles) log?.WriteLine($"relax: {cut}");
         return new RelaxReport(records.Count, converged, notConverged, failed, journal.Resumed, run.Relaxer.SystemEvaluations, run.Relaxer.BatchForceCalls);
     }
 }

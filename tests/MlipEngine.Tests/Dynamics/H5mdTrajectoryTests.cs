@@ -34,6 +34,16 @@ public class H5mdTrajectoryTests : IDisposable
         }))
         """;
 
+    /// <summary>h5py (Debian python3-h5py) reads the files back; without it these tests fail at once with the package to install.</summary>
+    internal static void RequireH5py(string module = "h5py") => MlipEngine.Tests.Interop.InteropTestSupport.RequirePythonModule(module, "python3-h5py");
+
+    [Fact]
+    public void MissingReader_FailsUpFrontNamingTheDebianPackage()
+    {
+        var e = Assert.ThrowsAny<Exception>(() => RequireH5py("h5py_absent_" + Guid.NewGuid().ToString("N")[..6]));
+        Assert.Contains("apt-get install python3-h5py", e.Message);
+    }
+
     private JsonElement ReadBack(string h5)
     {
         string script = Path.Combine(_dir, "dump.py");
@@ -72,6 +82,7 @@ public class H5mdTrajectoryTests : IDisposable
     [Fact]
     public void H5md_MatchesExtxyzOfTheSameRun_AndFollowsTheLayout()
     {
+        RequireH5py();
         Assert.Equal(0, new MdRun(Run("traj.h5"), TextWriter.Null) { }.Run());
         Assert.Equal(0, new MdRun(Run("traj.xyz"), TextWriter.Null) { }.Run());
         var h5 = ReadBack(Path.Combine(_dir, "traj.h5"));
@@ -130,6 +141,7 @@ public class H5mdTrajectoryTests : IDisposable
     [Fact]
     public void H5md_RestartContinuesTheSameFrames()
     {
+        RequireH5py();
         var cfg = Run("traj.h5");
         Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run());
         string reference = ReadBack(Path.Combine(_dir, "traj.h5")).GetRawText();

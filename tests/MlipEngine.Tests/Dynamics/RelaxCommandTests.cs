@@ -25,8 +25,11 @@ public sealed class RelaxCommandTests : IDisposable
     private static List<string[]> Csv(string path) =>
         File.ReadAllLines(path).Skip(1).Select(l => l.Split(',')).ToList();
 
+    /// <summary>The reason column, the last one (it may hold commas).</summary>
+    private static string Reason(string[] row) => string.Join(',', row[16..]);
+
     /// <summary>
-    /// A directory with a corrupt POSCAR, a multi-frame extxyz whose third frame is corrupt, and a
+    /// A directory with a corrupt POSCAR, a multi-frame extxyz whose third frame is truncated, and a
     /// candidate with overlapping atoms: each bad one is a summary row with its reason, every good
     /// one is relaxed, and outputs follow input order (file names, then frames).
     /// </summary>
@@ -46,11 +49,14 @@ public sealed class RelaxCommandTests : IDisposable
 
         var report = RelaxCommand.RunDetailed(Args(input));
         var rows = Csv(Path.Combine(_dir, "summary.csv"));
-        Assert.Equal(["a.vasp", "b.vasp", "c.xyz#0", "c.xyz#1", "c.xyz#2", "d.xyz#0", "e.xyz#0"], rows.Select(r => r[1]));
-        Assert.Equal(["converged", "unreadable", "converged", "converged", "unreadable", "failed", "converged"], rows.Select(r => r[15]));
+        // c.xyz's third frame has 2 of its 4 atom lines: skipping its declared lines lands inside the
+        // fourth frame, whose atom line is no atom count, so the file is cut at frame 3.
+        Assert.Equal(["a.vasp", "b.vasp", "c.xyz#0", "c.xyz#1", "c.xyz#2", "c.xyz#3", "d.xyz#0", "e.xyz#0"], rows.Select(r => r[1]));
+        Assert.Equal(["converged", "unreadable", "converged", "converged", "unreadable", "unreadable", "failed", "converged"], rows.Select(r => r[15]));
         Assert.Contains("b.vasp", rows[1][16]);
         Assert.Contains("c.xyz", rows[4][16]);
-        Assert.Contains("overlapping", rows[5][16]);
+        Assert.Contains("cut at frame 3", Reason(rows[5]));
+        Assert.Contains("overlapping", rows[6][16]);
         Assert.Equal(4, report.Converged);
         var relaxed = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "relaxed.xyz")).ToList();
         Assert.Equal([4, 4, 32, 4], relaxed.Select(f => f.Structure.AtomCount));
@@ -91,6 +97,64 @@ public sealed class RelaxCommandTests : IDisposable
         static IEnumerable<string> WithoutWallTime(string path) => File.ReadAllLines(path).Select(l => { var c = l.Split(','); c[14] = ""; return string.Join(',', c); });
         Assert.Equal(WithoutWallTime(Path.Combine(_dir, "summary-clean.csv")), WithoutWallTime(args.Summary));
         Assert.False(File.Exists(journal));
+    }
+
+    /// <summary>
+    /// Issue 19 item 4: a NaN coordinate in candidate 11 of 20 (one multi-frame extxyz) makes that
+    /// candidate unreadable, with a reason naming the frame, and candidates 12–19 are still relaxed.
+    /// </summary>
+    [Fact]
+    public void BadValueInOneFrame_FailsThatCandidateOnly_AndTheRestRelax()
+    {
+        var texts = Enumerable.Range(0, 20).Select(k => ExtxyzWriter.ToText(new Frame(Candidate(30 + k)))).ToArray();
+        var lines = texts[11].Split('\n');
+        lines[3] = "Cu NaN 0 0";   // the second atom line of frame 11: the frame keeps its shape
+        texts[11] = string.Join('\n', lines);
+        string input = Path.Combine(_dir, "cands.xyz");
+        File.WriteAllText(input, string.Concat(texts));
+
+        var report = RelaxCommand.RunDetailed(Args(input));
+        var rows = Csv(Path.Combine(_dir, "summary.csv"));
+        Assert.Equal(20, rows.Count);
+        Assert.Equal(Enumerable.Range(0, 20).Select(k => k == 11 ? "unreadable" : "converged"), rows.Select(r => r[15]));
+        Assert.Contains("frame 11", Reason(rows[11]));
+        Assert.Contains("not finite", Reason(rows[11]));
+        Assert.Equal(19, report.Converged);
+        Assert.Equal(19, new ExtxyzReader().ReadFrames(Path.Combine(_dir, "relaxed.xyz")).Count());
+    }
+
+    /// <summary>
+    /// When a frame's atom-count line is lost, the frames after it cannot be located: the file is cut
+    /// there, and both the summary row and the run's log say at which frame.
+    /// </summary>
+    [Fact]
+    public void LostFrameBoundary_CutsTheFile_AndTheLogSaysWhere()
+    {
+        var texts = Enumerable.Range(0, 4).Select(k => ExtxyzWriter.ToText(new Frame(Candidate(60 + k)))).ToArray();
+        texts[2] = "four\n" + texts[2][(texts[2].IndexOf('\n') + 1)..];
+        string input = Path.Combine(_dir, "cut.xyz");
+        File.WriteAllText(input, string.Concat(texts));
+        var log = new StringWriter();
+
+        var report = RelaxRun.Run(Args(input), TestCatalog.Instance, null, log);
+        var rows = Csv(Path.Combine(_dir, "summary.csv"));
+        Assert.Equal(["converged", "converged", "unreadable"], rows.Select(r => r[15]));
+        Assert.Contains("cut at frame 2", Reason(rows[2]));
+        Assert.Contains("cut.xyz", log.ToString());
+        Assert.Contains("cut at frame 2", log.ToString());
+        Assert.Equal(2, report.Converged);
+    }
+
+    /// <summary>Issue 19 item 9: an input without any frame is an error naming the file, not an empty run with exit 0.</summary>
+    [Fact]
+    public void EmptyInput_IsAnErrorNamingTheFile()
+    {
+        string input = Path.Combine(_dir, "empty.xyz");
+        File.WriteAllText(input, "\n");
+        var e = Assert.ThrowsAny<Exception>(() => RelaxCommand.RunDetailed(Args(input)));
+        Assert.Contains("empty.xyz", e.Message);
+        Assert.Contains("no frames", e.Message);
+        Assert.False(File.Exists(Path.Combine(_dir, "summary.csv")));
     }
 
     /// <summary>--trajectory writes one extxyz per candidate with one frame per force call, the last frame being the relaxed output.</summary>

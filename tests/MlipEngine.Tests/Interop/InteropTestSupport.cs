@@ -26,6 +26,20 @@ internal static class InteropTestSupport
         if (!File.Exists(path)) Assert.Fail($"{path} is missing: {howToGet}");
     }
 
+    /// <summary>
+    /// Fails at once, naming the Debian package, when <c>/usr/bin/python3 -c "import MODULE"</c> fails
+    /// (xunit 2 has no run-time skip; a missing peer is reported the way <see cref="RequireFile"/> does).
+    /// </summary>
+    public static void RequirePythonModule(string module, string debianPackage)
+    {
+        RequireFile(Python, "install Debian's python3 (.ci/run does this)");
+        using var p = Start(Python, ["-c", "import " + module], Path.GetTempPath());
+        string err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            Assert.Fail($"Python module '{module}' is missing: apt-get install {debianPackage} (.ci/run does this); python said: {err.Trim().Split('\n')[^1]}");
+    }
+
     /// <summary>Starts a process with captured output; the caller waits.</summary>
     public static Process Start(string file, IEnumerable<string> args, string workDir, IDictionary<string, string>? env = null)
     {

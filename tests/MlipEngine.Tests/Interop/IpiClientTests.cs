@@ -89,11 +89,17 @@ public class IpiClientTests
             SendPositions(s, 4, 3.6);
             s.Close();
         });
-        Assert.Equal(-1, code); // the IpiException escaped Serve (Program turns it into "error: ..." and exit 1)
+        Assert.Equal(-1, code); // the IpiException escaped Serve (Program turns it into "error: ..." and exit 3)
     }
 
-    [Fact]
-    public void DriverClosingWithoutExit_ExitsNonZeroUnlessReconnecting()
+    /// <summary>
+    /// A driver that fetched its forces and then closes without EXIT (ASE's SocketIOCalculator.close())
+    /// ended a normal session: exit 0. With --on-close error the same close is status 3.
+    /// </summary>
+    [Theory]
+    [InlineData(null, 0)]
+    [InlineData("error", ServeCommand_ClosedWithoutExit)]
+    public void DriverClosingWithoutExit_AfterFetchingForces_EndsAsOnCloseSays(string? onClose, int expected)
     {
         var (code, forces) = WithScriptedDriver(s =>
         {
@@ -104,11 +110,48 @@ public class IpiClientTests
             var f = ReadForces(s, 4);
             s.Close();
             return f;
-        });
-        Assert.Equal(ServeCommand_ClosedWithoutExit, code);
+        }, onClose == null ? [] : ["--on-close", onClose]);
+        Assert.Equal(expected, code);
         // A perfect fcc lattice: forces vanish by symmetry; energy is finite and negative.
         Assert.True(forces.Energy < 0);
         foreach (double f in forces.Forces) Assert.True(Math.Abs(f) < 1e-12);
+    }
+
+    /// <summary>
+    /// Issue 19 item 9: the documented use — ASE's SocketIOCalculator in a <c>with</c> block, which
+    /// closes the socket without EXIT — ends `mlip serve` (the built CLI, default options) with exit 0
+    /// and no <c>error:</c> line.
+    /// </summary>
+    [Fact]
+    public void AseCalculatorClosing_EndsServeWithExit0AndNoError()
+    {
+        RequireFile(Python, "install Debian's python3-ase (.ci/run does this)");
+        RequireFile("/usr/share/lammps/potentials/CuNi.eam.alloy", "install Debian's lammps-data");
+        string dir = TempDir();
+        string name = "mlipc" + Environment.ProcessId + "_" + Guid.NewGuid().ToString("N")[..6];
+        string script = """
+            import sys
+            from ase.build import bulk
+            from ase.calculators.socketio import SocketIOCalculator
+            atoms = bulk('Cu', 'fcc', a=3.6, cubic=True)
+            with SocketIOCalculator(unixsocket=sys.argv[1], timeout=60) as calc:
+                atoms.calc = calc
+                e0 = atoms.get_potential_energy()
+                atoms.positions[0] += 0.05
+                e1 = atoms.get_potential_energy()
+            print(e0, e1)
+            """;
+        File.WriteAllText(Path.Combine(dir, "close.py"), script);
+        using var driver = Start(Python, [Path.Combine(dir, "close.py"), name], dir);
+        var driverOut = driver.StandardOutput.ReadToEndAsync();
+        var driverErr = driver.StandardError.ReadToEndAsync();
+        var (code, _, stderr) = MlipEngine.Tests.Cli.EvalCommandTests.RunMlip("serve", "-p", CuNiSpec, "--ipi", "unix:" + name, "--species", "Cu", "--connect-timeout", "30");
+        if (!driver.WaitForExit(60_000)) { driver.Kill(true); Assert.Fail("ASE driver did not finish"); }
+        Assert.True(driver.ExitCode == 0, $"ASE driver failed:\n{driverErr.Result}");
+        Assert.True(code == 0, $"serve exited {code}:\n{stderr}");
+        Assert.DoesNotContain("error:", stderr);
+        Assert.Contains("2 force call(s)", stderr);
+        Assert.Equal(2, driverOut.Result.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
     [Fact]
@@ -136,7 +179,7 @@ public class IpiClientTests
     private const int ServeCommand_ClosedWithoutExit = MlipEngine.Cli.Commands.ServeCommand.ClosedWithoutExit;
 
     /// <summary>Runs serve in this process against a scripted driver listening on a Unix socket; -1 when serve threw.</summary>
-    private static (int Code, T Result) WithScriptedDriver<T>(Func<Socket, T> script)
+    private static (int Code, T Result) WithScriptedDriver<T>(Func<Socket, T> script, string[]? serveOptions = null)
     {
         string name = "mlipu" + Guid.NewGuid().ToString("N")[..10];
         string path = "/tmp/ipi_" + name;
@@ -147,7 +190,7 @@ public class IpiClientTests
             listener.Listen(1);
             var serve = Task.Run(() =>
             {
-                try { return Serve("-p", CuNiSpec, "--ipi", "unix:" + name, "--species", "Cu", "--connect-timeout", "5"); }
+                try { return Serve(["-p", CuNiSpec, "--ipi", "unix:" + name, "--species", "Cu", "--connect-timeout", "5", .. serveOptions ?? []]); }
                 catch (IpiException) { return -1; }
             });
             T result;

@@ -238,17 +238,38 @@ public class TrainCommandTests : IDisposable
     public static IEnumerable<object[]> ExampleConfigs() =>
         Directory.GetFiles(Path.Combine(TestPaths.Repo, "examples", "train"), "*.yaml").Select(f => new object[] { Path.GetFileName(f) });
 
-    // Every shipped training config parses; its data files exist wherever ../shared/data is present.
+    // Every shipped training config parses where its data (../shared/data) is present; where it is not,
+    // the error names the config, the key and the missing file.
     [Theory]
     [MemberData(nameof(ExampleConfigs))]
-    public void ExampleTrainingConfigsParse(string name)
+    public void ExampleTrainingConfigsParse_OrNameTheMissingData(string name)
     {
+        var e = Record.Exception(() => MlipEngine.Cli.Train.TrainConfigParser.Load(Path.Combine(TestPaths.Repo, "examples", "train", name), []));
+        if (e != null)
+        {
+            Assert.IsType<FormatException>(e);
+            Assert.StartsWith($"{name}: data.", e.Message);
+            Assert.Contains("is missing", e.Message);
+            return;
+        }
         var cfg = MlipEngine.Cli.Train.TrainConfigParser.Load(Path.Combine(TestPaths.Repo, "examples", "train", name), []);
         Assert.NotEmpty(cfg.TrainFiles);
         Assert.EndsWith(".mlip", cfg.ModelPath);
-        string shared = Path.GetFullPath(Path.Combine(TestPaths.Repo, "..", "shared", "data"));
-        if (Directory.Exists(shared))
-            foreach (var f in cfg.TrainFiles) Assert.True(File.Exists(f), $"{name}: {f} not found");
+        foreach (var f in cfg.TrainFiles) Assert.True(File.Exists(f), $"{name}: {f} not found");
+    }
+
+    /// <summary>Issue 19 item 10: a data file that is not there is a config error naming the file, the key and the path.</summary>
+    [Theory]
+    [InlineData("train", "data.train")]
+    [InlineData("test", "data.test")]
+    [InlineData("validation", "data.validation")]
+    public void MissingDataFile_IsAnErrorNamingConfigAndKey(string key, string expectedKey)
+    {
+        string cfg = Config();
+        var e = Assert.Throws<FormatException>(() => MlipEngine.Cli.Train.TrainConfigParser.Load(cfg, [$"data.{key}=gone/none.xyz"]));
+        Assert.StartsWith($"train.yaml: {expectedKey}: ", e.Message);
+        Assert.Contains("gone/none.xyz", e.Message);
+        Assert.Contains("is missing", e.Message);
     }
 
     [Fact]
