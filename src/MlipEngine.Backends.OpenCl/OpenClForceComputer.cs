@@ -79,7 +79,7 @@ public abstract class OpenClForceComputer : IForceComputer, MlipEngine.Dynamics.
     {
         int n = batch.AtomCount;
         result.Prepare(batch, outputs);
-        if (n == 0) { result.Computed = outputs | ForceOutputs.Energy; return; }
+        if (n == 0) { result.Computed = (outputs & ForceOutputs.All) | ForceOutputs.Energy; return; }
         bool rebuilt = Neighbors.Update(batch);
         if (rebuilt || !_typesValid) MapTypes(batch);
         Fx.EnsureCapacity(n); Fy.EnsureCapacity(n); Fz.EnsureCapacity(n);
@@ -139,7 +139,7 @@ public abstract class OpenClForceComputer : IForceComputer, MlipEngine.Dynamics.
             }
             result.StressFromVirial(batch);
         }
-        result.Computed = outputs | ForceOutputs.Energy;
+        result.Computed = (outputs & ForceOutputs.All) | ForceOutputs.Energy;
     }
 
     /// <summary>

@@ -14,7 +14,14 @@ public enum ForceOutputs
     /// <summary>Virial W = −∂E/∂ε (eV) and stress σ = −W/V (eV/Å³, ASE sign) per system.</summary>
     Virial = 8,
     EnergyAndForces = Energy | Forces,
+    /// <summary>Every physical output. <see cref="Uncertainty"/> lies outside it, so callers of <c>All</c> never pay for a committee's spread.</summary>
     All = Energy | AtomEnergies | Forces | Virial,
+    /// <summary>
+    /// Committee spread of energy and forces (<see cref="ForceResult.ForceStd"/>, <see cref="ForceResult.EnergyStd"/>,
+    /// <see cref="ForceResult.MaxForceStd"/>). Only computers whose force field has
+    /// <see cref="IForceField.ProvidesUncertainty"/> fill it; the others leave the bit out of <see cref="ForceResult.Computed"/>.
+    /// </summary>
+    Uncertainty = 16,
 }
 
 /// <summary>
@@ -69,6 +76,12 @@ public sealed record ComputeOptions
     /// (platforms in loader order, devices in platform order). Ignored by Reference and Cpu.
     /// </summary>
     public int DeviceIndex { get; init; }
+    /// <summary>
+    /// Threads to run on, owned by the caller (not disposed by the computer), or null to create a team of
+    /// <see cref="Threads"/> members. A committee passes its own so that its members share one set of threads.
+    /// Ignored by backends without a host thread team.
+    /// </summary>
+    public Threading.ThreadTeam? Team { get; init; }
 
     public static ComputeOptions Reference => new() { Backend = Backend.Reference };
 }

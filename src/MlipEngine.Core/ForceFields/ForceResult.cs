@@ -32,12 +32,29 @@ public sealed class ForceResult
     /// <summary>Stress per system, 9 row-major components each, eV/Å³ (ASE sign).</summary>
     public double[] Stress { get; private set; } = [];
 
+    /// <summary>
+    /// Per-atom committee force spread, eV/Å (with <see cref="ForceOutputs.Uncertainty"/>): the standard
+    /// deviation of the force vector over the K members, σ_F,i = √( (1/K) Σ_k |F_i^k − F̄_i|² ), as DP-GEN's
+    /// model deviation defines it (population form, 1/K).
+    /// </summary>
+    public double[] ForceStd { get; private set; } = [];
+    /// <summary>Per-system committee energy spread, eV: σ_E = √( (1/K) Σ_k (E^k − Ē)² ). Per atom: divide by the system's atom count.</summary>
+    public double[] EnergyStd { get; private set; } = [];
+    /// <summary>Per-system maximum of <see cref="ForceStd"/> over the system's atoms, eV/Å (DP-GEN's max_devi_f).</summary>
+    public double[] MaxForceStd { get; private set; } = [];
+
     /// <summary>Sizes the arrays for a batch and zeroes what will be computed.</summary>
     public void Prepare(SystemBatch batch, ForceOutputs outputs)
     {
         int ns = batch.SystemCount, na = batch.AtomCount;
         if (Energy.Length < ns) { Energy = new double[ns]; Virial = new double[9 * ns]; Stress = new double[9 * ns]; }
         if (Fx.Length < na) { Fx = new double[na]; Fy = new double[na]; Fz = new double[na]; AtomEnergies = new double[na]; }
+        if ((outputs & ForceOutputs.Uncertainty) != 0)
+        {
+            if (EnergyStd.Length < ns) { EnergyStd = new double[ns]; MaxForceStd = new double[ns]; }
+            if (ForceStd.Length < na) ForceStd = new double[na];
+            Array.Clear(EnergyStd, 0, ns); Array.Clear(MaxForceStd, 0, ns); Array.Clear(ForceStd, 0, na);
+        }
         SystemCount = ns; AtomCount = na;
         Array.Clear(Energy, 0, ns);
         if ((outputs & ForceOutputs.AtomEnergies) != 0) Array.Clear(AtomEnergies, 0, na);

@@ -26,6 +26,11 @@ public interface IForceField
     /// backend or an unsupported precision. Callers that may name any backend go through a catalogue.
     /// </summary>
     IForceComputer CreateComputer(ComputeOptions options);
+    /// <summary>
+    /// True when its computers fill <see cref="ForceOutputs.Uncertainty"/> (a committee). Callers ask for
+    /// the spread only then; a computer that cannot leaves the bit out of <see cref="ForceResult.Computed"/>.
+    /// </summary>
+    bool ProvidesUncertainty => false;
 }
 
 /// <summary>A force field bound to a backend: computes what is asked for a whole batch, without allocating per call.</summary>

@@ -8,11 +8,13 @@ namespace MlipEngine.ForceFields;
 /// <summary>
 /// Glue shared by potentials that work from a neighbor list: keeps a Verlet list, maps atomic
 /// numbers to the potential's type indices, prepares the result and turns the virial into stress.
-/// Subclasses implement only <see cref="Evaluate"/>.
+/// Subclasses implement only <see cref="Evaluate"/>. <see cref="EvaluateOn"/> runs the same evaluation on a
+/// list built elsewhere (a committee shares one list among its members).
 /// </summary>
-public abstract class NeighborForceComputer : IForceComputer
+public abstract class NeighborForceComputer : IForceComputer, INeighborListEvaluator
 {
     private readonly VerletNeighborList _neighbors;
+    private readonly bool _ownsTeam;
     private readonly int[] _typeOfNumber;
     private int[] _types = [];
 
@@ -20,7 +22,9 @@ public abstract class NeighborForceComputer : IForceComputer
     {
         ForceField = forceField;
         Options = options;
-        Team = new ThreadTeam(Math.Max(1, options.Threads));
+        ListKind = kind;
+        _ownsTeam = options.Team is null;
+        Team = options.Team ?? new ThreadTeam(Math.Max(1, options.Threads));
         _neighbors = new VerletNeighborList(forceField.Cutoff, options.Skin, kind, Team);
         _typeOfNumber = new int[Element.MaxAtomicNumber + 1];
         Array.Fill(_typeOfNumber, -1);
@@ -30,6 +34,7 @@ public abstract class NeighborForceComputer : IForceComputer
     public IForceField ForceField { get; }
     public ComputeOptions Options { get; }
     public int NeighborBuilds => _neighbors.BuildCount;
+    public NeighborListKind ListKind { get; }
     /// <summary>Wall time spent checking and rebuilding the neighbor list so far, s (for timing breakdowns).</summary>
     public double NeighborSeconds => _neighborTicks / (double)System.Diagnostics.Stopwatch.Frequency;
     private long _neighborTicks;
@@ -43,11 +48,19 @@ public abstract class NeighborForceComputer : IForceComputer
         bool rebuilt = _neighbors.Update(batch);
         _neighborTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
         if (rebuilt || _types.Length < batch.AtomCount) MapTypes(batch);
-        result.Prepare(batch, outputs);
-        Evaluate(batch, _neighbors.List, _types, outputs, result);
-        if ((outputs & ForceOutputs.Virial) != 0) result.StressFromVirial(batch);
-        result.Computed = outputs | ForceOutputs.Energy;
+        EvaluateOn(batch, _neighbors.List, _types, outputs, result);
     }
+
+    public void EvaluateOn(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result)
+    {
+        result.Prepare(batch, outputs);
+        Evaluate(batch, list, types, outputs, result);
+        if ((outputs & ForceOutputs.Virial) != 0) result.StressFromVirial(batch);
+        result.Computed = (outputs & SupportedOutputs) | ForceOutputs.Energy;
+    }
+
+    /// <summary>What <see cref="Evaluate"/> can fill; asked-for bits outside it are left out of <see cref="ForceResult.Computed"/>.</summary>
+    protected virtual ForceOutputs SupportedOutputs => ForceOutputs.All;
 
     private void MapTypes(SystemBatch batch)
     {
@@ -76,5 +89,9 @@ public abstract class NeighborForceComputer : IForceComputer
     /// </summary>
     protected abstract void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result);
 
-    public virtual void Dispose() { Team.Dispose(); GC.SuppressFinalize(this); }
+    public virtual void Dispose()
+    {
+        if (_ownsTeam) Team.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }

@@ -1,5 +1,6 @@
 using MlipEngine.Chemistry;
 using MlipEngine.ForceFields;
+using MlipEngine.Potentials.Committee;
 using MlipEngine.Potentials.Eam;
 using MlipEngine.Potentials.Equivariant;
 using MlipEngine.Potentials.Pair;
@@ -25,6 +26,7 @@ public static class PotentialFactory
         ["sw"] = s => BuildParameterFile(s, StillingerWeberPotential.FromFile),
         ["tersoff"] = s => BuildParameterFile(s, TersoffPotential.FromFile),
         ["equivariant"] = BuildEquivariant,
+        ["committee"] = s => BuildCommittee(s, Create, readSpecFile: null),
     };
 
     public static IReadOnlyCollection<string> Styles => Builders.Keys;
@@ -49,6 +51,46 @@ public static class PotentialFactory
     {
         spec.RequireOnlyKeys("file");
         return EquivariantModelFile.Read(spec.ResolvePath(spec.GetString("file")));
+    }
+
+    /// <summary>
+    /// <c>{style: committee, members: [a.mlip, b.yaml, {style: ..., ...}]}</c>: each member is a model file
+    /// (<c>*.mlip</c>), a spec file, or an inline spec; relative paths resolve against this spec's folder.
+    /// </summary>
+    /// <param name="create">Builds a member's spec (the caller's style table, so members may use any style it knows).</param>
+    /// <param name="readSpecFile">Parses a member spec file (YAML is read outside this assembly), or null when the caller cannot: a spec-file member is then an error.</param>
+    public static IForceField BuildCommittee(PotentialSpec spec, Func<PotentialSpec, IForceField> create, Func<string, PotentialSpec>? readSpecFile)
+    {
+        spec.RequireOnlyKeys("members");
+        if (!spec.Fields.TryGetValue("members", out var value) || value is not IEnumerable<object?> list || value is string)
+            throw spec.Error("'members' must be a list of model files, spec files or inline specs (e.g. members: [a.mlip, b.mlip])");
+        var members = new List<IForceField>();
+        var names = new List<string>();
+        foreach (var item in list)
+        {
+            switch (item)
+            {
+                case string path when path.EndsWith(".mlip", StringComparison.OrdinalIgnoreCase):
+                    string model = spec.ResolvePath(path);
+                    members.Add(create(new PotentialSpec(new Dictionary<string, object?> { ["style"] = "equivariant", ["file"] = model }, path, spec.BaseDirectory)));
+                    names.Add(path);
+                    break;
+                case string path:
+                    string file = spec.ResolvePath(path);
+                    if (readSpecFile is null) throw spec.Error($"member '{path}' is a spec file, which only a catalogue (ForceFieldCatalog) can read; name a *.mlip file or write the spec inline");
+                    members.Add(create(readSpecFile(file)));
+                    names.Add(path);
+                    break;
+                case IReadOnlyDictionary<string, object?> map:
+                    string name = $"{spec.Source} member {members.Count}";
+                    members.Add(create(new PotentialSpec(map, name, spec.BaseDirectory)));
+                    names.Add(name);
+                    break;
+                default:
+                    throw spec.Error($"member {members.Count} must be a file name or an inline spec, found '{item}'");
+            }
+        }
+        return new CommitteeForceField(members, names);
     }
 
     private static IForceField BuildFuncfl(PotentialSpec spec)

@@ -9,13 +9,19 @@ namespace MlipEngine.Workflows.Evaluation;
 /// <summary>
 /// Evaluates a stream of frames with one force computer, grouping consecutive frames into batches
 /// (up to <see cref="MaxAtomsPerBatch"/> atoms) so small frames share one force call, and writes the
-/// results into the frames (energy, forces, per-atom energies, stress where a volume exists).
+/// results into the frames (energy, forces, per-atom energies, stress where a volume exists). When the
+/// force field reports an uncertainty (a committee), each frame also gets the per-atom column
+/// <see cref="ForceStdKey"/> (eV/Å) and the info keys <see cref="EnergyStdKey"/> (eV),
+/// <see cref="EnergyStdPerAtomKey"/> (eV/atom) and <see cref="MaxForceStdKey"/> (eV/Å).
 /// </summary>
 public sealed class FrameEvaluator(IForceComputer computer)
 {
+    public const string ForceStdKey = "force_std", EnergyStdKey = "energy_std", EnergyStdPerAtomKey = "energy_std_per_atom", MaxForceStdKey = "max_force_std";
+
     public int MaxAtomsPerBatch { get; init; } = 20_000;
     public int MaxFramesPerBatch { get; init; } = 256;
     private readonly ForceResult _result = new();
+    private readonly ForceOutputs _outputs = ForceOutputs.All | (computer.ForceField.ProvidesUncertainty ? ForceOutputs.Uncertainty : ForceOutputs.None);
 
     public IEnumerable<Frame> Evaluate(IEnumerable<Frame> frames)
     {
@@ -39,7 +45,7 @@ public sealed class FrameEvaluator(IForceComputer computer)
         var batch = SystemBatch.FromStructures(frames.Select(f => f.Structure).ToArray());
         try
         {
-            computer.Compute(batch, ForceOutputs.All, _result);
+            computer.Compute(batch, _outputs, _result);
         }
         catch (ArgumentException) when (frames.Count > 1)
         {
@@ -64,6 +70,14 @@ public sealed class FrameEvaluator(IForceComputer computer)
             f.AtomEnergies = ae;
             var stress = _result.StressOf(s).ToArray();
             f.Stress = double.IsFinite(stress[0]) ? stress : null;
+            if ((_result.Computed & ForceOutputs.Uncertainty) != 0)
+            {
+                f.Arrays.RemoveAll(a => a.Name == ForceStdKey);
+                f.Arrays.Add(new PerAtomArray(ForceStdKey, 'R', 1, _result.ForceStd.AsSpan(o, n).ToArray()));
+                f.SetInfo(EnergyStdKey, _result.EnergyStd[s]);
+                f.SetInfo(EnergyStdPerAtomKey, n > 0 ? _result.EnergyStd[s] / n : 0.0);
+                f.SetInfo(MaxForceStdKey, _result.MaxForceStd[s]);
+            }
             if (!double.IsFinite(f.Energy.Value))
                 throw new EvaluationException(f, "energy is not finite (overlapping atoms?)");
             yield return f;

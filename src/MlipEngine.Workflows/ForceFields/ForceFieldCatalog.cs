@@ -38,6 +38,8 @@ public sealed class ForceFieldCatalog
     {
         var c = new ForceFieldCatalog();
         foreach (var (style, build) in PotentialFactory.BuiltIn) c.AddStyle(style, build);
+        // members of a committee may be spec files (YAML, read here) and any style this catalogue knows
+        c.AddStyle("committee", s => PotentialFactory.BuildCommittee(s, c.Create, PotentialSpecLoader.FromFile));
         c.AddBackend(NativeComputeBackend.Reference);
         c.AddBackend(NativeComputeBackend.Cpu);
         foreach (var b in DiscoverBackends()) c.AddBackend(b);
