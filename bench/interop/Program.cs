@@ -13,6 +13,7 @@ using MlipEngine.Geometry;
 using MlipEngine.Interop;
 using MlipEngine.Interop.Ipi;
 using MlipEngine.IO.Yaml;
+using MlipEngine.Workflows.ForceFields;
 using MlipEngine.Potentials.Spec;
 using MlipEngine.State;
 
@@ -32,12 +33,13 @@ var cell = Cell.Orthorhombic(4 * a, 2 * a, 2 * a);
 var structure = new AtomicStructure(Enumerable.Repeat(29, 64).ToArray(), pos.ToArray(), cell);
 WriteCInput(cInput, structure);
 
-var ff = PotentialFactory.Create(PotentialSpecLoader.Resolve(spec));
+var catalog = ForceFieldCatalog.CreateDefault();
+var ff = catalog.Load(spec);
 var options = new ComputeOptions { Backend = Backend.Cpu, Threads = 1, Skin = 0.5 };
 var outputs = ForceOutputs.Energy | ForceOutputs.Forces | ForceOutputs.Virial;
 
 // (1) Force evaluation alone.
-using (var computer = ff.CreateComputer(options))
+using (var computer = catalog.Bind(ff, options))
 {
     var batch = SystemBatch.FromStructure(structure);
     var result = new ForceResult();
@@ -56,7 +58,7 @@ using (var computer = ff.CreateComputer(options))
     listener.Listen(1);
     var client = new Thread(() =>
     {
-        using var calc = new EmbeddedCalculator(ff.CreateComputer(options));
+        using var calc = new EmbeddedCalculator(catalog.Bind(ff, options));
         using var socket = IpiEndpoint.Parse("unix:" + name).Connect(TimeSpan.FromSeconds(10))!;
         new IpiClient(socket, calc, SpeciesTemplate.ForElement(29)).Run();
     });
