@@ -133,6 +133,70 @@ void eq_edge_compact(int a0, int cn, int cstride, real cutoff,
     ccount[ii] = kk;
 }
 
+#ifndef EQ_CORE
+#define EQ_CORE 0
+#endif
+#ifndef EQ_NS
+#define EQ_NS 1
+#endif
+
+// The ZBL core (CoreRepulsion, ZieglerBiersackLittmark). Per species pair p = ti*EQ_NS + tj the table holds
+// core[4p..4p+3] = r_in, r_out, Z_i, Z_j.
+//   t = (r - r_in)/(r_out - r_in) in [0, 1],  s = 1 - t^3 (10 - 15 t + 6 t^2),  ds/dr = -30 t^2 (1-t)^2/(r_out - r_in)
+inline void eq_core_switch(acc_t r, acc_t ri, acc_t ro, acc_t* s, acc_t* ds)
+{
+    if (r <= ri) { *s = 1; *ds = 0; return; }
+    if (r >= ro) { *s = 0; *ds = 0; return; }
+    acc_t w = ro - ri, t = (r - ri) / w;
+    *s = 1 - t * t * t * (10 - 15 * t + 6 * t * t);
+    *ds = -30 * t * t * (1 - t) * (1 - t) / w;
+}
+
+//   phi(r) = 14.399645 Zi Zj / r sum_k c_k exp(-d_k r/a),  a = 0.46850/(Zi^0.23 + Zj^0.23);  returns phi, *dphi = dphi/dr
+inline acc_t eq_zbl(acc_t zi, acc_t zj, acc_t r, acc_t* dphi)
+{
+    const acc_t c[4] = {0.18175, 0.50986, 0.28022, 0.02817}, d[4] = {3.19980, 0.94229, 0.40290, 0.20162};
+    acc_t inva = (pow(zi, (acc_t)0.23) + pow(zj, (acc_t)0.23)) / (acc_t)0.46850, zz = (acc_t)14.399645 * zi * zj;
+    acc_t sum = 0, dsum = 0;
+    for (int k = 0; k < 4; k++) { acc_t ex = c[k] * exp(-d[k] * r * inva); sum += ex; dsum -= d[k] * inva * ex; }
+    acc_t e = zz * sum / r;
+    *dphi = zz * dsum / r - e / r;
+    return e;
+}
+
+// E_i += 1/2 sum_{e: i->j, r < r_out} phi(r) s(r), and (grad != 0) g_e += 1/2 (phi s)' d/r, over i's list entries
+// (EquivariantCpu.CorePass). One work-item per atom; each list slot is written by its own atom only.
+__kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
+void eq_core(int n, __global const acc_t* x, __global const acc_t* y, __global const acc_t* z,
+             __global const int* nbr_count, __global const int* nbr_j, __global const int* nbr_code,
+             int cap, int stride, __global const acc_t* shifts, __global const int* type, __global const acc_t* core,
+             int grad, __global acc_t* gedge, __global acc_t* e)
+{
+    int i = get_global_id(0);
+    if (i >= n) return;
+    int m = min(nbr_count[i], cap);
+    size_t slots = (size_t)cap * stride;
+    acc_t ei = 0;
+    for (int k = 0; k < m; k++)
+    {
+        int s = k * stride + i, j = nbr_j[s], code = nbr_code[s];
+        __global const acc_t* c = core + 4 * (type[i] * EQ_NS + type[j]);
+        acc_t dx = x[j] - x[i] + shifts[3 * code], dy = y[j] - y[i] + shifts[3 * code + 1], dz = z[j] - z[i] + shifts[3 * code + 2];
+        acc_t r = sqrt(dx * dx + dy * dy + dz * dz);
+        if (r >= c[1]) continue;
+        acc_t sw, dsw, dphi;
+        eq_core_switch(r, c[0], c[1], &sw, &dsw);
+        acc_t phi = eq_zbl(c[2], c[3], r, &dphi);
+        ei += (acc_t)0.5 * phi * sw;
+        if (grad)
+        {
+            acc_t g = (acc_t)0.5 * (dphi * sw + phi * dsw) / r;
+            gedge[s] += g * dx; gedge[slots + s] += g * dy; gedge[2 * slots + s] += g * dz;
+        }
+    }
+    e[i] += ei;
+}
+
 // Edge geometry of a chunk (SphericalHarmonics.Evaluate, RadialBasis.Evaluate): for each compacted slot
 // the neighbor j (-1 for an empty slot), d = r_j - r_i + shift (A), Y(d), b_n(r) and db_n/dr.
 //   b_n(r) = sqrt(2/r_c) sin(n pi r/r_c)/r u(r/r_c),
@@ -143,7 +207,8 @@ void eq_edge_geometry(int a0, int cstride, int es, real cutoff,
                       __global const acc_t* x, __global const acc_t* y, __global const acc_t* z,
                       __global const int* nbr_j, __global const int* nbr_code, int stride, __global const acc_t* shifts,
                       __global const int* ccount, __global const int* clist,
-                      __global int* cj, __global real* dvec, __global real* ysh, __global real* bes, __global real* dbes)
+                      __global int* cj, __global real* dvec, __global real* ysh, __global real* bes, __global real* dbes,
+                      __global const int* type, __global const acc_t* core)
 {
     int el = get_global_id(0);
     if (el >= es) return;
@@ -164,6 +229,20 @@ void eq_edge_geometry(int a0, int cstride, int es, real cutoff,
     real p[EQ_NSH], gx[EQ_NSH], gy[EQ_NSH], gz[EQ_NSH];
     eq_sh_poly(dx * inv, dy * inv, dz * inv, p, gx, gy, gz);
     for (int q = 0; q < EQ_NSH; q++) ysh[q * es + el] = p[q];
+#if EQ_CORE
+    // the learned distance rho(r) of the ZBL core (CoreRepulsion.LearnedDistance): the basis is b(rho), db/dr = b'(rho) rho'
+    real drho = 1;
+    {
+        __global const acc_t* c = core + 4 * (type[a0 + ii] * EQ_NS + type[j]);
+        if ((acc_t)r < c[1])
+        {
+            acc_t depth = (acc_t)0.25 * (c[1] - c[0]), th = tanh((c[1] - (acc_t)r) / depth);
+            drho = (real)(1 - th * th);
+            r = (real)(c[1] - depth * th);
+            inv = (real)1 / r;
+        }
+    }
+#endif
     // envelope
     real xr = r / cutoff;
     real xp1 = pown(xr, EQ_P - 1), xp = xp1 * xr;
@@ -178,7 +257,11 @@ void eq_edge_geometry(int a0, int cstride, int es, real cutoff,
         real f = norm * s * inv;
         real df = norm * (kq * c * r - s) * inv * inv;
         bes[q * es + el] = f * u;
+#if EQ_CORE
+        dbes[q * es + el] = (df * u + f * du) * drho;
+#else
         dbes[q * es + el] = df * u + f * du;
+#endif
     }
 }
 

@@ -31,8 +31,10 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private readonly LayerPlan[] _plans;
     private readonly int _c, _nsh, _nh, _nb, _maxPc, _maxMlp, _hiddenTotal;
     private readonly OpenClKernel _compact, _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack,
-        _readout, _addScalars, _tpEdgeBack, _edgeGrad, _reverse, _forces;
+        _readout, _addScalars, _tpEdgeBack, _edgeGrad, _reverse, _forces, _core;
     private readonly FloatingBuffer _w, _e0, _cgCoef;
+    // the ZBL core per species pair (r_in, r_out, Z_i, Z_j), acc_t; one dummy row without a core
+    private readonly FloatingBuffer _coreTable;
     private readonly DeviceBuffer<int> _scPath, _cgIdx;
     // node buffers [feature][stride]
     private readonly FloatingBuffer[] _hT, _aMix, _gRead;
@@ -111,12 +113,15 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _edgeGrad = Program.CreateKernel("eq_edge_gradient");
         _reverse = Program.CreateKernel("eq_reverse_edges");
         _forces = Program.CreateKernel("eq_forces");
+        _core = Program.CreateKernel("eq_core");
 
         bool rd = RealIsDouble;
         _w = new FloatingBuffer(Context, rd, model.Parameters.Length);
         _e0 = new FloatingBuffer(Context, AccIsDouble, model.E0.Length);
         _scPath = Upload(scPath); _cgIdx = Upload(cgIdx.Count > 0 ? cgIdx : [0, 0, 0, 0]);
         _cgCoef = new FloatingBuffer(Context, rd, Math.Max(1, cgCoef.Count)); if (cgCoef.Count > 0) _cgCoef.Write(Queue, cgCoef.ToArray());
+        _coreTable = new FloatingBuffer(Context, AccIsDouble, 4 * hp.Species.Length * hp.Species.Length);
+        _coreTable.Write(Queue, CoreTable(model));
         LoadWeights();
 
         FloatingBuffer Real() => new(Context, rd);
@@ -166,6 +171,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             ["EQ_C"] = S(hp.Channels), ["EQ_SH_LMAX"] = S(hp.ShLMax), ["EQ_NSH"] = S(Irreps.Count(hp.ShLMax)),
             ["EQ_NH"] = S(Irreps.Count(hp.HiddenLMax)), ["EQ_NB"] = S(hp.NumBessel), ["EQ_P"] = S(hp.EnvelopeExponent),
             ["EQ_TP_PATHS"] = S(model.Layers.Max(l => l.TensorProduct.Paths.Length)), ["EQ_READOUT_H"] = S(hp.ReadoutHidden),
+            ["EQ_CORE"] = model.Core is null ? "0" : "1", ["EQ_NS"] = S(hp.Species.Length),
         };
         for (int t = 0; t < 3; t++)
         {
@@ -184,6 +190,30 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             d[$"EQ_TP_TERMS_{t}(X)"] = terms.ToString();
         }
         return d;
+    }
+
+    /// <summary>(r_in, r_out, Z_i, Z_j) per species pair ti·ns + tj; zeros (never read) without a core.</summary>
+    private static double[] CoreTable(EquivariantModel model)
+    {
+        int ns = model.Hyper.Species.Length;
+        var t = new double[4 * ns * ns];
+        if (model.Core is { } core)
+            for (int a = 0; a < ns; a++)
+                for (int b = 0; b < ns; b++)
+                {
+                    int p = 4 * (a * ns + b);
+                    t[p] = core.Inner(a, b); t[p + 1] = core.Outer(a, b); t[p + 2] = model.SpeciesNumbers[a]; t[p + 3] = model.SpeciesNumbers[b];
+                }
+        return t;
+    }
+
+    /// <summary>eq_core: ½ E_core per directed edge into the atom energies, and (grad) its gradient into g_e.</summary>
+    private void Core(int n, bool grad)
+    {
+        var nl = Neighbors;
+        _core.Value(0, n).Arg(1, nl.X).Arg(2, nl.Y).Arg(3, nl.Z).Arg(4, nl.Count).Arg(5, nl.J).Arg(6, nl.Code).Value(7, nl.Capacity).Value(8, nl.Stride)
+            .Arg(9, nl.Shifts).Arg(10, Types).Arg(11, _coreTable).Value(12, grad ? 1 : 0).Arg(13, _gEdge).Arg(14, AtomEnergy);
+        Run(_core, n);
     }
 
     private DeviceBuffer<int> Upload(List<int> data)
@@ -248,10 +278,16 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             (hIn, hOut) = (hOut, hIn);
         }
 
-        if ((Requested & (ForceOutputs.Forces | ForceOutputs.Virial)) == 0) return;   // energies only: no adjoint pass
+        bool wantGradient = (Requested & (ForceOutputs.Forces | ForceOutputs.Virial)) != 0;
+        if (!wantGradient)
+        {
+            if (_model.Core is not null) Core(n, grad: false);
+            return;   // energies only: no adjoint pass
+        }
 
         // backward: gOut = dE/dh' of layer t (gradient from layer t+1 plus the readout's)
         _gEdge.Zero(Queue, 3 * slots);
+        if (_model.Core is not null) Core(n, grad: true);
         FloatingBuffer gOut = _h0, gIn = _h1, gB = _b, gAm = _msg;
         for (int t = _plans.Length - 1; t >= 0; t--)
         {
@@ -350,7 +386,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _chunkSlots = Math.Max(1, _cmaxHost[0]) * _chunkStride;
         _geometry.Value(0, _a0).Value(1, _chunkStride).Value(2, _chunkSlots).Real(3, _model.Hyper.Cutoff, RealIsDouble)
             .Arg(4, nl.X).Arg(5, nl.Y).Arg(6, nl.Z).Arg(7, nl.J).Arg(8, nl.Code).Value(9, nl.Stride).Arg(10, nl.Shifts)
-            .Arg(11, _ccount).Arg(12, _clist).Arg(13, _cj).Arg(14, _dvec).Arg(15, _ysh).Arg(16, _bes).Arg(17, _dbes);
+            .Arg(11, _ccount).Arg(12, _clist).Arg(13, _cj).Arg(14, _dvec).Arg(15, _ysh).Arg(16, _bes).Arg(17, _dbes)
+            .Arg(18, Types).Arg(19, _coreTable);
         Run(_geometry, _chunkSlots);
         _geometryChunk = _chunkIndex;
     }
@@ -443,9 +480,9 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     public override void Dispose()
     {
         foreach (var k in new[] { _compact, _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack, _readout, _addScalars,
-                     _tpEdgeBack, _edgeGrad, _reverse, _forces }) k.Dispose();
+                     _tpEdgeBack, _edgeGrad, _reverse, _forces, _core }) k.Dispose();
         foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_rad).Concat(_pre.SelectMany(x => x)).Concat(_post.SelectMany(x => x))) b.Dispose();
-        foreach (var b in new[] { _w, _e0, _cgCoef, _h0, _h1, _msg, _b, _gA, _gHT, _gEdge,
+        foreach (var b in new[] { _w, _e0, _cgCoef, _coreTable, _h0, _h1, _msg, _b, _gA, _gHT, _gEdge,
                      _dvec, _ysh, _bes, _dbes, _gRad, _gy, _gm0, _gm1 }) b.Dispose();
         foreach (var b in new[] { _scPath, _cgIdx, _rev, _cj, _ccount, _clist, _cmax }) b.Dispose();
         base.Dispose();

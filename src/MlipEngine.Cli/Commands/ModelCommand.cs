@@ -3,7 +3,7 @@ using MlipEngine.Potentials.Equivariant;
 
 namespace MlipEngine.Cli.Commands;
 
-/// <summary><c>mlip model init|info</c>: make a randomly initialised equivariant model; describe a model file.</summary>
+/// <summary><c>mlip model init|info|repulsion</c>: make a randomly initialised equivariant model; describe a model file; give it a ZBL core.</summary>
 public static class ModelCommand
 {
     public static Command Create()
@@ -11,6 +11,7 @@ public static class ModelCommand
         var cmd = new Command("model", "Equivariant model files (.mlip): create and inspect");
         cmd.Subcommands.Add(Init());
         cmd.Subcommands.Add(Info());
+        cmd.Subcommands.Add(Repulsion());
         return cmd;
     }
 
@@ -85,13 +86,68 @@ public static class ModelCommand
             string path = r.GetValue(file)!;
             var m = EquivariantModelFile.Read(path);
             var h = m.Hyper;
-            Console.WriteLine($"model: {path}  (format version {EquivariantModelFile.Version}, equivariant message passing, MACE family)");
+            Console.WriteLine($"model: {path}  (equivariant message passing, MACE family)");
             Console.WriteLine($"species: {string.Join(", ", h.Species.Select((s, k) => $"{s} (E0 {m.E0[k]:G6} eV)"))}");
             Console.WriteLine($"cutoff: {h.Cutoff} Å; radial basis: {h.NumBessel} Bessel × polynomial envelope p = {h.EnvelopeExponent}; radial MLP {h.NumBessel}→{string.Join("→", h.RadialHidden)}→paths×channels (SiLU)");
             Console.WriteLine($"channels: {h.Channels}; hidden irreps L ≤ {h.HiddenLMax}; harmonics L ≤ {h.ShLMax}; correlation ν = {h.Correlation} (body order {h.Correlation + 1}); layers: {h.Layers}; residual: {(h.Residual ? "yes" : "no")}; avg neighbours {h.AvgNeighbors}");
             foreach (var L in m.Layers)
                 Console.WriteLine($"  layer {L.Index}: node L ≤ {L.LIn} → A L ≤ {L.LA} → out L ≤ {L.LOut}; {L.TensorProduct.Paths.Length} tensor-product paths, {L.Contraction.Paths.Length} contraction paths; readout {(L.IsLast ? $"MLP {h.Channels}→{h.ReadoutHidden}→1" : "linear")}");
             Console.WriteLine($"parameters: {m.ParameterCount:N0} ({m.Tensors.Count} tensors)");
+            Console.WriteLine(m.Core is { } core
+                ? $"repulsion: ZBL core, {string.Join("; ", PairRadii(h.Species, core))} (pure ZBL below r_in, learned model from r_out)"
+                : "repulsion: none (the learned energy alone at short range: see 'mlip model repulsion')");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static IEnumerable<string> PairRadii(string[] species, CoreRepulsion core)
+    {
+        for (int a = 0; a < species.Length; a++)
+            for (int b = a; b < species.Length; b++)
+                yield return $"{species[a]}-{species[b]} r_in {core.Inner(a, b):0.###} Å, r_out {core.Outer(a, b):0.###} Å";
+    }
+
+    private static Command Repulsion()
+    {
+        var file = new Argument<string>("file") { Description = "Model file (.mlip)" };
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the model with its core (may equal the input)", Required = true };
+        var data = new Option<string[]>("--data") { Description = "Training structures (extxyz, repeatable): r_out = each species pair's shortest distance in them", AllowMultipleArgumentsPerToken = true };
+        var outer = new Option<double?>("--outer") { Description = "r_out, Å, for every species pair (instead of --data)" };
+        var inner = new Option<double?>("--inner") { Description = "r_in, Å, for every species pair (default r_out − width)" };
+        var width = new Option<double>("--width") { Description = "Switching width r_out − r_in, Å", DefaultValueFactory = _ => 0.5 };
+        var none = new Option<bool>("--none") { Description = "Remove the core" };
+        var cmd = new Command("repulsion", "Give a model a ZBL core below its training data (weights unchanged; r ≥ r_out is untouched)")
+            { file, output, data, outer, inner, width, none };
+        cmd.SetAction(r =>
+        {
+            string path = r.GetValue(file)!;
+            var m = EquivariantModelFile.Read(path);
+            var h = m.Hyper;
+            int ns = h.Species.Length;
+            CoreRepulsionSpec? spec;
+            var files = r.GetValue(data) ?? [];
+            if (r.GetValue(none)) spec = null;
+            else if (files.Length > 0)
+            {
+                if (r.GetValue(outer) is not null) throw new UsageException("give either --data or --outer, not both");
+                var frames = files.SelectMany(f => MlipEngine.IO.StructureFile.ReadFrames(f).Select(x => x.Structure));
+                var shortest = MlipEngine.Training.Data.ShortestDistances.PerPair(frames, m.SpeciesNumbers, h.Cutoff);
+                for (int a = 0; a < ns; a++)
+                    for (int b = a; b < ns; b++)
+                        Console.WriteLine($"{h.Species[a]}-{h.Species[b]}: shortest distance in the data {(double.IsFinite(shortest[a * ns + b]) ? $"{shortest[a * ns + b]:0.0000} Å" : "none (pair absent)")}");
+                try { spec = MlipEngine.Training.Data.ShortestDistances.CoreRadii(shortest, ns, r.GetValue(width)); }
+                catch (ArgumentException e) { throw new UsageException(e.Message); }
+                if (r.GetValue(inner) is double ri) spec = spec with { Inner = Enumerable.Repeat(ri, ns * ns).ToArray() };
+            }
+            else if (r.GetValue(outer) is double ro)
+                spec = CoreRepulsionSpec.Uniform(ns, r.GetValue(inner) ?? ro - r.GetValue(width), ro);
+            else throw new UsageException("say where the core ends: --data TRAINING.xyz, --outer R, or --none");
+            EquivariantModel withCore;
+            try { withCore = new EquivariantModel(h with { Repulsion = spec }, m.E0, m.Parameters); }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            EquivariantModelFile.Write(withCore, r.GetValue(output)!);
+            Console.WriteLine(withCore.Core is { } core ? $"wrote {r.GetValue(output)}: ZBL core, {string.Join("; ", PairRadii(h.Species, core))}" : $"wrote {r.GetValue(output)}: no core");
             return 0;
         });
         return cmd;

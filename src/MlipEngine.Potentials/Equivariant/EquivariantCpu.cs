@@ -130,7 +130,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         _ws.Clear(n, ns, scalar: false, outputs | ForceOutputs.Forces);
         Grow(n, list);
         int maxDeg = 0;
-        _ws.Run(t => BuildEdges(t, list));
+        _ws.Run(t => BuildEdges(t, list, types));
         for (int i = 0; i < n; i++) maxDeg = Math.Max(maxDeg, _count[i]);
         foreach (var lane in _lanes) GrowLane(lane, maxDeg);
 
@@ -153,6 +153,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
             _ws.Run(th => ForwardAtoms(th, L, types, hInL, _hT[t], _aM[t], hOutL, _gRead[t]));
             (hIn, hOut) = (hOut, hIn);
         }
+        if (_m.Core is not null) _ws.Run(th => CorePass(th, types, sys, outputs));
         bool wantAE = (outputs & ForceOutputs.AtomEnergies) != 0;
         _ws.Run(th =>
         {
@@ -240,7 +241,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
     }
 
     /// <summary>Edges within the cutoff, compacted per atom; harmonics and radial basis per edge.</summary>
-    private void BuildEdges(int th, NeighborList list)
+    private void BuildEdges(int th, NeighborList list, int[] types)
     {
         var x = _ws.Positions; var off = list.Offsets; var nbr = list.Neighbors; var codes = list.ShiftCodes; var sv = list.ShiftVectors;
         Span<double> y = stackalloc double[16], dy = stackalloc double[48], b = stackalloc double[64], db = stackalloc double[64];
@@ -258,7 +259,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                 double r = Math.Sqrt(r2);
                 _j[e] = j; _d[4 * e] = dx; _d[4 * e + 1] = dyv; _d[4 * e + 2] = dz; _d[4 * e + 3] = r;
                 SphericalHarmonics.Evaluate(lmax, dx, dyv, dz, y, dy);
-                _m.Basis.Evaluate(r, b, db);
+                _m.EdgeBasis(types[i], types[j], r, b, db);
                 for (int q = 0; q < nsh; q++) { _y[e * nsh + q] = T.CreateTruncating(y[q]); for (int a = 0; a < 3; a++) _dy[(3 * e + a) * nsh + q] = T.CreateTruncating(dy[a * nsh + q]); }
                 for (int q = 0; q < nb; q++) { _b[e * nb + q] = T.CreateTruncating(b[q]); _db[e * nb + q] = T.CreateTruncating(db[q]); }
                 e++;
@@ -268,6 +269,41 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
     }
 
     private NeighborList? _list;
+
+    /// <summary>
+    /// The ZBL core (<see cref="CoreRepulsion"/>) over the compacted edges of the thread's atoms, in fp64:
+    /// ½ E_core per directed edge into the atom energy, g = ½ E_core′ d/r into forces and the virial
+    /// (as <see cref="EquivariantReference"/> adds it to g_e).
+    /// </summary>
+    private void CorePass(int th, int[] types, int[] sys, ForceOutputs outputs)
+    {
+        var core = _m.Core!; var ws = _ws.Lanes[th]; var off = _listOffsets;
+        bool wantF = (outputs & (ForceOutputs.Forces | ForceOutputs.Virial)) != 0, wantV = (outputs & ForceOutputs.Virial) != 0;
+        var force = ws.Force; var vir = ws.Virial;
+        double reach = core.MaxOuter;
+        for (int i = _ws.Starts[th]; i < _ws.Starts[th + 1]; i++)
+            for (int e = off[i]; e < off[i] + _count[i]; e++)
+            {
+                double r = _d[4 * e + 3];
+                if (r >= reach) continue;
+                int j = _j[e];
+                double energy = core.PairEnergy(types[i], types[j], r, out double dEdr);
+                if (energy == 0 && dEdr == 0) continue;
+                _atomE[i] += 0.5 * energy;
+                if (!wantF) continue;
+                double dx = _d[4 * e], dy = _d[4 * e + 1], dz = _d[4 * e + 2], k = 0.5 * dEdr / r;
+                double gx = k * dx, gy = k * dy, gz = k * dz;
+                force[3 * i] += gx; force[3 * i + 1] += gy; force[3 * i + 2] += gz;
+                force[3 * j] -= gx; force[3 * j + 1] -= gy; force[3 * j + 2] -= gz;
+                if (wantV)
+                {
+                    int v = 9 * sys[i];
+                    vir[v] -= dx * gx; vir[v + 1] -= dx * gy; vir[v + 2] -= dx * gz;
+                    vir[v + 3] -= dy * gx; vir[v + 4] -= dy * gy; vir[v + 5] -= dy * gz;
+                    vir[v + 6] -= dz * gx; vir[v + 7] -= dz * gy; vir[v + 8] -= dz * gz;
+                }
+            }
+    }
 
     private void UpPass(int th, LayerTables L, T[] hIn, T[] hT)
     {

@@ -29,6 +29,8 @@ public sealed record EquivariantHyperparameters
     public double AvgNeighbors { get; init; } = 40;
     /// <summary>Species-dependent linear self-connection from layer t's input to its output (MACE's residual).</summary>
     public bool Residual { get; init; } = true;
+    /// <summary>Short-range core (ZBL below the learned model, <see cref="CoreRepulsion"/>); null: none.</summary>
+    public CoreRepulsionSpec? Repulsion { get; init; }
 
     public void Validate()
     {
@@ -45,5 +47,10 @@ public sealed record EquivariantHyperparameters
         if (Layers < 1 || Layers > 3) throw new ArgumentException($"layers must be 1…3, not {Layers}");
         if (ReadoutHidden < 1 || ReadoutHidden > 4096) throw new ArgumentException($"readout hidden width must be 1…4096, not {ReadoutHidden}");
         if (!(AvgNeighbors > 0)) throw new ArgumentException("avg_neighbors must be positive");
+        if (Repulsion is not null)
+        {
+            Repulsion.Validate(Species.Length);
+            if (Repulsion.Outer.Max() >= Cutoff) throw new ArgumentException($"repulsion: outer radius {Repulsion.Outer.Max()} Å must lie inside the cutoff {Cutoff} Å");
+        }
     }
 }

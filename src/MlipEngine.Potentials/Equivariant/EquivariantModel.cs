@@ -60,6 +60,7 @@ public sealed class EquivariantModel : IForceField
         if (e0.Length != hyper.Species.Length) throw new ArgumentException($"E0 has {e0.Length} values for {hyper.Species.Length} species");
         E0 = e0;
         Basis = new RadialBasis(hyper.NumBessel, hyper.Cutoff, hyper.EnvelopeExponent);
+        Core = hyper.Repulsion is null ? null : new CoreRepulsion(SpeciesNumbers, hyper.Repulsion);
         var tensors = new List<ParameterTensor>();
         int total = 0;
         int Add(string name, params int[] shape)
@@ -125,6 +126,20 @@ public sealed class EquivariantModel : IForceField
     public int ParameterCount { get; }
     public int[] SpeciesNumbers { get; }
     public RadialBasis Basis { get; }
+    /// <summary>The ZBL core below the learned model, or null (see <see cref="CoreRepulsion"/>).</summary>
+    public CoreRepulsion? Core { get; }
+
+    /// <summary>
+    /// The radial basis of an edge between types ti → tj at distance r: <see cref="RadialBasis.Evaluate"/> at r,
+    /// or where the model has a core at its learned distance ρ(r) (db/dr = b′(ρ) ρ′). Every backend and the trainer call this.
+    /// </summary>
+    public void EdgeBasis(int ti, int tj, double r, Span<double> values, Span<double> derivatives)
+    {
+        if (Core is null) { Basis.Evaluate(r, values, derivatives); return; }
+        double rho = Core.LearnedDistance(ti, tj, r, out double drho);
+        Basis.Evaluate(rho, values, derivatives);
+        if (drho != 1) for (int q = 0; q < Basis.Count; q++) derivatives[q] *= drho;
+    }
     public EquivariantLayer[] Layers { get; }
     /// <summary>Offset of the species embedding [species][C].</summary>
     public int Embedding { get; }

@@ -9,9 +9,10 @@ namespace MlipEngine.Potentials.Equivariant;
 /// The .mlip model file: self-describing, versioned, checksummed.
 /// <code>
 ///   bytes 0–7    magic "MLIPMDL\0"
-///   bytes 8–11   format version (uint32 LE), currently 1
+///   bytes 8–11   format version (uint32 LE): 1, or 2 when the header carries a "repulsion" core
 ///   bytes 12–15  header length H (uint32 LE)
-///   H bytes      UTF-8 JSON header: kind, hyperparameters, species, e0, units, cutoff, tensors [{name, shape}]
+///   H bytes      UTF-8 JSON header: kind, hyperparameters, species, e0, units, cutoff, tensors [{name, shape}],
+///                optionally repulsion {type: "zbl", inner: [ns×ns Å], outer: [ns×ns Å]} (version 2)
 ///   bytes        payload length P (uint64 LE) = 8 × parameter count
 ///   P bytes      every parameter as IEEE-754 float64 little-endian, tensors in header order
 ///   32 bytes     SHA-256 over (header ‖ payload)
@@ -21,7 +22,10 @@ namespace MlipEngine.Potentials.Equivariant;
 /// </summary>
 public static class EquivariantModelFile
 {
-    public const int Version = 1;
+    /// <summary>The newest version this build reads; files without a repulsion core are written as version 1
+    /// so that older builds keep reading them, and a core forces version 2 so that no older build can read
+    /// the model while silently dropping its repulsion.</summary>
+    public const int Version = 2;
     private static readonly byte[] Magic = "MLIPMDL\0"u8.ToArray();
 
     public static void Write(EquivariantModel model, string path)
@@ -47,6 +51,14 @@ public static class EquivariantModelFile
             w.WriteNumber("readout_hidden", h.ReadoutHidden);
             w.WriteNumber("avg_neighbors", h.AvgNeighbors);
             w.WriteBoolean("residual", h.Residual);
+            if (h.Repulsion is { } rep)
+            {
+                w.WriteStartObject("repulsion");
+                w.WriteString("type", "zbl");
+                w.WriteStartArray("inner"); foreach (var x in rep.Inner) w.WriteNumberValue(x); w.WriteEndArray();
+                w.WriteStartArray("outer"); foreach (var x in rep.Outer) w.WriteNumberValue(x); w.WriteEndArray();
+                w.WriteEndObject();
+            }
             w.WriteStartArray("tensors");
             foreach (var t in model.Tensors)
             {
@@ -70,7 +82,7 @@ public static class EquivariantModelFile
         {
             Span<byte> word = stackalloc byte[8];
             f.Write(Magic);
-            BinaryPrimitives.WriteUInt32LittleEndian(word, Version); f.Write(word[..4]);
+            BinaryPrimitives.WriteUInt32LittleEndian(word, h.Repulsion is null ? 1u : 2u); f.Write(word[..4]);
             BinaryPrimitives.WriteUInt32LittleEndian(word, (uint)header.Length); f.Write(word[..4]);
             f.Write(header);
             BinaryPrimitives.WriteUInt64LittleEndian(word, (ulong)payload.Length); f.Write(word);
@@ -87,7 +99,7 @@ public static class EquivariantModelFile
         PotentialFileException Bad(string why) => PotentialFileException.At(path, 0, why);
         if (all.Length < 16 || !all.AsSpan(0, 8).SequenceEqual(Magic)) throw Bad("not an mlip model file (bad magic bytes)");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(all.AsSpan(8));
-        if (version != Version) throw Bad($"model file format version {version} is not supported (this build reads version {Version})");
+        if (version is < 1 or > Version) throw Bad($"model file format version {version} is not supported (this build reads version {Version})");
         long hlen = BinaryPrimitives.ReadUInt32LittleEndian(all.AsSpan(12));
         if (16 + hlen + 8 > all.Length) throw Bad("truncated (header runs past the end of the file)");
         long plen = (long)BinaryPrimitives.ReadUInt64LittleEndian(all.AsSpan((int)(16 + hlen)));
@@ -126,6 +138,7 @@ public static class EquivariantModelFile
                 ReadoutHidden = r.GetProperty("readout_hidden").GetInt32(),
                 AvgNeighbors = r.GetProperty("avg_neighbors").GetDouble(),
                 Residual = r.GetProperty("residual").GetBoolean(),
+                Repulsion = r.TryGetProperty("repulsion", out var rep) ? ReadRepulsion(rep, Bad) : null,
             };
             e0 = r.GetProperty("e0").EnumerateArray().Select(x => x.GetDouble()).ToArray();
             foreach (var t in r.GetProperty("tensors").EnumerateArray())
@@ -135,6 +148,7 @@ public static class EquivariantModelFile
         {
             throw Bad($"bad header: {e.Message}");
         }
+        if (hyper.Repulsion is not null && version < 2) throw Bad("a repulsion core in a version-1 file: the file was edited by hand");
         var parameters = new double[plen / 8];
         for (int k = 0; k < parameters.Length; k++) parameters[k] = BinaryPrimitives.ReadDoubleLittleEndian(payload.Slice(8 * k));
         EquivariantModel model;
@@ -145,5 +159,13 @@ public static class EquivariantModelFile
             if (model.Tensors[k].Name != tensors[k].Item1 || !model.Tensors[k].Shape.SequenceEqual(tensors[k].Item2))
                 throw Bad($"tensor {k} is '{tensors[k].Item1}' [{string.Join(",", tensors[k].Item2)}], the architecture expects '{model.Tensors[k].Name}' [{string.Join(",", model.Tensors[k].Shape)}]");
         return model;
+    }
+
+    private static CoreRepulsionSpec ReadRepulsion(JsonElement rep, Func<string, PotentialFileException> bad)
+    {
+        string type = rep.GetProperty("type").GetString() ?? "";
+        if (type != "zbl") throw bad($"repulsion type '{type}' is not supported (only 'zbl')");
+        return new CoreRepulsionSpec(rep.GetProperty("inner").EnumerateArray().Select(x => x.GetDouble()).ToArray(),
+                                     rep.GetProperty("outer").EnumerateArray().Select(x => x.GetDouble()).ToArray());
     }
 }

@@ -15,7 +15,8 @@ namespace MlipEngine.Potentials.Equivariant;
 /// edge maps as d → d(I + ε) (rows), including the shifts, hence
 /// <code>  ∂E/∂ε_ab = Σ_e d_a g_b,   σ = (1/V) ∂E/∂ε,   W = −∂E/∂ε  </code>
 /// symmetrised, (W + Wᵀ)/2 (the antisymmetric part vanishes for a rotation-invariant E). This is the
-/// exact strain derivative of a many-body energy, not a pair virial.
+/// exact strain derivative of a many-body energy, not a pair virial. The ZBL core (<see cref="CoreRepulsion"/>)
+/// is one more term of E in the edge vectors: ½ E_core(r_e) per directed edge, adding ½ E_core′ d_e/r_e to g_e.
 /// </remarks>
 internal sealed class EquivariantReference : NeighborForceComputer
 {
@@ -47,7 +48,7 @@ internal sealed class EquivariantReference : NeighborForceComputer
             r[e] = Math.Sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
             Y[e] = new double[nsh]; dY[e] = new double[3 * nsh]; b[e] = new double[nb]; db[e] = new double[nb];
             SphericalHarmonics.Evaluate(hp.ShLMax, d[0], d[1], d[2], Y[e], dY[e]);
-            _m.Basis.Evaluate(r[e], b[e], db[e]);
+            _m.EdgeBasis(types[src[e]], types[dst[e]], r[e], b[e], db[e]);
         }
 
         // forward
@@ -96,6 +97,14 @@ internal sealed class EquivariantReference : NeighborForceComputer
                     : Readout.Linear(par.AsSpan(L.Readout1, C), ho.AsSpan(0, C), gRead[t][i]);
             }
         }
+        // the ZBL core: ½ E_core(r) per directed edge (each pair is listed both ways), its gradient ½ E_core′ d/r
+        var gCore = new double[ne];
+        if (_m.Core is { } core)
+            for (int e = 0; e < ne; e++)
+            {
+                atomE[src[e]] += 0.5 * core.PairEnergy(types[src[e]], types[dst[e]], r[e], out double dEdr);
+                gCore[e] = 0.5 * dEdr / r[e];
+            }
         var sys = batch.SystemIndex;
         for (int i = 0; i < n; i++)
         {
@@ -106,7 +115,7 @@ internal sealed class EquivariantReference : NeighborForceComputer
 
         // backward: g = ∂E/∂(…) layer by layer, from the readouts down to the edges
         var gEdge = new double[ne][];
-        for (int e = 0; e < ne; e++) gEdge[e] = new double[3];
+        for (int e = 0; e < ne; e++) gEdge[e] = [gCore[e] * vec[e][0], gCore[e] * vec[e][1], gCore[e] * vec[e][2]];
         double[][]? gNext = null;   // ∂E/∂h⁽ᵗ⁺¹⁾ from layer t+1
         for (int t = T - 1; t >= 0; t--)
         {

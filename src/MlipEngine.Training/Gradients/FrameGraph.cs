@@ -61,7 +61,7 @@ public sealed class FrameGraph
             double x0 = vec[3 * e], x1 = vec[3 * e + 1], x2 = vec[3 * e + 2];
             r[e] = Math.Sqrt(x0 * x0 + x1 * x1 + x2 * x2);
             SphericalHarmonics.Evaluate(hp.ShLMax, x0, x1, x2, y.AsSpan(e * nsh, nsh), dy.AsSpan(e * 3 * nsh, 3 * nsh));
-            model.Basis.Evaluate(r[e], b.AsSpan(e * nb, nb), db.AsSpan(e * nb, nb));
+            model.EdgeBasis(types[src[e]], types[dst[e]], r[e], b.AsSpan(e * nb, nb), db.AsSpan(e * nb, nb));
         }
         var cell = frame.Cells[0];
         bool periodic = cell.PeriodicA && cell.PeriodicB && cell.PeriodicC;
