@@ -75,10 +75,21 @@ public static class TrainConfigParser
 
         var model = r.OptionalMapping(root, "", "model") ?? new();
         r.RequireOnly(model, "model", "init", "cutoff", "num_bessel", "envelope_p", "radial_hidden", "channels", "hidden_lmax", "sh_lmax",
-            "correlation", "layers", "readout_hidden", "residual", "avg_neighbors", "seed", "species");
+            "correlation", "layers", "readout_hidden", "residual", "avg_neighbors", "seed", "species", "repulsion");
         int? Int(Dictionary<string, object?> m, string parent, string key, long min = 0) => r.Integer(m, parent, key, min) is long v ? (int)v : null;
         var radial = r.List(model, "model", "radial_hidden")?.Select(x => int.TryParse(x as string, out int w) && w > 0 ? w
             : throw r.Error("model.radial_hidden", "must be a list of positive widths, e.g. [32, 32]")).ToArray();
+        double? repulsionWidth = 0.5;   // default: a ZBL core below the data's shortest distances
+        if (model.TryGetValue("repulsion", out var repNode))
+        {
+            if (repNode is string none && none == "none") repulsionWidth = null;
+            else if (repNode is Dictionary<string, object?> rep)
+            {
+                r.RequireOnly(rep, "model.repulsion", "width");
+                repulsionWidth = r.Double(rep, "model.repulsion", "width", 0, exclusiveMin: true) ?? 0.5;
+            }
+            else throw r.Error("model.repulsion", "must be 'none' or a mapping {width: Å} (the ZBL core's switching width below the data's shortest distances)");
+        }
         var mc = new ModelConfig
         {
             InitFrom = r.String(model, "model", "init") is string init ? Path.GetFullPath(Path.Combine(baseDir, init)) : null,
@@ -88,6 +99,7 @@ public static class TrainConfigParser
             Layers = Int(model, "model", "layers", 1), ReadoutHidden = Int(model, "model", "readout_hidden", 1), Residual = r.Bool(model, "model", "residual"),
             AvgNeighbors = r.Double(model, "model", "avg_neighbors", 0, exclusiveMin: true), Seed = Int(model, "model", "seed") ?? 1,
             Species = r.List(model, "model", "species")?.Select(x => x as string ?? throw r.Error("model.species", "must be a list of element symbols")).ToArray(),
+            RepulsionWidth = repulsionWidth,
         };
 
         LossWeights Weights(Dictionary<string, object?> m, string parent, LossWeights basis)

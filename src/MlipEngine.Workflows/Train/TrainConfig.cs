@@ -27,6 +27,12 @@ public sealed record ModelConfig
     public int Seed { get; init; } = 1;
     /// <summary>Elements; null: those present in the training data.</summary>
     public string[]? Species { get; init; }
+    /// <summary>
+    /// A new model's ZBL core (<see cref="Potentials.Equivariant.CoreRepulsion"/>): r_out = each species pair's
+    /// shortest distance in the training frames, r_in = r_out − this width (Å); null: no core. A model
+    /// continued from <see cref="InitFrom"/> keeps its own.
+    /// </summary>
+    public double? RepulsionWidth { get; init; } = 0.5;
 }
 
 /// <summary>

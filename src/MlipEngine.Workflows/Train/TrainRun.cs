@@ -220,6 +220,15 @@ public sealed class TrainRun
             ReadoutHidden = m.ReadoutHidden ?? defaults.ReadoutHidden, Residual = m.Residual ?? defaults.Residual,
         };
         hyper = hyper with { AvgNeighbors = m.AvgNeighbors ?? MeanNeighbors(train, hyper.Cutoff) };
+        if (m.RepulsionWidth is double width)
+        {
+            var shortest = ShortestDistances.PerPair(train.Select(f => f.Structure), numbers, hyper.Cutoff);
+            hyper = hyper with { Repulsion = ShortestDistances.CoreRadii(shortest, species.Length, width) };
+            var core = hyper.Repulsion;
+            var pairs = from a in Enumerable.Range(0, species.Length) from b in Enumerable.Range(a, species.Length - a)
+                        select string.Create(CultureInfo.InvariantCulture, $"{species[a]}-{species[b]} r_in {core.Inner[a * species.Length + b]:0.00} Å, r_out {core.Outer[a * species.Length + b]:0.00} Å");
+            Say("repulsion: ZBL core below the data's shortest distances: " + string.Join("; ", pairs));
+        }
         var e0 = numbers.Select(z => e0map[z]).ToArray();
         var model = EquivariantModel.Random(hyper, m.Seed, e0);
         Say(string.Create(CultureInfo.InvariantCulture,

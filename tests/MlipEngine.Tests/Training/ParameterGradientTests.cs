@@ -48,10 +48,12 @@ public class ParameterGradientTests
     [InlineData(2, 3, 2, 2, null)]     // hidden L = 2, harmonics L = 3, ν = 2
     [InlineData(0, 1, 1, 1, null)]     // NequIP-like single layer
     [InlineData(1, 2, 3, 3, 0.05)]     // three layers with the Huber error
-    public void LossGradientMatchesCentralDifferencesForEveryParameterBlock(int hiddenL, int shL, int nu, int layers, double? huber)
+    [InlineData(1, 2, 3, 2, null, true)]   // with a ZBL core whose window holds the nearest neighbours (learned distance ρ(r), E_core in the predictions)
+    public void LossGradientMatchesCentralDifferencesForEveryParameterBlock(int hiddenL, int shL, int nu, int layers, double? huber, bool core = false)
     {
         string[] elements = ["Cu", "Ni"];
         var model = SmallModels.Make(elements, hiddenL, shL, nu, layers, seed: 11, channels: 3);
+        if (core) model = CoreModels.WithCore(model, CoreRepulsionSpec.Uniform(2, 2.0, 2.7));
         var (samples, weights) = Problem(model, elements, huber, 7);
         using var eval = new FrameLossGradient(model);
         var grad = new double[model.ParameterCount];
