@@ -120,6 +120,7 @@ public sealed class TrainRun
             EpochTablePath = Path.Combine(_c.OutputDirectory, "epochs.csv"),
             DataFingerprint = DataFingerprint(_c.TrainFiles.Concat(_c.ValidationFiles).Concat(_c.TestFiles)),
         };
+        CheckVirial(model, trainS);
         Say($"training: {_c.Epochs} epochs, batch {_c.BatchSize}, {(_c.AmsGrad ? "AMSGrad" : "Adam")} lr {_c.LearningRate:G3} ({_c.Schedule}), " +
             $"EMA {_c.Ema}, loss λE {_c.Loss.Energy} λF {_c.Loss.Forces} λσ {_c.Loss.Stress}{(_c.Loss.HuberDelta is double h ? $" Huber δ {h}" : "")}" +
             $"{(options.StageTwo is { } s2 ? $", stage two from epoch {s2.StartEpoch}{(s2.StartSeconds is double t ? $" or {t / 60:0.#} min" : "")} (λE {s2.Weights.Energy})" : "")}, {_c.Threads} threads" +
@@ -128,7 +129,6 @@ public sealed class TrainRun
         Say("epoch        lr      loss  | train E meV/atom  F meV/Å | valid E meV/atom  F meV/Å  σ meV/Å³ |    s");
 
         using var trainer = new Trainer(model, trainS, validS, options);
-        CheckVirial(model, trainS);
         if (restart is not null) Say($"resuming from {restart}");
         IWorkProgress? bar = null;
         int barEpoch = -1;
