@@ -14,6 +14,8 @@ public sealed class ErrorMetrics
     public Stat EnergyPerAtom { get; } = new();
     public Stat Force { get; } = new();
     public Stat Stress { get; } = new();
+    /// <summary>Frames that carry a stress label (0: the group has none, reported as "no labels").</summary>
+    public int StressLabelled { get; private set; }
 
     public sealed class Stat
     {
@@ -40,7 +42,10 @@ public sealed class ErrorMetrics
                 Force.Add(d.X); Force.Add(d.Y); Force.Add(d.Z);
             }
         if (stress is var (ps, rs))
+        {
+            StressLabelled++;
             for (int k = 0; k < 9; k++) Stress.Add(ps[k] - rs[k]);
+        }
     }
 
     /// <summary>Adds a frame from flat arrays: forces [3N] (eV/Å), stress [9] (eV/Å³); null where unlabelled.</summary>
@@ -52,6 +57,7 @@ public sealed class ErrorMetrics
         if (referenceEnergy is double re) EnergyPerAtom.Add((predictedEnergy - re) / atoms);
         if (referenceForces is not null)
             for (int q = 0; q < 3 * atoms; q++) Force.Add(predictedForces[q] - referenceForces[q]);
+        if (referenceStress is not null) StressLabelled++;
         if (predictedStress is not null && referenceStress is not null)
             for (int k = 0; k < 9; k++) Stress.Add(predictedStress[k] - referenceStress[k]);
     }

@@ -29,7 +29,9 @@ public static class TrainConfigParser
         var r = new ConfigReader(source);
         r.RequireOnly(root, "", "data", "model", "loss", "stage_two", "optimizer", "schedule", "epochs", "max_time", "early_stopping", "threads", "seed", "output");
         var data = r.OptionalMapping(root, "", "data") ?? throw r.Error("data", "is required (data: {train: frames.xyz, validation: {fraction: 0.1}})");
-        r.RequireOnly(data, "data", "train", "validation", "test", "keys", "config_type_weights", "e0");
+        if (data.ContainsKey("config_type_weights"))
+            throw r.Error("data.config_type_weights", "has moved to loss.config_type_weights (a number per group, or {energy, forces, stress} multipliers)");
+        r.RequireOnly(data, "data", "train", "validation", "test", "keys", "e0");
         string[] Files(Dictionary<string, object?> map, string parent, string key)
         {
             if (!map.TryGetValue(key, out var v) || v is null) return [];
@@ -56,8 +58,6 @@ public static class TrainConfigParser
         }
         var keys = r.OptionalMapping(data, "data", "keys") ?? new();
         r.RequireOnly(keys, "data.keys", "energy", "forces", "stress", "config_type");
-        var ctw = r.OptionalMapping(data, "data", "config_type_weights") ?? new();
-        var ctWeights = ctw.Keys.ToDictionary(k => k, k => r.Double(ctw, "data.config_type_weights", k, 0)!.Value);
         E0Config e0 = new("least_squares", null);
         if (data.TryGetValue("e0", out var e0Node) && e0Node is not null)
         {
@@ -114,8 +114,10 @@ public static class TrainConfigParser
             return w;
         }
         var lossMap = r.OptionalMapping(root, "", "loss") ?? new();
-        r.RequireOnly(lossMap, "loss", "energy", "forces", "stress", "huber");
+        r.RequireOnly(lossMap, "loss", "energy", "forces", "stress", "huber", "config_type_weights", "stress_weight_per_element");
         var loss = Weights(lossMap, "loss", new LossWeights());
+        var ctWeights = ConfigTypeWeights(r, lossMap);
+        var perElement = StressWeightPerElement(r, lossMap);
 
         int epochs = Int(root, "", "epochs", 1) ?? 100;
         (int, LossWeights, double?, double?)? stageTwo = null;
@@ -153,7 +155,7 @@ public static class TrainConfigParser
             TestFiles = Files(data, "data", "test"), SplitSeed = splitSeed,
             EnergyKey = r.String(keys, "data.keys", "energy") ?? "energy", ForcesKey = r.String(keys, "data.keys", "forces") ?? "forces",
             StressKey = r.String(keys, "data.keys", "stress") ?? "stress", ConfigTypeKey = r.String(keys, "data.keys", "config_type") ?? "config_type",
-            ConfigTypeWeights = ctWeights, E0 = e0, Model = mc, Loss = loss, StageTwo = stageTwo,
+            ConfigTypeWeights = ctWeights, StressWeightPerElement = perElement, E0 = e0, Model = mc, Loss = loss, StageTwo = stageTwo,
             AmsGrad = optType == "amsgrad", LearningRate = r.Double(opt, "optimizer", "lr", 0, exclusiveMin: true) ?? 0.01,
             WeightDecay = r.Double(opt, "optimizer", "weight_decay", 0) ?? 5e-7, BatchSize = Int(opt, "optimizer", "batch_size", 1) ?? 5,
             Ema = r.Double(opt, "optimizer", "ema", 0) ?? 0.99, Clip = clip == 0 ? null : clip ?? 10,
@@ -165,5 +167,47 @@ public static class TrainConfigParser
             Threads = Int(root, "", "threads", 1) ?? Environment.ProcessorCount, Seed = Int(root, "", "seed") ?? 1,
             OutputDirectory = outDir, ModelPath = modelPath,
         };
+    }
+
+    /// <summary>
+    /// <c>loss.config_type_weights</c>: per config_type, either one number (multiplies the group's energy,
+    /// force and stress terms) or a mapping <c>{energy, forces, stress}</c> of multipliers (each ≥ 0, absent = 1).
+    /// Whether each group occurs in the data is checked when the data is read.
+    /// </summary>
+    private static Dictionary<string, TermWeights> ConfigTypeWeights(ConfigReader r, Dictionary<string, object?> loss)
+    {
+        const string parent = "loss.config_type_weights";
+        var map = r.OptionalMapping(loss, "loss", "config_type_weights");
+        var result = new Dictionary<string, TermWeights>(StringComparer.Ordinal);
+        if (map is null) return result;
+        foreach (var (name, node) in map)
+        {
+            string key = ConfigReader.Join(parent, name);
+            if (node is Dictionary<string, object?> terms)
+            {
+                r.RequireOnly(terms, key, "energy", "forces", "stress");
+                result[name] = new TermWeights(r.Double(terms, key, "energy", 0) ?? 1, r.Double(terms, key, "forces", 0) ?? 1, r.Double(terms, key, "stress", 0) ?? 1);
+            }
+            else if (node is string)
+                result[name] = TermWeights.All(r.Double(map, parent, name, 0)!.Value);
+            else throw r.Error(key, "must be a number or {energy: w, forces: w, stress: w}");
+        }
+        return result;
+    }
+
+    /// <summary><c>loss.stress_weight_per_element</c>: {Element: multiplier ≥ 0}; element symbols are checked here, membership in the model when it is built.</summary>
+    private static Dictionary<string, double> StressWeightPerElement(ConfigReader r, Dictionary<string, object?> loss)
+    {
+        const string parent = "loss.stress_weight_per_element";
+        var map = r.OptionalMapping(loss, "loss", "stress_weight_per_element");
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (map is null) return result;
+        foreach (var name in map.Keys)
+        {
+            if (!MlipEngine.Chemistry.Element.TryAtomicNumber(name, out _))
+                throw r.Error(ConfigReader.Join(parent, name), $"'{name}' is not an element symbol");
+            result[name] = r.Double(map, parent, name, 0)!.Value;
+        }
+        return result;
     }
 }

@@ -82,6 +82,33 @@ public sealed class FrameLossGradient : IDisposable
         return loss;
     }
 
+    /// <summary>
+    /// The stress the stress-loss gradient differentiates, σ_ab = (1/V) ∂E/∂ε_ab (eV/Å³, ASE sign), from the
+    /// dual pass of <see cref="EquivariantParameterGradient"/> along the six symmetric unit strain directions S
+    /// (every edge moves by δd_e = d_e S). Since E depends on positions only through the edge vectors d_e,
+    /// ∂E/∂ε = Σ_e d_e ⊗ ∂E/∂d_e — the virial −Σ_i r_i ⊗ F_i of a cluster, with lattice images counted
+    /// through their edges. Null for a frame that is not periodic in all three directions.
+    /// </summary>
+    public double[]? StrainDerivativeStress(TrainingSample sample)
+    {
+        double volume = sample.Graph.Volume;
+        if (!double.IsFinite(volume)) return null;
+        int n = sample.Batch.AtomCount;
+        var u = new double[3 * n];
+        var strain = new double[9];
+        var scratch = new double[_model.ParameterCount];
+        var sigma = new double[9];
+        for (int a = 0; a < 3; a++)
+            for (int b = a; b < 3; b++)
+            {
+                Array.Clear(strain);
+                strain[3 * a + b] += 0.5; strain[3 * b + a] += 0.5;      // sym(e_a ⊗ e_b): D_S E = ∂E/∂ε_ab
+                double d = _gradient.Accumulate(sample.Graph, 0, u, strain, scratch).D;
+                sigma[3 * a + b] = sigma[3 * b + a] = d / volume;
+            }
+        return sigma;
+    }
+
     private void EnsureBuffers(int n) { if (_u.Length < 3 * n) _u = new double[3 * n]; }
 
     public void Dispose() => _computer.Dispose();

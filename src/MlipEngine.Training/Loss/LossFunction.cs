@@ -22,17 +22,23 @@ public sealed record FrameLabels
     public double[]? Forces { get; init; }
     /// <summary>[9] row-major or null.</summary>
     public double[]? Stress { get; init; }
-    /// <summary>Per-frame weight w_f (times the config_type weight), ≥ 0.</summary>
+    /// <summary>Per-frame weight w_f on all three terms (the extxyz info key <c>weight</c>), ≥ 0.</summary>
     public double Weight { get; init; } = 1;
+    /// <summary>
+    /// Multipliers m_E, m_F, m_σ of this frame's energy, force and stress terms (from its config_type group
+    /// and, for m_σ, the per-element stress weights; see <see cref="FrameWeighting"/>), ≥ 0; a zero drops the term.
+    /// </summary>
+    public TermWeights Terms { get; init; } = TermWeights.One;
     public string? ConfigType { get; init; }
 }
 
 /// <summary>
 /// The training loss of one frame in a mini-batch of B frames, MACE's "weighted" form:
 /// <code>
-///   L_f = (w_f / B) [ λ_E ρ(ΔE/N) + λ_F/(3N) Σ_ic ρ(ΔF_ic) + λ_σ/9 Σ_ab ρ(Δσ_ab) ]
+///   L_f = (w_f / B) [ m_E λ_E ρ(ΔE/N) + m_F λ_F/(3N) Σ_ic ρ(ΔF_ic) + m_σ λ_σ/9 Σ_ab ρ(Δσ_ab) ]
 /// </code>
-/// with Δ = prediction − label, and ρ(x) = x² or the Huber function scaled to agree with it near 0,
+/// with Δ = prediction − label, m the frame's term multipliers (<see cref="FrameLabels.Terms"/>: its
+/// config_type group, per-element stress weights; 1 by default), and ρ(x) = x² or the Huber function scaled to agree with it near 0,
 /// ρ(x) = x² for |x| ≤ δ and δ (2|x| − δ) beyond (so ρ′ = 2x, clipped to ±2δ). The derivatives
 /// a = ∂L/∂E, c_ic = ∂L/∂F_ic and s_ab = ∂L/∂σ_ab are what the parameter gradient needs: the force
 /// and stress parts enter as a displacement u = −c and a strain direction S = sym(s)/V (see
@@ -58,13 +64,15 @@ public static class LossFunction
         int n = labels.AtomCount;
         double scale = labels.Weight / batchSize;
         double? hd = weights.HuberDelta;
+        var m = labels.Terms;
         double de = (energy - labels.Energy) / n;
-        double loss = scale * weights.Energy * Rho(de, hd);
-        double a = scale * weights.Energy * RhoDerivative(de, hd) / n;
+        double lambdaE = weights.Energy * m.Energy, lambdaF = weights.Forces * m.Forces, lambdaS = weights.Stress * m.Stress;
+        double loss = scale * lambdaE * Rho(de, hd);
+        double a = scale * lambdaE * RhoDerivative(de, hd) / n;
         displacement.Clear();
-        if (labels.Forces is { } f && weights.Forces > 0)
+        if (labels.Forces is { } f && lambdaF > 0)
         {
-            double k = scale * weights.Forces / (3.0 * n);
+            double k = scale * lambdaF / (3.0 * n);
             for (int q = 0; q < 3 * n; q++)
             {
                 double x = forces[q] - f[q];
@@ -73,10 +81,11 @@ public static class LossFunction
             }
         }
         strain.Clear();
-        usesStress = labels.Stress is not null && weights.Stress > 0 && double.IsFinite(volume) && !stress.IsEmpty;
+        // a frame without a stress label (or open, or with m_σ λ_σ = 0) has no stress term
+        usesStress = labels.Stress is not null && lambdaS > 0 && double.IsFinite(volume) && !stress.IsEmpty;
         if (usesStress)
         {
-            double k = scale * weights.Stress / 9.0;
+            double k = scale * lambdaS / 9.0;
             Span<double> s = stackalloc double[9];
             for (int q = 0; q < 9; q++)
             {

@@ -54,7 +54,13 @@ public sealed class TrainConfig
     public string ForcesKey { get; init; } = "forces";
     public string StressKey { get; init; } = "stress";
     public string ConfigTypeKey { get; init; } = "config_type";
-    public Dictionary<string, double> ConfigTypeWeights { get; init; } = new();
+    /// <summary>
+    /// Multipliers of λ_E, λ_F, λ_σ per config_type group (<c>loss.config_type_weights</c>; the group
+    /// "default" covers frames of unnamed or absent config_type). Every named group must occur in the data.
+    /// </summary>
+    public Dictionary<string, TermWeights> ConfigTypeWeights { get; init; } = new();
+    /// <summary>Stress-weight multipliers per element symbol (<c>loss.stress_weight_per_element</c>).</summary>
+    public Dictionary<string, double> StressWeightPerElement { get; init; } = new();
     public required E0Config E0 { get; init; }
     public required ModelConfig Model { get; init; }
     public LossWeights Loss { get; init; } = new();

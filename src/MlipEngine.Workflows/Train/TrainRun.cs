@@ -9,6 +9,7 @@ using MlipEngine.Training.Data;
 using MlipEngine.Training.Loss;
 using MlipEngine.Training.Optimization;
 using MlipEngine.Training.Reports;
+using MlipEngine.Units;
 
 namespace MlipEngine.Workflows.Train;
 
@@ -82,15 +83,20 @@ public sealed class TrainRun
         else model = NewModel(train);
         var known = model.SpeciesNumbers.ToHashSet();
         foreach (var f in train.Concat(valid).Concat(test)) TrainingSet.Check(f, keys, req with { Species = known });
+        AuditStress(train, valid, test);
+        var weighting = Weighting(model, train.Concat(valid).Concat(test));
+        ReportGroupWeights(weighting, train, valid, test);
 
         TrainingSample Sample(Frame f)
         {
-            string? ct = f.GetInfo(_c.ConfigTypeKey)?.ToString();
-            double w = ct is not null && _c.ConfigTypeWeights.TryGetValue(ct, out double cw) ? cw
-                : _c.ConfigTypeWeights.TryGetValue("default", out double dw) ? dw : 1.0;
-            if (f.GetInfo("weight") is double fw) w *= fw;
+            string? ct = ConfigType(f);
+            double w = f.GetInfo("weight") is double fw ? fw : 1.0;
             var forces = f.Forces!.SelectMany(v => new[] { v.X, v.Y, v.Z }).ToArray();
-            var labels = new FrameLabels { AtomCount = f.Structure.AtomCount, Energy = f.Energy!.Value, Forces = forces, Stress = f.Stress, Weight = w, ConfigType = ct };
+            var labels = new FrameLabels
+            {
+                AtomCount = f.Structure.AtomCount, Energy = f.Energy!.Value, Forces = forces, Stress = f.Stress, Weight = w,
+                Terms = weighting.For(ct, f.Structure.Numbers), ConfigType = ct,
+            };
             return new TrainingSample(model, f.Structure, labels, $"{Path.GetFileName(f.Source)}, frame {f.Index}");
         }
         var trainS = train.Select(Sample).ToList();
@@ -114,6 +120,7 @@ public sealed class TrainRun
             EpochTablePath = Path.Combine(_c.OutputDirectory, "epochs.csv"),
             DataFingerprint = DataFingerprint(_c.TrainFiles.Concat(_c.ValidationFiles).Concat(_c.TestFiles)),
         };
+        CheckVirial(model, trainS);
         Say($"training: {_c.Epochs} epochs, batch {_c.BatchSize}, {(_c.AmsGrad ? "AMSGrad" : "Adam")} lr {_c.LearningRate:G3} ({_c.Schedule}), " +
             $"EMA {_c.Ema}, loss λE {_c.Loss.Energy} λF {_c.Loss.Forces} λσ {_c.Loss.Stress}{(_c.Loss.HuberDelta is double h ? $" Huber δ {h}" : "")}" +
             $"{(options.StageTwo is { } s2 ? $", stage two from epoch {s2.StartEpoch}{(s2.StartSeconds is double t ? $" or {t / 60:0.#} min" : "")} (λE {s2.Weights.Energy})" : "")}, {_c.Threads} threads" +
@@ -293,6 +300,89 @@ public sealed class TrainRun
         var shift = ReferenceEnergies.FitLeastSquares(residual, model.SpeciesNumbers);
         for (int s = 0; s < model.E0.Length; s++) model.E0[s] += shift[model.SpeciesNumbers[s]];
         Say(string.Create(CultureInfo.InvariantCulture, $"E0 shifted by {string.Join(" ", model.SpeciesNumbers.Select(z => (1000 * shift[z]).ToString("F1", CultureInfo.InvariantCulture)))} meV to centre the initial energies"));
+    }
+
+    private string? ConfigType(Frame f) => f.GetInfo(_c.ConfigTypeKey)?.ToString();
+
+    /// <summary>
+    /// Stress labels at load: asymmetric ones are warned about (frame named; the model's stress is symmetric,
+    /// so the antisymmetric part stays as error); frames without one simply have no stress term; a data set
+    /// without any is said so, since then the elastic response is learned from energies (and forces) alone.
+    /// </summary>
+    private void AuditStress(List<Frame> train, List<Frame> valid, List<Frame> test)
+    {
+        var all = StressLabelAudit.Of(train.Concat(valid).Concat(test));
+        var trainAudit = StressLabelAudit.Of(train);
+        const int shown = 5;
+        foreach (var (f, a) in all.Asymmetric.Take(shown))
+            Say(string.Create(CultureInfo.InvariantCulture,
+                $"warning: {Path.GetFileName(f.Source)}, frame {f.Index}: stress label is not symmetric (max |σ_ab − σ_ba| = {a * PhysicalConstants.EvPerA3ToGPa:G3} GPa); the model's stress is, so that part is not fitted"));
+        if (all.Asymmetric.Count > shown) Say($"warning: {all.Asymmetric.Count - shown} more frames with asymmetric stress labels");
+        if (trainAudit.HasNoStress)
+            Say($"stress: the training data has no stress labels ('{_c.StressKey}'): elastic response is learned only from energies of strained frames" +
+                (_c.Loss.Stress > 0 ? $" (λσ {_c.Loss.Stress.ToString(CultureInfo.InvariantCulture)} has no effect)" : ""));
+        else if (trainAudit.FramesWithStress < trainAudit.Frames)
+            Say($"stress: {trainAudit.FramesWithStress} of {trainAudit.Frames} training frames have a stress label; the stress term is skipped for the others");
+    }
+
+    /// <summary>
+    /// The loss weighting of the config: every named config_type group must occur in the data, every element
+    /// of stress_weight_per_element must be a species of the model — else an error naming the key.
+    /// </summary>
+    private FrameWeighting Weighting(EquivariantModel model, IEnumerable<Frame> frames)
+    {
+        var groups = new Dictionary<string, TermWeights>(_c.ConfigTypeWeights, StringComparer.Ordinal);
+        var perElement = new Dictionary<int, double>();
+        foreach (var (symbol, w) in _c.StressWeightPerElement)
+        {
+            int z = Element.AtomicNumber(symbol);
+            if (Array.IndexOf(model.SpeciesNumbers, z) < 0)
+                throw new FormatException($"{_c.Source}: loss.stress_weight_per_element.{symbol}: {symbol} is not a species of the model ({string.Join(" ", model.Hyper.Species)})");
+            perElement[z] = w;
+        }
+        var weighting = new FrameWeighting(groups, perElement);
+        var present = frames.Select(ConfigType).ToList();
+        var absent = weighting.GroupsAbsentFrom(present);
+        if (absent.Count > 0)
+        {
+            var found = present.Where(c => c is not null).Distinct().OrderBy(c => c, StringComparer.Ordinal).ToList();
+            throw new FormatException($"{_c.Source}: loss.config_type_weights.{absent[0]}: no frame has {_c.ConfigTypeKey}={absent[0]} " +
+                (found.Count > 0 ? $"(the data has {string.Join(", ", found)})" : $"(no frame of the data has a '{_c.ConfigTypeKey}' key)"));
+        }
+        return weighting;
+    }
+
+    /// <summary>Prints the weight multipliers used per config_type group, with its frame counts (train/validation/test, and with stress).</summary>
+    private void ReportGroupWeights(FrameWeighting weighting, List<Frame> train, List<Frame> valid, List<Frame> test)
+    {
+        bool any = weighting.ConfigTypes.Count > 0 || weighting.StressPerElement.Count > 0;
+        var names = train.Concat(valid).Concat(test).Select(ConfigType).Distinct().OrderBy(c => c ?? "\uffff", StringComparer.Ordinal).ToList();
+        if (!any && names.Count <= 1) return;
+        Say($"loss weights per {_c.ConfigTypeKey} (multipliers of λE λF λσ; frames train / validation{(test.Count > 0 ? " / test" : "")}, with stress):");
+        foreach (var name in names)
+        {
+            var w = weighting.ForGroup(name);
+            int Count(List<Frame> set) => set.Count(f => ConfigType(f) == name);
+            Say(string.Create(CultureInfo.InvariantCulture,
+                $"  {name ?? "(none)",-16} E {w.Energy,-6:G4} F {w.Forces,-6:G4} σ {w.Stress,-6:G4} {Count(train),5} / {Count(valid)}{(test.Count > 0 ? $" / {Count(test)}" : "")}, " +
+                $"{train.Count(f => ConfigType(f) == name && f.Stress is not null)} with stress"));
+        }
+        if (weighting.StressPerElement.Count > 0)
+            Say("  stress weight per element (× mean over a frame's atoms): " + string.Join(", ", weighting.StressPerElement.OrderBy(x => x.Key)
+                .Select(x => string.Create(CultureInfo.InvariantCulture, $"{Element.Symbol(x.Key)} {x.Value:G4}"))));
+    }
+
+    /// <summary>The stress the trainer fits must be the model's strain derivative (see <see cref="VirialConsistency"/>); checked on the first periodic frames.</summary>
+    private void CheckVirial(EquivariantModel model, List<TrainingSample> samples)
+    {
+        using var eval = new FrameLossGradient(model);
+        var check = VirialConsistency.Check(eval, samples.Where(s => s.Labels.Stress is not null).Concat(samples.Where(s => s.Labels.Stress is null)));
+        if (check.Frames == 0) return;
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"virial check: model stress vs (1/V) Σ_e d_e⊗∂E/∂d_e on {check.Frames} periodic frames: max deviation {check.MaxDeviation:E1} eV/Å³ (stress scale {check.MaxStress:E1})");
+        if (!check.Consistent)
+            throw new InvalidOperationException($"{line}, worst {check.WorstFrame}: the stress the trainer fits is not the strain derivative of the model's energy");
+        Say(line + " — consistent");
     }
 
     private static ParitySection Parity(string name, List<TrainingSample> set, Prediction[] pred)

@@ -1,0 +1,127 @@
+using MlipEngine.Cli.Commands;
+using MlipEngine.Cli.Train;
+using MlipEngine.IO;
+using MlipEngine.IO.Extxyz;
+using MlipEngine.Training.Loss;
+using Xunit;
+
+namespace MlipEngine.Tests.Training;
+
+/// <summary>Issue 14 through <c>mlip train</c>: the loss-weight schema, its errors, and what a run says about stresses.</summary>
+public class StressTrainingConfigTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mlip-trainstress-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>14 EAM Cu frames: 0–6 config_type=bulk, 7–13 strained; <paramref name="edit"/> may change them.</summary>
+    private string Config(string loss = "{energy: 10, forces: 100, stress: 100}", Action<List<Frame>>? edit = null)
+    {
+        var frames = ClassicalData.Make(14, 2);
+        for (int k = 0; k < frames.Count; k++) frames[k].SetInfo("config_type", k < 7 ? "bulk" : "strained");
+        edit?.Invoke(frames);
+        ExtxyzWriter.Write(Path.Combine(_dir, "eam.xyz"), frames);
+        string path = Path.Combine(_dir, "train.yaml");
+        File.WriteAllText(path, $"""
+            data:
+              train: eam.xyz
+              validation: {"{fraction: 0.25, seed: 3}"}
+            model: {"{cutoff: 4.0, channels: 4, hidden_lmax: 1, sh_lmax: 2, correlation: 2, layers: 2, radial_hidden: [8], readout_hidden: 4}"}
+            loss: {loss}
+            optimizer: {"{type: amsgrad, lr: 0.01, batch_size: 4}"}
+            epochs: 2
+            threads: 2
+            output: {"{dir: out}"}
+            """);
+        return path;
+    }
+
+    [Fact]
+    public void LossWeights_ParseAsANumberOrPerTermMultipliers()
+    {
+        var cfg = TrainConfigParser.Load(Config("""
+            
+              energy: 10
+              stress: 1000
+              config_type_weights:
+                strained: {energy: 1, forces: 0.5, stress: 5}
+                bulk: 0.25
+                default: {stress: 0}
+              stress_weight_per_element: {Cu: 2}
+            """), []);
+        Assert.Equal(1000, cfg.Loss.Stress);
+        Assert.Equal(new TermWeights(1, 0.5, 5), cfg.ConfigTypeWeights["strained"]);
+        Assert.Equal(TermWeights.All(0.25), cfg.ConfigTypeWeights["bulk"]);
+        Assert.Equal(new TermWeights(1, 1, 0), cfg.ConfigTypeWeights["default"]);
+        Assert.Equal(2, cfg.StressWeightPerElement["Cu"]);
+    }
+
+    [Theory]
+    [InlineData("loss.config_type_weights.bulk.stres=5", "loss.config_type_weights.bulk.stres", "unknown key")]
+    [InlineData("loss.config_type_weights.bulk=-1", "loss.config_type_weights.bulk", "≥ 0")]
+    [InlineData("loss.config_type_weights.bulk.forces=abc", "loss.config_type_weights.bulk.forces", "must be a number")]
+    [InlineData("loss.config_type_weights.bulk=[1,2]", "loss.config_type_weights.bulk", "must be a number or")]
+    [InlineData("loss.stress_weight_per_element.Xx=2", "loss.stress_weight_per_element.Xx", "not an element")]
+    [InlineData("loss.stress_weight_per_element.Cu=-2", "loss.stress_weight_per_element.Cu", "≥ 0")]
+    [InlineData("data.config_type_weights.bulk=2", "data.config_type_weights", "loss.config_type_weights")]
+    public void BadWeightKeys_AreErrorsNamingTheKey(string assignment, string key, string problem)
+    {
+        var e = Assert.Throws<FormatException>(() => TrainConfigParser.Load(Config(), [assignment]));
+        Assert.StartsWith($"train.yaml: {key}: ", e.Message);
+        Assert.Contains(problem, e.Message);
+    }
+
+    [Fact]
+    public void AConfigTypeThatIsNotInTheData_OrAnElementNotInTheModel_IsAnErrorNamingTheKey()
+    {
+        string cfg = Config();
+        var e = Assert.Throws<FormatException>(() => TrainCommand.Run(cfg, ["loss.config_type_weights.Elastic.stress=5"], null, new StringWriter()));
+        Assert.StartsWith("train.yaml: loss.config_type_weights.Elastic: ", e.Message);
+        Assert.Contains("(the data has bulk, strained)", e.Message);
+        var e2 = Assert.Throws<FormatException>(() => TrainCommand.Run(cfg, ["loss.stress_weight_per_element.Ni=2"], null, new StringWriter()));
+        Assert.StartsWith("train.yaml: loss.stress_weight_per_element.Ni: ", e2.Message);
+        Assert.Contains("not a species of the model", e2.Message);
+    }
+
+    [Fact]
+    public void ARun_PrintsTheGroupWeights_ChecksTheVirial_WarnsOfAsymmetricStress_AndReportsStressPerConfigType()
+    {
+        var console = new StringWriter();
+        string cfg = Config("{energy: 10, forces: 100, stress: 100, config_type_weights: {strained: {stress: 5}, bulk: {energy: 0.5}}}",
+            frames => { frames[4].Stress![5] += 2e-3; frames[4].Stress![7] -= 2e-3; });
+        Assert.Equal(0, TrainCommand.Run(cfg, [], null, console));
+        string text = console.ToString();
+        Assert.Contains("eam.xyz, frame 4: stress label is not symmetric", text);
+        var bulk = text.Split('\n').Single(l => l.TrimStart().StartsWith("bulk "));
+        Assert.Matches(@"E 0\.5\s+F 1\s+σ 1\s+\d+ / \d+, \d+ with stress", bulk);
+        Assert.Matches(@"E 1\s+F 1\s+σ 5 ", text.Split('\n').Single(l => l.TrimStart().StartsWith("strained ")));
+        Assert.Matches(@"virial check: .* on 3 periodic frames: .* — consistent", text);
+        var csv = File.ReadAllLines(Path.Combine(_dir, "out", "errors.csv"));
+        foreach (var group in new[] { "train: bulk", "train: strained", "validation: bulk", "validation: strained" })
+        {
+            var row = csv.SingleOrDefault(l => l.StartsWith(group + ","));
+            Assert.True(row is not null, $"errors.csv has no row '{group}'");
+            Assert.True(double.Parse(row.Split(',')[7], System.Globalization.CultureInfo.InvariantCulture) > 0, row);   // stress MAE (meV/Å³)
+        }
+    }
+
+    [Fact]
+    public void DataWithoutStressLabels_IsSaidAtStart_AndTheTableSaysNoLabels()
+    {
+        var console = new StringWriter();
+        string cfg = Config(edit: frames => { foreach (var f in frames) f.Stress = null; });
+        Assert.Equal(0, TrainCommand.Run(cfg, [], null, console));
+        string text = console.ToString();
+        Assert.Contains("the training data has no stress labels ('stress'): elastic response is learned only from energies of strained frames", text);
+        var trainRow = text.Split('\n').First(l => l.TrimStart().StartsWith("train "));
+        Assert.Contains("no labels", trainRow);
+    }
+
+    [Fact]
+    public void PartlyLabelledData_SkipsTheStressTermOfUnlabelledFrames_AndSaysHowMany()
+    {
+        var console = new StringWriter();
+        string cfg = Config(edit: frames => { for (int k = 0; k < 14; k += 2) frames[k].Stress = null; });
+        Assert.Equal(0, TrainCommand.Run(cfg, ["epochs=1"], null, console));
+        Assert.Matches(@"stress: \d+ of \d+ training frames have a stress label; the stress term is skipped for the others", console.ToString());
+    }
+}
