@@ -78,7 +78,7 @@ public static class PropertiesCommand
             for (int i = 0; i < 6; i++)
             {
                 var sb = new System.Text.StringBuilder("  ");
-                for (int j = 0; j < 6; j++) sb.Append(string.Format(ci, "{0,10:F2}", el.Cij[i, j]));
+                for (int j = 0; j < 6; j++) sb.Append(string.Format(ci, "{0,10:F2}", Math.Abs(el.Cij[i, j]) < 0.005 ? 0.0 : el.Cij[i, j]));
                 w.WriteLine(sb.ToString());
             }
             if (r.IsCubic)
@@ -110,7 +110,7 @@ public static class PropertiesCommand
             foreach (var (label, pos) in b.Ticks.DistinctBy(t => t.Label))
             {
                 int i = Array.FindIndex(b.Distance, d => Math.Abs(d - pos) < 1e-9);
-                if (i >= 0) Row($"{label} (THz)", string.Join(" ", b.Frequencies[i].Select(f => F(f, "F3"))));
+                if (i >= 0) Row($"{label} (THz)", string.Join(" ", b.Frequencies[i].Select(f => F(Math.Abs(f) < 5e-4 ? 0 : f, "F3"))));
             }
             Row("max frequency (THz)", F(b.Frequencies.Max(f => f[^1]), "F3"));
         }

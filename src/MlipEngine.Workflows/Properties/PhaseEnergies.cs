@@ -37,8 +37,8 @@ public static class PhaseEnergies
     private static PhaseEnergy One(CrystalEvaluator evaluator, string phase, string element, double v0)
     {
         int atoms = Lattices.ConventionalAtoms(phase);
-        // V/atom = a³/atoms (cubic) or (√3·√(8/3)·a³)/4 = √2·a³/atoms (ideal hcp).
-        double shape = phase == "hcp" ? Math.Sqrt(2) : 1.0;
+        // Cell volume = a³ (cubic) or a·√3a·√(8/3)a = √8·a³ (ideal hcp, orthohexagonal 4-atom cell).
+        double shape = phase == "hcp" ? Math.Sqrt(8) : 1.0;
         double ABy(double vpa) => Math.Cbrt(vpa * atoms / shape);
         double bestE = double.PositiveInfinity, bestA = double.NaN;
         const int points = 14;
