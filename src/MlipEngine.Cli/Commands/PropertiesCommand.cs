@@ -86,6 +86,8 @@ public static class PropertiesCommand
                 Row("C11, C12, C44", $"{F(el.C11, "F2")}, {F(el.C12, "F2")}, {F(el.C44, "F2")}");
                 Row("B = (C11+2C12)/3", F(el.BulkModulus, "F2"));
                 Row("C' = (C11-C12)/2", F(el.TetragonalShear, "F2"));
+                if (r.ElasticClampedIon is { } cl && Math.Abs(cl.C44 - el.C44) > 0.005)
+                    Row("clamped-ion C11, C12, C44", $"{F(cl.C11, "F2")}, {F(cl.C12, "F2")}, {F(cl.C44, "F2")}");
             }
             else Row("B (Voigt)", F(el.VoigtBulkModulus, "F2"));
         }

@@ -61,6 +61,8 @@ public sealed class PropertiesReport
     /// <summary>a₀ at the fitted V₀ (cubic cells), Å.</summary>
     public double? EosA0 { get; set; }
     public ElasticConstants? Elastic { get; set; }
+    /// <summary>Clamped-ion constants (ions moved only with the cell), computed when the cell has more than one atom per cell; equal to <see cref="Elastic"/> when no internal relaxation is possible.</summary>
+    public ElasticConstants? ElasticClampedIon { get; set; }
     public bool IsCubic { get; init; }
     public VacancyFormation? Vacancy { get; set; }
     public IReadOnlyList<PhaseEnergy>? Phases { get; set; }
@@ -136,6 +138,7 @@ public static class PropertiesRun
             t.Restart();
             using (var p = progress?.Invoke("elastic", "strains"))
                 report.Elastic = ElasticConstants.Compute(ev, xtal, o.Strain, relaxIons: true, p);
+            if (xtal.AtomCount > 1) report.ElasticClampedIon = ElasticConstants.Compute(ev, xtal, o.Strain, relaxIons: false);
             log?.WriteLine($"elastic: 12 strained cells (±{o.Strain:P2}), {t.Elapsed.TotalSeconds:F1} s");
         }
         if (only.Contains("vacancy"))
@@ -311,6 +314,11 @@ public static class PropertiesRun
             {
                 e["C11_GPa"] = N(el.C11); e["C12_GPa"] = N(el.C12); e["C44_GPa"] = N(el.C44);
                 e["B_GPa"] = N(el.BulkModulus); e["C_prime_GPa"] = N(el.TetragonalShear);
+            }
+            if (r.ElasticClampedIon is { } cl)
+            {
+                e["C_clamped_ion_GPa"] = new JsonArray(Enumerable.Range(0, 6).Select(i => (JsonNode)Arr(Enumerable.Range(0, 6).Select(j => cl.Cij[i, j]))).ToArray());
+                if (r.IsCubic) { e["C11_clamped_ion_GPa"] = N(cl.C11); e["C12_clamped_ion_GPa"] = N(cl.C12); e["C44_clamped_ion_GPa"] = N(cl.C44); }
             }
             root["elastic"] = e;
         }
