@@ -10,8 +10,8 @@ if "${dir} == 6" then "variable len0 equal ${ly0}"
 clear
 box tilt large
 read_restart restart.equil
-pair_style eam
-pair_coeff 1 1 ${pot}
+pair_style ${pstyle}
+pair_coeff ${pcoeff}
 neighbor 1.0 nsq
 thermo_style custom step pe press pxx pyy pzz pyz pxz pxy
 min_modify dmax 1.0e-2 line quadratic
@@ -43,8 +43,8 @@ variable C6neg equal $(v_d6:%.14g)
 clear
 box tilt large
 read_restart restart.equil
-pair_style eam
-pair_coeff 1 1 ${pot}
+pair_style ${pstyle}
+pair_coeff ${pcoeff}
 neighbor 1.0 nsq
 thermo_style custom step pe press pxx pyy pzz pyz pxz pxy
 min_modify dmax 1.0e-2 line quadratic
