@@ -118,10 +118,10 @@ public static class Lattices
         return r;
     }
 
-    /// <summary>A default path for any cell: Γ–(½,0,0)–(½,½,0)–Γ–(½,½,½) in fractions of its reciprocal vectors.</summary>
+    /// <summary>A default path for any cell: Γ–(½,0,0)–(½,½,0)–Γ–(½,½,½) in fractions of its reciprocal vectors (labelled by the fractions).</summary>
     public static (string Label, Vec3 Fraction)[] GenericPath =>
     [
-        ("Γ", Vec3.Zero), ("X", new Vec3(0.5, 0, 0)), ("M", new Vec3(0.5, 0.5, 0)), ("Γ", Vec3.Zero), ("R", new Vec3(0.5, 0.5, 0.5)),
+        ("Γ", Vec3.Zero), ("(½,0,0)", new Vec3(0.5, 0, 0)), ("(½,½,0)", new Vec3(0.5, 0.5, 0)), ("Γ", Vec3.Zero), ("(½,½,½)", new Vec3(0.5, 0.5, 0.5)),
     ];
 
     /// <summary>The structure repeated n₁ × n₂ × n₃ times (atoms of image (i,j,k) in blocks, basis order kept).</summary>
