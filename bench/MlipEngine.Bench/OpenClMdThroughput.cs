@@ -19,7 +19,6 @@ public static class OpenClMdThroughput
 {
     public static int Run(string style, int repeat, int steps, int device)
     {
-        OpenClBackend.Register();
         var (ff, s) = Systems.Create(style, repeat);
         Systems.Jitter(s);
         var info = OpenClRuntime.Device(device);
@@ -37,7 +36,7 @@ public static class OpenClMdThroughput
         double temperature = style == "lj" ? 40 : 300;
         foreach (var (name, options, resident) in variants)
         {
-            using var computer = ff.CreateComputer(options);
+            using var computer = Systems.Catalog.Bind(ff, options);
             var sys = new MdSystem(SystemBatch.FromStructure(s), computer, 2.0);
             Velocities.InitializeMaxwellBoltzmann(sys, temperature, 7);
             sys.Outputs = ForceOutputs.EnergyAndForces;

@@ -15,7 +15,6 @@ public static class OpenClThroughput
 {
     public static int Run(string style, int repeat, int reps, int device)
     {
-        OpenClBackend.Register();
         var (ff, s) = Systems.Create(style, repeat);
         Systems.Jitter(s);
         var batch = SystemBatch.FromStructure(s);
@@ -33,7 +32,7 @@ public static class OpenClThroughput
         foreach (var (name, options) in configs)
             foreach (var (listName, skin) in new[] { ("reused", 1.0), ("rebuilt", 0.0) })
             {
-                using var c = ff.CreateComputer(options with { Skin = skin });
+                using var c = Systems.Catalog.Bind(ff, options with { Skin = skin });
                 var r = new ForceResult();
                 for (int w = 0; w < 2; w++) c.Compute(batch, ForceOutputs.EnergyAndForces, r);
                 double best = double.PositiveInfinity;
