@@ -10,8 +10,8 @@ namespace MlipEngine.Bench;
 /// <summary>The benchmark systems, identical to those bench/classical/*.lmp build in LAMMPS.</summary>
 public static class Systems
 {
-    /// <summary>Every style and backend (OpenCL included) as the CLI sees them.</summary>
-    public static readonly ForceFieldCatalog Catalog = ForceFieldCatalog.CreateDefault();
+    /// <summary>Styles and backends (Reference, Cpu, OpenCL) as the CLI composes them.</summary>
+    public static ForceFieldCatalog Catalog { get; } = ForceFieldCatalog.CreateDefault();
 
     /// <summary>fcc lattice, a (Å), repeat³ cubic cells (4 atoms each), ordered as LAMMPS' create_atoms.</summary>
     public static AtomicStructure Fcc(int z, double a, int repeat)
@@ -30,12 +30,12 @@ public static class Systems
         switch (style)
         {
             case "eam":
-                return (Catalog.Create(PotentialSpecLoader.FromText("{style: eam, file: /usr/share/lammps/potentials/Cu_u3.eam, elements: [Cu]}", "bench", ".")), Fcc(29, 3.615, repeat));
+                return (Catalog.Load("{style: eam, file: /usr/share/lammps/potentials/Cu_u3.eam, elements: [Cu]}"), Fcc(29, 3.615, repeat));
             case "lj":
-                return (Catalog.Create(PotentialSpecLoader.FromText("{style: lj/cut, cutoff: 8.5, pairs: {Ar-Ar: {epsilon: 0.0104, sigma: 3.40}}}", "bench", ".")), Fcc(18, 5.26, repeat));
+                return (Catalog.Load("{style: lj/cut, cutoff: 8.5, pairs: {Ar-Ar: {epsilon: 0.0104, sigma: 3.40}}}"), Fcc(18, 5.26, repeat));
             case "mlip":
                 // the shipped equivariant Cu model (2 layers, 16 channels, L_sh 3, ν 3, r_c 4.5 Å) at its 0 K lattice constant
-                return (Catalog.Create(PotentialSpecLoader.FromText($"{{style: equivariant, file: {RepositoryFile("potentials/cu-mlearn.mlip")}}}", "bench", ".")), Fcc(29, 3.643, repeat));
+                return (Catalog.Load($"{{style: equivariant, file: {RepositoryFile("potentials/cu-mlearn.mlip")}}}"), Fcc(29, 3.643, repeat));
             default: throw new ArgumentException($"unknown benchmark style {style}");
         }
     }

@@ -11,6 +11,7 @@ root.Subcommands.Add(MdCommand.Create());
 root.Subcommands.Add(RelaxCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(ModelCommand.Create());
+root.Subcommands.Add(PropertiesCommand.Create());
 root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 
@@ -33,7 +34,7 @@ static string? Describe(Exception e) => e switch
 {
     UsageException or MdStopException or StructureFormatException or PotentialFileException or EvaluationException
         or FormatException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException
-        or MlipEngine.ForceFields.ComputeBackendException or MlipEngine.Training.Data.TrainingDataException => e.Message,
+        or MlipEngine.ForceFields.ComputeBackendException or MlipEngine.Workflows.Properties.PropertiesException or MlipEngine.Training.Data.TrainingDataException => e.Message,
     ArgumentException a => a.Message,
     IOException io => io.Message,
     UnauthorizedAccessException u => u.Message,

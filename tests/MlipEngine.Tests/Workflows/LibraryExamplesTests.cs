@@ -89,6 +89,22 @@ public class LibraryExamplesTests : IDisposable
     }
 
     [Fact]
+    public void PropertiesRun_FromOptions_GivesBulkModulusAndElasticConstants()
+    {
+        string json = Path.Combine(_dir, "cu.json");
+        // docs/workflows.md, "Properties"
+        var r = MlipEngine.Workflows.Properties.PropertiesRun.Run(new MlipEngine.Workflows.Properties.PropertiesOptions
+        {
+            Potential = Path.Combine(TestPaths.Repo, "potentials", "cu-u3-eam.yaml"), Lattice = "fcc", A = 3.6, Threads = 2,
+            Only = ["eos", "elastic"], Json = json,
+        }, ForceFieldCatalog.CreateDefault());
+        Assert.InRange(r.Eos!.BulkModulusGPa, 130, 145);
+        Assert.InRange(r.Elastic!.C44, 70, 80);
+        Assert.Null(r.Vacancy);
+        Assert.True(File.Exists(json));
+    }
+
+    [Fact]
     public void RelaxRun_FromOptions_WritesRelaxedStructuresAndSummary()
     {
         string input = Path.Combine(_dir, "cands.xyz");
