@@ -138,15 +138,20 @@ public static class SearchConfigParser
         ulong seed = (ulong)(r.Integer(root, "", "seed", 0) ?? 1);
 
         // ---- relax ----
-        var relax = new RelaxationSettings { CellMode = cell == CandidateCell.Periodic ? CellMode.Frechet : CellMode.Fixed, Fmax = 0.01 };
+        var relax = new RelaxationSettings
+        {
+            CellMode = cell == CandidateCell.Periodic ? CellMode.Frechet : CellMode.Fixed, Fmax = 0.01,
+            Optimizer = new OptimizerSettings { Kind = OptimizerKind.LbfgsLineSearch },
+        };
         if (r.OptionalMapping(root, "", "relax") is { } rm)
         {
-            r.RequireOnly(rm, "relax", "optimizer", "fmax", "smax", "max_steps", "fused_distance", "pressure", "cell");
-            string opt = (r.String(rm, "relax", "optimizer") ?? "fire").ToLowerInvariant();
+            r.RequireOnly(rm, "relax", "optimizer", "fmax", "smax", "max_steps", "fused_distance", "max_force", "pressure", "cell");
+            string opt = (r.String(rm, "relax", "optimizer") ?? "lbfgs-ls").ToLowerInvariant();
             var kind = opt switch
             {
                 "fire" => OptimizerKind.Fire, "lbfgs" => OptimizerKind.Lbfgs, "bfgs" => OptimizerKind.Bfgs,
-                _ => throw r.Error("relax.optimizer", $"must be fire, lbfgs or bfgs, found '{opt}'"),
+                "lbfgs-ls" or "lbfgs_ls" => OptimizerKind.LbfgsLineSearch,
+                _ => throw r.Error("relax.optimizer", $"must be lbfgs-ls, fire, lbfgs or bfgs, found '{opt}'"),
             };
             var cellMode = relax.CellMode;
             if (r.String(rm, "relax", "cell") is string cm)
@@ -165,6 +170,7 @@ public static class SearchConfigParser
                 Smax = r.Double(rm, "relax", "smax", 0, exclusiveMin: true) ?? relax.Smax,
                 MaxSteps = (int)(r.Integer(rm, "relax", "max_steps", 1) ?? relax.MaxSteps),
                 MinDistance = r.Double(rm, "relax", "fused_distance", 0) ?? relax.MinDistance,
+                MaxForce = r.Double(rm, "relax", "max_force", 0, exclusiveMin: true) ?? relax.MaxForce,
                 Pressure = (r.Double(rm, "relax", "pressure") ?? 0) / PhysicalConstants.EvPerA3ToGPa,
                 CellMode = cellMode,
             };

@@ -51,12 +51,11 @@ public sealed class RandomStructureGenerator
         int n = _settings.Numbers.Length;
         for (int restart = 0; restart < _settings.Restarts; restart++)
         {
-            Cell cell; Mat3 placement; Vec3 origin;
+            Cell cell;
             if (_settings.Cell == CandidateCell.Cluster)
             {
                 cell = Cell.Open;
                 double radius = Math.Cbrt(3 * n * _volumePerAtom / (4 * Math.PI));
-                placement = Mat3.Identity; origin = Vec3.Zero;
                 var positions = PlaceAll(rng, () => RandomInBall(rng) * radius, cell, periodic: false);
                 if (positions != null) return new GeneratedCandidate(new AtomicStructure((int[])_settings.Numbers.Clone(), positions, cell), null);
             }
@@ -70,6 +69,56 @@ public sealed class RandomStructureGenerator
         }
         return new GeneratedCandidate(null,
             $"could not place {n} atoms at the minimum distances in {_volumePerAtom:G4} Å³/atom after {_settings.Restarts} starts × {_settings.AttemptsPerAtom} tries per atom");
+    }
+
+    /// <summary>True when every pair of atoms of <paramref name="s"/> (periodic images included) is at least its minimum distance apart.</summary>
+    public bool HonoursMinDistances(AtomicStructure s) => ShortestRelativeDistance(s) >= 1;
+
+    /// <summary>True when atom <paramref name="i"/> of <paramref name="s"/> is at least its minimum distance from every other atom (and, periodic, its own images).</summary>
+    public bool AtomClears(AtomicStructure s, int i)
+    {
+        bool periodic = s.Cell.FullyPeriodic;
+        Mat3 h = s.Cell.Matrix, hinv = periodic ? h.Inverse() : Mat3.Identity;
+        int si = SpeciesIndex(s.Numbers[i]);
+        for (int j = 0; j < s.AtomCount; j++)
+        {
+            if (j == i) continue;
+            var d = s.Positions[j] - s.Positions[i];
+            double d2 = periodic ? MinImageDistance2(d, s.Cell, h, hinv) : d.NormSquared;
+            if (d2 < _minDistance2[si, SpeciesIndex(s.Numbers[j])]) return false;
+        }
+        return true;
+    }
+
+    private int SpeciesIndex(int z)
+    {
+        for (int k = 0; k < _settings.Numbers.Length; k++) if (_settings.Numbers[k] == z) return _species[k];
+        throw new ArgumentException($"element Z={z} is not in the composition");
+    }
+
+    /// <summary>
+    /// Smallest ratio d_ij / d_min(Z_i, Z_j) over pairs (and, in periodic cells, an atom and its own images);
+    /// +∞ for one atom in an open cell.
+    /// </summary>
+    public double ShortestRelativeDistance(AtomicStructure s)
+    {
+        var distinct = _settings.Numbers.Distinct().ToArray();
+        bool periodic = s.Cell.FullyPeriodic;
+        Mat3 h = s.Cell.Matrix, hinv = periodic ? h.Inverse() : Mat3.Identity;
+        double worst = double.PositiveInfinity;
+        for (int i = 0; i < s.AtomCount; i++)
+        {
+            int si = Array.IndexOf(distinct, s.Numbers[i]);
+            if (periodic) worst = Math.Min(worst, Math.Sqrt(ShortestLatticeVector2(s.Cell) / _minDistance2[si, si]));
+            for (int j = i + 1; j < s.AtomCount; j++)
+            {
+                int sj = Array.IndexOf(distinct, s.Numbers[j]);
+                var d = s.Positions[j] - s.Positions[i];
+                double d2 = periodic ? MinImageDistance2(d, s.Cell, h, hinv) : d.NormSquared;
+                worst = Math.Min(worst, Math.Sqrt(d2 / _minDistance2[si, sj]));
+            }
+        }
+        return worst;
     }
 
     private Vec3[]? PlaceAll(Xoshiro256 rng, Func<Vec3> draw, Cell cell, bool periodic)

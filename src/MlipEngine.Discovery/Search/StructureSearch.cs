@@ -143,7 +143,7 @@ public sealed class StructureSearch
                     if (!g.Placed) { record(new TrialRecord { Trial = t, Walker = w, Status = "unplaced", Reason = g.Failure! }); continue; }
                     jobs.Add(new RelaxationJob(t, g.Structure!, (w, rng)));
                 }
-                else jobs.Add(new RelaxationJob(t, Displace(current[w]!, hop.Step, rng), (w, rng)));
+                else jobs.Add(new RelaxationJob(t, Displace(current[w]!, hop.Step, rng, generator), (w, rng)));
             }
             if (jobs.Count == 0) continue;
             foreach (var o in relaxer.Run(jobs).OrderBy(o => o.Job.Id).ToList())
@@ -169,13 +169,28 @@ public sealed class StructureSearch
         }
     }
 
-    /// <summary>Every atom moved by a vector uniform in [−step, step]³ (Å).</summary>
-    internal static AtomicStructure Displace(AtomicStructure s, double step, Xoshiro256 rng)
+    /// <summary>
+    /// Every atom moved by a vector uniform in [−step, step]³ (Å), one atom after the other; a displacement that
+    /// brings the atom closer than its minimum distance (<paramref name="generator"/>'s) to any other atom's
+    /// current position is redrawn (up to 100 times, then the atom stays). The last of each pair to move is
+    /// checked against the other's final position, so the result honours the minimum distances: a start with
+    /// fused atoms would only explode in the relaxation.
+    /// </summary>
+    internal static AtomicStructure Displace(AtomicStructure s, double step, Xoshiro256 rng, RandomStructureGenerator? generator = null)
     {
-        var r = new Vec3[s.AtomCount];
+        var r = (Vec3[])s.Positions.Clone();
+        var moved = new AtomicStructure((int[])s.Numbers.Clone(), r, s.Cell);
         for (int i = 0; i < r.Length; i++)
-            r[i] = s.Positions[i] + step * new Vec3(2 * rng.NextDouble() - 1, 2 * rng.NextDouble() - 1, 2 * rng.NextDouble() - 1);
-        return new AtomicStructure((int[])s.Numbers.Clone(), r, s.Cell);
+        {
+            var old = r[i];
+            for (int attempt = 0; attempt < 100; attempt++)
+            {
+                r[i] = old + step * new Vec3(2 * rng.NextDouble() - 1, 2 * rng.NextDouble() - 1, 2 * rng.NextDouble() - 1);
+                if (generator == null || generator.AtomClears(moved, i)) break;
+                r[i] = old;
+            }
+        }
+        return moved;
     }
 
     private static TrialRecord FromOutcome(RelaxationOutcome o, int walker, bool accepted)
