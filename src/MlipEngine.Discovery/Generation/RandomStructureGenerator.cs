@@ -188,7 +188,7 @@ public sealed class RandomStructureGenerator
     }
 
     /// <summary>Squared length of the shortest non-zero lattice vector among n·H, n ∈ {−2..2}³.</summary>
-    internal static double ShortestLatticeVector2(Cell cell)
+    public static double ShortestLatticeVector2(Cell cell)
     {
         double best = double.PositiveInfinity;
         for (int i = -2; i <= 2; i++)

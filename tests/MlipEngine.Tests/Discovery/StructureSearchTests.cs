@@ -1,0 +1,103 @@
+using MlipEngine.Discovery.Search;
+using Xunit;
+using static MlipEngine.Tests.Discovery.DiscoveryTestSupport;
+
+namespace MlipEngine.Tests.Discovery;
+
+public class StructureSearchTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mlip-search-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>The LJ13 global minimum (Cambridge Cluster Database), ε = σ = 1.</summary>
+    private const double Lj13 = -44.326801;
+
+    [Fact]
+    public void BasinHopping_FindsTheLj13GlobalMinimum_WithinABudget()
+    {
+        using var computer = LjComputer();
+        // Seed 3's first random relaxation is not the icosahedron, so this exercises the hops.
+        var options = LjClusterOptions(13, SearchMode.BasinHopping, trials: 300, seed: 3) with { StopEnergy = Lj13 + 1e-4 };
+        var report = new StructureSearch(computer, options).Run();
+        Assert.Equal(Lj13, report.BestEnergy, 5);
+        Assert.True(report.ReachedStopEnergy);
+        Assert.True(report.ForceCalls < 60_000, $"{report.ForceCalls} force evaluations");
+        Assert.Equal(report.Trials.Count, report.Relaxations);
+        Assert.Equal(report.Trials.Sum(t => (long)t.ForceCalls), report.ForceCalls);
+        Assert.Contains(report.Trials, t => t.Accepted && t.Trial > 0);
+        // The ranking is distinct: no two entries within both tolerances.
+        for (int i = 1; i < report.Ranked.Count; i++) Assert.True(report.Ranked[i].EnergyPerAtom >= report.Ranked[i - 1].EnergyPerAtom);
+    }
+
+    [Fact]
+    public void FailingCandidates_AreRecordedAndDropped_NeverFatal()
+    {
+        using var computer = new NaNForSomeSystems(LjComputer());
+        var options = LjClusterOptions(7, SearchMode.Random, trials: 12, seed: 1, output: _dir);
+        var report = new StructureSearch(computer, options).Run();
+        Assert.Equal(12, report.Trials.Count);
+        Assert.Contains(report.Trials, t => t.Status == "failed" && t.Reason.Contains("non-finite"));
+        Assert.Contains(report.Trials, t => t.Status == "converged");
+        Assert.All(report.Ranked, r => Assert.True(double.IsFinite(r.Best.Energy)));
+        Assert.Equal(report.Trials.Count(t => t.Status == "failed"), report.Failed);
+        Assert.True(File.Exists(Path.Combine(_dir, "ranked.xyz")));
+
+        // A candidate that cannot be placed is recorded as unplaced, and the search goes on.
+        var crowded = options with
+        {
+            OutputDirectory = null, Trials = 3,
+            Generator = options.Generator with { MinDistances = new Dictionary<(int, int), double> { [(Ar, Ar)] = 1.1 }, AttemptsPerAtom = 1, Restarts = 1 },
+        };
+        var r2 = new StructureSearch(LjComputer(), crowded).Run();
+        Assert.Equal(3, r2.Trials.Count);
+        Assert.Contains(r2.Trials, t => t.Status == "unplaced");
+    }
+
+    [Theory]
+    [InlineData(SearchMode.Random)]
+    [InlineData(SearchMode.BasinHopping)]
+    public void InterruptedSearch_ResumesWithoutRepeatingATrial_AndEndsAsAnUninterruptedOne(SearchMode mode)
+    {
+        using var computer = LjComputer();
+        var full = new StructureSearch(computer, LjClusterOptions(9, mode, trials: 12, seed: 5)).Run();
+
+        string dir = Path.Combine(_dir, mode.ToString());
+        var options = LjClusterOptions(9, mode, trials: 12, seed: 5, output: dir);
+        using var cts = new CancellationTokenSource();
+        var first = new StructureSearch(computer, options) { Progress = p => { if (p.DoneThisRun >= 4) cts.Cancel(); } }.Run(cts.Token);
+        Assert.True(first.Interrupted);
+        int done = first.Trials.Count;
+        Assert.InRange(done, 4, 11);
+
+        long evaluations = 0;
+        var second = new StructureSearch(computer, options) { Progress = p => evaluations = p.ForceCalls }.Run();
+        Assert.Equal(done, second.Resumed);
+        Assert.Equal(12 - done, second.RunThisTime);
+        var lines = File.ReadAllLines(Path.Combine(dir, "journal.jsonl")).Skip(1).ToArray();
+        Assert.Equal(12, lines.Length);   // each trial journaled once
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => (long)i), second.Trials.Select(t => t.Trial));
+        for (int i = 0; i < 12; i++)
+        {
+            Assert.Equal(full.Trials[i].Status, second.Trials[i].Status);
+            Assert.Equal(full.Trials[i].Energy, second.Trials[i].Energy, 8);
+            Assert.Equal(full.Trials[i].Accepted, second.Trials[i].Accepted);
+        }
+        Assert.Equal(full.ForceCalls, second.ForceCalls);
+
+        // A third run has nothing left to do; another seed is refused.
+        var third = new StructureSearch(computer, options).Run();
+        Assert.Equal(0, third.RunThisTime);
+        var e = Assert.Throws<UsageException>(() => new StructureSearch(computer, options with { Seed = 6 }).Run());
+        Assert.Contains("other settings", e.Message);
+    }
+
+    [Fact]
+    public void BadSettings_NameTheKey()
+    {
+        using var computer = LjComputer();
+        var zero = LjClusterOptions(5, SearchMode.Random, trials: 0, seed: 1);
+        Assert.StartsWith("trials:", Assert.Throws<SearchSettingsException>(() => new StructureSearch(computer, zero).Run()).Message);
+        var copper = zero with { Trials = 1, Generator = zero.Generator with { Numbers = [29, 29] } };
+        Assert.StartsWith("composition:", Assert.Throws<SearchSettingsException>(() => new StructureSearch(computer, copper).Run()).Message);
+    }
+}
