@@ -179,12 +179,15 @@ public static class SearchConfigParser
         var hop = new BasinHoppingSettings();
         if (r.OptionalMapping(root, "", "basin_hopping") is { } bh)
         {
-            r.RequireOnly(bh, "basin_hopping", "step", "temperature", "walkers");
+            r.RequireOnly(bh, "basin_hopping", "step", "temperature", "walkers", "adaptive", "interval", "target_acceptance");
             hop = new BasinHoppingSettings
             {
                 Step = r.Double(bh, "basin_hopping", "step", 0, exclusiveMin: true) ?? hop.Step,
                 Temperature = r.Double(bh, "basin_hopping", "temperature", 0) ?? hop.Temperature,
                 Walkers = (int)(r.Integer(bh, "basin_hopping", "walkers", 1) ?? hop.Walkers),
+                Adaptive = r.Bool(bh, "basin_hopping", "adaptive") ?? hop.Adaptive,
+                Interval = (int)(r.Integer(bh, "basin_hopping", "interval", 1) ?? hop.Interval),
+                TargetAcceptance = r.Double(bh, "basin_hopping", "target_acceptance", 0, exclusiveMin: true) ?? hop.TargetAcceptance,
             };
         }
         var dedup = new DedupSettings();

@@ -25,6 +25,15 @@ public sealed record BasinHoppingSettings
     public double Temperature { get; init; } = 0.8;
     /// <summary>Independent chains hopping side by side (their relaxations share one batch).</summary>
     public int Walkers { get; init; } = 1;
+    /// <summary>
+    /// Adapt the step as SciPy's <c>basinhopping</c> does by default: every <see cref="Interval"/> hops of a
+    /// walker, the step is divided by <see cref="Factor"/> when the walker's acceptance rate so far exceeds
+    /// <see cref="TargetAcceptance"/>, else multiplied by it.
+    /// </summary>
+    public bool Adaptive { get; init; } = true;
+    public int Interval { get; init; } = 50;
+    public double TargetAcceptance { get; init; } = 0.5;
+    public double Factor { get; init; } = 0.9;
 }
 
 /// <summary>When two relaxed structures are the same (see <see cref="Fingerprints.StructureFingerprint"/>).</summary>

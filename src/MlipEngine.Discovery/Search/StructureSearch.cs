@@ -122,10 +122,10 @@ public sealed class StructureSearch
     {
         var hop = _options.BasinHopping;
         int walkers = hop.Walkers;
-        var current = new AtomicStructure?[walkers];
-        var currentEnergy = new double[walkers];
+        var chains = Enumerable.Range(0, walkers).Select(_ => new Walker(hop)).ToArray();
+        // Replay the journal: each walker's current minimum, step size and acceptance counts.
         foreach (var r in previous.OrderBy(r => r.Trial))
-            if (r.Accepted && r.Walker < walkers) { current[r.Walker] = r.ToStructure(); currentEnergy[r.Walker] = r.Energy; }
+            if (r.Walker < walkers) chains[r.Walker].Replay(r);
 
         for (long round = 0; round * walkers < _options.Trials; round++)
         {
@@ -137,35 +137,70 @@ public sealed class StructureSearch
                 if (t >= _options.Trials) break;
                 if (done.Contains(t)) continue;
                 var rng = Xoshiro256.Stream(_options.Seed ^ HopStream, (ulong)t);
-                if (current[w] is null)
+                var chain = chains[w];
+                if (chain.Current is null)
                 {
                     var g = generator.Generate(_options.Seed, t);
                     if (!g.Placed) { record(new TrialRecord { Trial = t, Walker = w, Status = "unplaced", Reason = g.Failure! }); continue; }
-                    jobs.Add(new RelaxationJob(t, g.Structure!, (w, rng)));
+                    jobs.Add(new RelaxationJob(t, g.Structure!, (w, rng, 0.0)));
                 }
-                else jobs.Add(new RelaxationJob(t, Displace(current[w]!, hop.Step, rng, generator), (w, rng)));
+                else
+                {
+                    double step = chain.BeginHop();
+                    jobs.Add(new RelaxationJob(t, Displace(chain.Current, step, rng, generator), (w, rng, step)));
+                }
             }
             if (jobs.Count == 0) continue;
             foreach (var o in relaxer.Run(jobs).OrderBy(o => o.Job.Id).ToList())
             {
-                var (w, rng) = ((int, Xoshiro256))o.Job.Tag!;
+                var (w, rng, step) = ((int, Xoshiro256, double))o.Job.Tag!;
+                var chain = chains[w];
                 bool usable = o.Status != RelaxationStatus.Failed && o.Final != null && double.IsFinite(o.Final.Energy);
                 bool accept = false;
                 if (usable)
                 {
                     double e = o.Final!.Energy;
-                    if (current[w] is null) accept = true;
+                    if (chain.Current is null) accept = true;
                     else
                     {
                         // Metropolis on the relaxed energies: always downhill, uphill with probability exp(−ΔE/kT).
-                        double de = e - currentEnergy[w];
+                        double de = e - chain.Energy;
                         double u = rng.NextDouble();
                         accept = de <= 0 || (hop.Temperature > 0 && u < Math.Exp(-de / hop.Temperature));
                     }
-                    if (accept) { current[w] = o.Final.ToStructure(); currentEnergy[w] = e; }
                 }
-                record(FromOutcome(o, w, accept));
+                if (step > 0) chain.Report(accept);
+                if (accept) chain.MoveTo(o.Final!.ToStructure(), o.Final.Energy);
+                record(FromOutcome(o, w, accept) with { Step = step });
             }
+        }
+    }
+
+    /// <summary>One basin-hopping chain: its current minimum and its adaptive step (SciPy's AdaptiveStepsize).</summary>
+    private sealed class Walker(BasinHoppingSettings settings)
+    {
+        private long _hops, _accepted;
+        public AtomicStructure? Current { get; private set; }
+        public double Energy { get; private set; }
+        public double Step { get; private set; } = settings.Step;
+
+        /// <summary>Counts a hop and returns its step (adjusted every <see cref="BasinHoppingSettings.Interval"/> hops).</summary>
+        public double BeginHop()
+        {
+            _hops++;
+            if (settings.Adaptive && _hops % settings.Interval == 0)
+                Step = (double)_accepted / _hops > settings.TargetAcceptance ? Step / settings.Factor : Step * settings.Factor;
+            return Step;
+        }
+
+        public void Report(bool accepted) { if (accepted) _accepted++; }
+        public void MoveTo(AtomicStructure s, double energy) { Current = s; Energy = energy; }
+
+        /// <summary>Repeats, for a journaled trial, what the live loop did.</summary>
+        public void Replay(TrialRecord r)
+        {
+            if (r.Step > 0) { BeginHop(); Report(r.Accepted); }
+            if (r.Accepted) MoveTo(r.ToStructure(), r.Energy);
         }
     }
 
@@ -258,6 +293,8 @@ public sealed class StructureSearch
         if (_options.Mode == SearchMode.BasinHopping)
         {
             if (_options.BasinHopping.Walkers < 1) throw new SearchSettingsException("basin_hopping.walkers: must be at least 1");
+            if (_options.BasinHopping.Adaptive && (_options.BasinHopping.Interval < 1 || !(_options.BasinHopping.TargetAcceptance is > 0 and < 1) || !(_options.BasinHopping.Factor is > 0 and < 1)))
+                throw new SearchSettingsException("basin_hopping: interval must be at least 1, target_acceptance and the factor in (0, 1)");
             if (!(_options.BasinHopping.Step > 0)) throw new SearchSettingsException("basin_hopping.step: must be positive");
             if (!(_options.BasinHopping.Temperature >= 0)) throw new SearchSettingsException("basin_hopping.temperature: must be non-negative");
         }

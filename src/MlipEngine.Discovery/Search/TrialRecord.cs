@@ -17,6 +17,8 @@ public sealed record TrialRecord
     public int Steps { get; init; }
     public int ForceCalls { get; init; }
     public double Fmax { get; init; } = double.NaN;
+    /// <summary>Basin hopping: the displacement step of this hop, Å (0 for a walker's first, random, candidate).</summary>
+    public double Step { get; init; }
     /// <summary>Basin hopping: the walker moved to this minimum.</summary>
     public bool Accepted { get; init; }
     public int[]? Numbers { get; init; }
