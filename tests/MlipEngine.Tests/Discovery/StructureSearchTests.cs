@@ -59,10 +59,13 @@ public class StructureSearchTests : IDisposable
     public void InterruptedSearch_ResumesWithoutRepeatingATrial_AndEndsAsAnUninterruptedOne(SearchMode mode)
     {
         using var computer = LjComputer();
-        var full = new StructureSearch(computer, LjClusterOptions(9, mode, trials: 12, seed: 5)).Run();
+        // Interval 3: the adaptive step changes during the run, so the resumed walker must replay it.
+        SearchOptions Options(string? output) => LjClusterOptions(9, mode, trials: 12, seed: 5, output: output) with { BasinHopping = new BasinHoppingSettings { Step = 0.4, Temperature = 0.8, Interval = 3 } };
+        var full = new StructureSearch(computer, Options(null)).Run();
+        if (mode == SearchMode.BasinHopping) Assert.True(full.Trials.Select(t => t.Step).Where(x => x > 0).Distinct().Count() > 1);
 
         string dir = Path.Combine(_dir, mode.ToString());
-        var options = LjClusterOptions(9, mode, trials: 12, seed: 5, output: dir);
+        var options = Options(dir);
         using var cts = new CancellationTokenSource();
         var first = new StructureSearch(computer, options) { Progress = p => { if (p.DoneThisRun >= 4) cts.Cancel(); } }.Run(cts.Token);
         Assert.True(first.Interrupted);
