@@ -104,3 +104,37 @@ public class StructureSearchTests : IDisposable
         Assert.StartsWith("composition:", Assert.Throws<SearchSettingsException>(() => new StructureSearch(computer, copper).Run()).Message);
     }
 }
+
+public class PeriodicSearchTests
+{
+    /// <summary>
+    /// Random 8-atom Si cells with Stillinger–Weber, relaxed with their cells: every trial converges, and the
+    /// ones that reach diamond (−4.336600 eV/atom) rank first as one structure (seed 1: 2 of the first 200).
+    /// </summary>
+    [Fact]
+    public void RandomSi8Cells_RelaxToDiamond_CountedAsOneStructure()
+    {
+        var catalog = TestCatalog.Instance;
+        var ff = catalog.Load(Path.Combine(MlipEngine.Tests.Cli.TestPaths.Repo, "potentials", "si-sw.yaml"));
+        using var computer = catalog.Bind(ff, new MlipEngine.ForceFields.ComputeOptions { Backend = MlipEngine.ForceFields.Backend.Cpu, Threads = 1, Skin = 0.5 });
+        var options = new SearchOptions
+        {
+            Generator = new MlipEngine.Discovery.Generation.GeneratorSettings { Numbers = Enumerable.Repeat(14, 8).ToArray() },
+            Mode = SearchMode.Random, Trials = 200, Seed = 1,
+            Relaxation = new MlipEngine.Dynamics.Relaxation.RelaxationSettings
+            {
+                Fmax = 0.01, Smax = 0.0005, MaxSteps = 1500,
+                Optimizer = new MlipEngine.Dynamics.Optimizers.OptimizerSettings { Kind = MlipEngine.Dynamics.Optimizers.OptimizerKind.LbfgsLineSearch },
+            },
+        };
+        var report = new StructureSearch(computer, options).Run();
+        Assert.True(report.Converged >= 195, $"{report.Converged} converged");
+        var best = report.Ranked[0];
+        Assert.Equal(-4.336600, best.EnergyPerAtom, 4);
+        Assert.True(best.TimesFound >= 2);
+        Assert.True(best.Best.Periodic);
+        // Diamond's volume per atom under SW (a = 5.431 Å): 20.02 Å³.
+        var s = best.Best.ToStructure();
+        Assert.Equal(20.02, s.Cell.Volume / 8, 1);
+    }
+}
