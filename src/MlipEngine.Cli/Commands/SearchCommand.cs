@@ -58,9 +58,10 @@ public static class SearchCommand
         if (r.ReachedStopEnergy) w.WriteLine(string.Create(ci, $"stopped: stop_energy {o.StopEnergy} eV reached"));
         if (r.Interrupted) w.WriteLine("interrupted: run the same command again to resume");
         w.WriteLine($"{r.Ranked.Count} distinct structures; lowest:");
-        w.WriteLine("  rank  energy (eV)      eV/atom      found at trial  times found");
+        w.WriteLine("  rank  energy (eV)      eV/atom      found at trial  times found  space group");
         foreach (var s in r.Ranked.Take(10))
-            w.WriteLine(string.Create(ci, $"  {s.Rank,4}  {s.Best.Energy,14:F6}  {s.EnergyPerAtom,11:F6}  {s.FoundAtTrial,14}  {s.TimesFound,11}"));
+            w.WriteLine(string.Create(ci, $"  {s.Rank,4}  {s.Best.Energy,14:F6}  {s.EnergyPerAtom,11:F6}  {s.FoundAtTrial,14}  {s.TimesFound,11}  {s.SpaceGroup?.ToString() ?? "—"}"));
+        foreach (var note in r.Notes) w.WriteLine("note: " + note);
         if (o.OutputDirectory is string dir) w.WriteLine($"wrote {Path.Combine(dir, "ranked.xyz")}, summary.csv, search.json");
     }
 

@@ -61,6 +61,8 @@ public sealed record SearchOptions
     public double? StopEnergy { get; init; }
     /// <summary>Output folder (journal, ranked.xyz, summary.csv, search.json); null keeps everything in memory.</summary>
     public string? OutputDirectory { get; init; }
+    /// <summary>spglib's position tolerance for the space group of each ranked crystal, Å.</summary>
+    public double SymmetryTolerance { get; init; } = 0.1;
     /// <summary>Atom budget of one relaxation batch.</summary>
     public int MaxBatchAtoms { get; init; } = 2048;
     /// <summary>

@@ -25,16 +25,17 @@ public static class SearchOutputs
             f.Info.Add(new("times_found", (long)r.TimesFound));
             f.Info.Add(new("best_trial", r.Best.Trial));
             f.Info.Add(new("fmax", r.Best.Fmax));
+            if (r.SpaceGroup is { } sg) { f.Info.Add(new("spacegroup", sg.Symbol)); f.Info.Add(new("spacegroup_number", (long)sg.Number)); }
             return f;
         }).ToList();
         Atomic(Path.Combine(dir, "ranked.xyz"), tmp => ExtxyzWriter.Write(tmp, frames));
 
-        var csv = new StringBuilder("rank,formula,atoms,energy,energy_per_atom,volume_per_atom,found_at_trial,times_found,best_trial,force_calls_to_find\n");
+        var csv = new StringBuilder("rank,formula,atoms,energy,energy_per_atom,volume_per_atom,found_at_trial,times_found,best_trial,force_calls_to_find,spacegroup,spacegroup_number\n");
         foreach (var r in report.Ranked)
         {
             var s = r.Best.ToStructure();
             string volume = s.Cell.FullyPeriodic ? (s.Cell.Volume / s.AtomCount).ToString("F4", ci) : "";
-            csv.Append(string.Create(ci, $"{r.Rank},{s.Formula},{s.AtomCount},{r.Best.Energy:R},{r.EnergyPerAtom:R},{volume},{r.FoundAtTrial},{r.TimesFound},{r.Best.Trial},{r.ForceCallsToFind}\n"));
+            csv.Append(string.Create(ci, $"{r.Rank},{s.Formula},{s.AtomCount},{r.Best.Energy:R},{r.EnergyPerAtom:R},{volume},{r.FoundAtTrial},{r.TimesFound},{r.Best.Trial},{r.ForceCallsToFind},{r.SpaceGroup?.Symbol},{r.SpaceGroup?.Number}\n"));
         }
         Atomic(Path.Combine(dir, "summary.csv"), tmp => File.WriteAllText(tmp, csv.ToString()));
 
@@ -51,6 +52,7 @@ public static class SearchOutputs
             failed = report.Failed,
             unplaced = report.Unplaced,
             distinct_structures = report.Ranked.Count,
+            best_spacegroup = report.Ranked.Count > 0 ? report.Ranked[0].SpaceGroup?.ToString() : null,
             best_energy = report.Ranked.Count > 0 ? report.BestEnergy : (double?)null,
             best_energy_per_atom = report.Ranked.Count > 0 ? report.Ranked[0].EnergyPerAtom : (double?)null,
             best_found_at_trial = report.Ranked.Count > 0 ? report.Ranked[0].FoundAtTrial : (long?)null,

@@ -14,6 +14,8 @@ public sealed record RankedStructure
     /// <summary>Force evaluations of the whole search up to and including the trial that first found it (trial order).</summary>
     public long ForceCallsToFind { get; init; }
     public double EnergyPerAtom => Best.Energy / Best.Numbers!.Length;
+    /// <summary>Space group of a periodic structure (spglib, <see cref="SearchOptions.SymmetryTolerance"/>); null for clusters or without spglib.</summary>
+    public Symmetry.SpaceGroup? SpaceGroup { get; init; }
 }
 
 /// <summary>Progress of a running search.</summary>
@@ -35,6 +37,8 @@ public sealed class SearchReport
     public double Seconds { get; init; }
     /// <summary>Set when the search stopped early because a structure reached <see cref="SearchOptions.StopEnergy"/>.</summary>
     public bool ReachedStopEnergy { get; init; }
+    /// <summary>Things the user should know (e.g. spglib missing, so no space groups).</summary>
+    public List<string> Notes { get; } = new();
     /// <summary>Set when the search was interrupted (cancellation) before its budget was spent.</summary>
     public bool Interrupted { get; init; }
 

@@ -83,12 +83,22 @@ public sealed class StructureSearch
             }
 
             var trials = journal.Records.Where(r => r.Trial < total).OrderBy(r => r.Trial).ToList();
-            var ranked = Rank(trials, _options.Dedup);
+            // Crystals: the space group is part of a structure's identity (cubic and hexagonal diamond have the
+            // same energy under SW and the same 12 nearest-neighbour distances) and is written on every result.
+            string? note = null;
+            Func<TrialRecord, Symmetry.SpaceGroup?>? symmetry = null;
+            if (_options.Generator.Cell == CandidateCell.Periodic)
+            {
+                if (Symmetry.Spglib.IsAvailable) symmetry = t => Symmetry.Spglib.Analyse(t.ToStructure(), _options.SymmetryTolerance);
+                else note = Symmetry.Spglib.MissingMessage;
+            }
+            var ranked = Rank(trials, _options.Dedup, symmetry);
             var report = new SearchReport
             {
                 Trials = trials, Ranked = ranked, Resumed = resumed, RunThisTime = doneThisRun, Seconds = clock.Elapsed.TotalSeconds,
                 ReachedStopEnergy = stop, Interrupted = cancel.IsCancellationRequested && !stop && trials.Count < total,
             };
+            if (note != null) report.Notes.Add(note);
             if (_options.OutputDirectory is string outDir) SearchOutputs.Write(outDir, report, _options);
             return report;
         }
@@ -252,24 +262,27 @@ public sealed class StructureSearch
 
     /// <summary>
     /// Distinct converged structures by energy per atom: trials are taken in order of energy and each joins
-    /// the first distinct structure it matches (<see cref="StructureFingerprint.Matches"/>), else starts a new one.
+    /// the first distinct structure it matches (<see cref="StructureFingerprint.Matches"/>, and the same space
+    /// group when <paramref name="symmetry"/> is given), else starts a new one.
     /// </summary>
-    public static List<RankedStructure> Rank(IReadOnlyList<TrialRecord> trials, DedupSettings dedup)
+    public static List<RankedStructure> Rank(IReadOnlyList<TrialRecord> trials, DedupSettings dedup, Func<TrialRecord, Symmetry.SpaceGroup?>? symmetry = null)
     {
         var minima = trials.Where(t => t.IsMinimum).OrderBy(t => t.Energy / t.Numbers!.Length).ThenBy(t => t.Trial).ToList();
-        var groups = new List<(StructureFingerprint Fp, TrialRecord Best, long First, int Count)>();
+        var groups = new List<(StructureFingerprint Fp, int Group, TrialRecord Best, long First, int Count, Symmetry.SpaceGroup? Sg)>();
         foreach (var t in minima)
         {
             var fp = StructureFingerprint.Create(t.ToStructure(), t.Energy / t.Numbers!.Length);
+            var sg = symmetry?.Invoke(t);
             int match = -1;
             // Groups are sorted by energy, so only those within the energy tolerance need a geometry check.
             for (int g = groups.Count - 1; g >= 0; g--)
             {
                 if (fp.EnergyPerAtom - groups[g].Fp.EnergyPerAtom > dedup.EnergyTolerance) break;
+                if (symmetry != null && groups[g].Sg?.Number != sg?.Number) continue;
                 if (fp.Matches(groups[g].Fp, dedup.DistanceTolerance, dedup.EnergyTolerance)) { match = g; break; }
             }
-            if (match < 0) groups.Add((fp, t, t.Trial, 1));
-            else { var x = groups[match]; groups[match] = (x.Fp, x.Best, Math.Min(x.First, t.Trial), x.Count + 1); }
+            if (match < 0) groups.Add((fp, groups.Count, t, t.Trial, 1, sg));
+            else { var x = groups[match]; groups[match] = (x.Fp, x.Group, x.Best, Math.Min(x.First, t.Trial), x.Count + 1, x.Sg); }
         }
         // Force calls up to each trial, in trial order.
         var cumulative = new Dictionary<long, long>();
@@ -278,7 +291,7 @@ public sealed class StructureSearch
         return groups.Select((g, i) => new RankedStructure
         {
             Rank = i + 1, Best = g.Best, FoundAtTrial = g.First, TimesFound = g.Count,
-            ForceCallsToFind = cumulative.GetValueOrDefault(g.First),
+            ForceCallsToFind = cumulative.GetValueOrDefault(g.First), SpaceGroup = g.Sg,
         }).ToList();
     }
 
