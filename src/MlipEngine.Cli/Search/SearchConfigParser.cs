@@ -145,7 +145,7 @@ public static class SearchConfigParser
         };
         if (r.OptionalMapping(root, "", "relax") is { } rm)
         {
-            r.RequireOnly(rm, "relax", "optimizer", "fmax", "smax", "max_steps", "fused_distance", "max_force", "pressure", "cell");
+            r.RequireOnly(rm, "relax", "optimizer", "fmax", "smax", "max_steps", "fused_distance", "max_force", "max_step", "pressure", "cell");
             string opt = (r.String(rm, "relax", "optimizer") ?? "lbfgs-ls").ToLowerInvariant();
             var kind = opt switch
             {
@@ -165,7 +165,7 @@ public static class SearchConfigParser
             }
             relax = relax with
             {
-                Optimizer = new OptimizerSettings { Kind = kind },
+                Optimizer = new OptimizerSettings { Kind = kind, MaxStep = r.Double(rm, "relax", "max_step", 0, exclusiveMin: true) ?? 0.2 },
                 Fmax = r.Double(rm, "relax", "fmax", 0, exclusiveMin: true) ?? relax.Fmax,
                 Smax = r.Double(rm, "relax", "smax", 0, exclusiveMin: true) ?? relax.Smax,
                 MaxSteps = (int)(r.Integer(rm, "relax", "max_steps", 1) ?? relax.MaxSteps),

@@ -28,7 +28,9 @@ public sealed record TrialRecord
     public double[]? Cell { get; init; }
     public bool Periodic { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool HasStructure => Numbers != null && Positions != null;
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsMinimum => Status == "converged" && HasStructure && double.IsFinite(Energy);
 
     public AtomicStructure ToStructure()
