@@ -12,8 +12,8 @@ public interface IOptimizer
     void Reset();
 }
 
-/// <summary>Which minimiser.</summary>
-public enum OptimizerKind { Fire, Lbfgs, Bfgs }
+/// <summary>Which minimiser (<see cref="OptimizerKind.LbfgsLineSearch"/>: L-BFGS with a backtracking line search, not in ASE).</summary>
+public enum OptimizerKind { Fire, Lbfgs, Bfgs, LbfgsLineSearch }
 
 /// <summary>
 /// Parameters of the minimisers with ASE 3.22's names and defaults. Lengths in Å (per coordinate
@@ -45,6 +45,7 @@ public sealed record OptimizerSettings
         OptimizerKind.Fire => new Fire(this),
         OptimizerKind.Lbfgs => new Lbfgs(this),
         OptimizerKind.Bfgs => new Bfgs(this),
+        OptimizerKind.LbfgsLineSearch => new LbfgsLineSearch(this),
         _ => throw new ArgumentOutOfRangeException(nameof(Kind)),
     };
 }

@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using MlipEngine.Chemistry;
+using MlipEngine.Cli.Md;
+using MlipEngine.Discovery.Generation;
+using MlipEngine.Discovery.Search;
+using MlipEngine.Dynamics.CellFilters;
+using MlipEngine.Dynamics.Optimizers;
+using MlipEngine.Dynamics.Relaxation;
+using MlipEngine.ForceFields;
+using MlipEngine.IO.Yaml;
+using MlipEngine.Units;
+
+namespace MlipEngine.Cli.Search;
+
+/// <summary>A parsed <c>mlip search</c> config: the search settings, the force field and how to run it.</summary>
+public sealed record SearchConfig(SearchOptions Options, IForceField ForceField, string PotentialLabel, string Device, int Threads);
+
+/// <summary>
+/// Parses a <c>mlip search</c> YAML config (after <c>--set</c> overrides). Every unknown key or bad value is a
+/// <see cref="UsageException"/> (exit 2) of the form <c>search.yaml: key: problem</c>.
+/// </summary>
+public static class SearchConfigParser
+{
+    public static readonly string[] TopLevelKeys =
+    [
+        "potential", "composition", "cell", "mode", "trials", "seed", "min_distance", "volume_per_atom", "relax",
+        "basin_hopping", "dedup", "stop_energy", "output", "device", "threads", "batch_atoms",
+    ];
+
+    public static SearchConfig Load(string path, IReadOnlyList<string> overrides)
+    {
+        if (!File.Exists(path)) throw new UsageException($"search config '{path}' not found");
+        string full = Path.GetFullPath(path);
+        string source = Path.GetFileName(path);
+        try
+        {
+            var root = YamlTree.Parse(File.ReadAllText(full), source) as Dictionary<string, object?>
+                ?? throw new FormatException($"{source}: a search config must be a mapping (potential: ..., composition: ..., ...)");
+            foreach (var o in overrides) ConfigReader.ApplyOverride(root, o);
+            return Parse(root, source, Path.GetDirectoryName(full)!);
+        }
+        catch (Exception e) when (e is FormatException or SearchSettingsException)
+        {
+            throw new UsageException(e.Message.StartsWith(source, StringComparison.Ordinal) ? e.Message : $"{source}: {e.Message}");
+        }
+    }
+
+    public static SearchConfig Parse(Dictionary<string, object?> root, string source, string baseDir)
+    {
+        var r = new ConfigReader(source);
+        var ci = CultureInfo.InvariantCulture;
+        r.RequireOnly(root, "", TopLevelKeys);
+
+        // ---- potential ----
+        if (!root.TryGetValue("potential", out var pNode) || pNode is null) throw r.Error("potential", "is required (a spec file, an inline {style: ..., ...} spec or a model file)");
+        IForceField ff; string label, identity;
+        try
+        {
+            if (pNode is Dictionary<string, object?> pm)
+            {
+                ff = CliParsing.Catalog.Create(PotentialSpecLoader.FromMapping(pm, $"{source}: potential", baseDir));
+                label = "inline spec";
+                identity = "inline:" + Flatten(pm);
+            }
+            else if (pNode is string pf)
+            {
+                string p = Path.IsPathRooted(pf) ? pf : Path.GetFullPath(Path.Combine(baseDir, pf));
+                if (!File.Exists(p)) throw r.Error("potential", $"file '{pf}' not found (looked for {p})");
+                ff = CliParsing.Catalog.Load(p);
+                label = pf;
+                identity = "file:" + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(p)));
+            }
+            else throw r.Error("potential", "must be a file path or a mapping {style: ..., ...}");
+        }
+        catch (Exception e) when (e is not FormatException and (ArgumentException or IOException or NotSupportedException))
+        {
+            throw r.Error("potential", e.Message);
+        }
+
+        // ---- composition ----
+        var comp = r.OptionalMapping(root, "", "composition") ?? throw r.Error("composition", "is required, e.g. {Si: 8}");
+        var numbers = new List<int>();
+        foreach (var (symbol, _) in comp)
+        {
+            if (!Element.TryAtomicNumber(symbol, out int z)) throw r.Error($"composition.{symbol}", "is not an element symbol");
+            long count = r.Integer(comp, "composition", symbol, 1) ?? throw r.Error($"composition.{symbol}", "needs a count");
+            if (count > 100_000) throw r.Error($"composition.{symbol}", $"{count} atoms is more than a search can place");
+            if (!ff.Species.Contains(z)) throw r.Error($"composition.{symbol}", $"element {symbol} is not described by the potential (it has {string.Join(", ", ff.Species.Select(Element.Symbol))})");
+            for (long i = 0; i < count; i++) numbers.Add(z);
+        }
+        if (numbers.Count == 0) throw r.Error("composition", "has no atoms");
+
+        // ---- generator ----
+        string cellText = (r.String(root, "", "cell") ?? "periodic").ToLowerInvariant();
+        var cell = cellText switch
+        {
+            "periodic" => CandidateCell.Periodic,
+            "cluster" => CandidateCell.Cluster,
+            _ => throw r.Error("cell", $"must be periodic or cluster, found '{cellText}'"),
+        };
+        var minDistances = new Dictionary<(int, int), double>();
+        double? uniformMin = null;
+        if (root.TryGetValue("min_distance", out var mdNode) && mdNode is not null)
+        {
+            if (mdNode is Dictionary<string, object?> mdm)
+            {
+                foreach (var key in mdm.Keys)
+                {
+                    var parts = key.Split('-');
+                    if (parts.Length != 2 || !Element.TryAtomicNumber(parts[0], out int za) || !Element.TryAtomicNumber(parts[1], out int zb))
+                        throw r.Error($"min_distance.{key}", "must name a pair of elements like Si-Si");
+                    minDistances[(za, zb)] = r.Double(mdm, "min_distance", key, 0)!.Value;
+                }
+            }
+            else uniformMin = r.Double(root, "", "min_distance", 0);
+        }
+        if (uniformMin is double u)
+            foreach (int a in numbers.Distinct()) foreach (int b in numbers.Distinct()) minDistances[(a, b)] = u;
+        var generator = new GeneratorSettings
+        {
+            Numbers = numbers.ToArray(), Cell = cell, MinDistances = minDistances,
+            VolumePerAtom = r.Double(root, "", "volume_per_atom", 0, exclusiveMin: true),
+        };
+
+        // ---- search ----
+        string modeText = (r.String(root, "", "mode") ?? "random").ToLowerInvariant();
+        var mode = modeText switch
+        {
+            "random" => SearchMode.Random,
+            "basin_hopping" or "basin-hopping" => SearchMode.BasinHopping,
+            _ => throw r.Error("mode", $"must be random or basin_hopping, found '{modeText}'"),
+        };
+        long trials = r.Integer(root, "", "trials") ?? 100;
+        if (trials < 1) throw r.Error("trials", $"must be at least 1 (the number of relaxations), found {trials}");
+        if (trials > int.MaxValue) throw r.Error("trials", "is too large");
+        ulong seed = (ulong)(r.Integer(root, "", "seed", 0) ?? 1);
+
+        // ---- relax ----
+        var relax = new RelaxationSettings
+        {
+            CellMode = cell == CandidateCell.Periodic ? CellMode.Frechet : CellMode.Fixed, Fmax = 0.01,
+            Optimizer = new OptimizerSettings { Kind = OptimizerKind.LbfgsLineSearch },
+        };
+        if (r.OptionalMapping(root, "", "relax") is { } rm)
+        {
+            r.RequireOnly(rm, "relax", "optimizer", "fmax", "smax", "max_steps", "fused_distance", "max_force", "max_step", "pressure", "cell");
+            string opt = (r.String(rm, "relax", "optimizer") ?? "lbfgs-ls").ToLowerInvariant();
+            var kind = opt switch
+            {
+                "fire" => OptimizerKind.Fire, "lbfgs" => OptimizerKind.Lbfgs, "bfgs" => OptimizerKind.Bfgs,
+                "lbfgs-ls" or "lbfgs_ls" => OptimizerKind.LbfgsLineSearch,
+                _ => throw r.Error("relax.optimizer", $"must be lbfgs-ls, fire, lbfgs or bfgs, found '{opt}'"),
+            };
+            var cellMode = relax.CellMode;
+            if (r.String(rm, "relax", "cell") is string cm)
+            {
+                cellMode = cm.ToLowerInvariant() switch
+                {
+                    "frechet" => CellMode.Frechet, "fixed" => CellMode.Fixed,
+                    _ => throw r.Error("relax.cell", $"must be frechet or fixed, found '{cm}'"),
+                };
+                if (cell == CandidateCell.Cluster && cellMode != CellMode.Fixed) throw r.Error("relax.cell", "a cluster has no cell to relax");
+            }
+            relax = relax with
+            {
+                Optimizer = new OptimizerSettings { Kind = kind, MaxStep = r.Double(rm, "relax", "max_step", 0, exclusiveMin: true) ?? 0.2 },
+                Fmax = r.Double(rm, "relax", "fmax", 0, exclusiveMin: true) ?? relax.Fmax,
+                Smax = r.Double(rm, "relax", "smax", 0, exclusiveMin: true) ?? relax.Smax,
+                MaxSteps = (int)(r.Integer(rm, "relax", "max_steps", 1) ?? relax.MaxSteps),
+                MinDistance = r.Double(rm, "relax", "fused_distance", 0) ?? relax.MinDistance,
+                MaxForce = r.Double(rm, "relax", "max_force", 0, exclusiveMin: true) ?? relax.MaxForce,
+                Pressure = (r.Double(rm, "relax", "pressure") ?? 0) / PhysicalConstants.EvPerA3ToGPa,
+                CellMode = cellMode,
+            };
+        }
+
+        var hop = new BasinHoppingSettings();
+        if (r.OptionalMapping(root, "", "basin_hopping") is { } bh)
+        {
+            r.RequireOnly(bh, "basin_hopping", "step", "temperature", "walkers", "adaptive", "interval", "target_acceptance");
+            hop = new BasinHoppingSettings
+            {
+                Step = r.Double(bh, "basin_hopping", "step", 0, exclusiveMin: true) ?? hop.Step,
+                Temperature = r.Double(bh, "basin_hopping", "temperature", 0) ?? hop.Temperature,
+                Walkers = (int)(r.Integer(bh, "basin_hopping", "walkers", 1) ?? hop.Walkers),
+                Adaptive = r.Bool(bh, "basin_hopping", "adaptive") ?? hop.Adaptive,
+                Interval = (int)(r.Integer(bh, "basin_hopping", "interval", 1) ?? hop.Interval),
+                TargetAcceptance = r.Double(bh, "basin_hopping", "target_acceptance", 0, exclusiveMin: true) ?? hop.TargetAcceptance,
+            };
+        }
+        var dedup = new DedupSettings();
+        if (r.OptionalMapping(root, "", "dedup") is { } dd)
+        {
+            r.RequireOnly(dd, "dedup", "distance_tolerance", "energy_tolerance");
+            dedup = new DedupSettings
+            {
+                DistanceTolerance = r.Double(dd, "dedup", "distance_tolerance", 0) ?? dedup.DistanceTolerance,
+                EnergyTolerance = r.Double(dd, "dedup", "energy_tolerance", 0) ?? dedup.EnergyTolerance,
+            };
+        }
+
+        string output = r.String(root, "", "output") ?? "runs/search";
+        var options = new SearchOptions
+        {
+            Generator = generator, Mode = mode, Trials = (int)trials, Seed = seed, Relaxation = relax, BasinHopping = hop, Dedup = dedup,
+            StopEnergy = r.Double(root, "", "stop_energy"), OutputDirectory = output,
+            MaxBatchAtoms = (int)(r.Integer(root, "", "batch_atoms", 1) ?? 2048), PotentialIdentity = identity,
+        };
+        // Settings that cannot work are reported now, before any force field is bound.
+        try { _ = new RandomStructureGenerator(generator); }
+        catch (SearchSettingsException e) { throw new FormatException($"{source}: {e.Message}"); }
+        string device = r.String(root, "", "device") ?? "cpu";
+        int threads = (int)(r.Integer(root, "", "threads", 1) ?? Environment.ProcessorCount);
+        _ = ci;
+        return new SearchConfig(options, ff, label, device, threads);
+    }
+
+    private static string Flatten(object? node) => node switch
+    {
+        Dictionary<string, object?> d => "{" + string.Join(",", d.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + ":" + Flatten(kv.Value))) + "}",
+        List<object?> l => "[" + string.Join(",", l.Select(Flatten)) + "]",
+        null => "~",
+        _ => node.ToString()!,
+    };
+}

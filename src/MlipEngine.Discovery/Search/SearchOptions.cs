@@ -1,0 +1,73 @@
+using MlipEngine.Discovery.Generation;
+using MlipEngine.Dynamics.Relaxation;
+
+namespace MlipEngine.Discovery.Search;
+
+/// <summary>How trials are proposed.</summary>
+public enum SearchMode
+{
+    /// <summary>Every trial is a fresh random candidate, relaxed (AIRSS-style random search).</summary>
+    Random,
+    /// <summary>
+    /// Basin hopping (Wales &amp; Doye 1997): each walker's trial displaces every atom of its current minimum by
+    /// a uniform random vector in [−step, step]³, relaxes it, and accepts the new minimum with probability
+    /// min(1, exp(−(E_new − E_cur)/T)).
+    /// </summary>
+    BasinHopping,
+}
+
+/// <summary>Basin-hopping parameters.</summary>
+public sealed record BasinHoppingSettings
+{
+    /// <summary>Largest displacement per Cartesian component, Å.</summary>
+    public double Step { get; init; } = 0.4;
+    /// <summary>Metropolis temperature as an energy kT, eV (on the total energy).</summary>
+    public double Temperature { get; init; } = 0.8;
+    /// <summary>Independent chains hopping side by side (their relaxations share one batch).</summary>
+    public int Walkers { get; init; } = 1;
+    /// <summary>
+    /// Adapt the step as SciPy's <c>basinhopping</c> does by default: every <see cref="Interval"/> hops of a
+    /// walker, the step is divided by <see cref="Factor"/> when the walker's acceptance rate so far exceeds
+    /// <see cref="TargetAcceptance"/>, else multiplied by it.
+    /// </summary>
+    public bool Adaptive { get; init; } = true;
+    public int Interval { get; init; } = 50;
+    public double TargetAcceptance { get; init; } = 0.5;
+    public double Factor { get; init; } = 0.9;
+}
+
+/// <summary>When two relaxed structures are the same (see <see cref="Fingerprints.StructureFingerprint"/>).</summary>
+public sealed record DedupSettings
+{
+    /// <summary>Largest difference of corresponding sorted distances, Å.</summary>
+    public double DistanceTolerance { get; init; } = 0.05;
+    /// <summary>Largest difference of energy per atom, eV/atom.</summary>
+    public double EnergyTolerance { get; init; } = 0.002;
+}
+
+/// <summary>Everything a <see cref="StructureSearch"/> needs besides the bound force field.</summary>
+public sealed record SearchOptions
+{
+    public required GeneratorSettings Generator { get; init; }
+    public SearchMode Mode { get; init; } = SearchMode.Random;
+    /// <summary>Relaxations to run (the budget), trials 0 … Trials−1.</summary>
+    public int Trials { get; init; } = 100;
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Local relaxation of every trial (clusters: positions only; crystals: positions and cell).</summary>
+    public RelaxationSettings Relaxation { get; init; } = new();
+    public BasinHoppingSettings BasinHopping { get; init; } = new();
+    public DedupSettings Dedup { get; init; } = new();
+    /// <summary>Stop once a relaxed structure's total energy is at or below this, eV (null: use the whole budget).</summary>
+    public double? StopEnergy { get; init; }
+    /// <summary>Output folder (journal, ranked.xyz, summary.csv, search.json); null keeps everything in memory.</summary>
+    public string? OutputDirectory { get; init; }
+    /// <summary>spglib's position tolerance for the space group of each ranked crystal, Å.</summary>
+    public double SymmetryTolerance { get; init; } = 0.1;
+    /// <summary>Atom budget of one relaxation batch.</summary>
+    public int MaxBatchAtoms { get; init; } = 2048;
+    /// <summary>
+    /// Identifies the potential in the journal header (e.g. its file and a hash of its text), so a journal
+    /// written with another potential is refused.
+    /// </summary>
+    public string PotentialIdentity { get; init; } = "";
+}
