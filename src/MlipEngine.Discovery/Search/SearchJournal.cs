@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using MlipEngine.Workflows;
 
 namespace MlipEngine.Discovery.Search;
@@ -14,12 +11,6 @@ namespace MlipEngine.Discovery.Search;
 /// </summary>
 public sealed class SearchJournal : IDisposable
 {
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
-
     private readonly FileStream? _stream;
 
     private SearchJournal(string? path, FileStream? stream, List<TrialRecord> records)
@@ -39,60 +30,16 @@ public sealed class SearchJournal : IDisposable
     public static SearchJournal Open(string path, string fingerprint)
     {
         var records = new List<TrialRecord>();
-        long goodLength = 0;
-        if (File.Exists(path) && new FileInfo(path).Length > 0)
-        {
-            var bytes = File.ReadAllBytes(path);
-            int start = 0, lineNo = 0;
-            while (start < bytes.Length)
-            {
-                int nl = Array.IndexOf(bytes, (byte)'\n', start);
-                if (nl < 0) break;   // last line incomplete
-                var line = Encoding.UTF8.GetString(bytes, start, nl - start);
-                if (lineNo == 0)
-                {
-                    var header = JsonSerializer.Deserialize<Header>(line, Json);
-                    if (header?.Fingerprint != fingerprint)
-                        throw new UsageException($"{path} was written by a search with other settings; use another output folder or delete the journal to start again");
-                }
-                else
-                {
-                    TrialRecord? rec;
-                    try { rec = JsonSerializer.Deserialize<TrialRecord>(line, Json); }
-                    catch (JsonException) { break; }
-                    if (rec == null) break;
-                    records.Add(rec);
-                }
-                lineNo++;
-                start = nl + 1;
-                goodLength = start;
-            }
-        }
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
-        stream.SetLength(goodLength);
-        stream.Position = goodLength;
-        var journal = new SearchJournal(path, stream, records) { Resumed = records.Count };
-        if (goodLength == 0) journal.WriteLine(JsonSerializer.Serialize(new Header { Fingerprint = fingerprint }, Json));
-        return journal;
+        var stream = JsonLinesJournal.Open<TrialRecord>(path, fingerprint,
+            $"{path} was written by a search with other settings; use another output folder or delete the journal to start again", records.Add);
+        return new SearchJournal(path, stream, records) { Resumed = records.Count };
     }
 
     public void Add(TrialRecord record)
     {
         Records.Add(record);
-        if (_stream != null) WriteLine(JsonSerializer.Serialize(record, Json));
-    }
-
-    private void WriteLine(string line)
-    {
-        var bytes = Encoding.UTF8.GetBytes(line + "\n");
-        _stream!.Write(bytes);
-        _stream.Flush(flushToDisk: false);
+        if (_stream != null) JsonLinesJournal.Append(_stream, record);
     }
 
     public void Dispose() => _stream?.Dispose();
-
-    private sealed class Header
-    {
-        public string Fingerprint { get; set; } = "";
-    }
 }

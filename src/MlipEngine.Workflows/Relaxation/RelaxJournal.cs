@@ -42,12 +42,6 @@ public sealed record RelaxRecord
 /// </summary>
 public sealed class RelaxJournal : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
-
     private readonly FileStream _stream;
 
     private RelaxJournal(string path, FileStream stream, Dictionary<long, RelaxRecord> done)
@@ -63,55 +57,15 @@ public sealed class RelaxJournal : IDisposable
     public static RelaxJournal Open(string path, string fingerprint)
     {
         var done = new Dictionary<long, RelaxRecord>();
-        long goodLength = 0;
-        bool exists = File.Exists(path) && new FileInfo(path).Length > 0;
-        if (exists)
-        {
-            var bytes = File.ReadAllBytes(path);
-            int start = 0, lineNo = 0;
-            while (start < bytes.Length)
-            {
-                int nl = Array.IndexOf(bytes, (byte)'\n', start);
-                if (nl < 0) break; // last line incomplete
-                var line = Encoding.UTF8.GetString(bytes, start, nl - start);
-                if (lineNo == 0)
-                {
-                    var header = JsonSerializer.Deserialize<Header>(line, Json);
-                    if (header?.Fingerprint != fingerprint)
-                        throw new UsageException($"journal '{path}' was written by a different relax command (other input, potential or options); delete it to start over");
-                }
-                else
-                {
-                    RelaxRecord? r;
-                    try { r = JsonSerializer.Deserialize<RelaxRecord>(line, Json); }
-                    catch (JsonException) { break; }
-                    if (r == null) break;
-                    done[r.Index] = r;
-                }
-                lineNo++;
-                start = nl + 1;
-                goodLength = start;
-            }
-        }
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
-        stream.SetLength(goodLength);
-        stream.Seek(0, SeekOrigin.End);
-        var journal = new RelaxJournal(path, stream, done) { Resumed = done.Count };
-        if (goodLength == 0) journal.WriteLine(JsonSerializer.Serialize(new Header { Fingerprint = fingerprint }, Json));
-        return journal;
+        var stream = JsonLinesJournal.Open<RelaxRecord>(path, fingerprint,
+            $"journal '{path}' was written by a different relax command (other input, potential or options); delete it to start over", r => done[r.Index] = r);
+        return new RelaxJournal(path, stream, done) { Resumed = done.Count };
     }
 
     public void Append(RelaxRecord record)
     {
         Finished[record.Index] = record;
-        WriteLine(JsonSerializer.Serialize(record, Json));
-    }
-
-    private void WriteLine(string line)
-    {
-        var bytes = Encoding.UTF8.GetBytes(line + "\n");
-        _stream.Write(bytes);
-        _stream.Flush(); // to the OS: survives a killed process (fsync per candidate would cost more than small relaxations)
+        JsonLinesJournal.Append(_stream, record);
     }
 
     public void Dispose() => _stream.Dispose();
@@ -121,10 +75,5 @@ public sealed class RelaxJournal : IDisposable
     {
         _stream.Dispose();
         File.Delete(Path);
-    }
-
-    private sealed record Header
-    {
-        public string Fingerprint { get; init; } = "";
     }
 }

@@ -1,0 +1,76 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MlipEngine.Workflows;
+
+/// <summary>
+/// The append-only journal behind resumable runs (<c>mlip relax</c>, <c>mlip search</c>): a first line
+/// <c>{"fingerprint": …}</c> naming the run's inputs and settings, then one JSON record per finished unit of
+/// work. Reopening reads every complete record back, refuses a journal of other settings, and truncates a
+/// line cut short by an interruption; each record is flushed to the OS as it is written, so a killed
+/// process loses at most the unit of work in flight.
+/// </summary>
+public static class JsonLinesJournal
+{
+    /// <summary>snake_case names, NaN/∞ allowed (a failed unit may carry them).</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    private sealed record Header
+    {
+        public string Fingerprint { get; init; } = "";
+    }
+
+    /// <summary>
+    /// Opens (or creates) the journal at <paramref name="path"/> for appending: each complete record of an
+    /// earlier run goes to <paramref name="add"/>; a header of another fingerprint throws
+    /// <see cref="UsageException"/> with <paramref name="mismatch"/>. Returns the stream positioned after the
+    /// last complete line, with the header written when the journal is new.
+    /// </summary>
+    public static FileStream Open<TRecord>(string path, string fingerprint, string mismatch, Action<TRecord> add) where TRecord : class
+    {
+        long goodLength = 0;
+        if (File.Exists(path) && new FileInfo(path).Length > 0)
+        {
+            var bytes = File.ReadAllBytes(path);
+            int start = 0, lineNo = 0;
+            while (start < bytes.Length)
+            {
+                int nl = Array.IndexOf(bytes, (byte)'\n', start);
+                if (nl < 0) break;   // last line incomplete
+                var line = Encoding.UTF8.GetString(bytes, start, nl - start);
+                if (lineNo == 0)
+                {
+                    if (JsonSerializer.Deserialize<Header>(line, Json)?.Fingerprint != fingerprint) throw new UsageException(mismatch);
+                }
+                else
+                {
+                    TRecord? record;
+                    try { record = JsonSerializer.Deserialize<TRecord>(line, Json); }
+                    catch (JsonException) { break; }
+                    if (record == null) break;
+                    add(record);
+                }
+                lineNo++;
+                start = nl + 1;
+                goodLength = start;
+            }
+        }
+        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+        stream.SetLength(goodLength);
+        stream.Position = goodLength;
+        if (goodLength == 0) Append(stream, new Header { Fingerprint = fingerprint });
+        return stream;
+    }
+
+    /// <summary>Writes one record as a line and flushes it to the OS (an fsync per record would cost more than small units of work).</summary>
+    public static void Append<TRecord>(FileStream stream, TRecord record)
+    {
+        stream.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, Json) + "\n"));
+        stream.Flush();
+    }
+}
