@@ -41,6 +41,8 @@ public static class SearchCommand
         int exit = 0;
         using var signals = new InterruptSignals(code => { exit = code; cancel.Cancel(); });
         string formula = new MlipEngine.State.AtomicStructure(o.Generator.Numbers, new MlipEngine.Geometry.Vec3[o.Generator.Numbers.Length], MlipEngine.Geometry.Cell.Open).Formula;
+        if (o.Variable is { } vc)
+            formula = $"{MlipEngine.Chemistry.Element.Symbol(vc.ElementA)}-{MlipEngine.Chemistry.Element.Symbol(vc.ElementB)} ({vc.MinAtoms}-{vc.MaxAtoms} atoms, variable composition)";
         output.WriteLine($"search: {formula} {(o.Generator.Cell == Discovery.Generation.CandidateCell.Cluster ? "cluster" : "periodic")}, " +
             $"{(o.Mode == SearchMode.Random ? "random" : "basin hopping")}, {o.Trials} trials, seed {o.Seed}, potential {cfg.PotentialLabel}, output {o.OutputDirectory}");
         var report = search.Run(cancel.Token);
@@ -61,8 +63,13 @@ public static class SearchCommand
         w.WriteLine("  rank  energy (eV)      eV/atom      found at trial  times found  space group");
         foreach (var s in r.Ranked.Take(10))
             w.WriteLine(string.Create(ci, $"  {s.Rank,4}  {s.Best.Energy,14:F6}  {s.EnergyPerAtom,11:F6}  {s.FoundAtTrial,14}  {s.TimesFound,11}  {s.SpaceGroup?.ToString() ?? "—"}"));
+        if (r.Hull is { } hull)
+        {
+            var onHull = r.Ranked.Where(s => s.EnergyAboveHull == 0).Select(s => string.Create(ci, $"{s.Best.ToStructure().Formula} ({s.FormationEnergy:F4} eV/atom)"));
+            w.WriteLine($"convex hull: {hull.Vertices.Count} vertices; on the hull: {string.Join(", ", onHull)}");
+        }
         foreach (var note in r.Notes) w.WriteLine("note: " + note);
-        if (o.OutputDirectory is string dir) w.WriteLine($"wrote {Path.Combine(dir, "ranked.xyz")}, summary.csv, search.json");
+        if (o.OutputDirectory is string dir) w.WriteLine($"wrote {Path.Combine(dir, "ranked.xyz")}, summary.csv, search.json{(r.Hull != null ? ", hull.svg" : "")}");
     }
 
     /// <summary>One live progress line on stderr: trials done, best energy so far, trials/s.</summary>

@@ -25,7 +25,7 @@ public static class SearchConfigParser
 {
     public static readonly string[] TopLevelKeys =
     [
-        "potential", "composition", "cell", "mode", "trials", "seed", "min_distance", "volume_per_atom", "relax",
+        "potential", "composition", "elements", "atoms", "cell", "mode", "trials", "seed", "min_distance", "volume_per_atom", "relax",
         "basin_hopping", "dedup", "stop_energy", "output", "device", "threads", "batch_atoms",
     ];
 
@@ -79,9 +79,37 @@ public static class SearchConfigParser
             throw r.Error("potential", e.Message);
         }
 
-        // ---- composition ----
-        var comp = r.OptionalMapping(root, "", "composition") ?? throw r.Error("composition", "is required, e.g. {Si: 8}");
+        // ---- composition: fixed (composition) or variable (elements + atoms) ----
+        bool hasComp = root.TryGetValue("composition", out var compNode) && compNode is not null;
+        bool hasElements = root.TryGetValue("elements", out var elNode) && elNode is not null;
+        if (hasComp && hasElements) throw r.Error("elements", "give either composition (fixed) or elements with atoms (variable composition), not both");
+        if (!hasComp && !hasElements) throw r.Error("composition", "is required, e.g. {Si: 8} (or elements: [A, B] with atoms: {min: 2, max: 8} for a variable composition)");
+        if (hasComp && root.ContainsKey("atoms")) throw r.Error("atoms", "goes with elements: [A, B] (variable composition), not with composition");
+        VariableComposition? variable = null;
         var numbers = new List<int>();
+        if (hasElements)
+        {
+            var list = r.List(root, "", "elements")!;
+            if (list.Count != 2) throw r.Error("elements", $"must list exactly two elements, e.g. [Cu, Ni], found {list.Count}");
+            var zs = new int[2];
+            for (int k = 0; k < 2; k++)
+            {
+                string sym = list[k]?.ToString() ?? "";
+                if (!Element.TryAtomicNumber(sym, out zs[k])) throw r.Error("elements", $"'{sym}' is not an element symbol");
+                if (!ff.Species.Contains(zs[k])) throw r.Error("elements", $"element {sym} is not described by the potential (it has {string.Join(", ", ff.Species.Select(Element.Symbol))})");
+            }
+            if (zs[0] == zs[1]) throw r.Error("elements", "must name two different elements");
+            var am = r.OptionalMapping(root, "", "atoms") ?? throw r.Error("atoms", "is required with elements, e.g. {min: 2, max: 8} (atoms per cell)");
+            r.RequireOnly(am, "atoms", "min", "max");
+            long min = r.Integer(am, "atoms", "min", 1) ?? throw r.Error("atoms.min", "is required");
+            long max = r.Integer(am, "atoms", "max", 1) ?? throw r.Error("atoms.max", "is required");
+            if (max < min) throw r.Error("atoms.max", $"must be at least atoms.min ({min}), found {max}");
+            if (max > 100_000) throw r.Error("atoms.max", $"{max} atoms is more than a search can place");
+            variable = new VariableComposition(zs[0], zs[1], (int)min, (int)max);
+            // The generator's own composition stands for the largest cell, half and half; each trial replaces it.
+            for (int k = 0; k < max; k++) numbers.Add(zs[k % 2]);
+        }
+        var comp = hasComp ? r.OptionalMapping(root, "", "composition")! : new Dictionary<string, object?>();
         foreach (var (symbol, _) in comp)
         {
             if (!Element.TryAtomicNumber(symbol, out int z)) throw r.Error($"composition.{symbol}", "is not an element symbol");
@@ -100,6 +128,8 @@ public static class SearchConfigParser
             "cluster" => CandidateCell.Cluster,
             _ => throw r.Error("cell", $"must be periodic or cluster, found '{cellText}'"),
         };
+        if (variable != null && cell == CandidateCell.Cluster)
+            throw r.Error("cell", "variable composition (elements) searches periodic cells only; use cell: periodic or a fixed composition");
         var minDistances = new Dictionary<(int, int), double>();
         double? uniformMin = null;
         if (root.TryGetValue("min_distance", out var mdNode) && mdNode is not null)
@@ -132,6 +162,8 @@ public static class SearchConfigParser
             "basin_hopping" or "basin-hopping" => SearchMode.BasinHopping,
             _ => throw r.Error("mode", $"must be random or basin_hopping, found '{modeText}'"),
         };
+        if (variable != null && mode != SearchMode.Random)
+            throw r.Error("mode", "variable composition (elements) needs mode: random (basin hopping keeps one composition)");
         long trials = r.Integer(root, "", "trials") ?? 100;
         if (trials < 1) throw r.Error("trials", $"must be at least 1 (the number of relaxations), found {trials}");
         if (trials > int.MaxValue) throw r.Error("trials", "is too large");
@@ -204,7 +236,7 @@ public static class SearchConfigParser
         string output = r.String(root, "", "output") ?? "runs/search";
         var options = new SearchOptions
         {
-            Generator = generator, Mode = mode, Trials = (int)trials, Seed = seed, Relaxation = relax, BasinHopping = hop, Dedup = dedup,
+            Generator = generator, Variable = variable, Mode = mode, Trials = (int)trials, Seed = seed, Relaxation = relax, BasinHopping = hop, Dedup = dedup,
             StopEnergy = r.Double(root, "", "stop_energy"), OutputDirectory = output,
             MaxBatchAtoms = (int)(r.Integer(root, "", "batch_atoms", 1) ?? 2048), PotentialIdentity = identity,
         };

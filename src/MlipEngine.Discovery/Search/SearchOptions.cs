@@ -45,10 +45,35 @@ public sealed record DedupSettings
     public double EnergyTolerance { get; init; } = 0.002;
 }
 
+/// <summary>
+/// Variable composition of two elements: each trial draws its total atom count uniformly from
+/// [<see cref="MinAtoms"/>, <see cref="MaxAtoms"/>], then its count of B uniformly from 0 … n (so the pure
+/// elements, the hull's references, are drawn too), from its own random stream (seed, trial).
+/// </summary>
+public sealed record VariableComposition(int ElementA, int ElementB, int MinAtoms, int MaxAtoms)
+{
+    private const ulong CompositionStream = 0xC0A1B2C3D4E5F607UL;
+
+    /// <summary>Trial <paramref name="trial"/>'s atomic numbers (A first, then B).</summary>
+    public int[] Draw(ulong seed, long trial)
+    {
+        var rng = Dynamics.Randomness.Xoshiro256.Stream(seed ^ CompositionStream, (ulong)trial);
+        int n = MinAtoms + (int)Math.Min(MaxAtoms - MinAtoms, Math.Floor(rng.NextDouble() * (MaxAtoms - MinAtoms + 1)));
+        int nb = (int)Math.Min(n, Math.Floor(rng.NextDouble() * (n + 1)));
+        return Enumerable.Repeat(ElementA, n - nb).Concat(Enumerable.Repeat(ElementB, nb)).ToArray();
+    }
+}
+
 /// <summary>Everything a <see cref="StructureSearch"/> needs besides the bound force field.</summary>
 public sealed record SearchOptions
 {
     public required GeneratorSettings Generator { get; init; }
+    /// <summary>
+    /// Variable composition (periodic random search only): each trial's atoms are drawn by
+    /// <see cref="VariableComposition.Draw"/> and replace <see cref="GeneratorSettings.Numbers"/>; the ranked
+    /// results get formation energies and energies above the convex hull. Null: the fixed composition of the generator.
+    /// </summary>
+    public VariableComposition? Variable { get; init; }
     public SearchMode Mode { get; init; } = SearchMode.Random;
     /// <summary>Relaxations to run (the budget), trials 0 … Trials−1.</summary>
     public int Trials { get; init; } = 100;

@@ -16,6 +16,12 @@ public sealed record RankedStructure
     public double EnergyPerAtom => Best.Energy / Best.Numbers!.Length;
     /// <summary>Space group of a periodic structure (spglib, <see cref="SearchOptions.SymmetryTolerance"/>); null for clusters or without spglib.</summary>
     public Symmetry.SpaceGroup? SpaceGroup { get; init; }
+    /// <summary>Variable composition: formation energy per atom against the lowest pure-element results, eV/atom (null when a reference is missing).</summary>
+    public double? FormationEnergy { get; init; }
+    /// <summary>Variable composition: energy above the convex hull of the results, eV/atom (0 on the hull).</summary>
+    public double? EnergyAboveHull { get; init; }
+    /// <summary>Fraction of the second element (variable composition).</summary>
+    public double? FractionB { get; init; }
 }
 
 /// <summary>Progress of a running search.</summary>
@@ -41,6 +47,8 @@ public sealed class SearchReport
     public List<string> Notes { get; } = new();
     /// <summary>Set when the search was interrupted (cancellation) before its budget was spent.</summary>
     public bool Interrupted { get; init; }
+    /// <summary>Variable composition: the convex hull of the ranked results (null for a fixed composition or a missing reference).</summary>
+    public Hull.BinaryHull? Hull { get; init; }
 
     /// <summary>Relaxations run (every trial except those whose candidate could not be placed), earlier runs included.</summary>
     public int Relaxations => Trials.Count(t => t.Status != "unplaced");

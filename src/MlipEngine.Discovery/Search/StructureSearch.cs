@@ -85,7 +85,7 @@ public sealed class StructureSearch
             var trials = journal.Records.Where(r => r.Trial < total).OrderBy(r => r.Trial).ToList();
             // Crystals: the space group is part of a structure's identity (cubic and hexagonal diamond have the
             // same energy under SW and the same 12 nearest-neighbour distances) and is written on every result.
-            string? note = null;
+            string? note = null, hullNote;
             Func<TrialRecord, Symmetry.SpaceGroup?>? symmetry = null;
             if (_options.Generator.Cell == CandidateCell.Periodic)
             {
@@ -93,15 +93,65 @@ public sealed class StructureSearch
                 else note = Symmetry.Spglib.MissingMessage;
             }
             var ranked = Rank(trials, _options.Dedup, symmetry);
+            Hull.BinaryHull? hull = null;
+            if (_options.Variable is { } vc) (ranked, hull, hullNote) = AddHull(ranked, vc);
+            else hullNote = null;
             var report = new SearchReport
             {
+                Hull = hull,
                 Trials = trials, Ranked = ranked, Resumed = resumed, RunThisTime = doneThisRun, Seconds = clock.Elapsed.TotalSeconds,
                 ReachedStopEnergy = stop, Interrupted = cancel.IsCancellationRequested && !stop && trials.Count < total,
             };
             if (note != null) report.Notes.Add(note);
+            if (hullNote != null) report.Notes.Add(hullNote);
             if (_options.OutputDirectory is string outDir) SearchOutputs.Write(outDir, report, _options);
             return report;
         }
+    }
+
+    private readonly Dictionary<string, RandomStructureGenerator> _generators = new();
+
+    /// <summary>The generator of trial <paramref name="t"/>: the fixed one, or one for the trial's drawn composition.</summary>
+    private RandomStructureGenerator GeneratorFor(long t, RandomStructureGenerator fixedGenerator)
+    {
+        if (_options.Variable is not { } vc) return fixedGenerator;
+        var numbers = vc.Draw(_options.Seed, t);
+        string key = string.Join(",", numbers);
+        if (!_generators.TryGetValue(key, out var g))
+            _generators[key] = g = new RandomStructureGenerator(_options.Generator with { Numbers = numbers });
+        return g;
+    }
+
+    /// <summary>
+    /// Formation energies against the lowest energy per atom among the pure-element results, the binary hull
+    /// of the ranked results, and each one's energy above it. Without both references the ranking is returned as
+    /// it is with a note saying which element was not found.
+    /// </summary>
+    public static (List<RankedStructure> Ranked, Hull.BinaryHull? Hull, string? Note) AddHull(List<RankedStructure> ranked, VariableComposition vc)
+    {
+        double Mu(int z) => ranked.Where(r => r.Best.Numbers!.All(n => n == z)).Select(r => r.EnergyPerAtom).DefaultIfEmpty(double.NaN).Min();
+        double muA = Mu(vc.ElementA), muB = Mu(vc.ElementB);
+        var missing = new[] { (vc.ElementA, muA), (vc.ElementB, muB) }.Where(p => double.IsNaN(p.Item2)).Select(p => Element.Symbol(p.Item1)).ToList();
+        if (missing.Count > 0)
+            return (ranked, null, $"no pure {string.Join(" or ", missing)} structure was found among the converged trials, so formation energies and the hull are left empty (run more trials)");
+        var withEf = ranked.Select(r =>
+        {
+            int nb = r.Best.Numbers!.Count(z => z == vc.ElementB), na = r.Best.Numbers!.Length - nb;
+            double x = (double)nb / (na + nb);
+            // The references themselves are exactly 0 (not an ulp away).
+            double ef = (nb == 0 && r.EnergyPerAtom == muA) || (na == 0 && r.EnergyPerAtom == muB) ? 0.0 : Hull.BinaryHull.FormationEnergy(na, nb, r.Best.Energy, muA, muB);
+            return r with { FractionB = x, FormationEnergy = ef };
+        }).ToList();
+        var hull = Hull.BinaryHull.Build(withEf.Select(r => (r.FractionB!.Value, r.FormationEnergy!.Value)));
+        var vertices = hull.Vertices.ToHashSet();
+        var result = withEf.Select(r =>
+        {
+            var p = (r.FractionB!.Value, r.FormationEnergy!.Value);
+            // Every point built the hull, so a negative value is rounding: on the hull is 0.
+            double above = vertices.Contains(p) ? 0.0 : Math.Max(0.0, hull.EnergyAboveHull(p.Item1, p.Item2));
+            return r with { EnergyAboveHull = above };
+        }).ToList();
+        return (result, hull, null);
     }
 
     private bool ReachedStop(double best) => _options.StopEnergy is double target && best <= target;
@@ -115,7 +165,7 @@ public sealed class StructureSearch
             {
                 if (stop() || cancel.IsCancellationRequested) yield break;
                 if (done.Contains(t)) continue;
-                var g = generator.Generate(_options.Seed, t);
+                var g = GeneratorFor(t, generator).Generate(_options.Seed, t);
                 if (!g.Placed) { record(new TrialRecord { Trial = t, Status = "unplaced", Reason = g.Failure! }); continue; }
                 yield return new RelaxationJob(t, g.Structure!);
             }
@@ -303,6 +353,15 @@ public sealed class StructureSearch
         foreach (int z in _options.Generator.Numbers.Distinct())
             if (!species.Contains(z))
                 throw new SearchSettingsException($"composition: element {Element.Symbol(z)} is not described by the potential (it has {string.Join(", ", _computer.ForceField.Species.Select(Element.Symbol))})");
+        if (_options.Variable is { } v)
+        {
+            if (!species.Contains(v.ElementA) || !species.Contains(v.ElementB))
+                throw new SearchSettingsException($"elements: {Element.Symbol(species.Contains(v.ElementA) ? v.ElementB : v.ElementA)} is not described by the potential (it has {string.Join(", ", _computer.ForceField.Species.Select(Element.Symbol))})");
+            if (v.ElementA == v.ElementB) throw new SearchSettingsException("elements: must name two different elements");
+            if (v.MinAtoms < 1 || v.MaxAtoms < v.MinAtoms) throw new SearchSettingsException($"atoms: needs 1 <= min <= max, found min {v.MinAtoms}, max {v.MaxAtoms}");
+            if (_options.Generator.Cell != CandidateCell.Periodic) throw new SearchSettingsException("cell: variable composition (elements) searches periodic cells only; use cell: periodic or a fixed composition");
+            if (_options.Mode != SearchMode.Random) throw new SearchSettingsException("mode: variable composition (elements) needs mode: random (basin hopping keeps one composition)");
+        }
         if (_options.Mode == SearchMode.BasinHopping)
         {
             if (_options.BasinHopping.Walkers < 1) throw new SearchSettingsException("basin_hopping.walkers: must be at least 1");
@@ -323,6 +382,7 @@ public sealed class StructureSearch
         sb.Append("|md=").Append(string.Join(",", g.MinDistances.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key.Item1}-{kv.Key.Item2}:{kv.Value.ToString("R", ci)}")));
         sb.Append("|mdf=").Append(g.MinDistanceFactor.ToString("R", ci)).Append("|v=").Append(g.EffectiveVolumePerAtom().ToString("R", ci));
         sb.Append("|gen=").Append(g.AttemptsPerAtom).Append(',').Append(g.Restarts).Append(',').Append(g.MinCellAngle.ToString("R", ci)).Append(',').Append(g.MaxAspectRatio.ToString("R", ci));
+        if (_options.Variable is { } vc) sb.Append("|var=").Append(vc);
         sb.Append("|mode=").Append(_options.Mode).Append("|seed=").Append(_options.Seed);
         sb.Append("|relax=").Append(_options.Relaxation with { }).Append(_options.Relaxation.Optimizer);
         if (_options.Mode == SearchMode.BasinHopping) sb.Append("|hop=").Append(_options.BasinHopping);
