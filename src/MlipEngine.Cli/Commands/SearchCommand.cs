@@ -82,7 +82,9 @@ public static class SearchCommand
         {
             if (p.Seconds - _last < (_live ? 0.2 : 5.0) && p.Done < p.Total) return;
             _last = p.Seconds;
-            string best = double.IsFinite(p.BestEnergy) ? string.Create(CultureInfo.InvariantCulture, $"{p.BestEnergy:F6} eV ({p.BestEnergy / p.Atoms:F6} eV/atom)") : "—";
+            string best = !double.IsFinite(p.BestEnergy) ? "—"
+                : p.BestEnergyPerAtomOnly ? string.Create(CultureInfo.InvariantCulture, $"{p.BestEnergy:F6} eV/atom")
+                : string.Create(CultureInfo.InvariantCulture, $"{p.BestEnergy:F6} eV ({p.BestEnergy / p.Atoms:F6} eV/atom)");
             string line = string.Create(CultureInfo.InvariantCulture, $"search: {p.Done}/{p.Total} trials, best {best}, {p.TrialsPerSecond:F1} trials/s, {p.ForceCalls} force evaluations");
             if (_live) Console.Error.Write("\r" + line.PadRight(100));
             else Console.Error.WriteLine(line);

@@ -233,6 +233,8 @@ public static class SearchConfigParser
             };
         }
 
+        if (variable != null && root.TryGetValue("stop_energy", out var se) && se is not null)
+            throw r.Error("stop_energy", "is a total energy of one composition; leave it out with a variable composition (elements)");
         string output = r.String(root, "", "output") ?? "runs/search";
         var options = new SearchOptions
         {

@@ -25,7 +25,8 @@ public sealed record RankedStructure
 }
 
 /// <summary>Progress of a running search.</summary>
-public readonly record struct SearchProgress(int Done, int Total, double BestEnergy, int Atoms, long ForceCalls, double Seconds, int DoneThisRun)
+/// <remarks><see cref="BestEnergyPerAtomOnly"/>: variable composition, where <see cref="BestEnergy"/> is the lowest energy per atom and <see cref="Atoms"/> is 1.</remarks>
+public readonly record struct SearchProgress(int Done, int Total, double BestEnergy, int Atoms, long ForceCalls, double Seconds, int DoneThisRun, bool BestEnergyPerAtomOnly = false)
 {
     /// <summary>Trials finished per second in this run.</summary>
     public double TrialsPerSecond => Seconds > 0 ? DoneThisRun / Seconds : 0;

@@ -60,7 +60,10 @@ public sealed class StructureSearch
             int resumed = journal.Resumed, doneThisRun = 0;
             var done = new HashSet<long>(journal.Records.Select(r => r.Trial));
             long forceCalls = journal.Records.Sum(r => (long)r.ForceCalls);
-            double best = journal.Records.Where(r => r.Status != "failed" && r.Status != "unplaced").Select(r => r.Energy).DefaultIfEmpty(double.PositiveInfinity).Min();
+            // Variable composition: "best" is the lowest energy per atom (totals of different cells do not compare).
+            bool perAtom = _options.Variable != null;
+            double Score(TrialRecord r) => perAtom && r.Numbers is { Length: > 0 } n ? r.Energy / n.Length : r.Energy;
+            double best = journal.Records.Where(r => r.Status != "failed" && r.Status != "unplaced").Select(Score).DefaultIfEmpty(double.PositiveInfinity).Min();
             bool stop = ReachedStop(best);
             int total = _options.Trials;
 
@@ -70,9 +73,9 @@ public sealed class StructureSearch
                 done.Add(rec.Trial);
                 doneThisRun++;
                 forceCalls += rec.ForceCalls;
-                if (rec.Status != "failed" && rec.Status != "unplaced" && rec.Energy < best) best = rec.Energy;
+                if (rec.Status != "failed" && rec.Status != "unplaced" && Score(rec) < best) best = Score(rec);
                 if (ReachedStop(best)) stop = true;
-                Progress?.Invoke(new SearchProgress(done.Count(t => t < total), total, best, _options.Generator.Numbers.Length, forceCalls, clock.Elapsed.TotalSeconds, doneThisRun));
+                Progress?.Invoke(new SearchProgress(done.Count(t => t < total), total, best, perAtom ? 1 : _options.Generator.Numbers.Length, forceCalls, clock.Elapsed.TotalSeconds, doneThisRun, perAtom));
             }
 
             var relaxer = new BatchRelaxer(_computer, _options.Relaxation) { MaxBatchAtoms = _options.MaxBatchAtoms };
@@ -361,6 +364,7 @@ public sealed class StructureSearch
             if (v.MinAtoms < 1 || v.MaxAtoms < v.MinAtoms) throw new SearchSettingsException($"atoms: needs 1 <= min <= max, found min {v.MinAtoms}, max {v.MaxAtoms}");
             if (_options.Generator.Cell != CandidateCell.Periodic) throw new SearchSettingsException("cell: variable composition (elements) searches periodic cells only; use cell: periodic or a fixed composition");
             if (_options.Mode != SearchMode.Random) throw new SearchSettingsException("mode: variable composition (elements) needs mode: random (basin hopping keeps one composition)");
+            if (_options.StopEnergy != null) throw new SearchSettingsException("stop_energy: is a total energy of one composition; leave it out with a variable composition (elements)");
         }
         if (_options.Mode == SearchMode.BasinHopping)
         {

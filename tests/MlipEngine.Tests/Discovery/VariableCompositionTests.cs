@@ -55,6 +55,7 @@ public class VariableCompositionTests : IDisposable
     [InlineData("composition: {Cu: 2}\natoms: {min: 1, max: 4}", "atoms")]
     [InlineData("elements: [Cu, Ni]\natoms: {min: 1, max: 4}\ncell: cluster", "cell")]
     [InlineData("elements: [Cu, Ni]\natoms: {min: 1, max: 4}\nmode: basin_hopping", "mode")]
+    [InlineData("elements: [Cu, Ni]\natoms: {min: 1, max: 4}\nstop_energy: -10", "stop_energy")]
     [InlineData("trials: 3", "composition")]
     public void BadVariableCompositionKeys_NameTheKey(string body, string key)
     {
@@ -135,6 +136,19 @@ public class VariableCompositionTests : IDisposable
         Assert.Contains("convex hull: 2 vertices", stdout);
         Assert.Contains("hull.svg", stdout);
         Assert.True(File.Exists(Path.Combine(_dir, "out", "hull.svg")));
+    }
+
+    [Fact]
+    public void Resumed_EqualsOneShot()
+    {
+        var (c1, _, e1) = MlipEngine.Tests.Cli.EvalCommandTests.RunMlip("search", Config(CuNi.Replace("trials: 24", "trials: 10"), "resumed"));
+        Assert.True(c1 == 0, e1);
+        var (c2, out2, e2) = MlipEngine.Tests.Cli.EvalCommandTests.RunMlip("search", Config(CuNi, "resumed"));
+        Assert.True(c2 == 0, e2);
+        Assert.Contains("resumed 10 trials", out2);
+        var (c3, _, e3) = MlipEngine.Tests.Cli.EvalCommandTests.RunMlip("search", Config(CuNi, "oneshot"));
+        Assert.True(c3 == 0, e3);
+        Assert.Equal(File.ReadAllText(Path.Combine(_dir, "oneshot", "summary.csv")), File.ReadAllText(Path.Combine(_dir, "resumed", "summary.csv")));
     }
 
     [Fact]
