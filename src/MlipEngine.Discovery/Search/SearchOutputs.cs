@@ -1,3 +1,4 @@
+using MlipEngine.IO.Svg;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -71,37 +72,23 @@ public static class SearchOutputs
 
     /// <summary>
     /// A plain SVG of the hull: formation energy per atom against the fraction of B, one dot per ranked
-    /// structure (filled on the hull), the hull as a polyline, and the tie line E_f = 0 dashed.
+    /// structure (blue on the hull, red above it), the hull as a polyline, and the tie line E_f = 0 dashed.
     /// </summary>
     public static string HullSvg(SearchReport report, Hull.BinaryHull hull, VariableComposition vc)
     {
-        var ci = CultureInfo.InvariantCulture;
-        const double W = 640, H = 420, L = 80, R = 20, T = 30, B = 60;
         var pts = report.Ranked.Where(r => r.FormationEnergy is not null).Select(r => (X: r.FractionB!.Value, E: r.FormationEnergy!.Value, On: r.EnergyAboveHull == 0)).ToList();
         double lo = Math.Min(0, pts.Select(p => p.E).DefaultIfEmpty(0).Min()), hi = Math.Max(0, pts.Select(p => p.E).DefaultIfEmpty(0).Max());
         if (hi - lo < 1e-3) { hi += 0.05; lo -= 0.05; }
         double pad = 0.05 * (hi - lo); lo -= pad; hi += pad;
-        double Px(double x) => L + x * (W - L - R);
-        double Py(double e) => T + (hi - e) / (hi - lo) * (H - T - B);
         string a = Chemistry.Element.Symbol(vc.ElementA), b = Chemistry.Element.Symbol(vc.ElementB);
-        var sb = new StringBuilder();
-        sb.Append(string.Create(ci, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" font-family=\"sans-serif\" font-size=\"12\">\n"));
-        sb.Append(string.Create(ci, $"<rect x=\"{L}\" y=\"{T}\" width=\"{W - L - R}\" height=\"{H - T - B}\" fill=\"none\" stroke=\"black\"/>\n"));
-        sb.Append(string.Create(ci, $"<line x1=\"{Px(0):F1}\" y1=\"{Py(0):F1}\" x2=\"{Px(1):F1}\" y2=\"{Py(0):F1}\" stroke=\"gray\" stroke-dasharray=\"4 3\"/>\n"));
-        for (int k = 0; k <= 4; k++)
-        {
-            double x = k / 4.0, e = lo + k * (hi - lo) / 4;
-            sb.Append(string.Create(ci, $"<text x=\"{Px(x):F1}\" y=\"{H - B + 16}\" text-anchor=\"middle\">{x:0.##}</text>\n"));
-            sb.Append(string.Create(ci, $"<text x=\"{L - 6}\" y=\"{Py(e) + 4:F1}\" text-anchor=\"end\">{e:F3}</text>\n"));
-        }
-        sb.Append(string.Create(ci, $"<text x=\"{(L + W - R) / 2}\" y=\"{H - 15}\" text-anchor=\"middle\">x in {a}(1-x){b}x</text>\n"));
-        sb.Append(string.Create(ci, $"<text x=\"18\" y=\"{(T + H - B) / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 18 {(T + H - B) / 2})\">formation energy (eV/atom)</text>\n"));
-        sb.Append("<polyline fill=\"none\" stroke=\"steelblue\" stroke-width=\"2\" points=\"")
-          .Append(string.Join(" ", hull.Vertices.Select(v => string.Create(ci, $"{Px(v.X):F1},{Py(v.E):F1}")))).Append("\"/>\n");
-        foreach (var p in pts)
-            sb.Append(string.Create(ci, $"<circle cx=\"{Px(p.X):F1}\" cy=\"{Py(p.E):F1}\" r=\"4\" fill=\"{(p.On ? "steelblue" : "white")}\" stroke=\"black\"/>\n"));
-        sb.Append("</svg>\n");
-        return sb.ToString();
+        var plot = new SvgPlot($"convex hull of {a}–{b}", $"x in {a}(1-x){b}x", "formation energy (eV/atom)",
+            PlotAxis.Linear(0, 1, snapToTicks: false), PlotAxis.Linear(lo, hi, snapToTicks: false), 640, 420);
+        plot.AddLine(null, "gray", [0, 1], [0, 0], dashed: true);
+        plot.AddLine("convex hull", "steelblue", hull.Vertices.Select(v => v.X).ToArray(), hull.Vertices.Select(v => v.E).ToArray());
+        var on = pts.Where(p => p.On).ToArray(); var above = pts.Where(p => !p.On).ToArray();
+        plot.AddScatter("steelblue", on.Select(p => p.X).ToArray(), on.Select(p => p.E).ToArray(), radius: 4, opacity: 1);
+        plot.AddScatter("#c0392b", above.Select(p => p.X).ToArray(), above.Select(p => p.E).ToArray(), radius: 4, opacity: 1);
+        return plot.Render() + "\n";
     }
 
     private static void Atomic(string path, Action<string> write)

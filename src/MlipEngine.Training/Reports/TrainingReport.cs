@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using MlipEngine.Training.Reports.Svg;
+using MlipEngine.IO.Svg;
 
 namespace MlipEngine.Training.Reports;
 

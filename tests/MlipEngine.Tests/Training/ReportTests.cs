@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using MlipEngine.Training.Reports;
-using MlipEngine.Training.Reports.Svg;
+using MlipEngine.IO.Svg;
 using Xunit;
 
 namespace MlipEngine.Tests.Training;

@@ -2,18 +2,20 @@ using System.Globalization;
 using System.Security;
 using System.Text;
 
-namespace MlipEngine.Training.Reports.Svg;
+namespace MlipEngine.IO.Svg;
 
 /// <summary>
 /// A single x–y chart rendered as a standalone, well-formed SVG element: frame, grid, ticks, axis labels,
-/// title (and optional subtitle), legend, line series, scatter points and the y = x diagonal.
+/// title (and optional subtitle), legend, line series, scatter points, labelled vertical markers and the
+/// y = x diagonal. The training report, <c>mlip properties</c> and <c>mlip search</c> draw with it.
 /// Pixel coordinates have y growing downwards; data are mapped through the two <see cref="PlotAxis"/>.
 /// </summary>
-internal sealed class SvgPlot
+public sealed class SvgPlot
 {
     private const double MarginLeft = 68, MarginRight = 16, MarginTop = 44, MarginBottom = 46;
     private readonly StringBuilder _body = new();
     private readonly List<(string Label, string Color, bool Dashed)> _legend = [];
+    private readonly List<(double X, string Label)> _markers = [];
 
     public SvgPlot(string title, string xLabel, string yLabel, PlotAxis x, PlotAxis y, int width = 460, int height = 340, string? subtitle = null)
     {
@@ -41,10 +43,13 @@ internal sealed class SvgPlot
     private double Px(double value) => MarginLeft + X.Fraction(value) * PlotWidth;
     private double Py(double value) => MarginTop + (1 - Y.Fraction(value)) * PlotHeight;
 
-    /// <summary>A polyline through (xs, ys), broken where a point cannot be drawn (non-finite, or ≤ 0 on a log axis).</summary>
-    public void AddLine(string label, string color, IReadOnlyList<double> xs, IReadOnlyList<double> ys, bool markers = false, bool dashed = false)
+    /// <summary>
+    /// A polyline through (xs, ys), broken where a point cannot be drawn (non-finite, or ≤ 0 on a log axis);
+    /// a null <paramref name="label"/> keeps it out of the legend (e.g. one of many phonon branches).
+    /// </summary>
+    public void AddLine(string? label, string color, IReadOnlyList<double> xs, IReadOnlyList<double> ys, bool markers = false, bool dashed = false)
     {
-        _legend.Add((label, color, dashed));
+        if (label is not null) _legend.Add((label, color, dashed));
         var points = new StringBuilder();
         int inSegment = 0;
         void Flush()
@@ -67,9 +72,9 @@ internal sealed class SvgPlot
     }
 
     /// <summary>Scatter points (one &lt;circle&gt; per drawable point) in one group, for parity plots.</summary>
-    public void AddScatter(string color, ReadOnlySpan<double> xs, ReadOnlySpan<double> ys, double radius = 1.6)
+    public void AddScatter(string color, ReadOnlySpan<double> xs, ReadOnlySpan<double> ys, double radius = 1.6, double opacity = 0.45)
     {
-        _body.Append("<g class=\"points\" fill=\"").Append(color).Append("\" fill-opacity=\"0.45\">\n");
+        _body.Append("<g class=\"points\" fill=\"").Append(color).Append("\" fill-opacity=\"").Append(F2(opacity)).Append("\">\n");
         string r = F(radius);
         for (int i = 0; i < xs.Length; i++)
         {
@@ -79,6 +84,9 @@ internal sealed class SvgPlot
         }
         _body.Append("</g>\n");
     }
+
+    /// <summary>A vertical grey line across the plot at x, labelled below the axis (e.g. a special point of a phonon path).</summary>
+    public void AddVerticalMarker(double x, string label) => _markers.Add((x, label));
 
     /// <summary>The y = x line across the common range of both axes (parity plots use equal axes).</summary>
     public void AddDiagonal(string color = "#555")
@@ -114,6 +122,12 @@ internal sealed class SvgPlot
             s.Append("<line x1=\"").Append(F(left)).Append("\" y1=\"").Append(F(py)).Append("\" x2=\"").Append(F(right)).Append("\" y2=\"").Append(F(py)).Append("\" stroke=\"#e4e4e4\"/>\n");
             s.Append("<text x=\"").Append(F(left - 4)).Append("\" y=\"").Append(F(py + 4)).Append("\" text-anchor=\"end\">").Append(Escape(PlotAxis.FormatTick(t))).Append("</text>\n");
         }
+        foreach (var (x, label) in _markers)
+        {
+            double px = Px(x);
+            s.Append("<line x1=\"").Append(F(px)).Append("\" y1=\"").Append(F(top)).Append("\" x2=\"").Append(F(px)).Append("\" y2=\"").Append(F(bottom)).Append("\" stroke=\"#999\"/>\n");
+            s.Append("<text x=\"").Append(F(px)).Append("\" y=\"").Append(F(bottom + 15)).Append("\" text-anchor=\"middle\">").Append(Escape(label)).Append("</text>\n");
+        }
         s.Append("<rect x=\"").Append(F(left)).Append("\" y=\"").Append(F(top)).Append("\" width=\"").Append(F(PlotWidth)).Append("\" height=\"").Append(F(PlotHeight))
          .Append("\" fill=\"none\" stroke=\"#333\"/>\n");
         s.Append("<text x=\"").Append(F((left + right) / 2)).Append("\" y=\"").Append(F(Height - 8)).Append("\" text-anchor=\"middle\">").Append(Escape(XLabel)).Append("</text>\n");
@@ -135,6 +149,7 @@ internal sealed class SvgPlot
 
     /// <summary>Pixel coordinate with one decimal (enough for a 460 px plot, keeps the file small).</summary>
     private static string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
+    private static string F2(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
 
-    internal static string Escape(string text) => SecurityElement.Escape(text) ?? "";
+    public static string Escape(string text) => SecurityElement.Escape(text) ?? "";
 }

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace MlipEngine.Training.Reports.Svg;
+namespace MlipEngine.IO.Svg;
 
 /// <summary>Linear or base-10 logarithmic axis: its range, where data values fall on it, and its tick marks.</summary>
-internal sealed class PlotAxis
+public sealed class PlotAxis
 {
     private readonly double _lo, _hi;   // range in axis coordinates (value, or log10(value))
 
@@ -51,6 +51,9 @@ internal sealed class PlotAxis
         }
         return snapToTicks ? new PlotAxis(false, first, last, ticks) : new PlotAxis(false, min, max, ticks);
     }
+
+    /// <summary>A linear axis over exactly [min, max] with no ticks (the plot labels its positions itself, e.g. by <see cref="SvgPlot.AddVerticalMarker"/>).</summary>
+    public static PlotAxis Bare(double min, double max) => new(false, min, max, []);
 
     /// <summary>
     /// Log₁₀ axis over the positive range [min, max], padded by 5 % of its span in log space (at least a third
