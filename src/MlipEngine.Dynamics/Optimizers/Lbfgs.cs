@@ -16,10 +16,9 @@ namespace MlipEngine.Dynamics.Optimizers;
 public sealed class Lbfgs : IOptimizer
 {
     private readonly OptimizerSettings _s;
-    private double[][] _sHist = [], _yHist = [];
-    private double[] _rho = [], _a = [];
+    private readonly LbfgsHistory _history = new();
     private double[] _x = [], _f = [], _x0 = [], _f0 = [], _q = [];
-    private int _iteration, _count, _newest;
+    private int _iteration;
 
     public Lbfgs(OptimizerSettings settings)
     {
@@ -28,7 +27,7 @@ public sealed class Lbfgs : IOptimizer
         _s = settings;
     }
 
-    public void Reset() { _iteration = 0; _count = 0; _newest = -1; }
+    public void Reset() { _iteration = 0; _history.Clear(); }
 
     public void Step(IOptimizable target)
     {
@@ -36,8 +35,7 @@ public sealed class Lbfgs : IOptimizer
         if (_x.Length != n)
         {
             _x = new double[n]; _f = new double[n]; _x0 = new double[n]; _f0 = new double[n]; _q = new double[n];
-            _sHist = new double[m][]; _yHist = new double[m][];
-            _rho = new double[m]; _a = new double[m];
+            _history.Allocate(m);
             Reset();
         }
         target.GetCoordinates(_x);
@@ -46,32 +44,15 @@ public sealed class Lbfgs : IOptimizer
         // Update: append (s, y, ρ) from the previous step; the ring drops the oldest beyond memory.
         if (_iteration > 0)
         {
-            int slot = (_newest + 1) % m;
-            var s = _sHist[slot] ??= new double[n];
-            var y = _yHist[slot] ??= new double[n];
+            var (s, y) = _history.NextSlot(n);
             for (int i = 0; i < n; i++) { s[i] = _x[i] - _x0[i]; y[i] = _f0[i] - _f[i]; }
-            _rho[slot] = 1.0 / Fire.Dot(y, s);
-            _newest = slot;
-            if (_count < m) _count++;
+            _history.Commit(1.0 / Fire.Dot(y, s));
         }
 
         // Two-loop recursion on q = g = −f.
         var q = _q.AsSpan();
         for (int i = 0; i < n; i++) q[i] = -_f[i];
-        for (int k = 0; k < _count; k++)
-        {
-            int slot = ((_newest - k) % m + m) % m;
-            _a[slot] = _rho[slot] * Fire.Dot(_sHist[slot], q);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_yHist[slot], -_a[slot], q, q);
-        }
-        double h0 = 1.0 / _s.Alpha;
-        for (int i = 0; i < n; i++) q[i] *= h0;
-        for (int k = _count - 1; k >= 0; k--)
-        {
-            int slot = ((_newest - k) % m + m) % m;
-            double b = _rho[slot] * Fire.Dot(_yHist[slot], q);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_sHist[slot], _a[slot] - b, q, q);
-        }
+        _history.Apply(q, 1.0 / _s.Alpha);
 
         // Step p = −z, limited by the longest row.
         double scale = StepLimit.RowScale(q, _s.MaxStep) * _s.Damping;

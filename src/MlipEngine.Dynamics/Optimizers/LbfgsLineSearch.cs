@@ -19,10 +19,9 @@ namespace MlipEngine.Dynamics.Optimizers;
 public sealed class LbfgsLineSearch : IOptimizer
 {
     private readonly OptimizerSettings _s;
-    private double[][] _sHist = [], _yHist = [];
-    private double[] _rho = [], _a = [];
+    private readonly LbfgsHistory _history = new();
     private double[] _x = [], _f = [], _x0 = [], _g0 = [], _p = [];
-    private int _count, _newest, _rejections;
+    private int _rejections;
     private bool _pending;
     private double _e0, _t, _slope;
 
@@ -32,7 +31,7 @@ public sealed class LbfgsLineSearch : IOptimizer
         _s = settings;
     }
 
-    public void Reset() { _count = 0; _newest = -1; _pending = false; _rejections = 0; }
+    public void Reset() { _history.Clear(); _pending = false; _rejections = 0; }
 
     public void Step(IOptimizable target)
     {
@@ -40,8 +39,7 @@ public sealed class LbfgsLineSearch : IOptimizer
         if (_x.Length != n)
         {
             _x = new double[n]; _f = new double[n]; _x0 = new double[n]; _g0 = new double[n]; _p = new double[n];
-            _sHist = new double[m][]; _yHist = new double[m][];
-            _rho = new double[m]; _a = new double[m];
+            _history.Allocate(m);
             Reset();
         }
         target.GetCoordinates(_x);
@@ -62,21 +60,14 @@ public sealed class LbfgsLineSearch : IOptimizer
                 return;
             }
             // Accepted: store the pair when its curvature is positive.
-            int slot = (_newest + 1) % m;
-            var s = _sHist[slot] ??= new double[n];
-            var y = _yHist[slot] ??= new double[n];
+            var (s, y) = _history.NextSlot(n);
             double sy = 0, ss = 0, yy = 0;
             for (int i = 0; i < n; i++)
             {
                 s[i] = _x[i] - _x0[i]; y[i] = -_f[i] - _g0[i];
                 sy += s[i] * y[i]; ss += s[i] * s[i]; yy += y[i] * y[i];
             }
-            if (sy > 1e-12 * Math.Sqrt(ss * yy))
-            {
-                _rho[slot] = 1.0 / sy;
-                _newest = slot;
-                if (_count < m) _count++;
-            }
+            if (sy > 1e-12 * Math.Sqrt(ss * yy)) _history.Commit(1.0 / sy);
             _pending = false;
             _rejections = 0;
         }
@@ -87,31 +78,13 @@ public sealed class LbfgsLineSearch : IOptimizer
     /// <summary>New direction from the accepted point (x, g, E) and the first trial along it.</summary>
     private void RestartFrom(IOptimizable target, double[] x, double[] g, double e)
     {
-        int n = x.Length, m = _s.Memory;
+        int n = x.Length;
         if (!ReferenceEquals(x, _x0)) x.AsSpan().CopyTo(_x0);
         if (!ReferenceEquals(g, _g0)) g.AsSpan().CopyTo(_g0);
         _e0 = e;
         var q = _p.AsSpan();
         for (int i = 0; i < n; i++) q[i] = _g0[i];
-        for (int k = 0; k < _count; k++)
-        {
-            int slot = ((_newest - k) % m + m) % m;
-            _a[slot] = _rho[slot] * Fire.Dot(_sHist[slot], q);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_yHist[slot], -_a[slot], q, q);
-        }
-        double h0 = 1.0 / _s.Alpha;
-        if (_count > 0)
-        {
-            var yn = _yHist[_newest];
-            h0 = 1.0 / (_rho[_newest] * Fire.Dot(yn, yn));
-        }
-        for (int i = 0; i < n; i++) q[i] *= h0;
-        for (int k = _count - 1; k >= 0; k--)
-        {
-            int slot = ((_newest - k) % m + m) % m;
-            double b = _rho[slot] * Fire.Dot(_yHist[slot], q);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_sHist[slot], _a[slot] - b, q, q);
-        }
+        _history.Apply(q, _history.Count > 0 ? _history.NewestScale() : 1.0 / _s.Alpha);
         for (int i = 0; i < n; i++) q[i] = -q[i];   // p = −H g
         _slope = Fire.Dot(_g0, _p);
         if (!(_slope < 0))
