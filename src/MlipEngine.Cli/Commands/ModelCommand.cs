@@ -94,18 +94,11 @@ public static class ModelCommand
                 Console.WriteLine($"  layer {L.Index}: node L ≤ {L.LIn} → A L ≤ {L.LA} → out L ≤ {L.LOut}; {L.TensorProduct.Paths.Length} tensor-product paths, {L.Contraction.Paths.Length} contraction paths; readout {(L.IsLast ? $"MLP {h.Channels}→{h.ReadoutHidden}→1" : "linear")}");
             Console.WriteLine($"parameters: {m.ParameterCount:N0} ({m.Tensors.Count} tensors)");
             Console.WriteLine(m.Core is { } core
-                ? $"repulsion: ZBL core, {string.Join("; ", PairRadii(h.Species, core))} (pure ZBL below r_in, learned model from r_out)"
+                ? $"repulsion: ZBL core, {core.Spec.Describe(h.Species)} (pure ZBL below r_in, learned model from r_out)"
                 : "repulsion: none (the learned energy alone at short range: see 'mlip model repulsion')");
             return 0;
         });
         return cmd;
-    }
-
-    private static IEnumerable<string> PairRadii(string[] species, CoreRepulsion core)
-    {
-        for (int a = 0; a < species.Length; a++)
-            for (int b = a; b < species.Length; b++)
-                yield return $"{species[a]}-{species[b]} r_in {core.Inner(a, b):0.###} Å, r_out {core.Outer(a, b):0.###} Å";
     }
 
     private static Command Repulsion()
@@ -147,7 +140,7 @@ public static class ModelCommand
             try { withCore = new EquivariantModel(h with { Repulsion = spec }, m.E0, m.Parameters); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             EquivariantModelFile.Write(withCore, r.GetValue(output)!);
-            Console.WriteLine(withCore.Core is { } core ? $"wrote {r.GetValue(output)}: ZBL core, {string.Join("; ", PairRadii(h.Species, core))}" : $"wrote {r.GetValue(output)}: no core");
+            Console.WriteLine(withCore.Core is { } core ? $"wrote {r.GetValue(output)}: ZBL core, {core.Spec.Describe(h.Species)}" : $"wrote {r.GetValue(output)}: no core");
             return 0;
         });
         return cmd;

@@ -24,6 +24,15 @@ public sealed record CoreRepulsionSpec(double[] Inner, double[] Outer)
             }
     }
 
+    /// <summary>"Cu-Cu r_in 1.33 Å, r_out 1.83 Å; …" over the species pairs (i ≤ j), for logs and <c>mlip model info</c>.</summary>
+    public string Describe(IReadOnlyList<string> species)
+    {
+        int ns = species.Count;
+        return string.Join("; ", from a in Enumerable.Range(0, ns) from b in Enumerable.Range(a, ns - a)
+            select string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{species[a]}-{species[b]} r_in {Inner[a * ns + b]:0.###} Å, r_out {Outer[a * ns + b]:0.###} Å"));
+    }
+
     /// <summary>The same radii for every species pair.</summary>
     public static CoreRepulsionSpec Uniform(int species, double inner, double outer)
         => new(Enumerable.Repeat(inner, species * species).ToArray(), Enumerable.Repeat(outer, species * species).ToArray());

@@ -231,10 +231,7 @@ public sealed class TrainRun
         {
             var shortest = ShortestDistances.PerPair(train.Select(f => f.Structure), numbers, hyper.Cutoff);
             hyper = hyper with { Repulsion = ShortestDistances.CoreRadii(shortest, species.Length, width) };
-            var core = hyper.Repulsion;
-            var pairs = from a in Enumerable.Range(0, species.Length) from b in Enumerable.Range(a, species.Length - a)
-                        select string.Create(CultureInfo.InvariantCulture, $"{species[a]}-{species[b]} r_in {core.Inner[a * species.Length + b]:0.00} Å, r_out {core.Outer[a * species.Length + b]:0.00} Å");
-            Say("repulsion: ZBL core below the data's shortest distances: " + string.Join("; ", pairs));
+            Say("repulsion: ZBL core below the data's shortest distances: " + hyper.Repulsion.Describe(species));
         }
         var e0 = numbers.Select(z => e0map[z]).ToArray();
         var model = EquivariantModel.Random(hyper, m.Seed, e0);
