@@ -26,7 +26,7 @@ public static class SearchConfigParser
     public static readonly string[] TopLevelKeys =
     [
         "potential", "composition", "elements", "atoms", "cell", "mode", "trials", "seed", "min_distance", "volume_per_atom", "relax",
-        "basin_hopping", "dedup", "stop_energy", "output", "device", "threads", "batch_atoms",
+        "basin_hopping", "dedup", "stop_energy", "output", "device", "threads", "batch_atoms", "symmetry",
     ];
 
     public static SearchConfig Load(string path, IReadOnlyList<string> overrides)
@@ -44,6 +44,37 @@ public static class SearchConfigParser
         catch (Exception e) when (e is FormatException or SearchSettingsException)
         {
             throw new UsageException(e.Message.StartsWith(source, StringComparison.Ordinal) ? e.Message : $"{source}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// <c>symmetry:</c> false (default: no symmetry), true (any of the 230 space groups), one space-group
+    /// number, a list of numbers, or a range <c>{min: 16, max: 230}</c>.
+    /// </summary>
+    private static int[]? ParseSymmetry(Dictionary<string, object?> root, ConfigReader r)
+    {
+        if (!root.TryGetValue("symmetry", out var node) || node is null) return null;
+        static int Number(ConfigReader r, string key, object? item)
+        {
+            if (item is not string text || !int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int g) || g < 1 || g > 230)
+                throw r.Error(key, $"space groups are numbers 1–230, found '{item}'");
+            return g;
+        }
+        switch (node)
+        {
+            case string text when text is "false" or "False" or "no" or "off" or "none": return null;
+            case string text when text is "true" or "True" or "yes" or "on" or "all": return Enumerable.Range(1, 230).ToArray();
+            case string text: return [Number(r, "symmetry", text)];
+            case List<object?> list:
+                if (list.Count == 0) throw r.Error("symmetry", "the list of space groups is empty");
+                return list.Select((item, k) => Number(r, $"symmetry[{k}]", item)).Distinct().ToArray();
+            case Dictionary<string, object?> range:
+                r.RequireOnly(range, "symmetry", "min", "max");
+                int min = range.ContainsKey("min") ? Number(r, "symmetry.min", range["min"]) : 1;
+                int max = range.ContainsKey("max") ? Number(r, "symmetry.max", range["max"]) : 230;
+                if (max < min) throw r.Error("symmetry.max", $"must be at least symmetry.min ({min}), found {max}");
+                return Enumerable.Range(min, max - min + 1).ToArray();
+            default: throw r.Error("symmetry", "must be true, false, a space-group number, a list of numbers or {min, max}");
         }
     }
 
@@ -148,10 +179,14 @@ public static class SearchConfigParser
         }
         if (uniformMin is double u)
             foreach (int a in numbers.Distinct()) foreach (int b in numbers.Distinct()) minDistances[(a, b)] = u;
+        var spaceGroups = ParseSymmetry(root, r);
+        if (spaceGroups != null && cell == CandidateCell.Cluster)
+            throw r.Error("symmetry", "space groups apply to periodic cells; point-group symmetry for clusters is not built yet (use cell: periodic, or drop symmetry)");
         var generator = new GeneratorSettings
         {
             Numbers = numbers.ToArray(), Cell = cell, MinDistances = minDistances,
             VolumePerAtom = r.Double(root, "", "volume_per_atom", 0, exclusiveMin: true),
+            SpaceGroups = spaceGroups,
         };
 
         // ---- search ----

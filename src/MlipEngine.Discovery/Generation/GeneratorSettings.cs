@@ -39,6 +39,12 @@ public sealed record GeneratorSettings
     /// <summary>Periodic cells: largest ratio of the longest to the shortest cell vector.</summary>
     public double MaxAspectRatio { get; init; } = 2.0;
 
+    /// <summary>
+    /// Periodic cells: space groups (1–230) to build candidates in, one drawn uniformly per start among those
+    /// whose centring fits the composition; null places atoms without symmetry. See <see cref="SymmetricPlacement"/>.
+    /// </summary>
+    public IReadOnlyList<int>? SpaceGroups { get; init; }
+
     /// <summary>Minimum distance of species pair (a, b), Å.</summary>
     public double MinDistance(int a, int b)
     {

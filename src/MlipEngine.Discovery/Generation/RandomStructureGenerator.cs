@@ -8,6 +8,8 @@ namespace MlipEngine.Discovery.Generation;
 public sealed record GeneratedCandidate(AtomicStructure? Structure, string? Failure)
 {
     public bool Placed => Structure != null;
+    /// <summary>Space group the candidate was built in (symmetric generation), else null.</summary>
+    public int? SpaceGroup { get; init; }
 }
 
 /// <summary>
@@ -23,6 +25,7 @@ public sealed class RandomStructureGenerator
     private readonly double _volumePerAtom;
     private readonly double[,] _minDistance2;
     private readonly int[] _species;     // per atom: index into the distinct species
+    private readonly SymmetricPlacement? _symmetric;
 
     public RandomStructureGenerator(GeneratorSettings settings)
     {
@@ -38,6 +41,8 @@ public sealed class RandomStructureGenerator
                 double d = settings.MinDistance(distinct[a], distinct[b]);
                 _minDistance2[a, b] = d * d;
             }
+        if (settings.SpaceGroups is { } groups && settings.Cell == CandidateCell.Periodic)
+            _symmetric = new SymmetricPlacement(this, groups, _species, _minDistance2);
     }
 
     public GeneratorSettings Settings => _settings;
@@ -59,6 +64,11 @@ public sealed class RandomStructureGenerator
                 var positions = PlaceAll(rng, () => RandomInBall(rng) * radius, cell, periodic: false);
                 if (positions != null) return new GeneratedCandidate(new AtomicStructure((int[])_settings.Numbers.Clone(), positions, cell), null);
             }
+            else if (_symmetric is { } symmetric)
+            {
+                var placed = symmetric.TryPlace(rng);
+                if (placed != null) return new GeneratedCandidate(placed.Value.Structure, null) { SpaceGroup = placed.Value.SpaceGroup };
+            }
             else
             {
                 cell = RandomCell(rng, n * _volumePerAtom);
@@ -67,6 +77,8 @@ public sealed class RandomStructureGenerator
                 if (positions != null) return new GeneratedCandidate(new AtomicStructure((int[])_settings.Numbers.Clone(), positions, cell), null);
             }
         }
+        if (_symmetric != null)
+            return new GeneratedCandidate(null, $"could not place {n} atoms at the minimum distances in {_volumePerAtom:G4} Å³/atom in any of {_settings.Restarts} random space groups");
         return new GeneratedCandidate(null,
             $"could not place {n} atoms at the minimum distances in {_volumePerAtom:G4} Å³/atom after {_settings.Restarts} starts × {_settings.AttemptsPerAtom} tries per atom");
     }
@@ -163,17 +175,28 @@ public sealed class RandomStructureGenerator
     /// <summary>
     /// Lengths a, b, c ∈ [1, ρ] and angles α, β, γ ∈ [θ_min, 180° − θ_min] (redrawn until the cell's
     /// volume is at least half that of a box with the same lengths, so it is not nearly flat), scaled to
-    /// <paramref name="volume"/>. Lower-triangular H: a along x, b in the xy plane.
+    /// <paramref name="volume"/>. Lower-triangular H: a along x, b in the xy plane. A
+    /// <paramref name="system"/> other than triclinic ties lengths and angles as its conventional cell does
+    /// (monoclinic with b unique, the trigonal groups on hexagonal axes).
     /// </summary>
-    private Cell RandomCell(Xoshiro256 rng, double volume)
+    internal Cell RandomCell(Xoshiro256 rng, double volume, LatticeSystem system = LatticeSystem.Triclinic)
     {
         double lo = _settings.MinCellAngle * Math.PI / 180, hi = Math.PI - lo;
+        const double right = Math.PI / 2;
         while (true)
         {
             double a = 1 + (_settings.MaxAspectRatio - 1) * rng.NextDouble();
             double b = 1 + (_settings.MaxAspectRatio - 1) * rng.NextDouble();
             double c = 1 + (_settings.MaxAspectRatio - 1) * rng.NextDouble();
             double al = lo + (hi - lo) * rng.NextDouble(), be = lo + (hi - lo) * rng.NextDouble(), ga = lo + (hi - lo) * rng.NextDouble();
+            switch (system)
+            {
+                case LatticeSystem.Monoclinic: al = ga = right; break;
+                case LatticeSystem.Orthorhombic: al = be = ga = right; break;
+                case LatticeSystem.Tetragonal: b = a; al = be = ga = right; break;
+                case LatticeSystem.Hexagonal: b = a; al = be = right; ga = 2 * Math.PI / 3; break;
+                case LatticeSystem.Cubic: b = c = a; al = be = ga = right; break;
+            }
             double ca = Math.Cos(al), cb = Math.Cos(be), cg = Math.Cos(ga), sg = Math.Sin(ga);
             double f = 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg;
             if (f < 0.25) continue;   // √f < ½

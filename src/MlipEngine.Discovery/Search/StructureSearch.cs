@@ -112,17 +112,25 @@ public sealed class StructureSearch
         }
     }
 
+    private readonly Dictionary<string, GeneratedCandidate?> _unfit = new();
     private readonly Dictionary<string, RandomStructureGenerator> _generators = new();
 
-    /// <summary>The generator of trial <paramref name="t"/>: the fixed one, or one for the trial's drawn composition.</summary>
-    private RandomStructureGenerator GeneratorFor(long t, RandomStructureGenerator fixedGenerator)
+    /// <summary>
+    /// Candidate <paramref name="t"/> from the fixed generator, or from one for the trial's drawn composition;
+    /// a drawn composition that none of the allowed space groups fits is an unplaced trial, not an error.
+    /// </summary>
+    private GeneratedCandidate Generate(long t, RandomStructureGenerator fixedGenerator)
     {
-        if (_options.Variable is not { } vc) return fixedGenerator;
+        if (_options.Variable is not { } vc) return fixedGenerator.Generate(_options.Seed, t);
         var numbers = vc.Draw(_options.Seed, t);
         string key = string.Join(",", numbers);
+        if (_unfit.TryGetValue(key, out var unfit)) return unfit!;
         if (!_generators.TryGetValue(key, out var g))
-            _generators[key] = g = new RandomStructureGenerator(_options.Generator with { Numbers = numbers });
-        return g;
+        {
+            try { _generators[key] = g = new RandomStructureGenerator(_options.Generator with { Numbers = numbers }); }
+            catch (SearchSettingsException e) { return _unfit[key] = new GeneratedCandidate(null, e.Message); }
+        }
+        return g.Generate(_options.Seed, t);
     }
 
     /// <summary>
@@ -168,14 +176,16 @@ public sealed class StructureSearch
             {
                 if (stop() || cancel.IsCancellationRequested) yield break;
                 if (done.Contains(t)) continue;
-                var g = GeneratorFor(t, generator).Generate(_options.Seed, t);
+                var g = Generate(t, generator);
                 if (!g.Placed) { record(new TrialRecord { Trial = t, Status = "unplaced", Reason = g.Failure! }); continue; }
-                yield return new RelaxationJob(t, g.Structure!);
+                yield return new RelaxationJob(t, g.Structure!, Tag: g.SpaceGroup);
             }
         }
         foreach (var outcome in relaxer.Run(Jobs()))
         {
-            record(FromOutcome(outcome, 0, accepted: false));
+            var trial = FromOutcome(outcome, 0, accepted: false);
+            if (outcome.Job.Tag is int group) trial = trial with { GeneratedSpaceGroup = group };
+            record(trial);
             if (cancel.IsCancellationRequested) break;
         }
     }

@@ -21,6 +21,10 @@ public sealed record TrialRecord
     public double Step { get; init; }
     /// <summary>Basin hopping: the walker moved to this minimum.</summary>
     public bool Accepted { get; init; }
+    /// <summary>Symmetric generation: the space group (1–230) the candidate was built in before relaxing; null otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    [System.Text.Json.Serialization.JsonPropertyName("generated_spacegroup")]
+    public int? GeneratedSpaceGroup { get; init; }
     public int[]? Numbers { get; init; }
     /// <summary>x, y, z per atom, Å.</summary>
     public double[]? Positions { get; init; }

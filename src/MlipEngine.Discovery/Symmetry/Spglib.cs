@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using MlipEngine.Geometry;
 using MlipEngine.State;
 
 namespace MlipEngine.Discovery.Symmetry;
@@ -8,6 +9,26 @@ namespace MlipEngine.Discovery.Symmetry;
 public readonly record struct SpaceGroup(string Symbol, int Number)
 {
     public override string ToString() => $"{Symbol} ({Number})";
+}
+
+/// <summary>
+/// One space-group operation on fractional coordinates: x ↦ R·x + t, with R an integer matrix (row-major,
+/// R[3i+j]) acting on column vectors.
+/// </summary>
+public sealed record SymmetryOperation(int[] Rotation, double Tx, double Ty, double Tz)
+{
+    /// <summary>Image of fractional point <paramref name="f"/> (not wrapped into the cell).</summary>
+    public Vec3 Apply(Vec3 f)
+    {
+        var r = Rotation;
+        return new Vec3(
+            r[0] * f.X + r[1] * f.Y + r[2] * f.Z + Tx,
+            r[3] * f.X + r[4] * f.Y + r[5] * f.Z + Ty,
+            r[6] * f.X + r[7] * f.Y + r[8] * f.Z + Tz);
+    }
+
+    /// <summary>True for a pure (centring or identity) translation: R = I.</summary>
+    public bool IsTranslation => Rotation[0] == 1 && Rotation[4] == 1 && Rotation[8] == 1 && Rotation[1] == 0 && Rotation[2] == 0 && Rotation[3] == 0 && Rotation[5] == 0 && Rotation[6] == 0 && Rotation[7] == 0;
 }
 
 /// <summary>
@@ -71,8 +92,63 @@ public static class Spglib
         return new SpaceGroup(System.Text.Encoding.ASCII.GetString(symbol, 0, len < 0 ? symbol.Length : len).Trim(), number);
     }
 
+    /// <summary>
+    /// The symmetry operations of space group <paramref name="number"/> (1–230) in its conventional cell and
+    /// spglib's default setting (the first Hall number of the group: b-unique monoclinic, hexagonal axes for
+    /// the rhombohedral groups, origin choice 1), from spglib's database. Each operation maps fractional
+    /// coordinates (column vector) x ↦ R·x + t; centring translations are included, so the orbit of a general
+    /// point has as many points as there are operations.
+    /// </summary>
+    public static SymmetryOperation[] SpaceGroupOperations(int number)
+    {
+        if (number < 1 || number > 230) throw new ArgumentOutOfRangeException(nameof(number), $"space group numbers run 1–230, found {number}");
+        if (!IsAvailable) throw new DllNotFoundException(MissingMessage);
+        lock (s_operations)
+        {
+            if (s_operations.TryGetValue(number, out var cached)) return cached;
+            var rotations = new int[192 * 9];
+            var translations = new double[192 * 3];
+            int count = spg_get_symmetry_from_database(rotations, translations, DefaultHallNumbers[number - 1]);
+            if (count <= 0) throw new InvalidOperationException($"spglib has no operations for space group {number} (Hall number {DefaultHallNumbers[number - 1]})");
+            var ops = new SymmetryOperation[count];
+            for (int k = 0; k < count; k++)
+            {
+                var r = new int[9];
+                Array.Copy(rotations, 9 * k, r, 0, 9);
+                ops[k] = new SymmetryOperation(r, translations[3 * k], translations[3 * k + 1], translations[3 * k + 2]);
+            }
+            return s_operations[number] = ops;
+        }
+    }
+
+    private static readonly Dictionary<int, SymmetryOperation[]> s_operations = new();
+
+    /// <summary>
+    /// First Hall number (spglib's 1–530 enumeration of settings) of each space group 1–230, i.e. its default
+    /// setting. Generated with python3-spglib 2.0.2:
+    /// <c>[min(h for h in range(1, 531) if spglib.get_spacegroup_type(h)["number"] == n) for n in range(1, 231)]</c>.
+    /// </summary>
+    internal static readonly int[] DefaultHallNumbers =
+    {
+        1, 2, 3, 6, 9, 18, 21, 30, 39, 57, 60, 63, 72, 81, 90, 108, 109, 112, 115, 116,
+        119, 122, 123, 124, 125, 128, 134, 137, 143, 149, 155, 161, 164, 170, 173, 176, 182, 185, 191, 197,
+        203, 209, 212, 215, 218, 221, 227, 228, 230, 233, 239, 245, 251, 257, 263, 266, 269, 275, 278, 284,
+        290, 292, 298, 304, 310, 313, 316, 322, 334, 335, 337, 338, 341, 343, 349, 350, 351, 352, 353, 354,
+        355, 356, 357, 358, 359, 361, 363, 364, 366, 367, 368, 369, 370, 371, 372, 373, 374, 375, 376, 377,
+        378, 379, 380, 381, 382, 383, 384, 385, 386, 387, 388, 389, 390, 391, 392, 393, 394, 395, 396, 397,
+        398, 399, 400, 401, 402, 404, 406, 407, 408, 410, 412, 413, 414, 416, 418, 419, 420, 422, 424, 425,
+        426, 428, 430, 431, 432, 433, 435, 436, 438, 439, 440, 441, 442, 443, 444, 446, 447, 448, 449, 450,
+        452, 454, 455, 456, 457, 458, 460, 462, 463, 464, 465, 466, 467, 468, 469, 470, 471, 472, 473, 474,
+        475, 476, 477, 478, 479, 480, 481, 482, 483, 484, 485, 486, 487, 488, 489, 490, 491, 492, 493, 494,
+        495, 497, 498, 500, 501, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511, 512, 513, 514, 515, 516,
+        517, 518, 520, 521, 523, 524, 525, 527, 529, 530,
+    };
+
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
     private static extern int spg_get_major_version();
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+    private static extern int spg_get_symmetry_from_database(int[] rotations, double[] translations, int hallNumber);
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
     private static extern int spg_get_international(byte[] symbol, double[] lattice, double[] position, int[] types, int numAtom, double symprec);

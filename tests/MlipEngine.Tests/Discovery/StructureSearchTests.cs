@@ -142,4 +142,39 @@ public class PeriodicSearchTests
         var rows = report.Ranked.Where(r => r.SpaceGroup?.Number == report.Ranked[0].SpaceGroup?.Number).ToList();
         Assert.Single(rows);   // one entry per (fingerprint, space group)
     }
+
+    /// <summary>
+    /// Symmetric generation in the subgroups of Fd-3m that hold the 8-atom diamond cell: every trial is built
+    /// in one of the listed groups (written to the journal), and the Fd-3m ones relax to diamond with their
+    /// symmetry kept — the search ranks diamond first.
+    /// </summary>
+    [Fact]
+    public void SymmetricSi8Cells_BuiltInTheirGroups_RankDiamondFirst()
+    {
+        var catalog = TestCatalog.Instance;
+        var ff = catalog.Load(Path.Combine(MlipEngine.Tests.Cli.TestPaths.Repo, "potentials", "si-sw.yaml"));
+        using var computer = catalog.Bind(ff, new MlipEngine.ForceFields.ComputeOptions { Backend = MlipEngine.ForceFields.Backend.Cpu, Threads = 1, Skin = 0.5 });
+        int[] groups = [203, 210, 216, 227];
+        string dir = Directory.CreateTempSubdirectory("mlip-symsearch-").FullName;
+        var options = new SearchOptions
+        {
+            Generator = new MlipEngine.Discovery.Generation.GeneratorSettings { Numbers = Enumerable.Repeat(14, 8).ToArray(), SpaceGroups = groups },
+            Mode = SearchMode.Random, Trials = 24, Seed = 3, OutputDirectory = dir,
+            Relaxation = new MlipEngine.Dynamics.Relaxation.RelaxationSettings
+            {
+                Fmax = 0.01, Smax = 0.0005, MaxSteps = 1500,
+                Optimizer = new MlipEngine.Dynamics.Optimizers.OptimizerSettings { Kind = MlipEngine.Dynamics.Optimizers.OptimizerKind.LbfgsLineSearch },
+            },
+        };
+        var report = new StructureSearch(computer, options).Run();
+        Assert.Equal(24, report.Relaxations);
+        Assert.All(report.Trials, t => Assert.Contains(t.GeneratedSpaceGroup!.Value, groups));
+        Assert.Contains("\"generated_spacegroup\":", File.ReadAllText(Path.Combine(dir, "journal.jsonl")));
+        Directory.Delete(dir, recursive: true);
+        var fd3m = report.Trials.Where(t => t.GeneratedSpaceGroup == 227 && t.IsMinimum).ToList();
+        Assert.NotEmpty(fd3m);
+        Assert.All(fd3m, t => Assert.Equal(-4.336600, t.Energy / 8, 4));
+        Assert.Equal(227, report.Ranked[0].SpaceGroup?.Number);
+        Assert.Equal(-4.336600, report.Ranked[0].EnergyPerAtom, 4);
+    }
 }
