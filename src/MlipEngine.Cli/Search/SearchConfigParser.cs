@@ -26,7 +26,7 @@ public static class SearchConfigParser
     public static readonly string[] TopLevelKeys =
     [
         "potential", "composition", "elements", "atoms", "cell", "mode", "trials", "seed", "min_distance", "volume_per_atom", "relax",
-        "basin_hopping", "dedup", "stop_energy", "output", "device", "threads", "batch_atoms", "symmetry",
+        "basin_hopping", "dedup", "stop_energy", "output", "device", "threads", "batch_atoms", "symmetry", "evolution",
     ];
 
     public static SearchConfig Load(string path, IReadOnlyList<string> overrides)
@@ -195,10 +195,11 @@ public static class SearchConfigParser
         {
             "random" => SearchMode.Random,
             "basin_hopping" or "basin-hopping" => SearchMode.BasinHopping,
-            _ => throw r.Error("mode", $"must be random or basin_hopping, found '{modeText}'"),
+            "evolutionary" or "evolution" => SearchMode.Evolutionary,
+            _ => throw r.Error("mode", $"must be random, basin_hopping or evolutionary, found '{modeText}'"),
         };
         if (variable != null && mode != SearchMode.Random)
-            throw r.Error("mode", "variable composition (elements) needs mode: random (basin hopping keeps one composition)");
+            throw r.Error("mode", "variable composition (elements) needs mode: random (basin hopping and evolution keep one composition)");
         long trials = r.Integer(root, "", "trials") ?? 100;
         if (trials < 1) throw r.Error("trials", $"must be at least 1 (the number of relaxations), found {trials}");
         if (trials > int.MaxValue) throw r.Error("trials", "is too large");
@@ -257,6 +258,24 @@ public static class SearchConfigParser
                 TargetAcceptance = r.Double(bh, "basin_hopping", "target_acceptance", 0, exclusiveMin: true) ?? hop.TargetAcceptance,
             };
         }
+        var evo = new EvolutionSettings();
+        if (r.OptionalMapping(root, "", "evolution") is { } ev)
+        {
+            r.RequireOnly(ev, "evolution", "population", "heredity", "strain", "permutation", "rattle", "strain_sigma", "rattle_step", "tournament");
+            evo = new EvolutionSettings
+            {
+                Population = (int)(r.Integer(ev, "evolution", "population", 2) ?? evo.Population),
+                Heredity = r.Double(ev, "evolution", "heredity", 0) ?? evo.Heredity,
+                Strain = r.Double(ev, "evolution", "strain", 0) ?? evo.Strain,
+                Permutation = r.Double(ev, "evolution", "permutation", 0) ?? evo.Permutation,
+                Rattle = r.Double(ev, "evolution", "rattle", 0) ?? evo.Rattle,
+                StrainSigma = r.Double(ev, "evolution", "strain_sigma", 0, exclusiveMin: true) ?? evo.StrainSigma,
+                RattleFraction = r.Double(ev, "evolution", "rattle_step", 0, exclusiveMin: true) ?? evo.RattleFraction,
+                Tournament = (int)(r.Integer(ev, "evolution", "tournament", 1) ?? evo.Tournament),
+            };
+            if (evo.Heredity + evo.Strain + evo.Permutation + evo.Rattle <= 0) throw r.Error("evolution", "at least one operator weight (heredity, strain, permutation, rattle) must be positive");
+            if (mode != SearchMode.Evolutionary) throw r.Error("evolution", "applies to mode: evolutionary");
+        }
         var dedup = new DedupSettings();
         if (r.OptionalMapping(root, "", "dedup") is { } dd)
         {
@@ -273,7 +292,7 @@ public static class SearchConfigParser
         string output = r.String(root, "", "output") ?? "runs/search";
         var options = new SearchOptions
         {
-            Generator = generator, Variable = variable, Mode = mode, Trials = (int)trials, Seed = seed, Relaxation = relax, BasinHopping = hop, Dedup = dedup,
+            Generator = generator, Variable = variable, Mode = mode, Trials = (int)trials, Seed = seed, Relaxation = relax, BasinHopping = hop, Evolution = evo, Dedup = dedup,
             StopEnergy = r.Double(root, "", "stop_energy"), OutputDirectory = output,
             MaxBatchAtoms = (int)(r.Integer(root, "", "batch_atoms", 1) ?? 2048), PotentialIdentity = identity,
         };

@@ -14,6 +14,45 @@ public enum SearchMode
     /// min(1, exp(−(E_new − E_cur)/T)).
     /// </summary>
     BasinHopping,
+    /// <summary>
+    /// Evolution (USPEX / ASE GA): a first generation of random candidates, then generations bred from the
+    /// lowest-energy distinct minima found so far by heredity, lattice strain, permutation and rattle
+    /// (<see cref="EvolutionSettings"/>).
+    /// </summary>
+    Evolutionary,
+}
+
+/// <summary>
+/// Evolutionary search: generation g holds trials [g·P, (g+1)·P). Its parents come from the pool of the
+/// <see cref="Population"/> lowest-energy distinct minima (fingerprint niching, as in ranking) of all earlier
+/// generations, chosen by tournaments of <see cref="Tournament"/>; each child is made by one operator drawn with
+/// the given weights (those that do not apply — strain to clusters, permutation to one species — are left out).
+/// </summary>
+public sealed record EvolutionSettings
+{
+    /// <summary>Trials per generation (P) and the size of the parent pool.</summary>
+    public int Population { get; init; } = 20;
+    public double Heredity { get; init; } = 0.5;
+    public double Strain { get; init; } = 0.2;
+    public double Permutation { get; init; } = 0.1;
+    public double Rattle { get; init; } = 0.2;
+    /// <summary>Standard deviation of each strain component.</summary>
+    public double StrainSigma { get; init; } = 0.1;
+    /// <summary>Rattle: each Cartesian displacement uniform in ±this fraction of the shortest minimum distance.</summary>
+    public double RattleFraction { get; init; } = 0.3;
+    /// <summary>Candidates per tournament; the lowest-energy one becomes a parent.</summary>
+    public int Tournament { get; init; } = 3;
+
+    public void Validate()
+    {
+        if (Population < 2) throw new SearchSettingsException($"evolution.population: must be at least 2, found {Population}");
+        if (Tournament < 1) throw new SearchSettingsException($"evolution.tournament: must be at least 1, found {Tournament}");
+        foreach (var (key, w) in new[] { ("heredity", Heredity), ("strain", Strain), ("permutation", Permutation), ("rattle", Rattle) })
+            if (!(w >= 0) || !double.IsFinite(w)) throw new SearchSettingsException($"evolution.{key}: must be a non-negative weight, found {w}");
+        if (Heredity + Strain + Permutation + Rattle <= 0) throw new SearchSettingsException("evolution: at least one operator weight must be positive");
+        if (!(StrainSigma > 0)) throw new SearchSettingsException($"evolution.strain_sigma: must be positive, found {StrainSigma}");
+        if (!(RattleFraction > 0)) throw new SearchSettingsException($"evolution.rattle: the step fraction must be positive, found {RattleFraction}");
+    }
 }
 
 /// <summary>Basin-hopping parameters.</summary>
@@ -81,6 +120,7 @@ public sealed record SearchOptions
     /// <summary>Local relaxation of every trial (clusters: positions only; crystals: positions and cell).</summary>
     public RelaxationSettings Relaxation { get; init; } = new();
     public BasinHoppingSettings BasinHopping { get; init; } = new();
+    public EvolutionSettings Evolution { get; init; } = new();
     public DedupSettings Dedup { get; init; } = new();
     /// <summary>Stop once a relaxed structure's total energy is at or below this, eV (null: use the whole budget).</summary>
     public double? StopEnergy { get; init; }

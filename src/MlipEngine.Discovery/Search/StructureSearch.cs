@@ -24,7 +24,7 @@ namespace MlipEngine.Discovery.Search;
 /// depend on which other trials share its batch or whether the run was interrupted and resumed (a resumed
 /// basin-hopping walker restarts from the last minimum it accepted, read back from the journal).
 /// </remarks>
-public sealed class StructureSearch
+public sealed partial class StructureSearch
 {
     /// <summary>Stream offset separating basin-hopping moves from the generator's streams of the same trial.</summary>
     private const ulong HopStream = 0x5EA2C4B0A51E0001UL;
@@ -82,6 +82,7 @@ public sealed class StructureSearch
             if (!stop)
             {
                 if (_options.Mode == SearchMode.Random) RunRandom(generator, relaxer, done, Record, () => stop, cancel);
+                else if (_options.Mode == SearchMode.Evolutionary) RunEvolutionary(generator, relaxer, journal.Records, done, Record, () => stop, cancel);
                 else RunBasinHopping(generator, relaxer, journal.Records, done, Record, () => stop, cancel);
             }
 
@@ -373,9 +374,10 @@ public sealed class StructureSearch
             if (v.ElementA == v.ElementB) throw new SearchSettingsException("elements: must name two different elements");
             if (v.MinAtoms < 1 || v.MaxAtoms < v.MinAtoms) throw new SearchSettingsException($"atoms: needs 1 <= min <= max, found min {v.MinAtoms}, max {v.MaxAtoms}");
             if (_options.Generator.Cell != CandidateCell.Periodic) throw new SearchSettingsException("cell: variable composition (elements) searches periodic cells only; use cell: periodic or a fixed composition");
-            if (_options.Mode != SearchMode.Random) throw new SearchSettingsException("mode: variable composition (elements) needs mode: random (basin hopping keeps one composition)");
+            if (_options.Mode != SearchMode.Random) throw new SearchSettingsException("mode: variable composition (elements) needs mode: random (basin hopping and evolution keep one composition)");
             if (_options.StopEnergy != null) throw new SearchSettingsException("stop_energy: is a total energy of one composition; leave it out with a variable composition (elements)");
         }
+        if (_options.Mode == SearchMode.Evolutionary) _options.Evolution.Validate();
         if (_options.Mode == SearchMode.BasinHopping)
         {
             if (_options.BasinHopping.Walkers < 1) throw new SearchSettingsException("basin_hopping.walkers: must be at least 1");
@@ -400,6 +402,8 @@ public sealed class StructureSearch
         sb.Append("|mode=").Append(_options.Mode).Append("|seed=").Append(_options.Seed);
         sb.Append("|relax=").Append(_options.Relaxation with { }).Append(_options.Relaxation.Optimizer);
         if (_options.Mode == SearchMode.BasinHopping) sb.Append("|hop=").Append(_options.BasinHopping);
+        if (_options.Mode == SearchMode.Evolutionary) sb.Append("|evo=").Append(_options.Evolution);
+        if (g.SpaceGroups is { } groups) sb.Append("|sg=").Append(string.Join(",", groups));
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..32];
     }
 }

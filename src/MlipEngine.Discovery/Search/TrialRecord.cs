@@ -25,6 +25,12 @@ public sealed record TrialRecord
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     [System.Text.Json.Serialization.JsonPropertyName("generated_spacegroup")]
     public int? GeneratedSpaceGroup { get; init; }
+    /// <summary>Evolution: how the candidate was made (random, heredity, strain, permutation, rattle); null in other modes.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Operator { get; init; }
+    /// <summary>Evolution: the trials the candidate was bred from.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long[]? Parents { get; init; }
     public int[]? Numbers { get; init; }
     /// <summary>x, y, z per atom, Å.</summary>
     public double[]? Positions { get; init; }

@@ -56,13 +56,15 @@ public class StructureSearchTests : IDisposable
     [Theory]
     [InlineData(SearchMode.Random)]
     [InlineData(SearchMode.BasinHopping)]
+    [InlineData(SearchMode.Evolutionary)]
     public void InterruptedSearch_ResumesWithoutRepeatingATrial_AndEndsAsAnUninterruptedOne(SearchMode mode)
     {
         using var computer = LjComputer();
         // Interval 3: the adaptive step changes during the run, so the resumed walker must replay it.
-        SearchOptions Options(string? output) => LjClusterOptions(9, mode, trials: 12, seed: 5, output: output) with { BasinHopping = new BasinHoppingSettings { Step = 0.4, Temperature = 0.8, Interval = 3 } };
+        SearchOptions Options(string? output) => LjClusterOptions(9, mode, trials: 12, seed: 5, output: output) with { BasinHopping = new BasinHoppingSettings { Step = 0.4, Temperature = 0.8, Interval = 3 }, Evolution = new EvolutionSettings { Population = 4 } };
         var full = new StructureSearch(computer, Options(null)).Run();
         if (mode == SearchMode.BasinHopping) Assert.True(full.Trials.Select(t => t.Step).Where(x => x > 0).Distinct().Count() > 1);
+        if (mode == SearchMode.Evolutionary) Assert.Contains(full.Trials, t => t.Trial >= 4 && t.Operator != "random" && t.Parents is { Length: > 0 });
 
         string dir = Path.Combine(_dir, mode.ToString());
         var options = Options(dir);
@@ -84,6 +86,7 @@ public class StructureSearchTests : IDisposable
             Assert.Equal(full.Trials[i].Status, second.Trials[i].Status);
             Assert.Equal(full.Trials[i].Energy, second.Trials[i].Energy, 8);
             Assert.Equal(full.Trials[i].Accepted, second.Trials[i].Accepted);
+            Assert.Equal(full.Trials[i].Operator, second.Trials[i].Operator);
         }
         Assert.Equal(full.ForceCalls, second.ForceCalls);
 
