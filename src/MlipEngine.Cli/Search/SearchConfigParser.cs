@@ -48,33 +48,42 @@ public static class SearchConfigParser
     }
 
     /// <summary>
-    /// <c>symmetry:</c> false (default: no symmetry), true (any of the 230 space groups), one space-group
-    /// number, a list of numbers, or a range <c>{min: 16, max: 230}</c>.
+    /// <c>symmetry:</c> false (default: no symmetry) or true. Crystals: true draws from the 230 space groups;
+    /// or one space-group number, a list of numbers, or a range <c>{min: 16, max: 230}</c>. Clusters: true draws
+    /// from the 32 crystallographic point groups; or a list of point-group symbols (<c>[m-3m, 432, -43m]</c>)
+    /// or space-group numbers (their point groups). Returns space-group numbers (clusters: representatives).
     /// </summary>
-    private static int[]? ParseSymmetry(Dictionary<string, object?> root, ConfigReader r)
+    private static int[]? ParseSymmetry(Dictionary<string, object?> root, ConfigReader r, bool cluster)
     {
         if (!root.TryGetValue("symmetry", out var node) || node is null) return null;
-        static int Number(ConfigReader r, string key, object? item)
+        int Number(string key, object? item)
         {
+            if (cluster && item is string symbol && SymmetricPlacement.PointGroups.FirstOrDefault(p => p.Symbol == symbol) is { Symbol: not null } pg)
+                return pg.SpaceGroup;
             if (item is not string text || !int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int g) || g < 1 || g > 230)
-                throw r.Error(key, $"space groups are numbers 1–230, found '{item}'");
+                throw r.Error(key, cluster
+                    ? $"point groups are Hermann–Mauguin symbols ({string.Join(", ", SymmetricPlacement.PointGroups.Select(p => p.Symbol))}) or space-group numbers 1–230, found '{item}'"
+                    : $"space groups are numbers 1–230, found '{item}'");
             return g;
         }
         switch (node)
         {
             case string text when text is "false" or "False" or "no" or "off" or "none": return null;
-            case string text when text is "true" or "True" or "yes" or "on" or "all": return Enumerable.Range(1, 230).ToArray();
-            case string text: return [Number(r, "symmetry", text)];
+            case string text when text is "true" or "True" or "yes" or "on" or "all":
+                return cluster ? SymmetricPlacement.PointGroups.Select(p => p.SpaceGroup).ToArray() : Enumerable.Range(1, 230).ToArray();
+            case string text: return [Number("symmetry", text)];
             case List<object?> list:
-                if (list.Count == 0) throw r.Error("symmetry", "the list of space groups is empty");
-                return list.Select((item, k) => Number(r, $"symmetry[{k}]", item)).Distinct().ToArray();
-            case Dictionary<string, object?> range:
+                if (list.Count == 0) throw r.Error("symmetry", "the list is empty");
+                return list.Select((item, k) => Number($"symmetry[{k}]", item)).Distinct().ToArray();
+            case Dictionary<string, object?> range when !cluster:
                 r.RequireOnly(range, "symmetry", "min", "max");
-                int min = range.ContainsKey("min") ? Number(r, "symmetry.min", range["min"]) : 1;
-                int max = range.ContainsKey("max") ? Number(r, "symmetry.max", range["max"]) : 230;
+                int min = range.ContainsKey("min") ? Number("symmetry.min", range["min"]) : 1;
+                int max = range.ContainsKey("max") ? Number("symmetry.max", range["max"]) : 230;
                 if (max < min) throw r.Error("symmetry.max", $"must be at least symmetry.min ({min}), found {max}");
                 return Enumerable.Range(min, max - min + 1).ToArray();
-            default: throw r.Error("symmetry", "must be true, false, a space-group number, a list of numbers or {min, max}");
+            default: throw r.Error("symmetry", cluster
+                ? "must be true, false, a point-group symbol or a list of them"
+                : "must be true, false, a space-group number, a list of numbers or {min, max}");
         }
     }
 
@@ -179,9 +188,7 @@ public static class SearchConfigParser
         }
         if (uniformMin is double u)
             foreach (int a in numbers.Distinct()) foreach (int b in numbers.Distinct()) minDistances[(a, b)] = u;
-        var spaceGroups = ParseSymmetry(root, r);
-        if (spaceGroups != null && cell == CandidateCell.Cluster)
-            throw r.Error("symmetry", "space groups apply to periodic cells; point-group symmetry for clusters is not built yet (use cell: periodic, or drop symmetry)");
+        var spaceGroups = ParseSymmetry(root, r, cell == CandidateCell.Cluster);
         var generator = new GeneratorSettings
         {
             Numbers = numbers.ToArray(), Cell = cell, MinDistances = minDistances,

@@ -41,7 +41,7 @@ public sealed class RandomStructureGenerator
                 double d = settings.MinDistance(distinct[a], distinct[b]);
                 _minDistance2[a, b] = d * d;
             }
-        if (settings.SpaceGroups is { } groups && settings.Cell == CandidateCell.Periodic)
+        if (settings.SpaceGroups is { } groups)
             _symmetric = new SymmetricPlacement(this, groups, _species, _minDistance2);
     }
 
@@ -57,17 +57,17 @@ public sealed class RandomStructureGenerator
         for (int restart = 0; restart < _settings.Restarts; restart++)
         {
             Cell cell;
-            if (_settings.Cell == CandidateCell.Cluster)
+            if (_symmetric is { } symmetric)
+            {
+                var placed = symmetric.TryPlace(rng);
+                if (placed != null) return new GeneratedCandidate(placed.Value.Structure, null) { SpaceGroup = placed.Value.SpaceGroup };
+            }
+            else if (_settings.Cell == CandidateCell.Cluster)
             {
                 cell = Cell.Open;
                 double radius = Math.Cbrt(3 * n * _volumePerAtom / (4 * Math.PI));
                 var positions = PlaceAll(rng, () => RandomInBall(rng) * radius, cell, periodic: false);
                 if (positions != null) return new GeneratedCandidate(new AtomicStructure((int[])_settings.Numbers.Clone(), positions, cell), null);
-            }
-            else if (_symmetric is { } symmetric)
-            {
-                var placed = symmetric.TryPlace(rng);
-                if (placed != null) return new GeneratedCandidate(placed.Value.Structure, null) { SpaceGroup = placed.Value.SpaceGroup };
             }
             else
             {
@@ -78,7 +78,7 @@ public sealed class RandomStructureGenerator
             }
         }
         if (_symmetric != null)
-            return new GeneratedCandidate(null, $"could not place {n} atoms at the minimum distances in {_volumePerAtom:G4} Å³/atom in any of {_settings.Restarts} random space groups");
+            return new GeneratedCandidate(null, $"could not place {n} atoms at the minimum distances in {_volumePerAtom:G4} Å³/atom in any of {_settings.Restarts} random {(_settings.Cell == CandidateCell.Cluster ? "point" : "space")} groups");
         return new GeneratedCandidate(null,
             $"could not place {n} atoms at the minimum distances in {_volumePerAtom:G4} Å³/atom after {_settings.Restarts} starts × {_settings.AttemptsPerAtom} tries per atom");
     }
@@ -163,7 +163,7 @@ public sealed class RandomStructureGenerator
         return r;
     }
 
-    private static Vec3 RandomInBall(Xoshiro256 rng)
+    internal static Vec3 RandomInBall(Xoshiro256 rng)
     {
         while (true)
         {

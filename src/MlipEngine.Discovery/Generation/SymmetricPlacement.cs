@@ -39,6 +39,7 @@ public sealed class SymmetricPlacement
     private readonly int[] _species;          // per atom (settings order): species index
     private readonly int[] _counts;           // per species: atoms
     private readonly double[,] _minDistance2;
+    private readonly bool _cluster;
 
     internal SymmetricPlacement(RandomStructureGenerator owner, IReadOnlyList<int> groups, int[] species, double[,] minDistance2)
     {
@@ -51,8 +52,10 @@ public sealed class SymmetricPlacement
         foreach (int g in groups)
             if (g < 1 || g > 230) throw new SearchSettingsException($"symmetry: space group numbers run 1–230, found {g}");
         if (!Spglib.IsAvailable) throw new SearchSettingsException($"symmetry: {Spglib.MissingMessage}");
-        // Every orbit is a whole number of centring copies, so each species count must be a multiple of the centring.
-        _groups = groups.Distinct().Where(g => _counts.All(c => c % Centring(g) == 0)).ToArray();
+        _cluster = owner.Settings.Cell == CandidateCell.Cluster;
+        // Every orbit of a crystal is a whole number of centring copies, so each species count must be a multiple
+        // of the centring; a cluster uses only the group's rotations.
+        _groups = groups.Distinct().Where(g => _cluster || _counts.All(c => c % Centring(g) == 0)).ToArray();
         if (_groups.Length == 0)
             throw new SearchSettingsException($"symmetry: no listed space group fits the composition ({string.Join(", ", owner.Settings.Numbers.GroupBy(z => z).Select(x => $"{Element.Symbol(x.Key)}{x.Count()}"))}): each species count must be a multiple of the group's centring (2 for A/B/C/I, 3 for R on hexagonal axes, 4 for F)");
     }
@@ -80,7 +83,7 @@ public sealed class SymmetricPlacement
         for (int attempt = 0; attempt < GroupsPerStart; attempt++)
         {
             int group = _groups[(int)Math.Min(_groups.Length - 1, Math.Floor(rng.NextDouble() * _groups.Length))];
-            var placed = TryGroup(rng, group);
+            var placed = _cluster ? TryPointGroup(rng, group) : TryGroup(rng, group);
             if (placed != null) return (placed, group);
         }
         return null;
@@ -106,81 +109,196 @@ public sealed class SymmetricPlacement
                 var x = new Vec3(rng.NextDouble(), rng.NextDouble(), rng.NextDouble());
                 var orbit = SnappedOrbit(x, ops, cell, h, merge);
                 if (orbit.Count > _counts[s] - bySpecies[s].Count) continue;
-                if (!Clears(orbit, s, placed, cell, h, hinv)) continue;
+                if (!Clears(orbit, s, placed, d => RandomStructureGenerator.MinImageDistance2(d, cell, h, hinv))) continue;
                 foreach (var r in orbit) { placed.Add((r, s)); bySpecies[s].Add(r); }
             }
             if (bySpecies[s].Count < _counts[s]) return null;
         }
-        var positions = new Vec3[n];
+        return Assemble(bySpecies, cell);
+    }
+
+    /// <summary>
+    /// The 32 crystallographic point groups (Hermann–Mauguin symbols), each with a symmorphic primitive space
+    /// group whose rotations are that point group (trigonal and hexagonal ones on hexagonal axes).
+    /// </summary>
+    public static readonly IReadOnlyList<(string Symbol, int SpaceGroup)> PointGroups =
+    [
+        ("1", 1), ("-1", 2), ("2", 3), ("m", 6), ("2/m", 10), ("222", 16), ("mm2", 25), ("mmm", 47),
+        ("4", 75), ("-4", 81), ("4/m", 83), ("422", 89), ("4mm", 99), ("-42m", 111), ("4/mmm", 123),
+        ("3", 143), ("-3", 147), ("32", 149), ("3m", 156), ("-3m", 162),
+        ("6", 168), ("-6", 174), ("6/m", 175), ("622", 177), ("6mm", 183), ("-6m2", 187), ("6/mmm", 191),
+        ("23", 195), ("m-3", 200), ("432", 207), ("-43m", 215), ("m-3m", 221),
+    ];
+
+    /// <summary>
+    /// The point group of space group <paramref name="number"/> as Cartesian rotation matrices (column vectors)
+    /// about the origin: the distinct rotation parts R of its operations, taken from the lattice basis of a unit
+    /// cell of its system to Cartesian axes, R_cart = Hᵀ·R·H⁻ᵀ (H's rows the cell vectors; hexagonal axes
+    /// a = (1, 0, 0), b = (−½, √3/2, 0), c = (0, 0, 1), otherwise the unit cube, on which R is orthogonal).
+    /// </summary>
+    public static Mat3[] PointGroupRotations(int number)
+    {
+        var h = SystemOf(number) == LatticeSystem.Hexagonal
+            ? Mat3.FromRows(new Vec3(1, 0, 0), new Vec3(-0.5, Math.Sqrt(3) / 2, 0), new Vec3(0, 0, 1))
+            : Mat3.Identity;
+        Mat3 ht = h.Transpose(), htInv = ht.Inverse();
+        var rotations = new List<Mat3>();
+        foreach (var op in Spglib.SpaceGroupOperations(number))
+        {
+            var r = Mat3.FromRowMajor(op.Rotation.Select(v => (double)v).ToArray());
+            var cart = ht * r * htInv;
+            if (!rotations.Any(q => Same(q, cart))) rotations.Add(cart);
+        }
+        return rotations.ToArray();
+
+        static bool Same(Mat3 a, Mat3 b)
+        {
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    if (Math.Abs(a[i, j] - b[i, j]) > 1e-9) return false;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// A cluster with the point group of <paramref name="group"/>: orbits of random points in the sphere of
+    /// N·V_atom, snapped as for crystals (a point near the centre collapses onto it: an atom on every element).
+    /// </summary>
+    private AtomicStructure? TryPointGroup(Xoshiro256 rng, int group)
+    {
+        var rotations = PointGroupRotations(group);
+        int n = _species.Length;
+        double radius = Math.Cbrt(3 * n * _owner.VolumePerAtom / (4 * Math.PI));
+        var placed = new List<(Vec3 R, int Species)>(n);
+        var bySpecies = new List<Vec3>[_counts.Length];
+        for (int s = 0; s < _counts.Length; s++)
+        {
+            bySpecies[s] = new List<Vec3>(_counts[s]);
+            double merge = Math.Sqrt(_minDistance2[s, s]);
+            for (int attempt = 0; attempt < OrbitAttempts && bySpecies[s].Count < _counts[s]; attempt++)
+            {
+                var orbit = SnappedOrbit(RandomStructureGenerator.RandomInBall(rng) * radius, rotations, merge);
+                if (orbit.Count > _counts[s] - bySpecies[s].Count) continue;
+                if (!Clears(orbit, s, placed, d => d.NormSquared)) continue;
+                foreach (var r in orbit) { placed.Add((r, s)); bySpecies[s].Add(r); }
+            }
+            if (bySpecies[s].Count < _counts[s]) return null;
+        }
+        return Assemble(bySpecies, Cell.Open);
+    }
+
+    private AtomicStructure Assemble(List<Vec3>[] bySpecies, Cell cell)
+    {
+        var positions = new Vec3[_species.Length];
         var next = new int[_counts.Length];
-        for (int i = 0; i < n; i++) positions[i] = bySpecies[_species[i]][next[_species[i]]++];
+        for (int i = 0; i < positions.Length; i++) positions[i] = bySpecies[_species[i]][next[_species[i]]++];
         return new AtomicStructure((int[])_owner.Settings.Numbers.Clone(), positions, cell);
     }
 
-    private bool Clears(List<Vec3> orbit, int s, List<(Vec3 R, int Species)> placed, Cell cell, Mat3 h, Mat3 hinv)
+    /// <summary>True when every orbit point is at least its minimum distance from the others and from the atoms placed so far.</summary>
+    private bool Clears(List<Vec3> orbit, int s, List<(Vec3 R, int Species)> placed, Func<Vec3, double> distance2)
     {
         for (int a = 0; a < orbit.Count; a++)
         {
             for (int b = a + 1; b < orbit.Count; b++)
-                if (RandomStructureGenerator.MinImageDistance2(orbit[b] - orbit[a], cell, h, hinv) < _minDistance2[s, s]) return false;
+                if (distance2(orbit[b] - orbit[a]) < _minDistance2[s, s]) return false;
             foreach (var (r, t) in placed)
-                if (RandomStructureGenerator.MinImageDistance2(orbit[a] - r, cell, h, hinv) < _minDistance2[s, t]) return false;
+                if (distance2(orbit[a] - r) < _minDistance2[s, t]) return false;
         }
         return true;
     }
 
     /// <summary>
-    /// Cartesian positions of the orbit of fractional point <paramref name="x"/> after snapping it to the
-    /// special position its images within <paramref name="merge"/> Å point to (see the class summary).
-    /// Images closer than 10⁻⁴ Å to one already listed are the same atom.
+    /// Cartesian positions of the orbit of fractional point <paramref name="x"/> under space-group operations
+    /// <paramref name="ops"/> in the cell <paramref name="h"/>, after snapping it to the special position its
+    /// images within <paramref name="merge"/> Å point to (see the class summary).
     /// </summary>
-    public static List<Vec3> SnappedOrbit(Vec3 x, IReadOnlyList<SymmetryOperation> ops, Cell cell, Mat3 h, double merge)
+    public static List<Vec3> SnappedOrbit(Vec3 x, IReadOnlyList<SymmetryOperation> ops, Cell cell, Mat3 h, double merge) =>
+        SnappedOrbit(new CrystalSpace(ops, h), x, merge);
+
+    /// <summary>The same for a cluster: Cartesian point <paramref name="x"/> under point-group rotations about the origin.</summary>
+    public static List<Vec3> SnappedOrbit(Vec3 x, IReadOnlyList<Mat3> rotations, double merge) =>
+        SnappedOrbit(new ClusterSpace(rotations), x, merge);
+
+    /// <summary>Where orbits live: fractional coordinates modulo the lattice (crystals) or Cartesian space (clusters).</summary>
+    private interface IOrbitSpace
+    {
+        int Operations { get; }
+        /// <summary>Image of <paramref name="x"/> under operation <paramref name="k"/>.</summary>
+        Vec3 Image(int k, Vec3 x);
+        /// <summary>The shortest displacement equivalent to <paramref name="d"/> (modulo the lattice for crystals).</summary>
+        Vec3 Shortest(Vec3 d);
+        Vec3 Cartesian(Vec3 x);
+        /// <summary>The representative written out: wrapped into the cell [0, 1)³ for crystals.</summary>
+        Vec3 Canonical(Vec3 x);
+    }
+
+    private sealed class CrystalSpace(IReadOnlyList<SymmetryOperation> ops, Mat3 h) : IOrbitSpace
+    {
+        public int Operations => ops.Count;
+        public Vec3 Image(int k, Vec3 x) => ops[k].Apply(x);
+        public Vec3 Cartesian(Vec3 x) => x * h;
+        public Vec3 Canonical(Vec3 f) => new(f.X - Math.Floor(f.X), f.Y - Math.Floor(f.Y), f.Z - Math.Floor(f.Z));
+
+        /// <summary>Fractional parts reduced to [−½, ½], then the 27 neighbouring images tried for the shortest Cartesian length.</summary>
+        public Vec3 Shortest(Vec3 d)
+        {
+            d = new Vec3(d.X - Math.Round(d.X), d.Y - Math.Round(d.Y), d.Z - Math.Round(d.Z));
+            Vec3 best = d;
+            double best2 = double.PositiveInfinity;
+            for (int a = -1; a <= 1; a++)
+                for (int b = -1; b <= 1; b++)
+                    for (int c = -1; c <= 1; c++)
+                    {
+                        var f = new Vec3(d.X + a, d.Y + b, d.Z + c);
+                        double d2 = (f * h).NormSquared;
+                        if (d2 < best2) { best2 = d2; best = f; }
+                    }
+            return best;
+        }
+    }
+
+    private sealed class ClusterSpace(IReadOnlyList<Mat3> rotations) : IOrbitSpace
+    {
+        public int Operations => rotations.Count;
+        public Vec3 Image(int k, Vec3 x) => rotations[k] * x;
+        public Vec3 Shortest(Vec3 d) => d;
+        public Vec3 Cartesian(Vec3 x) => x;
+        public Vec3 Canonical(Vec3 x) => x;
+    }
+
+    /// <summary>
+    /// Snap (x ← x + mean of the displacements to the images closer than <paramref name="merge"/>, to a fixed
+    /// point), then list the distinct images (closer than 10⁻⁴ Å: the same atom) in Cartesian coordinates.
+    /// </summary>
+    private static List<Vec3> SnappedOrbit(IOrbitSpace space, Vec3 x, double merge)
     {
         double merge2 = merge * merge;
         for (int iteration = 0; iteration < 50; iteration++)
         {
             var sum = Vec3.Zero;
             int near = 0;
-            foreach (var op in ops)
+            for (int k = 0; k < space.Operations; k++)
             {
-                var d = MinImageFractional(op.Apply(x) - x, cell, h);
-                if ((d * h).NormSquared < merge2) { sum += d; near++; }
+                var d = space.Shortest(space.Image(k, x) - x);
+                if (space.Cartesian(d).NormSquared < merge2) { sum += d; near++; }
             }
             var shift = sum / near;   // the identity is always near, so near ≥ 1
             x += shift;
-            if ((shift * h).NormSquared < 1e-20) break;
+            if (space.Cartesian(shift).NormSquared < 1e-20) break;
         }
-        var orbit = new List<Vec3>(ops.Count);
-        var fractional = new List<Vec3>(ops.Count);
-        foreach (var op in ops)
+        var orbit = new List<Vec3>(space.Operations);
+        var images = new List<Vec3>(space.Operations);
+        for (int k = 0; k < space.Operations; k++)
         {
-            var y = Wrap(op.Apply(x));
+            var y = space.Image(k, x);
             bool seen = false;
-            foreach (var f in fractional)
-                if ((MinImageFractional(y - f, cell, h) * h).NormSquared < 1e-8) { seen = true; break; }
+            foreach (var f in images)
+                if (space.Cartesian(space.Shortest(y - f)).NormSquared < 1e-8) { seen = true; break; }
             if (seen) continue;
-            fractional.Add(y);
-            orbit.Add(y * h);
+            images.Add(y);
+            orbit.Add(space.Cartesian(space.Canonical(y)));
         }
         return orbit;
-    }
-
-    private static Vec3 Wrap(Vec3 f) => new(f.X - Math.Floor(f.X), f.Y - Math.Floor(f.Y), f.Z - Math.Floor(f.Z));
-
-    /// <summary>The fractional displacement equal to <paramref name="d"/> modulo the lattice with the shortest Cartesian length.</summary>
-    private static Vec3 MinImageFractional(Vec3 d, Cell cell, Mat3 h)
-    {
-        d = new Vec3(d.X - Math.Round(d.X), d.Y - Math.Round(d.Y), d.Z - Math.Round(d.Z));
-        Vec3 best = d;
-        double best2 = double.PositiveInfinity;
-        for (int a = -1; a <= 1; a++)
-            for (int b = -1; b <= 1; b++)
-                for (int c = -1; c <= 1; c++)
-                {
-                    var f = new Vec3(d.X + a, d.Y + b, d.Z + c);
-                    double d2 = (f * h).NormSquared;
-                    if (d2 < best2) { best2 = d2; best = f; }
-                }
-        return best;
     }
 }

@@ -53,9 +53,9 @@ public class SearchCliTests : IDisposable
     [InlineData("mode: annealing", "mode")]
     [InlineData("basin_hopping: {step: -1}", "basin_hopping.step")]
     [InlineData("dedup: {distance: 1}", "dedup.distance")]
-    [InlineData("symmetry: true", "symmetry")]
+    [InlineData("symmetry: [m-3m, 5m]", "symmetry[1]")]
     [InlineData("symmetry: [12, 300]", "symmetry[1]")]
-    [InlineData("symmetry: {min: 10, max: 5}", "symmetry.max")]
+    [InlineData("symmetry: {min: 10, max: 5}", "symmetry")]
     public void BadKeys_ExitWith2NamingTheKey(string extra, string key)
     {
         var (code, _, stderr) = RunMlip("search", Config(extra));

@@ -107,6 +107,59 @@ public class SymmetricGeneratorTests
     }
 
     [Fact]
+    public void PointGroups_AreTheCrystallographicOnes_AsOrthogonalGroups()
+    {
+        int[] orders = [1, 2, 2, 2, 4, 4, 4, 8, 4, 4, 8, 8, 8, 8, 16, 3, 6, 6, 6, 12, 6, 6, 12, 12, 12, 12, 24, 12, 24, 24, 24, 48];
+        Assert.Equal(32, SymmetricPlacement.PointGroups.Count);
+        for (int k = 0; k < 32; k++)
+        {
+            var rotations = SymmetricPlacement.PointGroupRotations(SymmetricPlacement.PointGroups[k].SpaceGroup);
+            Assert.Equal(orders[k], rotations.Length);
+            foreach (var r in rotations)
+            {
+                var rrt = r * r.Transpose();
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++) Assert.Equal(i == j ? 1.0 : 0.0, rrt[i, j], 12);
+                // Closed under composition.
+                foreach (var q in rotations)
+                {
+                    var pq = r * q;
+                    Assert.Contains(rotations, m => Enumerable.Range(0, 9).All(e => Math.Abs(m[e / 3, e % 3] - pq[e / 3, e % 3]) < 1e-9));
+                }
+            }
+        }
+        // Centred groups give their point group: Fm-3m is m-3m.
+        Assert.Equal(48, SymmetricPlacement.PointGroupRotations(225).Length);
+    }
+
+    [Theory]
+    [InlineData(13, 221)]    // m-3m
+    [InlineData(38, 221)]
+    [InlineData(10, 191)]    // 6/mmm
+    [InlineData(7, 215)]     // -43m
+    public void ClusterCandidates_AreInvariantUnderTheirPointGroup(int atoms, int group)
+    {
+        var settings = new GeneratorSettings
+        {
+            Numbers = Enumerable.Repeat(18, atoms).ToArray(), Cell = CandidateCell.Cluster, VolumePerAtom = 1.5,
+            MinDistances = new Dictionary<(int, int), double> { [(18, 18)] = 0.8 }, SpaceGroups = [group],
+        };
+        var gen = new RandomStructureGenerator(settings);
+        var rotations = SymmetricPlacement.PointGroupRotations(group);
+        for (int k = 0; k < 6; k++)
+        {
+            var c = gen.Generate(2, k);
+            Assert.True(c.Placed, c.Failure);
+            var s = c.Structure!;
+            Assert.False(s.Cell.AnyPeriodic);
+            Assert.True(gen.HonoursMinDistances(s));
+            foreach (var r in rotations)
+                foreach (var p in s.Positions)
+                    Assert.Contains(s.Positions, q => (r * p - q).Norm < 1e-6);
+        }
+    }
+
+    [Fact]
     public void Generation_IsReproducible()
     {
         var settings = new GeneratorSettings { Numbers = [Si, Si, Si, Si], SpaceGroups = [1, 2, 10, 47, 123, 191, 221] };
