@@ -19,12 +19,14 @@ public static class SearchCommand
         var set = new Option<string[]>("--set") { Description = "Override a config value, e.g. --set trials=500 (repeatable)", AllowMultipleArgumentsPerToken = false };
         var device = new Option<string?>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (overrides the config's device:)" };
         var threads = new Option<int?>("--threads", "-t") { Description = "Threads of the force calls (overrides the config's threads:)" };
-        var cmd = new Command("search", "Generative structure search: random candidates or basin hopping, relaxed in batches, deduplicated, ranked") { config, set, device, threads };
+        var candidates = new Option<string?>("--candidates") { Description = "Write the unrelaxed candidates of a random search (extxyz, one frame per trial) to this file and stop, relaxing nothing" };
+        var cmd = new Command("search", "Generative structure search: random candidates, basin hopping or evolution, relaxed in batches, deduplicated, ranked") { config, set, device, threads, candidates };
         cmd.SetAction(r =>
         {
             var overrides = (r.GetValue(set) ?? []).ToList();
             if (r.GetValue(device) is string d) overrides.Add("device=" + d);
             if (r.GetValue(threads) is int t) overrides.Add("threads=" + t.ToString(CultureInfo.InvariantCulture));
+            if (r.GetValue(candidates) is string path) return WriteCandidates(r.GetValue(config)!, overrides, path, Console.Out);
             return Run(r.GetValue(config)!, overrides, Console.Out);
         });
         return cmd;
@@ -49,6 +51,32 @@ public static class SearchCommand
         Console.Error.Write("\r" + new string(' ', 100) + "\r");
         Print(report, output, o);
         return exit;
+    }
+
+    /// <summary><c>--candidates FILE</c>: the random search's unrelaxed starts, written atomically; unplaced trials are listed, not written.</summary>
+    public static int WriteCandidates(string configPath, IReadOnlyList<string> overrides, string path, TextWriter output)
+    {
+        var cfg = SearchConfigParser.Load(configPath, overrides);
+        using var computer = CliParsing.Catalog.Bind(cfg.ForceField, new ComputeOptions { Backend = Backend.Reference, Threads = 1 });
+        var frames = new List<MlipEngine.IO.Frame>();
+        int unplaced = 0;
+        try
+        {
+            foreach (var (trial, c) in new StructureSearch(computer, cfg.Options).Candidates())
+            {
+                if (!c.Placed) { unplaced++; output.WriteLine($"trial {trial}: unplaced ({c.Failure})"); continue; }
+                var f = new MlipEngine.IO.Frame(c.Structure!);
+                f.Info.Add(new("trial", trial));
+                if (c.SpaceGroup is int g) f.Info.Add(new("generated_spacegroup", (long)g));
+                frames.Add(f);
+            }
+        }
+        catch (SearchSettingsException e) { throw new UsageException($"{Path.GetFileName(configPath)}: {e.Message}"); }
+        string tmp = path + ".tmp";
+        MlipEngine.IO.Extxyz.ExtxyzWriter.Write(tmp, frames);
+        File.Move(tmp, path, overwrite: true);
+        output.WriteLine($"wrote {frames.Count} candidates to {path}{(unplaced > 0 ? $" ({unplaced} unplaced)" : "")}");
+        return 0;
     }
 
     public static void Print(SearchReport r, TextWriter w, SearchOptions o)

@@ -113,6 +113,18 @@ public sealed partial class StructureSearch
         }
     }
 
+    /// <summary>
+    /// The unrelaxed candidates of a random search, trial by trial (trial k is the same structure a run relaxes as
+    /// trial k): to inspect the generator or to relax the same starts with another code.
+    /// </summary>
+    public IEnumerable<(long Trial, GeneratedCandidate Candidate)> Candidates()
+    {
+        Validate();
+        if (_options.Mode != SearchMode.Random) throw new SearchSettingsException("mode: only a random search's candidates are known before relaxing (basin hopping and evolution build on relaxed minima)");
+        var generator = new RandomStructureGenerator(_options.Generator);
+        for (long t = 0; t < _options.Trials; t++) yield return (t, Generate(t, generator));
+    }
+
     private readonly Dictionary<string, GeneratedCandidate?> _unfit = new();
     private readonly Dictionary<string, RandomStructureGenerator> _generators = new();
 
