@@ -77,4 +77,32 @@ public class SearchCliTests : IDisposable
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains($"search.yaml: {named}", stderr);
     }
+
+    [Fact]
+    public void Candidates_AreTheStartsARunRelaxes_WrittenWithoutRelaxing()
+    {
+        string path = Path.Combine(_dir, "cands.xyz");
+        string config = Config("mode: random\nsymmetry: [m-3m, 4/mmm]");
+        var (code, stdout, stderr) = RunMlip("search", config, "--candidates", path);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("wrote 4 candidates", stdout);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "out")));   // nothing relaxed, no search outputs
+        var frames = new MlipEngine.IO.Extxyz.ExtxyzReader().ReadFrames(path).ToList();
+        Assert.Equal(4, frames.Count);
+        Assert.All(frames, f => Assert.Equal(6, f.Structure.AtomCount));
+        string Info(MlipEngine.IO.Frame f, string key) => Convert.ToString(f.Info.Single(kv => kv.Key == key).Value, System.Globalization.CultureInfo.InvariantCulture)!;
+        Assert.Equal(["0", "1", "2", "3"], frames.Select(f => Info(f, "trial")));
+
+        // The run relaxes the same starts: trial k was built in the group the candidate file names.
+        var (code2, _, stderr2) = RunMlip("search", config);
+        Assert.True(code2 == 0, stderr2);
+        var journal = File.ReadAllLines(Path.Combine(_dir, "out", "journal.jsonl")).Skip(1)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .ToDictionary(e => e.GetProperty("trial").GetInt64(), e => e.GetProperty("generated_spacegroup").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(frames.Select(f => Info(f, "generated_spacegroup")), Enumerable.Range(0, 4).Select(k => journal[k]));
+
+        var (code3, _, stderr3) = RunMlip("search", Config("mode: basin_hopping"), "--candidates", path);
+        Assert.Equal(2, code3);
+        Assert.Contains("search.yaml: mode:", stderr3);
+    }
 }
