@@ -15,14 +15,14 @@ POT = "/usr/share/lammps/potentials"
 ELEMENTS = ["Cu", "Ni", "Au", "Pd"]
 
 
-def lammps(cands, n, work):
+def lammps_loop(frames, work, specorder, pair_lines, ftol):
+    """Relaxes frames one after the other in ONE lmp process (minimize cg + fix box/relax tri 0.0); returns the
+    seconds, the total force evaluations and the final energies per atom."""
     os.makedirs(work, exist_ok=True)
-    frames = read(cands, f":{n}")
     for k, a in enumerate(frames):
-        write(os.path.join(work, f"c{k}.data"), a, format="lammps-data", specorder=ELEMENTS, atom_style="atomic")
-    coeffs = "\n".join(f"pair_coeff {t + 1} {t + 1} {POT}/{e}_u3.eam" for t, e in enumerate(ELEMENTS))
+        write(os.path.join(work, f"c{k}.data"), a, format="lammps-data", specorder=specorder, atom_style="atomic")
     script = f"""
-variable i loop {n}
+variable i loop {len(frames)}
 label loop
 clear
 units metal
@@ -31,14 +31,13 @@ boundary p p p
 box tilt large
 variable k equal $i-1
 read_data {work}/c${{k}}.data
-pair_style eam
-{coeffs}
+{pair_lines}
 neighbor 0.3 bin
 neigh_modify every 1 delay 0 check yes
-thermo 1000
+thermo 100000
 min_style cg
 fix relax all box/relax tri 0.0 vmax 0.001
-minimize 0.0 0.02 1000 10000
+minimize 0.0 {ftol} 1000 10000
 print "DONE ${{k}} $(pe/atoms:%.10f) $(press:%.4f)"
 next i
 jump SELF loop
@@ -50,7 +49,14 @@ jump SELF loop
     dt = time.perf_counter() - t0
     log = open(os.path.join(work, "log.lammps")).read()
     evals = sum(int(m) for m in re.findall(r"Iterations, force evaluations\s*=\s*\d+\s+(\d+)", log))
-    done = len(re.findall(r"^DONE ", log, re.M))
+    energies = [float(e) for e in re.findall(r"^DONE \d+ (\S+)", log, re.M)]
+    return dt, evals, energies
+
+
+def lammps(cands, n, work):
+    coeffs = "\n".join(f"pair_coeff {t + 1} {t + 1} {POT}/{e}_u3.eam" for t, e in enumerate(ELEMENTS))
+    dt, evals, energies = lammps_loop(read(cands, f":{n}"), work, ELEMENTS, "pair_style eam\n" + coeffs, 0.02)
+    done = len(energies)
     print(f"lammps: {done} candidates, {dt:.2f} s, {done / dt:.2f} candidates/s, {evals} force evaluations ({evals / max(done, 1):.1f}/candidate, {evals / dt:.0f}/s)")
 
 

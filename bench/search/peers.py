@@ -8,7 +8,7 @@
 Each prints one JSON line: code, candidates, seconds, relaxations per second, force evaluations, and how many
 reached diamond (<= -4.3365 eV/atom).
 """
-import json, os, re, subprocess, sys, time
+import json, os, sys, time
 from ase.io import read, write
 
 SW = "/usr/share/lammps/potentials/Si.sw"
@@ -16,41 +16,11 @@ DIAMOND = -4.3365
 
 
 def lammps(cands, n, work):
-    os.makedirs(work, exist_ok=True)
-    frames = read(cands, f":{n}")
-    for k, a in enumerate(frames):
-        write(os.path.join(work, f"c{k}.data"), a, format="lammps-data", specorder=["Si"], atom_style="atomic")
-    script = f"""
-variable i loop {len(frames)}
-label loop
-clear
-units metal
-atom_style atomic
-boundary p p p
-box tilt large
-variable k equal $i-1
-read_data {work}/c${{k}}.data
-mass 1 28.0855
-pair_style sw
-pair_coeff * * {SW} Si
-neighbor 1.0 bin
-neigh_modify every 1 delay 0 check yes
-thermo 100000
-min_style cg
-fix relax all box/relax tri 0.0 vmax 0.001
-minimize 0.0 0.01 1500 100000
-print "DONE ${{k}} $(pe/atoms:%.10f)"
-next i
-jump SELF loop
-"""
-    with open(os.path.join(work, "in.relax"), "w") as f:
-        f.write(script)
-    t0 = time.perf_counter()
-    subprocess.run(["lmp", "-in", "in.relax", "-log", "log.lammps", "-screen", "none"], cwd=work, check=True)
-    dt = time.perf_counter() - t0
-    log = open(os.path.join(work, "log.lammps")).read()
-    evals = sum(int(m) for m in re.findall(r"Iterations, force evaluations\s*=\s*\d+\s+(\d+)", log))
-    energies = [float(e) for e in re.findall(r"^DONE \d+ (\S+)", log, re.M)]
+    # The loop of the relaxation benchmark (bench/relax/compare.py), with SW and the search's force criterion.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "relax"))
+    from compare import lammps_loop
+    pair = f"mass 1 28.0855\npair_style sw\npair_coeff * * {SW} Si"
+    dt, evals, energies = lammps_loop(read(cands, f":{n}"), work, ["Si"], pair, 0.01)
     report("lmp minimize + box/relax", len(energies), dt, evals, energies)
 
 

@@ -98,23 +98,10 @@ public sealed class SymmetricPlacement
         for (int s = 0; s < _counts.Length; s++) if (_counts[s] > 0 && shortest2 < _minDistance2[s, s]) return null;
         Mat3 h = cell.Matrix, hinv = h.Inverse();
 
-        var placed = new List<(Vec3 R, int Species)>(n);
-        var bySpecies = new List<Vec3>[_counts.Length];
-        for (int s = 0; s < _counts.Length; s++)
-        {
-            bySpecies[s] = new List<Vec3>(_counts[s]);
-            double merge = Math.Sqrt(_minDistance2[s, s]);
-            for (int attempt = 0; attempt < OrbitAttempts && bySpecies[s].Count < _counts[s]; attempt++)
-            {
-                var x = new Vec3(rng.NextDouble(), rng.NextDouble(), rng.NextDouble());
-                var orbit = SnappedOrbit(x, ops, cell, h, merge);
-                if (orbit.Count > _counts[s] - bySpecies[s].Count) continue;
-                if (!Clears(orbit, s, placed, d => RandomStructureGenerator.MinImageDistance2(d, cell, h, hinv))) continue;
-                foreach (var r in orbit) { placed.Add((r, s)); bySpecies[s].Add(r); }
-            }
-            if (bySpecies[s].Count < _counts[s]) return null;
-        }
-        return Assemble(bySpecies, cell);
+        var space = new CrystalSpace(ops, h);
+        var bySpecies = Fill(() => new Vec3(rng.NextDouble(), rng.NextDouble(), rng.NextDouble()), space,
+            d => RandomStructureGenerator.MinImageDistance2(d, cell, h, hinv));
+        return bySpecies == null ? null : Assemble(bySpecies, cell);
     }
 
     /// <summary>
@@ -169,7 +156,18 @@ public sealed class SymmetricPlacement
         var rotations = PointGroupRotations(group);
         int n = _species.Length;
         double radius = Math.Cbrt(3 * n * _owner.VolumePerAtom / (4 * Math.PI));
-        var placed = new List<(Vec3 R, int Species)>(n);
+        var bySpecies = Fill(() => RandomStructureGenerator.RandomInBall(rng) * radius, new ClusterSpace(rotations), d => d.NormSquared);
+        return bySpecies == null ? null : Assemble(bySpecies, Cell.Open);
+    }
+
+    /// <summary>
+    /// Each species filled with snapped orbits of random points from <paramref name="draw"/> that fit its atoms left
+    /// and clear the minimum distances (<paramref name="distance2"/>: squared length of a Cartesian difference);
+    /// null when a species cannot be filled in <see cref="OrbitAttempts"/> points.
+    /// </summary>
+    private List<Vec3>[]? Fill(Func<Vec3> draw, IOrbitSpace space, Func<Vec3, double> distance2)
+    {
+        var placed = new List<(Vec3 R, int Species)>(_species.Length);
         var bySpecies = new List<Vec3>[_counts.Length];
         for (int s = 0; s < _counts.Length; s++)
         {
@@ -177,14 +175,14 @@ public sealed class SymmetricPlacement
             double merge = Math.Sqrt(_minDistance2[s, s]);
             for (int attempt = 0; attempt < OrbitAttempts && bySpecies[s].Count < _counts[s]; attempt++)
             {
-                var orbit = SnappedOrbit(RandomStructureGenerator.RandomInBall(rng) * radius, rotations, merge);
+                var orbit = SnappedOrbit(space, draw(), merge);
                 if (orbit.Count > _counts[s] - bySpecies[s].Count) continue;
-                if (!Clears(orbit, s, placed, d => d.NormSquared)) continue;
+                if (!Clears(orbit, s, placed, distance2)) continue;
                 foreach (var r in orbit) { placed.Add((r, s)); bySpecies[s].Add(r); }
             }
             if (bySpecies[s].Count < _counts[s]) return null;
         }
-        return Assemble(bySpecies, Cell.Open);
+        return bySpecies;
     }
 
     private AtomicStructure Assemble(List<Vec3>[] bySpecies, Cell cell)
