@@ -44,7 +44,7 @@ public static class SearchCommand
         using var signals = new InterruptSignals(code => { exit = code; cancel.Cancel(); });
         string formula = new MlipEngine.State.AtomicStructure(o.Generator.Numbers, new MlipEngine.Geometry.Vec3[o.Generator.Numbers.Length], MlipEngine.Geometry.Cell.Open).Formula;
         if (o.Variable is { } vc)
-            formula = $"{MlipEngine.Chemistry.Element.Symbol(vc.ElementA)}-{MlipEngine.Chemistry.Element.Symbol(vc.ElementB)} ({vc.MinAtoms}-{vc.MaxAtoms} atoms, variable composition)";
+            formula = $"{string.Join("-", vc.Elements.Select(MlipEngine.Chemistry.Element.Symbol))} ({vc.MinAtoms}-{vc.MaxAtoms} atoms, variable composition)";
         output.WriteLine($"search: {formula} {(o.Generator.Cell == Discovery.Generation.CandidateCell.Cluster ? "cluster" : "periodic")}, " +
             $"{(o.Mode == SearchMode.Random ? "random" : "basin hopping")}, {o.Trials} trials, seed {o.Seed}, potential {cfg.PotentialLabel}, output {o.OutputDirectory}");
         var report = search.Run(cancel.Token);

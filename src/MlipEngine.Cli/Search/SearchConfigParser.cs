@@ -130,24 +130,24 @@ public static class SearchConfigParser
         if (hasElements)
         {
             var list = r.List(root, "", "elements")!;
-            if (list.Count != 2) throw r.Error("elements", $"must list exactly two elements, e.g. [Cu, Ni], found {list.Count}");
-            var zs = new int[2];
-            for (int k = 0; k < 2; k++)
+            if (list.Count < 2 || list.Count > 4) throw r.Error("elements", $"must list two to four elements, e.g. [Cu, Ni] or [Cu, Ni, Al], found {list.Count}");
+            var zs = new int[list.Count];
+            for (int k = 0; k < zs.Length; k++)
             {
                 string sym = list[k]?.ToString() ?? "";
                 if (!Element.TryAtomicNumber(sym, out zs[k])) throw r.Error("elements", $"'{sym}' is not an element symbol");
                 if (!ff.Species.Contains(zs[k])) throw r.Error("elements", $"element {sym} is not described by the potential (it has {string.Join(", ", ff.Species.Select(Element.Symbol))})");
             }
-            if (zs[0] == zs[1]) throw r.Error("elements", "must name two different elements");
+            if (zs.Distinct().Count() != zs.Length) throw r.Error("elements", "must name different elements");
             var am = r.OptionalMapping(root, "", "atoms") ?? throw r.Error("atoms", "is required with elements, e.g. {min: 2, max: 8} (atoms per cell)");
             r.RequireOnly(am, "atoms", "min", "max");
             long min = r.Integer(am, "atoms", "min", 1) ?? throw r.Error("atoms.min", "is required");
             long max = r.Integer(am, "atoms", "max", 1) ?? throw r.Error("atoms.max", "is required");
             if (max < min) throw r.Error("atoms.max", $"must be at least atoms.min ({min}), found {max}");
             if (max > 100_000) throw r.Error("atoms.max", $"{max} atoms is more than a search can place");
-            variable = new VariableComposition(zs[0], zs[1], (int)min, (int)max);
-            // The generator's own composition stands for the largest cell, half and half; each trial replaces it.
-            for (int k = 0; k < max; k++) numbers.Add(zs[k % 2]);
+            variable = new VariableComposition(zs, (int)min, (int)max);
+            // The generator's own composition stands for the largest cell, the elements in turn; each trial replaces it.
+            for (int k = 0; k < max; k++) numbers.Add(zs[k % zs.Length]);
         }
         var comp = hasComp ? r.OptionalMapping(root, "", "composition")! : new Dictionary<string, object?>();
         foreach (var (symbol, _) in comp)

@@ -85,22 +85,53 @@ public sealed record DedupSettings
 }
 
 /// <summary>
-/// Variable composition of two elements: each trial draws its total atom count uniformly from
-/// [<see cref="MinAtoms"/>, <see cref="MaxAtoms"/>], then its count of B uniformly from 0 … n (so the pure
-/// elements, the hull's references, are drawn too), from its own random stream (seed, trial).
+/// Variable composition of two or more elements: each trial draws its total atom count uniformly from
+/// [<see cref="MinAtoms"/>, <see cref="MaxAtoms"/>], then its composition uniformly among all ways of splitting
+/// n atoms over the elements (zeros allowed, so the pure elements, the hull's references, are drawn too), from its
+/// own random stream (seed, trial). For two elements this is the count of B uniform in 0 … n.
 /// </summary>
-public sealed record VariableComposition(int ElementA, int ElementB, int MinAtoms, int MaxAtoms)
+public sealed record VariableComposition(int[] Elements, int MinAtoms, int MaxAtoms)
 {
     private const ulong CompositionStream = 0xC0A1B2C3D4E5F607UL;
 
-    /// <summary>Trial <paramref name="trial"/>'s atomic numbers (A first, then B).</summary>
+    public VariableComposition(int elementA, int elementB, int minAtoms, int maxAtoms) : this([elementA, elementB], minAtoms, maxAtoms) { }
+
+    public int ElementA => Elements[0];
+    public int ElementB => Elements[1];
+
+    /// <summary>Trial <paramref name="trial"/>'s atomic numbers (grouped by element, in the order of <see cref="Elements"/>).</summary>
     public int[] Draw(ulong seed, long trial)
     {
         var rng = Dynamics.Randomness.Xoshiro256.Stream(seed ^ CompositionStream, (ulong)trial);
         int n = MinAtoms + (int)Math.Min(MaxAtoms - MinAtoms, Math.Floor(rng.NextDouble() * (MaxAtoms - MinAtoms + 1)));
-        int nb = (int)Math.Min(n, Math.Floor(rng.NextDouble() * (n + 1)));
-        return Enumerable.Repeat(ElementA, n - nb).Concat(Enumerable.Repeat(ElementB, nb)).ToArray();
+        int k = Elements.Length;
+        var counts = new int[k];
+        if (k == 2)
+        {
+            counts[1] = (int)Math.Min(n, Math.Floor(rng.NextDouble() * (n + 1)));
+            counts[0] = n - counts[1];
+        }
+        else
+        {
+            // Stars and bars: the k − 1 bars at a uniformly random (k−1)-subset of the n + k − 1 slots.
+            var bars = new SortedSet<int>();
+            while (bars.Count < k - 1) bars.Add((int)Math.Min(n + k - 2, Math.Floor(rng.NextDouble() * (n + k - 1))));
+            int previous = -1, e = 0;
+            foreach (int bar in bars) { counts[e++] = bar - previous - 1; previous = bar; }
+            counts[k - 1] = n + k - 2 - previous;
+        }
+        return Enumerable.Range(0, k).SelectMany(c => Enumerable.Repeat(Elements[c], counts[c])).ToArray();
     }
+
+    public bool Equals(VariableComposition? other) =>
+        other is not null && Elements.SequenceEqual(other.Elements) && MinAtoms == other.MinAtoms && MaxAtoms == other.MaxAtoms;
+
+    public override int GetHashCode() => HashCode.Combine(string.Join(",", Elements), MinAtoms, MaxAtoms);
+
+    /// <summary>Stable text for the journal's fingerprint (two elements: as written before more were allowed).</summary>
+    public override string ToString() => Elements.Length == 2
+        ? $"VariableComposition {{ ElementA = {ElementA}, ElementB = {ElementB}, MinAtoms = {MinAtoms}, MaxAtoms = {MaxAtoms} }}"
+        : $"VariableComposition {{ Elements = {string.Join(",", Elements)}, MinAtoms = {MinAtoms}, MaxAtoms = {MaxAtoms} }}";
 }
 
 /// <summary>Everything a <see cref="StructureSearch"/> needs besides the bound force field.</summary>

@@ -66,6 +66,8 @@ public static class SearchOutputs
         };
         if (options.Variable is { } vc && report.Hull is { } hull)
             Atomic(Path.Combine(dir, "hull.svg"), tmp => File.WriteAllText(tmp, HullSvg(report, hull, vc)));
+        else if (options.Variable is { Elements.Length: 3 } ternary && report.Ranked.Any(r => r.FormationEnergy is not null))
+            Atomic(Path.Combine(dir, "hull.svg"), tmp => File.WriteAllText(tmp, TernaryHullSvg(report, ternary)));
 
         Atomic(Path.Combine(dir, "search.json"), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(totals, new JsonSerializerOptions { WriteIndented = true }) + "\n"));
     }
@@ -88,6 +90,27 @@ public static class SearchOutputs
         var on = pts.Where(p => p.On).ToArray(); var above = pts.Where(p => !p.On).ToArray();
         plot.AddScatter("steelblue", on.Select(p => p.X).ToArray(), on.Select(p => p.E).ToArray(), radius: 4, opacity: 1);
         plot.AddScatter("#c0392b", above.Select(p => p.X).ToArray(), above.Select(p => p.E).ToArray(), radius: 4, opacity: 1);
+        return plot.Render() + "\n";
+    }
+
+    /// <summary>
+    /// A ternary diagram: the composition triangle (A bottom left, B bottom right, C on top; x_B + x_C/2 across,
+    /// x_C·√3/2 up), one dot per ranked structure at its composition, blue on the hull and red above it.
+    /// </summary>
+    public static string TernaryHullSvg(SearchReport report, VariableComposition vc)
+    {
+        var symbols = vc.Elements.Select(Chemistry.Element.Symbol).ToArray();
+        double h = Math.Sqrt(3) / 2;
+        var pts = report.Ranked.Where(r => r.Fractions is not null && r.FormationEnergy is not null)
+            .Select(r => (X: r.Fractions![1] + r.Fractions[2] / 2, Y: r.Fractions[2] * h, On: r.EnergyAboveHull == 0)).ToList();
+        var plot = new SvgPlot($"convex hull of {string.Join("–", symbols)}",
+            $"{symbols[0]} (left) – {symbols[1]} (right); {symbols[2]} at the top", "",
+            PlotAxis.Bare(-0.05, 1.05), PlotAxis.Bare(-0.05, h + 0.05), 560, 520,
+            subtitle: "blue: on the hull (E above hull = 0); red: above it");
+        plot.AddLine(null, "gray", [0, 1, 0.5, 0], [0, 0, h, 0]);
+        var on = pts.Where(p => p.On).ToArray(); var above = pts.Where(p => !p.On).ToArray();
+        plot.AddScatter("#c0392b", above.Select(p => p.X).ToArray(), above.Select(p => p.Y).ToArray(), radius: 4, opacity: 0.8);
+        plot.AddScatter("steelblue", on.Select(p => p.X).ToArray(), on.Select(p => p.Y).ToArray(), radius: 6, opacity: 1);
         return plot.Render() + "\n";
     }
 

@@ -22,6 +22,8 @@ public sealed record RankedStructure
     public double? EnergyAboveHull { get; init; }
     /// <summary>Fraction of the second element (variable composition).</summary>
     public double? FractionB { get; init; }
+    /// <summary>Fractions of every element of the variable composition, in its order.</summary>
+    public double[]? Fractions { get; init; }
 }
 
 /// <summary>Progress of a running search.</summary>

@@ -147,35 +147,50 @@ public sealed partial class StructureSearch
     }
 
     /// <summary>
-    /// Formation energies against the lowest energy per atom among the pure-element results, the binary hull
-    /// of the ranked results, and each one's energy above it. Without both references the ranking is returned as
-    /// it is with a note saying which element was not found.
+    /// Formation energies against the lowest energy per atom among the pure-element results, the convex hull of
+    /// the ranked results (binary: <see cref="Hull.BinaryHull"/>, returned for the plot; three or more elements:
+    /// <see cref="Hull.CompositionHull"/>), and each one's energy above it. Without every reference the ranking is
+    /// returned as it is with a note saying which element was not found.
     /// </summary>
+    /// <remarks>E_f = (E − Σ_c n_c μ_c)/N with μ_c the lowest energy per atom of pure c among the results.</remarks>
     public static (List<RankedStructure> Ranked, Hull.BinaryHull? Hull, string? Note) AddHull(List<RankedStructure> ranked, VariableComposition vc)
     {
         double Mu(int z) => ranked.Where(r => r.Best.Numbers!.All(n => n == z)).Select(r => r.EnergyPerAtom).DefaultIfEmpty(double.NaN).Min();
-        double muA = Mu(vc.ElementA), muB = Mu(vc.ElementB);
-        var missing = new[] { (vc.ElementA, muA), (vc.ElementB, muB) }.Where(p => double.IsNaN(p.Item2)).Select(p => Element.Symbol(p.Item1)).ToList();
+        var mu = vc.Elements.Select(Mu).ToArray();
+        var missing = vc.Elements.Where((z, c) => double.IsNaN(mu[c])).Select(Element.Symbol).ToList();
         if (missing.Count > 0)
             return (ranked, null, $"no pure {string.Join(" or ", missing)} structure was found among the converged trials, so formation energies and the hull are left empty (run more trials)");
+        int k = vc.Elements.Length;
         var withEf = ranked.Select(r =>
         {
-            int nb = r.Best.Numbers!.Count(z => z == vc.ElementB), na = r.Best.Numbers!.Length - nb;
-            double x = (double)nb / (na + nb);
+            var counts = vc.Elements.Select(z => r.Best.Numbers!.Count(n => n == z)).ToArray();
+            int total = counts.Sum();
+            var x = counts.Select(c => (double)c / total).ToArray();
+            int pure = Array.FindIndex(counts, c => c == total);
             // The references themselves are exactly 0 (not an ulp away).
-            double ef = (nb == 0 && r.EnergyPerAtom == muA) || (na == 0 && r.EnergyPerAtom == muB) ? 0.0 : Hull.BinaryHull.FormationEnergy(na, nb, r.Best.Energy, muA, muB);
-            return r with { FractionB = x, FormationEnergy = ef };
+            double ef = pure >= 0 && r.EnergyPerAtom == mu[pure] ? 0.0 : (r.Best.Energy - counts.Select((c, e) => c * mu[e]).Sum()) / total;
+            return r with { FractionB = x[1], Fractions = x, FormationEnergy = ef };
         }).ToList();
-        var hull = Hull.BinaryHull.Build(withEf.Select(r => (r.FractionB!.Value, r.FormationEnergy!.Value)));
-        var vertices = hull.Vertices.ToHashSet();
-        var result = withEf.Select(r =>
+        if (k == 2)
         {
-            var p = (r.FractionB!.Value, r.FormationEnergy!.Value);
-            // Every point built the hull, so a negative value is rounding: on the hull is 0.
-            double above = vertices.Contains(p) ? 0.0 : Math.Max(0.0, hull.EnergyAboveHull(p.Item1, p.Item2));
-            return r with { EnergyAboveHull = above };
-        }).ToList();
-        return (result, hull, null);
+            var hull = Hull.BinaryHull.Build(withEf.Select(r => (r.FractionB!.Value, r.FormationEnergy!.Value)));
+            var vertices = hull.Vertices.ToHashSet();
+            var result = withEf.Select(r =>
+            {
+                var p = (r.FractionB!.Value, r.FormationEnergy!.Value);
+                // Every point built the hull, so a negative value is rounding: on the hull is 0.
+                double above = vertices.Contains(p) ? 0.0 : Math.Max(0.0, hull.EnergyAboveHull(p.Item1, p.Item2));
+                return r with { EnergyAboveHull = above };
+            }).ToList();
+            return (result, hull, null);
+        }
+        var general = Hull.CompositionHull.Build(k, withEf.Select(r => (r.Fractions!, r.FormationEnergy!.Value)));
+        // On the hull to 10⁻⁹ eV/atom is 0; a point the hull was built from cannot lie below it.
+        return (withEf.Select(r =>
+        {
+            double above = general.EnergyAboveHull(r.Fractions!, r.FormationEnergy!.Value);
+            return r with { EnergyAboveHull = above < 1e-9 ? 0.0 : above };
+        }).ToList(), null, null);
     }
 
     private bool ReachedStop(double best) => _options.StopEnergy is double target && best <= target;
@@ -381,9 +396,10 @@ public sealed partial class StructureSearch
                 throw new SearchSettingsException($"composition: element {Element.Symbol(z)} is not described by the potential (it has {string.Join(", ", _computer.ForceField.Species.Select(Element.Symbol))})");
         if (_options.Variable is { } v)
         {
-            if (!species.Contains(v.ElementA) || !species.Contains(v.ElementB))
-                throw new SearchSettingsException($"elements: {Element.Symbol(species.Contains(v.ElementA) ? v.ElementB : v.ElementA)} is not described by the potential (it has {string.Join(", ", _computer.ForceField.Species.Select(Element.Symbol))})");
-            if (v.ElementA == v.ElementB) throw new SearchSettingsException("elements: must name two different elements");
+            foreach (int z in v.Elements)
+                if (!species.Contains(z))
+                    throw new SearchSettingsException($"elements: {Element.Symbol(z)} is not described by the potential (it has {string.Join(", ", _computer.ForceField.Species.Select(Element.Symbol))})");
+            if (v.Elements.Length < 2 || v.Elements.Distinct().Count() != v.Elements.Length) throw new SearchSettingsException("elements: must name two or more different elements");
             if (v.MinAtoms < 1 || v.MaxAtoms < v.MinAtoms) throw new SearchSettingsException($"atoms: needs 1 <= min <= max, found min {v.MinAtoms}, max {v.MaxAtoms}");
             if (_options.Generator.Cell != CandidateCell.Periodic) throw new SearchSettingsException("cell: variable composition (elements) searches periodic cells only; use cell: periodic or a fixed composition");
             if (_options.Mode != SearchMode.Random) throw new SearchSettingsException("mode: variable composition (elements) needs mode: random (basin hopping and evolution keep one composition)");

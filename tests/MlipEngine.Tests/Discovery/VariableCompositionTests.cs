@@ -162,3 +162,68 @@ public class VariableCompositionTests : IDisposable
         Assert.All(ranked, r => Assert.Null(r.FormationEnergy));
     }
 }
+
+/// <summary>Three elements: uniform composition draws and a ternary search whose hull comes from <see cref="MlipEngine.Discovery.Hull.CompositionHull"/>.</summary>
+public class TernaryCompositionTests : IDisposable
+{
+    private const int Ar = 18, Kr = 36, Xe = 54;
+    private readonly string _dir = Directory.CreateTempSubdirectory("mlip-ternary-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Draw_CoversEveryCompositionUniformly()
+    {
+        var vc = new VariableComposition([Ar, Kr, Xe], 3, 3);
+        var counts = new Dictionary<string, int>();
+        for (int t = 0; t < 5000; t++)
+        {
+            var d = vc.Draw(1, t);
+            Assert.Equal(3, d.Length);
+            Assert.Equal(d.OrderBy(z => Array.IndexOf(new[] { Ar, Kr, Xe }, z)), d);   // grouped by element, in order
+            string key = $"{d.Count(z => z == Ar)}{d.Count(z => z == Kr)}{d.Count(z => z == Xe)}";
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+        // C(3 + 2, 2) = 10 compositions of 3 atoms over 3 elements, each 1/10 of the draws (±5σ of a binomial).
+        Assert.Equal(10, counts.Count);
+        Assert.All(counts.Values, c => Assert.InRange(c, 500 - 5 * 21, 500 + 5 * 21));
+        // Two elements: the draw is unchanged from the binary-only version (nb uniform in 0 … n).
+        Assert.Equal(new VariableComposition(29, 28, 1, 4), new VariableComposition([29, 28], 1, 4));
+        Assert.Equal("VariableComposition { ElementA = 29, ElementB = 28, MinAtoms = 1, MaxAtoms = 4 }", new VariableComposition(29, 28, 1, 4).ToString());
+    }
+
+    /// <summary>
+    /// LJ Ar–Kr–Xe with cross pairs twice as deep as the like ones (so mixing pays): formation energies against the
+    /// pure references, every energy above the hull non-negative, mixed structures on the hull, and a ternary hull.svg.
+    /// </summary>
+    [Fact]
+    public void TernarySearch_RanksOnTheTernaryHull()
+    {
+        string pairs = "Ar-Ar: {epsilon: 0.0104, sigma: 3.40}, Kr-Kr: {epsilon: 0.0140, sigma: 3.65}, Xe-Xe: {epsilon: 0.0190, sigma: 3.95}, " +
+                       "Ar-Kr: {epsilon: 0.024, sigma: 3.52}, Ar-Xe: {epsilon: 0.028, sigma: 3.67}, Kr-Xe: {epsilon: 0.033, sigma: 3.80}";
+        string path = Path.Combine(_dir, "search.yaml");
+        File.WriteAllText(path, $"potential: {{style: lj/cut, cutoff: 8.0, pairs: {{{pairs}}}}}\nelements: [Ar, Kr, Xe]\natoms: {{min: 1, max: 3}}\n" +
+                                $"trials: 40\nseed: 2\nmin_distance: 3.0\nvolume_per_atom: 40\noutput: {Path.Combine(_dir, "out")}\nthreads: 1\n");
+        var cfg = SearchConfigParser.Load(path, []);
+        Assert.Equal([Ar, Kr, Xe], cfg.Options.Variable!.Elements);
+        using var computer = CliParsing.Catalog.Bind(cfg.ForceField, new ComputeOptions { Backend = Backend.Cpu, Threads = 1, Skin = 0.5 });
+        var report = new StructureSearch(computer, cfg.Options).Run();
+        Assert.Null(report.Hull);   // the binary hull object is for two elements
+        var withEf = report.Ranked.Where(r => r.FormationEnergy is not null).ToList();
+        Assert.NotEmpty(withEf);
+        Assert.All(withEf, r => Assert.True(r.EnergyAboveHull >= 0));
+        // The lowest pure results are the references: 0 and on the hull.
+        foreach (int z in new[] { Ar, Kr, Xe })
+        {
+            var pure = withEf.Where(r => r.Best.Numbers!.All(n => n == z)).MinBy(r => r.EnergyPerAtom)!;
+            Assert.Equal(0.0, pure.FormationEnergy);
+            Assert.Equal(0.0, pure.EnergyAboveHull);
+        }
+        // Deep cross pairs: some mixed structure has a negative formation energy and lies on the hull.
+        Assert.Contains(withEf, r => r.Fractions!.Count(x => x > 0) >= 2 && r.FormationEnergy < 0 && r.EnergyAboveHull == 0);
+        // The references alone mix to 0 at every composition, so the hull lies at or below 0: E above hull ≥ E_f.
+        Assert.All(withEf, r => Assert.True(r.EnergyAboveHull >= r.FormationEnergy - 1e-12));
+        var svg = File.ReadAllText(Path.Combine(_dir, "out", "hull.svg"));
+        Assert.Contains("convex hull of Ar–Kr–Xe", svg);
+        Assert.Contains("e_above_hull=", File.ReadAllText(Path.Combine(_dir, "out", "ranked.xyz")));
+    }
+}
