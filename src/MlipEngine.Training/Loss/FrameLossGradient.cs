@@ -87,7 +87,8 @@ public sealed class FrameLossGradient : IDisposable
     /// dual pass of <see cref="EquivariantParameterGradient"/> along the six symmetric unit strain directions S
     /// (every edge moves by δd_e = d_e S). Since E depends on positions only through the edge vectors d_e,
     /// ∂E/∂ε = Σ_e d_e ⊗ ∂E/∂d_e — the virial −Σ_i r_i ⊗ F_i of a cluster, with lattice images counted
-    /// through their edges. Null for a frame that is not periodic in all three directions.
+    /// through their edges; plus the parameter-free ZBL core's pair virial when the model has one (the dual pass
+    /// differentiates the learned energy only). Null for a frame that is not periodic in all three directions.
     /// </summary>
     public double[]? StrainDerivativeStress(TrainingSample sample)
     {
@@ -106,7 +107,27 @@ public sealed class FrameLossGradient : IDisposable
                 double d = _gradient.Accumulate(sample.Graph, 0, u, strain, scratch).D;
                 sigma[3 * a + b] = sigma[3 * b + a] = d / volume;
             }
+        if (_model.Core is { } core) AddCoreStress(core, sample.Graph, sigma);
         return sigma;
+    }
+
+    /// <summary>
+    /// The ZBL core's part of σ = (1/V) Σ_e d_e ⊗ ∂E/∂d_e: a pair term E_core(r) counted half per directed edge, so
+    /// ∂E/∂d_e = ½ E_core'(r) d_e / r. It has no parameters, so the dual pass (which differentiates the learned
+    /// energy) leaves it out; the model's stress includes it.
+    /// </summary>
+    private static void AddCoreStress(CoreRepulsion core, FrameGraph graph, double[] sigma)
+    {
+        double volume = graph.Volume;
+        for (int e = 0; e < graph.EdgeCount; e++)
+        {
+            double r = graph.Length[e];
+            core.PairEnergy(graph.Types[graph.Source[e]], graph.Types[graph.Target[e]], r, out double dEdr);
+            if (dEdr == 0) continue;
+            double k = 0.5 * dEdr / r / volume;
+            for (int p = 0; p < 3; p++)
+                for (int q = 0; q < 3; q++) sigma[3 * p + q] += k * graph.Vector[3 * e + p] * graph.Vector[3 * e + q];
+        }
     }
 
     private void EnsureBuffers(int n) { if (_u.Length < 3 * n) _u = new double[3 * n]; }
