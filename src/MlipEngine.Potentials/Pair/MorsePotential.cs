@@ -1,5 +1,6 @@
 using MlipEngine.Chemistry;
 using MlipEngine.ForceFields;
+using MlipEngine.Kernels;
 using System.Runtime.Intrinsics;
 
 namespace MlipEngine.Potentials.Pair;
@@ -31,11 +32,7 @@ public sealed class MorsePotential : IForceField
                 if (!(p.Cutoff > 0) || !(p.Alpha > 0)) throw new ArgumentException($"morse: pair {Element.Symbol(species[a])}-{Element.Symbol(species[b])} needs alpha > 0 and cutoff > 0");
                 int t = a * n + b;
                 d0[t] = p.D0; alpha[t] = p.Alpha; r0[t] = p.R0; cut2[t] = p.Cutoff * p.Cutoff;
-                if (shift)
-                {
-                    double u = Math.Exp(-p.Alpha * (p.Cutoff - p.R0));
-                    offset[t] = p.D0 * (u * u - 2 * u);
-                }
+                if (shift) offset[t] = MorseFormula.Energy(p.Cutoff, p.D0, p.Alpha, p.R0);
                 maxCut = Math.Max(maxCut, p.Cutoff);
             }
         Cutoff = maxCut;
@@ -66,15 +63,8 @@ public sealed class MorsePotential : IForceField
     {
         public double MaxCutoffSquared => maxCut2;
 
-        public bool Evaluate(int t, double r2, out double energy, out double fOverR)
-        {
-            if (r2 >= cut2[t]) { energy = 0; fOverR = 0; return false; }
-            double r = Math.Sqrt(r2);
-            double u = Math.Exp(-alpha[t] * (r - r0[t]));
-            energy = d0[t] * (u * u - 2 * u) - offset[t];
-            fOverR = 2 * alpha[t] * d0[t] * (u * u - u) / r;
-            return true;
-        }
+        public bool Evaluate(int t, double r2, out double energy, out double fOverR) =>
+            MorseFormula.Evaluate<double, F64>(r2, cut2[t], d0[t], alpha[t], r0[t], offset[t], out energy, out fOverR);
 
         public bool IsVectorized => false;
 
