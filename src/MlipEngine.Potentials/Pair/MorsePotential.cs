@@ -42,6 +42,25 @@ public sealed class MorsePotential : IForceField
 
     private readonly double[] _offset;
 
+    /// <summary>
+    /// The coefficients device kernels read, eight per type pair t = tᵢ·n + tⱼ (a 64-byte row):
+    /// r_c² (Å²), D₀ (eV), α (1/Å), r₀ (Å), shift φ(r_c) (eV), and three zero pads.
+    /// </summary>
+    public double[] PackedCoefficients()
+    {
+        int n = Species.Count;
+        var p = new double[8 * n * n];
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++)
+            {
+                var q = Pairs.Get(a, b);
+                int t = a * n + b;
+                p[8 * t] = q.Cutoff * q.Cutoff; p[8 * t + 1] = q.D0; p[8 * t + 2] = q.Alpha; p[8 * t + 3] = q.R0;
+                p[8 * t + 4] = _offset[t];
+            }
+        return p;
+    }
+
     /// <summary>Energy shift φ(r_c) per type pair t = tᵢ·n + tⱼ (eV; 0 without <c>shift</c>), as every backend subtracts it.</summary>
     public ReadOnlySpan<double> ShiftOffsets => _offset;
 

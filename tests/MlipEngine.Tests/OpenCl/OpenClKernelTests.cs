@@ -16,7 +16,7 @@ namespace MlipEngine.Tests.OpenCl;
 /// </summary>
 public class OpenClKernelTests
 {
-    private static readonly Dictionary<string, IForceField> Potentials = new()
+    internal static readonly Dictionary<string, IForceField> Potentials = new()
     {
         ["lj/cut"] = MlipEngine.Potentials.Spec.PotentialFactory.Create(LennardJonesConformance.Yaml(
             "{style: lj/cut, cutoff: 6.0, shift: true, pairs: {Cu-Cu: {epsilon: 0.0104, sigma: 2.3}, Ni-Ni: {epsilon: 0.014, sigma: 2.2}}}")),
@@ -27,7 +27,7 @@ public class OpenClKernelTests
     };
 
     /// <summary>Structures chosen to exercise both list paths: "device" has every face distance above r_c + skin.</summary>
-    private static AtomicStructure Structure(string name) => name switch
+    internal static AtomicStructure Structure(string name) => name switch
     {
         "triclinic-device" => Samples.Periodic(["Cu", "Ni"], 3.6, 21, repeat: 4),    // 256 atoms, skewed, faces ≈ 13 Å
         "thin-host" => Thin(),                                                        // c face 3.6 Å < r_c → host list
@@ -80,12 +80,22 @@ public class OpenClKernelTests
         var o = Eval.One(c, s);
         bool expectDevice = structure == "triclinic-device";
         Assert.Equal(expectDevice, c.NeighborListBuiltOnDevice);
+        AssertAgreesWithReference(r, o, tol, "OpenCL");
+    }
+
+    /// <summary>
+    /// Forces, per-atom energies, energy and virial of <paramref name="o"/> within <paramref name="tol"/> of the
+    /// Reference result <paramref name="r"/>, each relative to its own scale (largest force, |E|, largest |eᵢ|, largest |W|).
+    /// </summary>
+    internal static void AssertAgreesWithReference(Evaluation r, Evaluation o, double tol, string backend)
+    {
+        int atoms = r.Forces.Length;
         double fScale = r.Forces.Max(f => f.Norm);
-        for (int i = 0; i < s.AtomCount; i++)
-            Assert.True((r.Forces[i] - o.Forces[i]).Norm <= tol * fScale, $"force {i}: reference {r.Forces[i]}, OpenCL {o.Forces[i]} (|Δ| = {(r.Forces[i] - o.Forces[i]).Norm:E2}, scale {fScale:E2})");
+        for (int i = 0; i < atoms; i++)
+            Assert.True((r.Forces[i] - o.Forces[i]).Norm <= tol * fScale, $"force {i}: reference {r.Forces[i]}, {backend} {o.Forces[i]} (|Δ| = {(r.Forces[i] - o.Forces[i]).Norm:E2}, scale {fScale:E2})");
         Assert.True(Math.Abs(r.Energy - o.Energy) <= tol * Math.Abs(r.Energy), $"energy {r.Energy:R} vs {o.Energy:R}");
         double eScale = r.AtomEnergies.Max(Math.Abs);
-        for (int i = 0; i < s.AtomCount; i++)
+        for (int i = 0; i < atoms; i++)
             Assert.True(Math.Abs(r.AtomEnergies[i] - o.AtomEnergies[i]) <= tol * eScale, $"atom energy {i}");
         double wScale = r.Virial.Max(Math.Abs);
         for (int k = 0; k < 9; k++)
