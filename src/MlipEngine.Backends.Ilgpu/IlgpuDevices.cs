@@ -1,5 +1,8 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
 using MlipEngine.ForceFields;
 
 namespace MlipEngine.Backends.Ilgpu;
@@ -19,8 +22,11 @@ public static class IlgpuDevices
 
     private static Context CreateContext()
     {
-        // fp64 stays fp64 (MathMode.Default): the fp32 kernels are written with float types, not demoted doubles
-        var context = Context.Create(b => b.Default().Math(MathMode.Default));
+        // CUDA and ILGPU's OpenCL devices, and a CPU accelerator with one multiprocessor per core (ILGPU's
+        // default CPU device has one, i.e. runs kernels on one thread). fp64 stays fp64 (MathMode.Default):
+        // the fp32 kernels are written with float types, not demoted doubles.
+        var cpu = new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 4, numMultiprocessors: Math.Max(1, Environment.ProcessorCount));
+        var context = Context.Create(b => b.Cuda().OpenCL().CPU(cpu).Math(MathMode.Default).Optimize(OptimizationLevel.O1));
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { lock (Gate) { foreach (var d in Opened.Values) d.Accelerator.Dispose(); Opened.Clear(); } context.Dispose(); };
         return context;
     }
@@ -55,9 +61,10 @@ public static class IlgpuDevices
         for (int k = 0; k < devices.Count; k++)
         {
             var d = devices[k];
-            lines.Add($"  [{k}] {d.Name} — {d.AcceleratorType}, {d.NumMultiprocessors} multiprocessors, warp {d.WarpSize}, " +
-                $"{d.MemorySize / (1024.0 * 1024 * 1024):F1} GiB memory" +
-                (d.AcceleratorType == AcceleratorType.CPU ? " (ILGPU's CPU accelerator: for tests, not speed)" : ""));
+            lines.Add($"  [{k}] {d.Name} — {d.AcceleratorType}, {d.NumMultiprocessors} multiprocessors, warp {d.WarpSize}" +
+                (d.AcceleratorType == AcceleratorType.CPU
+                    ? " (ILGPU's CPU accelerator: runs the kernels for tests, not for speed)"
+                    : $", {d.MemorySize / (1024.0 * 1024 * 1024):F1} GiB memory"));
         }
         return lines;
     }
