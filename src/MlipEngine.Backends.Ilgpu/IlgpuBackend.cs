@@ -3,14 +3,15 @@ using MlipEngine.ForceFields;
 using MlipEngine.Kernels;
 using MlipEngine.Potentials.Eam;
 using MlipEngine.Potentials.Pair;
+using MlipEngine.Potentials.StillingerWeber;
 
 [assembly: ComputeBackend(typeof(MlipEngine.Backends.Ilgpu.IlgpuBackend))]
 
 namespace MlipEngine.Backends.Ilgpu;
 
 /// <summary>
-/// The ILGPU backend as an <see cref="IComputeBackend"/> (<c>--device ilgpu[:INDEX]</c>): lj/cut, morse and
-/// the EAM family in fp64 and fp32, kernels written in C# over the same formulas as the CPU backend
+/// The ILGPU backend as an <see cref="IComputeBackend"/> (<c>--device ilgpu[:INDEX]</c>): lj/cut, morse,
+/// the EAM family and sw in fp64 and fp32, kernels written in C# over the same formulas as the CPU backend
 /// (<see cref="LennardJonesFormula"/>, <see cref="MorseFormula"/>, <see cref="EamFormula"/>). ILGPU compiles
 /// them to PTX for CUDA on NVIDIA GPUs, to OpenCL C for its OpenCL devices, and runs them on its CPU
 /// accelerator where there is no GPU (CI). Constructing it touches no device; binding opens one.
@@ -22,9 +23,9 @@ public sealed class IlgpuBackend : IComputeBackend
 
     public Backend Id => new(Name);
 
-    public IReadOnlyCollection<string> Styles { get; } = ["lj/cut", "morse", "eam", "eam/alloy", "eam/fs"];
+    public IReadOnlyCollection<string> Styles { get; } = ["lj/cut", "morse", "eam", "eam/alloy", "eam/fs", "sw"];
 
-    public bool Supports(IForceField forceField) => forceField is LennardJonesPotential or MorsePotential or EamPotential;
+    public bool Supports(IForceField forceField) => forceField is LennardJonesPotential or MorsePotential or EamPotential or StillingerWeberPotential;
 
     public IForceComputer Bind(IForceField forceField, ComputeOptions options)
     {
@@ -38,6 +39,8 @@ public sealed class IlgpuBackend : IComputeBackend
             MorsePotential morse => new IlgpuPairComputer<float, F32, MorseDevice<float, F32>>(morse, options, morse.PackedCoefficients()),
             EamPotential eam when fp64 => new IlgpuEamComputer<double, F64>(eam, options),
             EamPotential eam => new IlgpuEamComputer<float, F32>(eam, options),
+            StillingerWeberPotential sw when fp64 => new IlgpuStillingerWeberComputer<double, F64>(sw, options),
+            StillingerWeberPotential sw => new IlgpuStillingerWeberComputer<float, F32>(sw, options),
             _ => throw new NotSupportedException($"{forceField.Style} has no ILGPU backend (ILGPU runs {string.Join(", ", Styles)})"),
         };
     }

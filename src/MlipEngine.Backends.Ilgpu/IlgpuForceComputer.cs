@@ -64,6 +64,12 @@ public abstract class IlgpuForceComputer : NeighborForceComputer
     /// </summary>
     private protected abstract void Launch(int n, DeviceGeometry geometry, AtomOutputs outputs);
 
+    /// <summary>
+    /// Called after a (re)built list went up: <paramref name="capacity"/> entries per atom, entry k of atom i at
+    /// slot k·<paramref name="stride"/> + i. Potentials that keep per-entry data size it here.
+    /// </summary>
+    private protected virtual void ListUploaded(NeighborList list, int capacity, int stride) { }
+
     protected sealed override void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result)
     {
         int n = batch.AtomCount, ns = batch.SystemCount;
@@ -131,6 +137,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer
         _j.Write(_jH.AsSpan(0, (int)size));
         _code.Write(_codeH.AsSpan(0, (int)size));
         _type.Write(types.AsSpan(0, n));
+        ListUploaded(list, capacity, _stride);
         var (chunkFirst, systemFirst) = ReductionKernels.Plan(batch.SystemOffsets.AsSpan(0, batch.SystemCount + 1));
         _chunks = chunkFirst.Length - 1;
         _chunkFirst.Write(chunkFirst);

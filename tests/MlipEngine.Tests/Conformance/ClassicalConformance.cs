@@ -72,6 +72,7 @@ public class EamFinnisSinclairConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Fe", "Al"], 3.6, seed);
 }
 
+[AlsoOnIlgpu]
 public class StillingerWeberConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = MlipEngine.Potentials.StillingerWeber.StillingerWeberPotential.FromFile(GoldenFiles.LammpsPotential("GaN.sw"), ["Ga", "N"]);

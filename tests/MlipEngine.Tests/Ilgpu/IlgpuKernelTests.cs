@@ -1,6 +1,7 @@
 using MlipEngine.Backends.Ilgpu;
 using MlipEngine.Cli.Commands;
 using MlipEngine.ForceFields;
+using MlipEngine.Geometry;
 using MlipEngine.IO.Extxyz;
 using MlipEngine.State;
 using MlipEngine.Tests.OpenCl;
@@ -49,6 +50,27 @@ public class IlgpuKernelTests : IDisposable
         using var c = TestCatalog.Instance.Bind(ff, Ilgpu(precision));
         Assert.IsAssignableFrom<IlgpuForceComputer>(c);
         OpenClKernelTests.AssertAgreesWithReference(r, Eval.One(c, s), tol, "ILGPU");
+    }
+
+    /// <summary>
+    /// <summary>
+    /// sw (three-body; OpenCL has no kernels for it) on jittered diamond Si (64 atoms, Si.sw) and a compressed
+    /// Si cluster: fp64 to summation round-off; fp32 within single precision (each bond and angle term carries
+    /// ~1e-7 relative error, exp and pow of the radial functions included; sums over ~4–12 bonds and their
+    /// pairs: 1e-5 of the largest force, as for the pair potentials).
+    /// </summary>
+    [Theory]
+    [InlineData(Precision.Float64, 1e-10)]
+    [InlineData(Precision.Float32, 1e-5)]
+    public void StillingerWeber_MatchesReference(Precision precision, double tol)
+    {
+        var sw = MlipEngine.Potentials.StillingerWeber.StillingerWeberPotential.FromFile(GoldenFiles.LammpsPotential("Si.sw"), ["Si"]);
+        Vec3[] diamond = [new(0, 0, 0), new(0.5, 0.5, 0), new(0.5, 0, 0.5), new(0, 0.5, 0.5), new(0.25, 0.25, 0.25), new(0.75, 0.75, 0.25), new(0.75, 0.25, 0.75), new(0.25, 0.75, 0.75)];
+        foreach (var s in new[] { TestStructures.Lattice("Si", 5.431, diamond, 2, 2, 2, 0.15, 31), Samples.Cluster(["Si"], 3.9, 32) })
+        {
+            using var c = TestCatalog.Instance.Bind(sw, Ilgpu(precision));
+            OpenClKernelTests.AssertAgreesWithReference(Eval.One(sw, s, ComputeOptions.Reference), Eval.One(c, s), tol, "ILGPU");
+        }
     }
 
     [Theory]
@@ -112,8 +134,8 @@ public class IlgpuKernelTests : IDisposable
     [Fact]
     public void StyleWithoutIlgpuKernels_NamesTheBackendsItRunsOn()
     {
-        var sw = MlipEngine.Potentials.StillingerWeber.StillingerWeberPotential.FromFile(GoldenFiles.LammpsPotential("GaN.sw"), ["Ga", "N"]);
-        var e = Assert.Throws<NotSupportedException>(() => TestCatalog.Instance.Bind(sw, new ComputeOptions { Backend = IlgpuBackend.Name }));
+        var tersoff = MlipEngine.Potentials.Tersoff.TersoffPotential.FromFile(GoldenFiles.LammpsPotential("SiC.tersoff"), ["Si", "C"]);
+        var e = Assert.Throws<NotSupportedException>(() => TestCatalog.Instance.Bind(tersoff, new ComputeOptions { Backend = IlgpuBackend.Name }));
         Assert.Contains("no ilgpu backend", e.Message);
     }
 
