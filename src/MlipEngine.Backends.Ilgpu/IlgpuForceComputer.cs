@@ -90,11 +90,8 @@ public abstract class IlgpuForceComputer : NeighborForceComputer
             for (int s = 0; s < ns; s++)
             {
                 result.Energy[s] = _sumsHost[7 * s];
-                if ((outputs & ForceOutputs.Virial) == 0) continue;
-                var w = result.VirialOf(s);
-                double xx = _sumsHost[7 * s + 1], yy = _sumsHost[7 * s + 2], zz = _sumsHost[7 * s + 3];
-                double xy = _sumsHost[7 * s + 4], xz = _sumsHost[7 * s + 5], yz = _sumsHost[7 * s + 6];
-                w[0] = xx; w[1] = xy; w[2] = xz; w[3] = xy; w[4] = yy; w[5] = yz; w[6] = xz; w[7] = yz; w[8] = zz;
+                if ((outputs & ForceOutputs.Virial) != 0)
+                    result.SetVirial(s, _sumsHost[7 * s + 1], _sumsHost[7 * s + 2], _sumsHost[7 * s + 3], _sumsHost[7 * s + 4], _sumsHost[7 * s + 5], _sumsHost[7 * s + 6]);
             }
             if ((outputs & ForceOutputs.Forces) != 0)
             {
@@ -122,17 +119,11 @@ public abstract class IlgpuForceComputer : NeighborForceComputer
     {
         int n = batch.AtomCount;
         _stride = (n + 63) / 64 * 64;
-        int capacity = 1;
-        for (int i = 0; i < n; i++) capacity = Math.Max(capacity, list.NeighborCount(i));
+        int capacity = Math.Max(1, list.MaxNeighborCount());
         long size = (long)capacity * _stride;
         if (_countH.Length < n) _countH = new int[n];
         if (_jH.Length < size) { _jH = new int[size]; _codeH = new int[size]; }
-        for (int i = 0; i < n; i++)
-        {
-            int k0 = list.Offsets[i], c = list.Offsets[i + 1] - k0;
-            _countH[i] = c;
-            for (int k = 0; k < c; k++) { _jH[k * _stride + i] = list.Neighbors[k0 + k]; _codeH[k * _stride + i] = list.ShiftCodes[k0 + k]; }
-        }
+        list.CopyNeighborMajor(_stride, _countH, _jH, _codeH);
         _count.Write(_countH.AsSpan(0, n));
         _j.Write(_jH.AsSpan(0, (int)size));
         _code.Write(_codeH.AsSpan(0, (int)size));

@@ -1,8 +1,6 @@
 using MlipEngine.Backends.Ilgpu;
-using MlipEngine.Cli.Commands;
 using MlipEngine.ForceFields;
 using MlipEngine.Geometry;
-using MlipEngine.IO.Extxyz;
 using MlipEngine.State;
 using MlipEngine.Tests.OpenCl;
 using MlipEngine.Tests.Support;
@@ -16,30 +14,19 @@ namespace MlipEngine.Tests.Ilgpu;
 /// Potentials and structures are those of <see cref="OpenClKernelTests"/>, so both accelerator backends
 /// are held to the same cases and tolerances.
 /// </summary>
-public class IlgpuKernelTests : IDisposable
+public class IlgpuKernelTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("mlip-ilgpu-").FullName;
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    public static TheoryData<string, string> Cases()
-    {
-        var d = new TheoryData<string, string>();
-        foreach (var p in OpenClKernelTests.Potentials.Keys)
-            foreach (var s in new[] { "triclinic-device", "thin-host", "cluster-host" }) d.Add(p, s);
-        return d;
-    }
-
     private static ComputeOptions Ilgpu(Precision p, double skin = 1.0) => new() { Backend = IlgpuBackend.Name, Precision = p, Skin = skin };
 
     /// <summary>fp64: the Reference's arithmetic in another order (gather over a full list), so summation round-off only; see <see cref="OpenClKernelTests.Float64_MatchesReference"/>.</summary>
-    [Theory, MemberData(nameof(Cases))]
+    [Theory, MemberData(nameof(OpenClKernelTests.Cases), MemberType = typeof(OpenClKernelTests))]
     public void Float64_MatchesReference(string potential, string structure) => CompareWithReference(potential, structure, Precision.Float64, 1e-10);
 
     /// <summary>
     /// fp32 pair terms and tables with fp64 displacements and sums: ~1e-7 per term, a few 1e-6 of the
     /// largest force after ~50–80 terms (the same arithmetic and bound as <see cref="OpenClKernelTests.Float32_MatchesReferenceWithinSinglePrecision"/>).
     /// </summary>
-    [Theory, MemberData(nameof(Cases))]
+    [Theory, MemberData(nameof(OpenClKernelTests.Cases), MemberType = typeof(OpenClKernelTests))]
     public void Float32_MatchesReferenceWithinSinglePrecision(string potential, string structure) => CompareWithReference(potential, structure, Precision.Float32, 1e-5);
 
     private static void CompareWithReference(string potential, string structure, Precision precision, double tol)
@@ -76,27 +63,8 @@ public class IlgpuKernelTests : IDisposable
     [Theory]
     [InlineData("eam/alloy", Precision.Float64)]
     [InlineData("lj/cut", Precision.Float32)]
-    public void Results_BitIdenticalAcrossRunsAndComputers(string potential, Precision precision)
-    {
-        var ff = OpenClKernelTests.Potentials[potential];
-        var batch = SystemBatch.FromStructures([OpenClKernelTests.Structure("triclinic-device"), OpenClKernelTests.Structure("cluster-host")]);
-        var first = new ForceResult(); var second = new ForceResult(); var third = new ForceResult();
-        using (var a = TestCatalog.Instance.Bind(ff, Ilgpu(precision)))
-        {
-            a.Compute(batch, ForceOutputs.All, first);
-            a.Compute(batch, ForceOutputs.All, second);
-        }
-        using (var b = TestCatalog.Instance.Bind(ff, Ilgpu(precision))) b.Compute(batch, ForceOutputs.All, third);
-        int n = batch.AtomCount;
-        foreach (var other in new[] { second, third })
-        {
-            Assert.Equal(first.Energy.AsSpan(0, 2).ToArray(), other.Energy.AsSpan(0, 2).ToArray());
-            Assert.Equal(first.Fx.AsSpan(0, n).ToArray(), other.Fx.AsSpan(0, n).ToArray());
-            Assert.Equal(first.Fz.AsSpan(0, n).ToArray(), other.Fz.AsSpan(0, n).ToArray());
-            Assert.Equal(first.AtomEnergies.AsSpan(0, n).ToArray(), other.AtomEnergies.AsSpan(0, n).ToArray());
-            Assert.Equal(first.Virial.AsSpan(0, 18).ToArray(), other.Virial.AsSpan(0, 18).ToArray());
-        }
-    }
+    public void Results_BitIdenticalAcrossRunsAndComputers(string potential, Precision precision) =>
+        OpenClKernelTests.AssertBitIdenticalAcrossRunsAndComputers(OpenClKernelTests.Potentials[potential], Ilgpu(precision));
 
     /// <summary>Moves within skin/2 keep the uploaded list (one build) and still give the Reference's result for the moved atoms.</summary>
     [Fact]
@@ -139,23 +107,4 @@ public class IlgpuKernelTests : IDisposable
         Assert.Contains("no ilgpu backend", e.Message);
     }
 
-    /// <summary><c>mlip eval --device ilgpu</c> gives the CPU backend's energies and forces on a batch of two golden cells.</summary>
-    [Fact]
-    public void EvalOnIlgpu_MatchesCpuBackend()
-    {
-        string dir = Path.Combine(GoldenFiles.GoldenRoot, "eam_alloy_cuni");
-        string input = Path.Combine(_dir, "in.xyz");
-        File.WriteAllText(input, File.ReadAllText(Path.Combine(dir, "golden.xyz")) + File.ReadAllText(Path.Combine(GoldenFiles.GoldenRoot, "eam_alloy_nicu_order", "golden.xyz")));
-        string spec = Path.Combine(dir, "potential.yaml");
-        Assert.Equal(0, EvalCommand.Run(spec, input, Path.Combine(_dir, "cpu.xyz"), 1, "cpu"));
-        Assert.Equal(0, EvalCommand.Run(spec, input, Path.Combine(_dir, "ilgpu.xyz"), 1, "ilgpu"));
-        var cpu = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "cpu.xyz")).ToList();
-        var gpu = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "ilgpu.xyz")).ToList();
-        Assert.Equal(cpu.Count, gpu.Count);
-        for (int f = 0; f < cpu.Count; f++)
-        {
-            Assert.True(Math.Abs(cpu[f].Energy!.Value - gpu[f].Energy!.Value) <= 1e-10 * Math.Abs(cpu[f].Energy!.Value));
-            for (int i = 0; i < cpu[f].Forces!.Length; i++) Assert.True((cpu[f].Forces![i] - gpu[f].Forces![i]).Norm <= 1e-10, $"frame {f} atom {i}");
-        }
-    }
 }
