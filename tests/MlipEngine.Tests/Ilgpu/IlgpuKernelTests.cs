@@ -66,23 +66,8 @@ public class IlgpuKernelTests
     public void Results_BitIdenticalAcrossRunsAndComputers(string potential, Precision precision) =>
         OpenClKernelTests.AssertBitIdenticalAcrossRunsAndComputers(OpenClKernelTests.Potentials[potential], Ilgpu(precision));
 
-    /// <summary>Moves within skin/2 keep the uploaded list (one build) and still give the Reference's result for the moved atoms.</summary>
     [Fact]
-    public void SkinReuse_GivesReferenceResultsWithoutRebuild()
-    {
-        var ff = OpenClKernelTests.Potentials["eam"];
-        using var c = TestCatalog.Instance.Bind(ff, Ilgpu(Precision.Float64, skin: 1.0));
-        var batch = SystemBatch.FromStructure(OpenClKernelTests.Structure("triclinic-device"));
-        var r1 = new ForceResult();
-        c.Compute(batch, ForceOutputs.All, r1);
-        batch.X[3] += 0.3; batch.Y[7] -= 0.2;   // < skin/2
-        c.Compute(batch, ForceOutputs.All, r1);
-        Assert.Equal(1, c.NeighborBuilds);
-        var r = new ForceResult();
-        using (var reference = TestCatalog.Instance.Bind(ff, ComputeOptions.Reference)) reference.Compute(batch, ForceOutputs.All, r);
-        Assert.True(Math.Abs(r.Energy[0] - r1.Energy[0]) <= 1e-10 * Math.Abs(r.Energy[0]));
-        for (int i = 0; i < batch.AtomCount; i++) Assert.True(Math.Abs(r.Fx[i] - r1.Fx[i]) <= 1e-9, $"fx {i}");
-    }
+    public void SkinReuse_GivesReferenceResultsWithoutRebuild() => OpenClKernelTests.AssertSkinReuseGivesReferenceResultsWithoutRebuild(Ilgpu(Precision.Float64, skin: 1.0));
 
     [Fact]
     public void Info_ListsTheCpuAccelerator()

@@ -208,11 +208,14 @@ public class OpenClKernelTests
     }
 
     [Fact]
-    public void SkinReuse_GivesReferenceResultsWithoutRebuild()
+    public void SkinReuse_GivesReferenceResultsWithoutRebuild() => AssertSkinReuseGivesReferenceResultsWithoutRebuild(OpenCl(Precision.Float64, skin: 1.0));
+
+    /// <summary>Moves within skin/2 keep the list (one build) and still give the Reference's result for the moved atoms (EAM, 256 atoms).</summary>
+    internal static void AssertSkinReuseGivesReferenceResultsWithoutRebuild(ComputeOptions options)
     {
         var ff = Potentials["eam"];
         var s = Structure("triclinic-device");
-        using var c = TestCatalog.Instance.Bind(ff, OpenCl(Precision.Float64, skin: 1.0));
+        using var c = TestCatalog.Instance.Bind(ff, options);
         var batch = SystemBatch.FromStructure(s);
         var r1 = new ForceResult();
         c.Compute(batch, ForceOutputs.All, r1);
