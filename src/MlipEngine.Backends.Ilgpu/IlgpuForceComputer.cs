@@ -1,5 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
+using MlipEngine.Dynamics.Integrators;
+using MlipEngine.Dynamics.Md;
 using MlipEngine.ForceFields;
 using MlipEngine.Neighbors;
 using MlipEngine.State;
@@ -21,7 +23,7 @@ namespace MlipEngine.Backends.Ilgpu;
 /// Determinism. Each thread owns atom i and writes only atom i's outputs, summing its neighbors in list
 /// order; reductions run in a fixed order. No float atomics anywhere.
 /// </remarks>
-public abstract class IlgpuForceComputer : NeighborForceComputer
+public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynamicsSource
 {
     private readonly IlgpuDevice _device;
     private readonly DeviceArray<double> _x, _y, _z, _shifts, _fx, _fy, _fz, _e, _v, _partial, _sums;
@@ -72,40 +74,70 @@ public abstract class IlgpuForceComputer : NeighborForceComputer
 
     protected sealed override void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result)
     {
-        int n = batch.AtomCount, ns = batch.SystemCount;
-        if (n == 0) return;
+        if (batch.AtomCount == 0) return;
         lock (_device.Sync)
         {
             Upload(batch, list, types);
-            foreach (var b in new[] { _fx, _fy, _fz, _e }) b.EnsureCapacity(n);
-            _v.EnsureCapacity(6L * n);
-            var o = Outputs(n);
-            Launch(n, Geometry, o);
-            _partial.EnsureCapacity(7L * _chunks); _sums.EnsureCapacity(7L * ns);
-            _chunkSums(_chunks, _chunkFirst.View, o, _partial.View);
-            _systemSums(ns, _systemFirstChunk.View, _partial.View, _sums.View);
-            Accelerator.Synchronize();
-            if (_sumsHost.Length < 7 * ns) _sumsHost = new double[7 * ns];
-            _sums.Read(_sumsHost.AsSpan(0, 7 * ns));
-            for (int s = 0; s < ns; s++)
-            {
-                result.Energy[s] = _sumsHost[7 * s];
-                if ((outputs & ForceOutputs.Virial) != 0)
-                    result.SetVirial(s, _sumsHost[7 * s + 1], _sumsHost[7 * s + 2], _sumsHost[7 * s + 3], _sumsHost[7 * s + 4], _sumsHost[7 * s + 5], _sumsHost[7 * s + 6]);
-            }
-            if ((outputs & ForceOutputs.Forces) != 0)
-            {
-                _fx.Read(result.Fx.AsSpan(0, n)); _fy.Read(result.Fy.AsSpan(0, n)); _fz.Read(result.Fz.AsSpan(0, n));
-            }
-            if ((outputs & ForceOutputs.AtomEnergies) != 0) _e.Read(result.AtomEnergies.AsSpan(0, n));
+            EvaluateResident(batch.AtomCount);
+            ReadResults(batch, outputs, result);
         }
     }
+
+    /// <summary>
+    /// Runs the potential's kernels on the geometry already on the device (r̃ and list current), leaving per-atom
+    /// forces, energies and virials there: the force call of device-resident MD.
+    /// </summary>
+    internal void EvaluateResident(int n)
+    {
+        foreach (var b in new[] { _fx, _fy, _fz, _e }) b.EnsureCapacity(n);
+        _v.EnsureCapacity(6L * n);
+        Launch(n, Geometry, Outputs(n));
+    }
+
+    /// <summary>
+    /// Sums the last evaluation's per-atom energies and virials per system on the device and reads into
+    /// <paramref name="result"/> (prepared for <paramref name="batch"/>) the energies and what <paramref name="outputs"/> asks.
+    /// </summary>
+    internal void ReadResults(SystemBatch batch, ForceOutputs outputs, ForceResult result)
+    {
+        int n = batch.AtomCount, ns = batch.SystemCount;
+        _partial.EnsureCapacity(7L * _chunks); _sums.EnsureCapacity(7L * ns);
+        _chunkSums(_chunks, _chunkFirst.View, Outputs(n), _partial.View);
+        _systemSums(ns, _systemFirstChunk.View, _partial.View, _sums.View);
+        Accelerator.Synchronize();
+        if (_sumsHost.Length < 7 * ns) _sumsHost = new double[7 * ns];
+        _sums.Read(_sumsHost.AsSpan(0, 7 * ns));
+        for (int s = 0; s < ns; s++)
+        {
+            result.Energy[s] = _sumsHost[7 * s];
+            if ((outputs & ForceOutputs.Virial) != 0)
+                result.SetVirial(s, _sumsHost[7 * s + 1], _sumsHost[7 * s + 2], _sumsHost[7 * s + 3], _sumsHost[7 * s + 4], _sumsHost[7 * s + 5], _sumsHost[7 * s + 6]);
+        }
+        if ((outputs & ForceOutputs.Forces) != 0)
+        {
+            _fx.Read(result.Fx.AsSpan(0, n)); _fy.Read(result.Fy.AsSpan(0, n)); _fz.Read(result.Fz.AsSpan(0, n));
+        }
+        if ((outputs & ForceOutputs.AtomEnergies) != 0) _e.Read(result.AtomEnergies.AsSpan(0, n));
+    }
+
+    /// <summary>The lock that serialises work on this computer's device.</summary>
+    internal object DeviceLock => _device.Sync;
+    /// <summary>The Verlet list this computer keeps (its reference positions are the skin test's).</summary>
+    internal VerletNeighborList Verlet => OwnNeighbors;
+    /// <summary>The device geometry (r̃, list) of the last evaluation, for device-resident MD.</summary>
+    internal DeviceGeometry CurrentGeometry => Geometry;
+    /// <summary>The device outputs of the last evaluation for <paramref name="n"/> atoms.</summary>
+    internal AtomOutputs CurrentOutputs(int n) => Outputs(n);
+
+    /// <summary>Device-resident MD (nve) on this computer's device; see <see cref="IlgpuResidentDynamics"/>.</summary>
+    public IResidentDynamics? TryCreateResident(MdSystem system, IIntegrator integrator, out string reason) =>
+        IlgpuResidentDynamics.TryCreate(system, integrator, out reason);
 
     /// <summary>Positions and shift vectors every call; the list, types and reduction plan when the list was rebuilt.</summary>
     private void Upload(SystemBatch batch, NeighborList list, int[] types)
     {
         int n = batch.AtomCount;
-        bool own = ReferenceEquals(list, OwnNeighborList);
+        bool own = ReferenceEquals(list, OwnNeighbors.List);
         if (!own || !ReferenceEquals(list, _uploadedList) || NeighborBuilds != _uploadedBuild) UploadList(batch, list, types);
         _uploadedList = own ? list : null;   // a list passed in from outside (a committee's) is uploaded on every call
         _uploadedBuild = NeighborBuilds;

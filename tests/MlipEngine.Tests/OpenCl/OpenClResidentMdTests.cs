@@ -1,3 +1,4 @@
+using MlipEngine.Backends.Ilgpu;
 using MlipEngine.Backends.OpenCl;
 using MlipEngine.Dynamics.Integrators;
 using MlipEngine.Dynamics.Md;
@@ -13,8 +14,9 @@ using Xunit;
 namespace MlipEngine.Tests.OpenCl;
 
 /// <summary>
-/// Device-resident MD (kernels/md.cl, <see cref="OpenClResidentDynamics"/>) against the host
-/// integrators on the CPU backend, on PoCL in CI.
+/// Device-resident MD (kernels/md.cl, <see cref="OpenClResidentDynamics"/>; the NVE tests also
+/// <see cref="IlgpuResidentDynamics"/>) against the host integrators on the CPU backend, on PoCL and ILGPU's
+/// CPU accelerator in CI.
 /// </summary>
 public class OpenClResidentMdTests
 {
@@ -48,7 +50,7 @@ public class OpenClResidentMdTests
 
     private static IResidentDynamics Resident(MdSystem sys, IIntegrator integrator)
     {
-        var r = OpenClResidentDynamics.TryCreate(sys, integrator, out string why) ?? throw new InvalidOperationException(why);
+        var r = ((IResidentDynamicsSource)sys.Computer).TryCreateResident(sys, integrator, out string why) ?? throw new InvalidOperationException(why);
         r.Upload();
         return r;
     }
@@ -82,13 +84,16 @@ public class OpenClResidentMdTests
     /// and at least twice, so rebuilds on the device are exercised.
     /// </summary>
     [Theory]
-    [InlineData("eam-cu")]
-    [InlineData("lj-ar")]
-    [InlineData("eam-cu-cluster")]
-    public void Nve_Trajectory_MatchesCpuBackend(string name)
+    [InlineData("eam-cu", Backend.OpenClName)]
+    [InlineData("lj-ar", Backend.OpenClName)]
+    [InlineData("eam-cu-cluster", Backend.OpenClName)]
+    [InlineData("eam-cu", IlgpuBackend.Name)]
+    [InlineData("lj-ar", IlgpuBackend.Name)]
+    [InlineData("eam-cu-cluster", IlgpuBackend.Name)]
+    public void Nve_Trajectory_MatchesCpuBackend(string name, string backend)
     {
         var cpu = System(name, Backend.Cpu);
-        var dev = System(name, Backend.OpenCl);
+        var dev = System(name, backend);
         int n = cpu.AtomCount;
         var b0 = cpu.Batch;
         double[] x0 = b0.X[..n], y0 = b0.Y[..n], z0 = b0.Z[..n];
@@ -142,12 +147,14 @@ public class OpenClResidentMdTests
     /// 5e-7 (EAM) and 1e-7 (LJ) of the RMS displacement, energies 3e-8 and 4e-8 relative).
     /// </summary>
     [Theory]
-    [InlineData("eam-cu")]
-    [InlineData("lj-ar")]
-    public void Nve_Float32_AgreesWithCpuBackend(string name)
+    [InlineData("eam-cu", Backend.OpenClName)]
+    [InlineData("lj-ar", Backend.OpenClName)]
+    [InlineData("eam-cu", IlgpuBackend.Name)]
+    [InlineData("lj-ar", IlgpuBackend.Name)]
+    public void Nve_Float32_AgreesWithCpuBackend(string name, string backend)
     {
         var cpu = System(name, Backend.Cpu);
-        var dev = System(name, Backend.OpenCl, Precision.Float32);
+        var dev = System(name, backend, Precision.Float32);
         int n = cpu.AtomCount;
         double fmax = MaxForce(cpu);
         double df = Math.Max(MaxAbsDiff(cpu.Forces.Fx, dev.Forces.Fx, n), Math.Max(MaxAbsDiff(cpu.Forces.Fy, dev.Forces.Fy, n), MaxAbsDiff(cpu.Forces.Fz, dev.Forces.Fz, n)));
@@ -174,10 +181,12 @@ public class OpenClResidentMdTests
     /// mean of the last fifth differs from that of the first fifth by less than three times that spread
     /// (measured σ(K+U)/σ(K) = 3.5e-4).
     /// </summary>
-    [Fact]
-    public void Nve_ConservesEnergyOnDevice()
+    [Theory]
+    [InlineData(Backend.OpenClName)]
+    [InlineData(IlgpuBackend.Name)]
+    public void Nve_ConservesEnergyOnDevice(string backend)
     {
-        var dev = System("eam-cu", Backend.OpenCl);
+        var dev = System("eam-cu", backend);
         using var resident = Resident(dev, new VelocityVerlet());
         var total = new List<double>(); var kinetic = new List<double>();
         for (int c = 0; c < 100; c++)
@@ -257,10 +266,12 @@ public class OpenClResidentMdTests
     /// A non-finite position stops the device loop after the step that produced it (no list build from
     /// NaN coordinates), and the sync reports a non-finite energy so the run loop's safety check fires.
     /// </summary>
-    [Fact]
-    public void Advance_StopsAtTheFirstNonFinitePosition()
+    [Theory]
+    [InlineData(Backend.OpenClName)]
+    [InlineData(IlgpuBackend.Name)]
+    public void Advance_StopsAtTheFirstNonFinitePosition(string backend)
     {
-        var sys = System("lj-ar", Backend.OpenCl);
+        var sys = System("lj-ar", backend);
         sys.Batch.VX[5] = double.NaN;
         using var r = Resident(sys, new VelocityVerlet());
         Assert.Equal(1, r.Advance(0, 50));
