@@ -13,12 +13,13 @@ namespace MlipEngine.Bench;
 /// </summary>
 public static class GpuThroughput
 {
-    public static int Run(string style, int repeat, int reps, int openClDevice, int ilgpuDevice)
+    /// <summary>One force call per backend and precision (<paramref name="mdSteps"/> = 0), or NVE MD: CPU host loop, device-resident OpenCL and ILGPU.</summary>
+    public static int Run(string style, int repeat, int reps, int openClDevice, int ilgpuDevice, int mdSteps = 0)
     {
         var (ff, s) = Systems.Create(style, repeat);
         Systems.Jitter(s);
         var batch = SystemBatch.FromStructure(s);
-        Console.WriteLine($"# {style}, {s.AtomCount} atoms; CPU backend: {Environment.ProcessorCount} threads");
+        Console.WriteLine($"# {style}, {s.AtomCount} atoms; CPU backend: {Environment.ProcessorCount} threads" + (mdSteps > 0 ? $"; MD: nve, dt 2 fs, skin 1 A, {mdSteps} steps" : ""));
         var configs = new List<(string, ComputeOptions)> { ("cpu fp64", new ComputeOptions { Backend = Backend.Cpu, Threads = Environment.ProcessorCount }) };
         try
         {
@@ -38,7 +39,10 @@ public static class GpuThroughput
             configs.Add(("ilgpu fp32", new ComputeOptions { Backend = IlgpuBackend.Name, DeviceIndex = ilgpuDevice, Precision = Precision.Float32 }));
         }
         else Console.WriteLine($"# ILGPU skipped: no device {ilgpuDevice} ({devices.Count} found)");
-        OpenClThroughput.Measure(ff, batch, configs, reps);
+        if (mdSteps <= 0) { OpenClThroughput.Measure(ff, batch, configs, reps); return 0; }
+        // MD: the CPU backend integrates on the host; the accelerators run device-resident
+        OpenClMdThroughput.Measure(ff, s, style, mdSteps, configs.Select(c => (c.Item1 + (c.Item2.Backend == Backend.Cpu ? ", host integration" : ", device-resident"),
+            c.Item2 with { Skin = 1.0 }, c.Item2.Backend != Backend.Cpu)));
         return 0;
     }
 }
