@@ -3,6 +3,7 @@ using ILGPU.Runtime;
 using MlipEngine.Dynamics.Integrators;
 using MlipEngine.Dynamics.Md;
 using MlipEngine.ForceFields;
+using MlipEngine.Geometry;
 using MlipEngine.State;
 using MlipEngine.Units;
 
@@ -97,12 +98,8 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
     public static IResidentDynamics? TryCreate(MdSystem system, IIntegrator integrator, out string reason)
     {
         if (system.Computer is not IlgpuForceComputer c) { reason = $"forces on {system.Computer.Options.Backend}, integration on the host"; return null; }
-        if (!system.OwnsForces) { reason = "ILGPU forces with host-side integration: replicas in one batch integrate on the host"; return null; }
-        if (integrator is not VelocityVerlet)
-        {
-            reason = $"ILGPU forces with host-side integration: device-resident MD on ILGPU supports nve, this run uses {integrator.Name} (positions go up and forces come back every step)";
-            return null;
-        }
+        var why = ResidentEligibility.WhyOnHost(system, integrator, "ILGPU", "nve");
+        if (why != null) { reason = why; return null; }
         reason = "";
         return new IlgpuResidentDynamics(system, c, integrator);
     }
@@ -211,16 +208,13 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
         f.Computed = outputs;
         if (_nonFinite) f.Energy[0] = double.NaN;   // the forces belong to the last finite step; say so
         // kinetic tensor Σ m vₐ v_b (eV) on the host from the velocities just read, in atom order
-        Array.Clear(_kineticTensor);
         double xx = 0, yy = 0, zz = 0, xy = 0, xz = 0, yz = 0;
         for (int i = 0; i < n; i++)
         {
             double m = b.Mass[i] * PhysicalConstants.AmuA2PerFs2ToEv, v0 = _hx[i], v1 = _hy[i], v2 = _hz[i];
             xx += m * v0 * v0; yy += m * v1 * v1; zz += m * v2 * v2; xy += m * v0 * v1; xz += m * v0 * v2; yz += m * v1 * v2;
         }
-        _kineticTensor[0] = xx; _kineticTensor[1] = xy; _kineticTensor[2] = xz;
-        _kineticTensor[3] = xy; _kineticTensor[4] = yy; _kineticTensor[5] = yz;
-        _kineticTensor[6] = xz; _kineticTensor[7] = yz; _kineticTensor[8] = zz;
+        Mat3.WriteSymmetric(_kineticTensor, xx, yy, zz, xy, xz, yz);
     }
 
     public void CopyNeighborReference(NeighborReference reference)

@@ -1,6 +1,7 @@
 using MlipEngine.Dynamics.Integrators;
 using MlipEngine.Dynamics.Md;
 using MlipEngine.ForceFields;
+using MlipEngine.Geometry;
 using MlipEngine.Units;
 
 namespace MlipEngine.Backends.OpenCl;
@@ -85,16 +86,8 @@ public sealed class OpenClResidentDynamics : IResidentDynamics
             reason = $"forces on {system.Computer.Options.Backend}, integration on the host";
             return null;
         }
-        if (!system.OwnsForces)
-        {
-            reason = "OpenCL forces with host-side integration: replicas in one batch integrate on the host";
-            return null;
-        }
-        if (integrator is not (VelocityVerlet or LangevinBaoab))
-        {
-            reason = $"OpenCL forces with host-side integration: device-resident MD supports nve and nvt-langevin, this run uses {integrator.Name} (positions go up and forces come back every step)";
-            return null;
-        }
+        var why = ResidentEligibility.WhyOnHost(system, integrator, "OpenCL", "nve", "nvt-langevin");
+        if (why != null) { reason = why; return null; }
         reason = "";
         return new OpenClResidentDynamics(system, oc, integrator);
     }
@@ -204,9 +197,7 @@ public sealed class OpenClResidentDynamics : IResidentDynamics
         _reduce.Launch(_queue, 128, 128);
         _sysKin.Read(_queue, _sysHost.AsSpan(0, 6));
         double xx = _sysHost[0], yy = _sysHost[1], zz = _sysHost[2], xy = _sysHost[3], xz = _sysHost[4], yz = _sysHost[5];
-        _kineticTensor[0] = xx; _kineticTensor[1] = xy; _kineticTensor[2] = xz;
-        _kineticTensor[3] = xy; _kineticTensor[4] = yy; _kineticTensor[5] = yz;
-        _kineticTensor[6] = xz; _kineticTensor[7] = yz; _kineticTensor[8] = zz;
+        Mat3.WriteSymmetric(_kineticTensor, xx, yy, zz, xy, xz, yz);
         if (_langevin != null)
         {
             _sysHeat.Read(_queue, _sysHost.AsSpan(0, 1));

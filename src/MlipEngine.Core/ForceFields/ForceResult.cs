@@ -78,10 +78,7 @@ public sealed class ForceResult
     public Span<double> VirialOf(int system) => Virial.AsSpan(9 * system, 9);
 
     /// <summary>Sets system <paramref name="system"/>'s (symmetric) virial from its six components xx yy zz xy xz yz (eV), as device reductions return them.</summary>
-    public void SetVirial(int system, double xx, double yy, double zz, double xy, double xz, double yz)
-    {
-        var w = VirialOf(system);
-        w[0] = xx; w[1] = xy; w[2] = xz; w[3] = xy; w[4] = yy; w[5] = yz; w[6] = xz; w[7] = yz; w[8] = zz;
-    }
+    public void SetVirial(int system, double xx, double yy, double zz, double xy, double xz, double yz) =>
+        Geometry.Mat3.WriteSymmetric(VirialOf(system), xx, yy, zz, xy, xz, yz);
     public Span<double> StressOf(int system) => Stress.AsSpan(9 * system, 9);
 }
