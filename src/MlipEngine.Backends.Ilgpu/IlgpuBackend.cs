@@ -4,6 +4,7 @@ using MlipEngine.Kernels;
 using MlipEngine.Potentials.Eam;
 using MlipEngine.Potentials.Pair;
 using MlipEngine.Potentials.StillingerWeber;
+using MlipEngine.Potentials.Tersoff;
 
 [assembly: ComputeBackend(typeof(MlipEngine.Backends.Ilgpu.IlgpuBackend))]
 
@@ -11,7 +12,7 @@ namespace MlipEngine.Backends.Ilgpu;
 
 /// <summary>
 /// The ILGPU backend as an <see cref="IComputeBackend"/> (<c>--device ilgpu[:INDEX]</c>): lj/cut, morse,
-/// the EAM family and sw in fp64 and fp32, kernels written in C# over the same formulas as the CPU backend
+/// the EAM family and sw in fp64 and fp32, tersoff in fp64, kernels written in C# over the same formulas as the CPU backend
 /// (<see cref="LennardJonesFormula"/>, <see cref="MorseFormula"/>, <see cref="EamFormula"/>). ILGPU compiles
 /// them to PTX for CUDA on NVIDIA GPUs, to OpenCL C for its OpenCL devices, and runs them on its CPU
 /// accelerator where there is no GPU (CI). Constructing it touches no device; binding opens one.
@@ -23,9 +24,9 @@ public sealed class IlgpuBackend : IComputeBackend
 
     public Backend Id => new(Name);
 
-    public IReadOnlyCollection<string> Styles { get; } = ["lj/cut", "morse", "eam", "eam/alloy", "eam/fs", "sw"];
+    public IReadOnlyCollection<string> Styles { get; } = ["lj/cut", "morse", "eam", "eam/alloy", "eam/fs", "sw", "tersoff"];
 
-    public bool Supports(IForceField forceField) => forceField is LennardJonesPotential or MorsePotential or EamPotential or StillingerWeberPotential;
+    public bool Supports(IForceField forceField) => forceField is LennardJonesPotential or MorsePotential or EamPotential or StillingerWeberPotential or TersoffPotential;
 
     public IForceComputer Bind(IForceField forceField, ComputeOptions options)
     {
@@ -41,6 +42,8 @@ public sealed class IlgpuBackend : IComputeBackend
             EamPotential eam => new IlgpuEamComputer<float, F32>(eam, options),
             StillingerWeberPotential sw when fp64 => new IlgpuStillingerWeberComputer<double, F64>(sw, options),
             StillingerWeberPotential sw => new IlgpuStillingerWeberComputer<float, F32>(sw, options),
+            TersoffPotential tersoff when fp64 => new IlgpuTersoffComputer(tersoff, options),
+            TersoffPotential => throw new NotSupportedException("tersoff on ILGPU: only float64 is implemented (as on the CPU)"),
             _ => throw new NotSupportedException($"{forceField.Style} has no ILGPU backend (ILGPU runs {string.Join(", ", Styles)})"),
         };
     }

@@ -81,6 +81,7 @@ public class StillingerWeberConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Ga", "N"], 4.5, seed);
 }
 
+[AlsoOnIlgpu]
 public class TersoffConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = MlipEngine.Potentials.Tersoff.TersoffPotential.FromFile(GoldenFiles.LammpsPotential("SiC.tersoff"), ["Si", "C"]);

@@ -85,11 +85,10 @@ public class IlgpuKernelTests
     }
 
     [Fact]
-    public void StyleWithoutIlgpuKernels_NamesTheBackendsItRunsOn()
+    public void TersoffInFloat32_IsAClearError()
     {
         var tersoff = MlipEngine.Potentials.Tersoff.TersoffPotential.FromFile(GoldenFiles.LammpsPotential("SiC.tersoff"), ["Si", "C"]);
-        var e = Assert.Throws<NotSupportedException>(() => TestCatalog.Instance.Bind(tersoff, new ComputeOptions { Backend = IlgpuBackend.Name }));
-        Assert.Contains("no ilgpu backend", e.Message);
+        var e = Assert.Throws<NotSupportedException>(() => TestCatalog.Instance.Bind(tersoff, Ilgpu(Precision.Float32)));
+        Assert.Contains("only float64", e.Message);
     }
-
 }
