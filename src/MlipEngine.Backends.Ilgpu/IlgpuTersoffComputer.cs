@@ -49,11 +49,7 @@ internal static class TersoffKernels
             double zeta = 0;
             for (int b = 0; b < count; b++)
             {
-                int sb = b * g.Stride + i;
-                double rik = s.R[sb];
-                if (b == a || rik == 0) continue;
-                var pk = t.Parameters[pairBase + g.Type[g.J[sb]]];
-                if (rik * rik >= pk.CutSquared) continue;
+                if (!ThirdBond(g, t, s, i, a, b, pairBase, out int sb, out double rik, out var pk)) continue;
                 double cos = uxa * s.Ux[sb] + uya * s.Uy[sb] + uza * s.Uz[sb];
                 zeta += TersoffFunctions.Fc(rik, pk) * TersoffFunctions.G(cos, pk, out _) * TersoffFunctions.ExpTerm(rij - rik, pk, out _);
             }
@@ -69,11 +65,7 @@ internal static class TersoffKernels
             double invRij = 1.0 / rij;
             for (int b = 0; b < count; b++)
             {
-                int sb = b * g.Stride + i;
-                double rik = s.R[sb];
-                if (b == a || rik == 0) continue;
-                var pk = t.Parameters[pairBase + g.Type[g.J[sb]]];
-                if (rik * rik >= pk.CutSquared) continue;
+                if (!ThirdBond(g, t, s, i, a, b, pairBase, out int sb, out double rik, out var pk)) continue;
                 double uxb = s.Ux[sb], uyb = s.Uy[sb], uzb = s.Uz[sb];
                 double cos = uxa * uxb + uya * uyb + uza * uzb;
                 double fc = TersoffFunctions.Fc(rik, pk);
@@ -90,6 +82,16 @@ internal static class TersoffKernels
             s.Gx[sa] += gax; s.Gy[sa] += gay; s.Gz[sa] += gaz;
         }
         ManyBodyKernels.StoreCentre(g, s, o, i, count, energy);
+    }
+
+    /// <summary>Whether entry b of atom i is a bond k of the triplet (i, j = entry a, k): b ≠ a and inside the (tᵢ, tⱼ, tₖ) cutoff.</summary>
+    private static bool ThirdBond(DeviceGeometry g, TersoffTables t, ManyBodyEntries<double> s, int i, int a, int b, int pairBase,
+        out int sb, out double rik, out TersoffParameters pk)
+    {
+        sb = b * g.Stride + i;
+        rik = s.R[sb];
+        pk = t.Parameters[pairBase + g.Type[g.J[sb]]];
+        return b != a && rik != 0 && rik * rik < pk.CutSquared;
     }
 }
 
