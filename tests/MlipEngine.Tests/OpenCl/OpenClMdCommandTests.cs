@@ -84,6 +84,7 @@ public class OpenClMdCommandTests : IDisposable
     [InlineData("{type: nvt-langevin, temperature: 300, tdamp: 50}", "opencl")]
     [InlineData("{type: nve}", "opencl")]
     [InlineData("{type: nve}", "ilgpu")]
+    [InlineData("{type: nvt-langevin, temperature: 300, tdamp: 50}", "ilgpu")]
     public void DeviceResidentRestart_ContinuesBitIdentically(string integrator, string device)
     {
         var cfg = MdConfigParser.Load(CopperRun(integrator, device), []);
