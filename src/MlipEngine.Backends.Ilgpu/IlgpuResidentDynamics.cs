@@ -176,14 +176,8 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
     }
 
     /// <summary>The stepper, or null with the reason (for the log) when this combination integrates on the host.</summary>
-    public static IResidentDynamics? TryCreate(MdSystem system, IIntegrator integrator, out string reason)
-    {
-        if (system.Computer is not IlgpuForceComputer c) { reason = $"forces on {system.Computer.Options.Backend}, integration on the host"; return null; }
-        var why = ResidentEligibility.WhyOnHost(system, integrator, "ILGPU", "nve", "nvt-langevin");
-        if (why != null) { reason = why; return null; }
-        reason = "";
-        return new IlgpuResidentDynamics(system, c, integrator);
-    }
+    public static IResidentDynamics? TryCreate(MdSystem system, IIntegrator integrator, out string reason) =>
+        ResidentEligibility.TryCreate<IlgpuForceComputer>(system, integrator, "ILGPU", ["nve", "nvt-langevin"], c => new IlgpuResidentDynamics(system, c, integrator), out reason);
 
     public string Description { get; }
     public ReadOnlySpan<double> KineticTensor => _kineticTensor;

@@ -79,18 +79,8 @@ public sealed class OpenClResidentDynamics : IResidentDynamics
     /// The device-resident stepper for <paramref name="system"/> and <paramref name="integrator"/>, or null
     /// with the reason (for the log) when this combination integrates on the host.
     /// </summary>
-    public static IResidentDynamics? TryCreate(MdSystem system, IIntegrator integrator, out string reason)
-    {
-        if (system.Computer is not OpenClForceComputer oc)
-        {
-            reason = $"forces on {system.Computer.Options.Backend}, integration on the host";
-            return null;
-        }
-        var why = ResidentEligibility.WhyOnHost(system, integrator, "OpenCL", "nve", "nvt-langevin");
-        if (why != null) { reason = why; return null; }
-        reason = "";
-        return new OpenClResidentDynamics(system, oc, integrator);
-    }
+    public static IResidentDynamics? TryCreate(MdSystem system, IIntegrator integrator, out string reason) =>
+        ResidentEligibility.TryCreate<OpenClForceComputer>(system, integrator, "OpenCL", ["nve", "nvt-langevin"], c => new OpenClResidentDynamics(system, c, integrator), out reason);
 
     public string Description { get; }
     public ReadOnlySpan<double> KineticTensor => _kineticTensor;

@@ -20,4 +20,18 @@ public static class ResidentEligibility
             return $"{backend} forces with host-side integration: device-resident MD supports {string.Join(" and ", supported)}, this run uses {integrator.Name} (positions go up and forces come back every step)";
         return null;
     }
+
+    /// <summary>
+    /// The stepper <paramref name="create"/> makes when the system's computer is a <typeparamref name="TComputer"/> and
+    /// <see cref="WhyOnHost"/> finds nothing against it; otherwise null with the reason for the log.
+    /// </summary>
+    public static IResidentDynamics? TryCreate<TComputer>(MdSystem system, IIntegrator integrator, string backend, string[] supported,
+        Func<TComputer, IResidentDynamics> create, out string reason) where TComputer : class
+    {
+        if (system.Computer is not TComputer computer) { reason = $"forces on {system.Computer.Options.Backend}, integration on the host"; return null; }
+        var why = WhyOnHost(system, integrator, backend, supported);
+        if (why != null) { reason = why; return null; }
+        reason = "";
+        return create(computer);
+    }
 }
