@@ -181,9 +181,10 @@ public class OpenClResidentMdTests
     /// mean of the last fifth differs from that of the first fifth by less than three times that spread
     /// (measured σ(K+U)/σ(K) = 3.5e-4).
     /// </summary>
+    /// (OpenCL only: ILGPU's NVE is held to the CPU trajectory step for step by <see cref="Nve_Trajectory_MatchesCpuBackend"/>,
+    /// and 1000 steps on its CPU accelerator cost ~12 s of CI.)
     [Theory]
     [InlineData(Backend.OpenClName)]
-    [InlineData(IlgpuBackend.Name)]
     public void Nve_ConservesEnergyOnDevice(string backend)
     {
         var dev = System("eam-cu", backend);
