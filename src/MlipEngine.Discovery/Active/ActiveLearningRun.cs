@@ -197,7 +197,7 @@ public sealed class ActiveLearningRun(ActiveLearningOptions options, ILabeller l
     private static void WriteFrames(string path, IReadOnlyList<Frame> frames)
     {
         string temp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".tmp");
-        StructureFile.Write(temp, frames);
+        StructureFile.Write(temp, frames, StructureFormat.Extxyz);
         File.Move(temp, path, overwrite: true);
     }
 
