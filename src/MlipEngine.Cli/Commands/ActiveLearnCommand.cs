@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MlipEngine.Cli.Active;
 using MlipEngine.Discovery.Active;
+using MlipEngine.Workflows;
 
 namespace MlipEngine.Cli.Commands;
 
@@ -14,11 +15,34 @@ public static class ActiveLearnCommand
 {
     public static Command Create()
     {
-        var config = new Argument<string>("config") { Description = "Active-learning configuration (YAML): label, data, committee, train, finetune, explore, select, filter, iterations, stop, output" };
+        var config = new Argument<string[]>("config")
+        {
+            Description = "Active-learning configuration (YAML): label, data, committee, train, finetune, explore, select, filter, iterations, stop, output " +
+                "(with --compare: the output folders of finished runs)",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var set = new Option<string[]>("--set") { Description = "Override a config value, e.g. --set iterations=8 (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var cmd = new Command("active-learn", "Active learning: committee MD exploration, labelling of uncertain frames by an oracle, retraining; resumable") { config, set };
-        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(set) ?? [], Console.Out));
+        var compare = new Option<string?>("--compare") { Description = "Draw the learning curves of the given run folders on one chart (SVG file)" };
+        var cmd = new Command("active-learn", "Active learning: committee MD exploration, labelling of uncertain frames by an oracle, retraining; resumable") { config, set, compare };
+        cmd.SetAction(r =>
+        {
+            var args = r.GetValue(config)!;
+            if (r.GetValue(compare) is string svg) return Compare(args, svg, Console.Out);
+            if (args.Length != 1) throw new UsageException("active-learn takes one config file (several folders only with --compare)");
+            return Run(args[0], r.GetValue(set) ?? [], Console.Out);
+        });
         return cmd;
+    }
+
+    /// <summary>Learning curves of several finished runs (e.g. committee and random selection) on one chart, named by folder.</summary>
+    public static int Compare(IReadOnlyList<string> runs, string svg, TextWriter output)
+    {
+        var series = runs.Select(d => (Path.GetFileName(Path.TrimEndingDirectorySeparator(d)), (IReadOnlyList<IterationRecord>)ActiveLearningOutputs.ReadRecords(d))).ToList();
+        ActiveLearningOutputs.WriteLearningCurves(svg, series, "active learning: test force error against labels");
+        foreach (var (name, records) in series)
+            output.WriteLine($"{name}: " + string.Join("; ", records.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Labels} labels {r.TestForceRmse:F1} meV/Å"))));
+        output.WriteLine($"wrote {svg}");
+        return 0;
     }
 
     public static int Run(string configPath, IReadOnlyList<string> overrides, TextWriter output)

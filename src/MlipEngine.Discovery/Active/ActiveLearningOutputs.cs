@@ -11,6 +11,15 @@ public static class ActiveLearningOutputs
         "iteration,labels,train_min,test_energy_rmse_meV_atom,test_force_rmse_meV_A,test_spread_meV_A,spearman,coverage_1sigma,coverage_2sigma,calibration_set," +
         "explored,spread_mean_meV_A,spread_max_meV_A,in_band,above_band,replicas,halted_replicas,selected,filtered,label_failures,labelled,stop";
 
+    /// <summary>The finished iterations of a run folder (its <c>iterations.jsonl</c>, header skipped).</summary>
+    public static List<IterationRecord> ReadRecords(string runDirectory)
+    {
+        string path = Path.Combine(runDirectory, "iterations.jsonl");
+        if (!File.Exists(path)) throw new UsageException($"{path} not found (not an active-learn output folder?)");
+        return File.ReadLines(path).Skip(1).Where(l => l.Length > 0)
+            .Select(l => System.Text.Json.JsonSerializer.Deserialize<IterationRecord>(l, JsonLinesJournal.Json)!).ToList();
+    }
+
     public static void WriteCsv(string path, IReadOnlyList<IterationRecord> records)
     {
         using var sink = new AtomicFileWriter(path);
