@@ -231,7 +231,7 @@ public sealed class ActiveLearningRun(ActiveLearningOptions options, ILabeller l
     }
 
     /// <summary>The exploration pool of iteration i (read back from pool.xyz when an earlier run got that far).</summary>
-    private (List<Candidate> Pool, int Replicas, int Halted) Explore(int i, string[] models, IForceComputer committee, CancellationToken cancel)
+    private (List<ExploredFrame> Pool, int Replicas, int Halted) Explore(int i, string[] models, IForceComputer committee, CancellationToken cancel)
     {
         var x = _o.Explore;
         string poolPath = Dir(Iter(i), "pool.xyz");
@@ -239,7 +239,7 @@ public sealed class ActiveLearningRun(ActiveLearningOptions options, ILabeller l
         if (File.Exists(poolPath))
         {
             var frames = StructureFile.ReadFrames(poolPath).ToList();
-            var back = frames.Select(f => new Candidate(f, Convert.ToInt32(f.GetInfo("replica"), _ci), Convert.ToInt64(f.GetInfo("step"), _ci), FrameSpread.Of(f))
+            var back = frames.Select(f => new ExploredFrame(f, Convert.ToInt32(f.GetInfo("replica"), _ci), Convert.ToInt64(f.GetInfo("step"), _ci), FrameSpread.Of(f))
             { Halted = f.GetInfo("halted") is bool h && h }).ToList();
             return (back, lanes.Count, back.Count(c => c.Halted));
         }
@@ -281,11 +281,11 @@ public sealed class ActiveLearningRun(ActiveLearningOptions options, ILabeller l
         return (monitor.Candidates, lanes.Count, monitor.HaltedAt.Count);
     }
 
-    private List<Candidate> SelectFrames(int i, List<Candidate> pool)
+    private List<ExploredFrame> SelectFrames(int i, List<ExploredFrame> pool)
     {
         string path = Dir(Iter(i), "selected.xyz");
         if (File.Exists(path))
-            return StructureFile.ReadFrames(path).Select(f => new Candidate(f, Convert.ToInt32(f.GetInfo("replica"), _ci), Convert.ToInt64(f.GetInfo("step"), _ci), FrameSpread.Of(f))).ToList();
+            return StructureFile.ReadFrames(path).Select(f => new ExploredFrame(f, Convert.ToInt32(f.GetInfo("replica"), _ci), Convert.ToInt64(f.GetInfo("step"), _ci), FrameSpread.Of(f))).ToList();
         var selected = FrameSelection.Select(pool, _o.Select, i);
         WriteFrames(path, selected.Select(c => c.Frame).ToList());
         return selected;

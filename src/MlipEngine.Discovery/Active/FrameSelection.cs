@@ -6,7 +6,7 @@ namespace MlipEngine.Discovery.Active;
 public static class FrameSelection
 {
     /// <summary>Candidates inside the trust band σ_lo ≤ σ_max &lt; σ_hi.</summary>
-    public static List<Candidate> InTrustBand(IEnumerable<Candidate> pool, double lower, double upper) =>
+    public static List<ExploredFrame> InTrustBand(IEnumerable<ExploredFrame> pool, double lower, double upper) =>
         pool.Where(c => c.Spread.MaxForce >= lower && c.Spread.MaxForce < upper).ToList();
 
     /// <summary>
@@ -14,7 +14,7 @@ public static class FrameSelection
     /// those in the trust band, thinned by <see cref="FarthestPoints"/> (or the largest spreads); with
     /// <see cref="SelectionMethod.Random"/> a uniform sample of the whole pool (seeded by the iteration).
     /// </summary>
-    public static List<Candidate> Select(IReadOnlyList<Candidate> pool, SelectionSettings s, int iteration)
+    public static List<ExploredFrame> Select(IReadOnlyList<ExploredFrame> pool, SelectionSettings s, int iteration)
     {
         if (s.Method == SelectionMethod.Random)
         {
@@ -33,12 +33,12 @@ public static class FrameSelection
     /// distances (<see cref="StructureFingerprint"/>, Å); frames of other sizes or compositions are infinitely
     /// far. Ties go to the larger spread.
     /// </summary>
-    public static List<Candidate> FarthestPoints(IReadOnlyList<Candidate> candidates, int count)
+    public static List<ExploredFrame> FarthestPoints(IReadOnlyList<ExploredFrame> candidates, int count)
     {
         var prints = candidates.Select(c => StructureFingerprint.Create(c.Frame.Structure, double.NaN)).ToArray();
         var nearest = Enumerable.Repeat(double.PositiveInfinity, candidates.Count).ToArray();
         var taken = new bool[candidates.Count];
-        var chosen = new List<Candidate>();
+        var chosen = new List<ExploredFrame>();
         int next = 0;
         for (int k = 1; k < candidates.Count; k++) if (candidates[k].Spread.MaxForce > candidates[next].Spread.MaxForce) next = k;
         while (chosen.Count < Math.Min(count, candidates.Count))

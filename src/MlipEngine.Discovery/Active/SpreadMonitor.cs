@@ -10,7 +10,7 @@ namespace MlipEngine.Discovery.Active;
 /// <summary>
 /// The explorer's eye on an <see cref="MdRun"/>: every <see cref="Every"/> steps it evaluates each running
 /// replica's snapshot with the committee (one batched call, with the spread), keeps it as a
-/// <see cref="Candidate"/>, and halts a replica whose largest force spread reaches <see cref="HaltSpread"/>
+/// <see cref="ExploredFrame"/>, and halts a replica whose largest force spread reaches <see cref="HaltSpread"/>
 /// — the model has left its domain, and what follows would be nonsense (pacemaker halts at γ = 25 for the same
 /// reason). A halted replica stands still (<see cref="MdSystem.Halted"/>) while the others go on; when every
 /// replica has halted the run stops.
@@ -18,7 +18,7 @@ namespace MlipEngine.Discovery.Active;
 /// <remarks>
 /// The MD itself runs on the committee mean (a conservative potential, see <c>CommitteeForceField</c>); the
 /// spread costs one more committee evaluation per observed step, so <see cref="Every"/> = 10 adds ~10 %.
-/// The halting snapshot is kept too (marked <see cref="Candidate.Halted"/>): selection drops it as above the
+/// The halting snapshot is kept too (marked <see cref="ExploredFrame.Halted"/>): selection drops it as above the
 /// trust band, but it shows where the model broke down.
 /// </remarks>
 public sealed class SpreadMonitor(IForceComputer committee, int every, double haltSpread) : IMdObserver
@@ -28,7 +28,7 @@ public sealed class SpreadMonitor(IForceComputer committee, int every, double ha
     public int Every { get; } = every;
     /// <summary>eV/Å; +∞ never halts.</summary>
     public double HaltSpread { get; } = haltSpread;
-    public List<Candidate> Candidates { get; } = [];
+    public List<ExploredFrame> Candidates { get; } = [];
     /// <summary>Replica index → step at which it was halted.</summary>
     public Dictionary<int, long> HaltedAt { get; } = [];
 
@@ -49,7 +49,7 @@ public sealed class SpreadMonitor(IForceComputer committee, int every, double ha
             int r = running[k];
             var spread = FrameSpread.Of(evaluated[k]);
             bool halt = !(spread.MaxForce < HaltSpread);   // NaN halts too
-            Candidates.Add(new Candidate(evaluated[k], r, step, spread) { Halted = halt });
+            Candidates.Add(new ExploredFrame(evaluated[k], r, step, spread) { Halted = halt });
             if (halt) { replicas[r].Halted = true; HaltedAt[r] = step; }
         }
         return replicas.All(s => s.Halted)

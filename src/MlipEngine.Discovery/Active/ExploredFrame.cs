@@ -7,7 +7,7 @@ namespace MlipEngine.Discovery.Active;
 /// in the frame, as <see cref="Workflows.Evaluation.FrameEvaluator"/> writes them), which replica and step it
 /// came from, and its spread.
 /// </summary>
-public sealed record Candidate(Frame Frame, int Replica, long Step, FrameSpread Spread)
+public sealed record ExploredFrame(Frame Frame, int Replica, long Step, FrameSpread Spread)
 {
     /// <summary>The snapshot at which its replica was halted (spread at or above the halt threshold).</summary>
     public bool Halted { get; init; }
