@@ -75,7 +75,8 @@ public static class ActiveLearnConfigParser
         else
         {
             double timeout = r.Double(label, "label", "timeout", 0, exclusiveMin: true) ?? 600;
-            labeller = new CommandLabeller(command!, Path.Combine(output, "labelling"), TimeSpan.FromSeconds(timeout));
+            // {config_dir}: the config's folder, so a wrapper script beside the config is found from the label's working folder.
+            labeller = new CommandLabeller(command!.Replace("{config_dir}", baseDir, StringComparison.Ordinal), Path.Combine(output, "labelling"), TimeSpan.FromSeconds(timeout));
             labelText = $"command \"{command}\" (timeout {timeout} s)";
         }
 
