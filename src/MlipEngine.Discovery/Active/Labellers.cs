@@ -30,9 +30,11 @@ public interface ILabeller
     LabelOutcome Label(AtomicStructure structure, CancellationToken cancel = default);
 }
 
-/// <summary>Any engine potential (EAM, Tersoff, an equivariant model) as the oracle, bound once.</summary>
-public sealed class PotentialLabeller(IForceComputer computer, string identity) : ILabeller
+/// <summary>Any engine potential (EAM, Tersoff, an equivariant model) as the oracle, bound once (the labeller disposes the computer).</summary>
+public sealed class PotentialLabeller(IForceComputer computer, string identity) : ILabeller, IDisposable
 {
+    public void Dispose() => computer.Dispose();
+
     private readonly FrameEvaluator _evaluator = new(computer);
 
     public string Identity { get; } = identity;
