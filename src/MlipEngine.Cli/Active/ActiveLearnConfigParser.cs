@@ -105,8 +105,8 @@ public static class ActiveLearnConfigParser
         r.RequireOnly(finetune, "finetune", FinetuneKeys);
         TrainConfig MemberConfig(MemberTraining m, string trainSource, string memberBase)
         {
-            var tree = (Dictionary<string, object?>)Clone(train)!;
-            if (m.InitFrom is not null) foreach (var (k, v) in finetune) Merge(tree, k, Clone(v));
+            var tree = (Dictionary<string, object?>)MdConfigParser.CloneTree(train)!;
+            if (m.InitFrom is not null) foreach (var (k, v) in finetune) MdConfigParser.MergeAt(tree, [k], MdConfigParser.CloneTree(v));
             var validation = tree.Remove("validation", out var vn) && vn is Dictionary<string, object?> vm ? vm : new Dictionary<string, object?>();
             validation["seed"] = m.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var d = new Dictionary<string, object?> { ["train"] = m.TrainFiles.Cast<object?>().ToList(), ["validation"] = validation };
@@ -204,18 +204,4 @@ public static class ActiveLearnConfigParser
             yield return StructureConfig.FromFile(p);
         }
     }
-
-    private static void Merge(Dictionary<string, object?> tree, string key, object? value)
-    {
-        if (value is Dictionary<string, object?> vm && tree.TryGetValue(key, out var old) && old is Dictionary<string, object?> om)
-            foreach (var (k, v) in vm) Merge(om, k, v);
-        else tree[key] = value;
-    }
-
-    private static object? Clone(object? node) => node switch
-    {
-        Dictionary<string, object?> m => m.ToDictionary(kv => kv.Key, kv => Clone(kv.Value), StringComparer.Ordinal),
-        List<object?> l => l.Select(Clone).ToList(),
-        _ => node,
-    };
 }

@@ -92,7 +92,7 @@ public static class MdConfigParser
     }
 
     /// <summary>Sets <paramref name="keys"/> in <paramref name="tree"/>, creating mappings; mapping values merge key by key.</summary>
-    private static void MergeAt(Dictionary<string, object?> tree, string[] keys, object? value)
+    internal static void MergeAt(Dictionary<string, object?> tree, string[] keys, object? value)
     {
         var node = tree;
         for (int i = 0; i < keys.Length - 1; i++)
@@ -106,7 +106,7 @@ public static class MdConfigParser
         else node[keys[^1]] = value;
     }
 
-    private static object? CloneTree(object? node) => node switch
+    internal static object? CloneTree(object? node) => node switch
     {
         Dictionary<string, object?> m => m.ToDictionary(kv => kv.Key, kv => CloneTree(kv.Value), StringComparer.Ordinal),
         List<object?> l => l.Select(CloneTree).ToList(),
