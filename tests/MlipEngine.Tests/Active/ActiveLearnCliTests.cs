@@ -1,5 +1,6 @@
 using MlipEngine.Cli.Active;
 using MlipEngine.Tests.Interop;
+using MlipEngine.Tests.Support;
 using MlipEngine.Workflows;
 using Xunit;
 using static MlipEngine.Tests.Cli.EvalCommandTests;
@@ -56,6 +57,16 @@ public class ActiveLearnCliTests : IDisposable
         var e = Assert.Throws<UsageException>(() => ActiveLearnConfigParser.Load(path, []));
         Assert.StartsWith(expected, e.Message);
         Assert.DoesNotContain("\n", e.Message);
+    }
+
+    [Fact]
+    public void SearchOutput_AddsStartingStructures()
+    {
+        string ranked = Path.Combine(_dir, "ranked.xyz");
+        MlipEngine.IO.StructureFile.Write(ranked, Enumerable.Range(0, 3).Select(k => new MlipEngine.IO.Frame(TestStructures.Fcc("Cu", 3.6 + 0.05 * k, 1, 1, 1))));
+        var cfg = ActiveLearnConfigParser.Load(Config(), ["explore.search={file: ranked.xyz, count: 2}"]);
+        Assert.Equal(3, cfg.Options.Explore.Structures.Count);   // the lattice and the two best search results
+        Assert.All(cfg.Options.Explore.Structures.Skip(1), s => Assert.True(File.Exists(s.File)));
     }
 
     [Fact]
