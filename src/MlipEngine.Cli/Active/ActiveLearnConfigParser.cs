@@ -83,7 +83,7 @@ public static class ActiveLearnConfigParser
         // ---- data ----
         var data = r.OptionalMapping(root, "", "data") ?? new();
         r.RequireOnly(data, "data", "initial", "rattle", "test");
-        var initial = (r.List(data, "data", "initial") ?? (data.TryGetValue("initial", out var one) && one is string s1 ? [s1] : []))
+        var initial = (data.TryGetValue("initial", out var one) && one is string s1 ? [s1] : r.List(data, "data", "initial") ?? [])
             .Select(x => File_("data.initial", x as string ?? throw r.Error("data.initial", "must be a file name or a list of them"))).ToArray();
         InitialRattle? rattle = null;
         if (r.OptionalMapping(data, "data", "rattle") is { } rm)

@@ -35,7 +35,7 @@ public sealed record ExplorationSettings
     public double SafetyMinDistance { get; init; } = 0.5;
 }
 
-/// <summary>Where the first labelled frames come from when no data set is given: rattled copies of the starting structures.</summary>
+/// <summary>Labelled rattled copies of the starting structures: the first data when none is given (or added to it).</summary>
 public sealed record InitialRattle(int Frames, double Amplitude, ulong Seed);
 
 /// <summary>
@@ -56,7 +56,7 @@ public sealed record ActiveLearningOptions
     public required Func<MemberTraining, TrainConfig> TrainConfig { get; init; }
     /// <summary>Labelled extxyz files the first committee is trained on.</summary>
     public IReadOnlyList<string> InitialData { get; init; } = [];
-    /// <summary>Without <see cref="InitialData"/>: label this many rattled copies of each starting structure first.</summary>
+    /// <summary>Label this many rattled copies of each starting structure first (with or without <see cref="InitialData"/>).</summary>
     public InitialRattle? InitialRattle { get; init; }
     /// <summary>An oracle-labelled test set (extxyz): committee errors and spread calibration per iteration.</summary>
     public string? TestData { get; init; }

@@ -59,7 +59,7 @@ public sealed class ActiveLearningRun(ActiveLearningOptions options, ILabeller l
         if (Records.Count > 0 && Records[^1].Stop.Length > 0) { log.WriteLine($"active-learn: finished earlier: {Records[^1].Stop}"); return Records; }
 
         var data = new List<string>(_o.InitialData);
-        if (data.Count == 0) data.Add(InitialFrames(cache, cancel));
+        if (_o.InitialRattle != null) data.Add(InitialFrames(cache, cancel));
         for (int i = 0; i < Records.Count; i++) if (File.Exists(Dir("data", Iter(i) + ".xyz"))) data.Add(Dir("data", Iter(i) + ".xyz"));
         var test = _o.TestData is string t ? StructureFile.ReadFrames(t).ToList() : null;
 
@@ -167,12 +167,12 @@ public sealed class ActiveLearningRun(ActiveLearningOptions options, ILabeller l
         ActiveLearningOutputs.WriteLearningCurve(Dir("learning-curve.svg"), Records, _o.Select.Method.ToString().ToLowerInvariant());
     }
 
-    /// <summary>Without initial data: the starting structures, each rattled <c>Frames</c> times by a uniform displacement of at most <c>Amplitude</c> Å per component, labelled (data/initial.xyz).</summary>
+    /// <summary>The starting structures, each rattled <c>Frames</c> times by a uniform displacement of at most <c>Amplitude</c> Å per component, labelled (data/initial.xyz).</summary>
     private string InitialFrames(LabelCache cache, CancellationToken cancel)
     {
         string path = Dir("data", "initial.xyz");
         if (File.Exists(path)) return path;
-        var rattle = _o.InitialRattle ?? throw new UsageException("active-learn: no initial data: give data.initial (labelled extxyz) or data.rattle");
+        var rattle = _o.InitialRattle!;
         var rng = new Random(unchecked((int)rattle.Seed));
         var frames = new List<Frame>();
         var starts = _o.Explore.Structures.Select(s => MdRun.BuildStructure(new MdConfig { Structure = s, Steps = 0 })).ToList();
@@ -271,7 +271,8 @@ public sealed class ActiveLearningRun(ActiveLearningOptions options, ILabeller l
         using (cancel.Register(() => md.Interrupt()))
         {
             try { md.Run(); }
-            catch (MdStopException e) { log.WriteLine($"  exploration stopped: {e.Message}"); }
+            catch (MdStopException e) when (monitor.Candidates.Count > 0) { log.WriteLine($"  exploration stopped: {e.Message}"); }
+            catch (MdStopException e) { throw new UsageException($"exploration of {Iter(i)} could not run: {e.Message}"); }
         }
         cancel.ThrowIfCancellationRequested();
         foreach (var (r, step) in monitor.HaltedAt.OrderBy(h => h.Key))
