@@ -292,22 +292,15 @@ public sealed class ActiveLearningRun(ActiveLearningOptions options, ILabeller l
         return selected;
     }
 
-    /// <summary>RMSE of the committee mean against the labels: energy meV/atom, force components meV/Å.</summary>
+    /// <summary>RMSE of the committee mean against the labels (<see cref="Training.ErrorMetrics"/>): energy meV/atom, force components meV/Å.</summary>
     private static (double Energy, double Force) Rmse(IReadOnlyList<Frame> predicted, IReadOnlyList<Frame> reference)
     {
-        double se = 0, sf = 0; long nf = 0; int ne = 0;
+        var m = new Training.ErrorMetrics();
         for (int k = 0; k < predicted.Count; k++)
         {
-            var p = predicted[k]; var r = reference[k];
-            int n = r.Structure.AtomCount;
-            if (r.Energy is double e) { double d = (p.Energy!.Value - e) / n; se += d * d; ne++; }
-            if (r.Forces is { } fr)
-                for (int a = 0; a < n; a++)
-                {
-                    var d = p.Forces![a] - fr[a];
-                    sf += d.X * d.X + d.Y * d.Y + d.Z * d.Z; nf += 3;
-                }
+            var (p, r) = (predicted[k], reference[k]);
+            m.Add(r.Structure.AtomCount, r.Energy is double e ? (p.Energy!.Value, e) : null, r.Forces is { } f ? (p.Forces!, f) : null, null);
         }
-        return (ne > 0 ? 1000 * Math.Sqrt(se / ne) : double.NaN, nf > 0 ? 1000 * Math.Sqrt(sf / nf) : double.NaN);
+        return (1000 * m.EnergyPerAtom.Rmse, 1000 * m.Force.Rmse);
     }
 }
