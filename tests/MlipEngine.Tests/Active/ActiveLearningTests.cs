@@ -287,6 +287,22 @@ public class ActiveLearningTests : IDisposable
         Assert.Equal(6, records[1].Labels);   // trained again on the initial frames only
     }
 
+    [Fact]
+    public void Loop_WithATestSet_ReportsTheCommitteeErrorAndCalibration()
+    {
+        using var eam = TestCatalog.Instance.Bind(TestCatalog.Instance.Load(CuEam), Cpu);
+        string test = Path.Combine(_dir, "test.xyz");
+        StructureFile.Write(test, Enumerable.Range(0, 3).Select(k => new FrameEvaluator(eam).Evaluate([new Frame(TestStructures.Fcc("Cu", 3.615, 1, 1, 1, jitter: 0.1, seed: 40 + k))]).Single()));
+        var records = new ActiveLearningRun(TinyLoop(Path.Combine(_dir, "al")) with { TestData = test, Iterations = 0 }, new PotentialLabeller(eam, "eam"), TestCatalog.Instance, TextWriter.Null).Run();
+        var r = Assert.Single(records);
+        Assert.Equal("0 iterations", r.Stop);
+        Assert.True(r.TestForceRmse > 0 && double.IsFinite(r.TestEnergyRmse), $"{r.TestForceRmse} {r.TestEnergyRmse}");
+        Assert.True(r.TestSpread > 0);
+        Assert.Equal("test", r.CalibrationSet);
+        Assert.InRange(r.Coverage2, r.Coverage1, 1.0);
+        Assert.InRange(r.Spearman, -1.0, 1.0);
+    }
+
     private sealed class FailingAfter(ILabeller inner, int good) : ILabeller
     {
         private int _calls;
