@@ -63,7 +63,7 @@ public sealed record ActiveLearningOptions
     public required ExplorationSettings Explore { get; init; }
     public SelectionSettings Select { get; init; } = new();
     public GeometryFilter Filter { get; init; } = new(1.0);
-    /// <summary>Stop once this many frames have been labelled (successfully) in all.</summary>
+    /// <summary>Stop once the loop has labelled this many frames (successfully; the initial data not counted).</summary>
     public int? LabelBudget { get; init; }
     /// <summary>eV/Å: stop when no explored frame of an iteration reaches this spread (the model is trusted everywhere MD went).</summary>
     public double? StopSpread { get; init; }
