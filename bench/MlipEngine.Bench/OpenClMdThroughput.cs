@@ -25,7 +25,6 @@ public static class OpenClMdThroughput
         Console.WriteLine($"# MD (nve, dt 2 fs, skin 1 A) {style}, {s.AtomCount} atoms, {steps} steps; CPU backend: {Environment.ProcessorCount} threads; OpenCL device {device}: {info.Name} ({info.Type}, {info.PlatformName})");
         if (info.Type == OpenClDeviceType.Cpu)
             Console.WriteLine($"# NOTE: this OpenCL device is a CPU ({info.ComputeUnits} cores): these are not GPU figures.");
-        Console.WriteLine("# variant                               s/step      atom-steps/s   builds   E+K after (eV)");
         var variants = new (string Name, ComputeOptions Options, bool Resident)[]
         {
             ("cpu fp64, host integration", new ComputeOptions { Backend = Backend.Cpu, Threads = Environment.ProcessorCount, Skin = 1.0 }, false),
@@ -33,6 +32,17 @@ public static class OpenClMdThroughput
             ("opencl fp64, device-resident", new ComputeOptions { Backend = Backend.OpenCl, DeviceIndex = device, Skin = 1.0 }, true),
             ("opencl fp32, device-resident", new ComputeOptions { Backend = Backend.OpenCl, DeviceIndex = device, Skin = 1.0, Precision = Precision.Float32 }, true),
         };
+        Measure(ff, s, style, steps, variants);
+        return 0;
+    }
+
+    /// <summary>
+    /// Times <paramref name="steps"/> NVE steps per variant after 10 warm-up steps: host integration, or the
+    /// computer's device-resident stepper (<see cref="IResidentDynamicsSource"/>) synced once at the end. One row each.
+    /// </summary>
+    public static void Measure(IForceField ff, AtomicStructure s, string style, int steps, IEnumerable<(string Name, ComputeOptions Options, bool Resident)> variants)
+    {
+        Console.WriteLine("# variant                               s/step      atom-steps/s   builds   E+K after (eV)");
         double temperature = style == "lj" ? 40 : 300;
         foreach (var (name, options, resident) in variants)
         {
@@ -45,13 +55,13 @@ public static class OpenClMdThroughput
             double seconds, energy;
             if (resident)
             {
-                using var r = OpenClResidentDynamics.TryCreate(sys, verlet, out string why) ?? throw new InvalidOperationException(why);
+                using var r = ((IResidentDynamicsSource)computer).TryCreateResident(sys, verlet, out string why) ?? throw new InvalidOperationException(why);
                 r.Upload();
                 r.Advance(0, 10);
                 r.Synchronize(false);
                 long t0 = Stopwatch.GetTimestamp();
                 r.Advance(10, steps);
-                r.Synchronize(false);   // waits for the queue and reduces E, K on the device
+                r.Synchronize(false);   // waits for the queue and reduces E, K
                 seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 energy = sys.PotentialEnergy + 0.5 * (r.KineticTensor[0] + r.KineticTensor[4] + r.KineticTensor[8]);
             }
@@ -65,6 +75,5 @@ public static class OpenClMdThroughput
             }
             Console.WriteLine($"{name,-36} {seconds / steps,10:F4}  {(double)s.AtomCount * steps / seconds,14:E3}   {computer.NeighborBuilds,6}   {energy:F6}");
         }
-        return 0;
     }
 }

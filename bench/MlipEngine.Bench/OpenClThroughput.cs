@@ -22,13 +22,24 @@ public static class OpenClThroughput
         Console.WriteLine($"# {style}, {s.AtomCount} atoms; CPU backend: {Environment.ProcessorCount} threads; OpenCL device {device}: {info.Name} ({info.Type}, {info.PlatformName}, {info.ComputeUnits} compute units)");
         if (info.Type == OpenClDeviceType.Cpu)
             Console.WriteLine($"# NOTE: this OpenCL device is a CPU ({info.ComputeUnits} cores): these are not GPU figures.");
-        Console.WriteLine("# backend            list      s/call      atom-steps/s   energy (eV)");
         var configs = new (string Name, ComputeOptions Options)[]
         {
             ("cpu fp64", new ComputeOptions { Backend = Backend.Cpu, Threads = Environment.ProcessorCount }),
             ("opencl fp64", new ComputeOptions { Backend = Backend.OpenCl, DeviceIndex = device }),
             ("opencl fp32", new ComputeOptions { Backend = Backend.OpenCl, DeviceIndex = device, Precision = Precision.Float32 }),
         };
+        Measure(ff, batch, configs, reps);
+        return 0;
+    }
+
+    /// <summary>
+    /// Times one force call per configuration, with the list reused (skin 1 Å) and rebuilt (skin 0): the
+    /// minimum over <paramref name="reps"/> calls after two warm-up calls, one table row each.
+    /// </summary>
+    public static void Measure(IForceField ff, SystemBatch batch, IEnumerable<(string Name, ComputeOptions Options)> configs, int reps)
+    {
+        int atoms = batch.AtomCount;
+        Console.WriteLine("# backend            list      s/call      atom-steps/s   energy (eV)");
         foreach (var (name, options) in configs)
             foreach (var (listName, skin) in new[] { ("reused", 1.0), ("rebuilt", 0.0) })
             {
@@ -42,10 +53,9 @@ public static class OpenClThroughput
                     c.Compute(batch, ForceOutputs.EnergyAndForces, r);
                     best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
                 }
-                Console.WriteLine($"{name,-20} {listName,-8} {best,10:F4}  {s.AtomCount / best,14:E3}   {r.Energy[0]:F6}");
+                Console.WriteLine($"{name,-20} {listName,-8} {best,10:F4}  {atoms / best,14:E3}   {r.Energy[0]:F6}");
                 if (c is OpenClEquivariantComputer eq && eq.KernelSeconds.Count > 0)
                     Console.WriteLine("#   kernels (MLIP_PROFILE=1, s over all calls): " + string.Join(", ", eq.KernelSeconds.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value:F3}")));
             }
-        return 0;
     }
 }

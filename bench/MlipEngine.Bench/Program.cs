@@ -6,6 +6,8 @@ using MlipEngine.Bench;
 //   dotnet run -c Release -- kernels [BenchmarkDotNet args]     BenchmarkDotNet suite (EAM force, LJ force, neighbor build)
 //   dotnet run -c Release -- time STYLE N THREADS REPS [SKIN]    side-by-side timing used by bench/classical/compare_lammps.sh
 //   dotnet run -c Release -- opencl eam|lj|mlip REPEAT REPS [DEVICE]  OpenCL vs CPU backend throughput (bench/opencl/README.md)
+//   dotnet run -c Release -- gpu eam|lj REPEAT REPS [OPENCL_DEVICE] [ILGPU_DEVICE]  CPU vs OpenCL vs ILGPU throughput (bench/gpu/run.sh)
+//   dotnet run -c Release -- gpu-md eam|lj REPEAT STEPS [OPENCL_DEVICE] [ILGPU_DEVICE]  NVE MD: CPU vs device-resident OpenCL and ILGPU
 //   dotnet run -c Release -- opencl-md eam|lj|mlip REPEAT STEPS [DEVICE]  NVE MD throughput: CPU, OpenCL per-step upload, device-resident
 if (args.Length > 0 && args[0] == "kernels")
 {
@@ -24,5 +26,13 @@ if (args.Length >= 4 && args[0] == "opencl-md")
 {
     return OpenClMdThroughput.Run(args[1], int.Parse(args[2]), int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 0);
 }
-Console.Error.WriteLine("usage: kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN] | opencl eam|lj|mlip REPEAT REPS [DEVICE] | opencl-md eam|lj|mlip REPEAT STEPS [DEVICE]");
+if (args.Length >= 4 && args[0] == "gpu-md")
+{
+    return GpuThroughput.Run(args[1], int.Parse(args[2]), 1, args.Length > 4 ? int.Parse(args[4]) : 0, args.Length > 5 ? int.Parse(args[5]) : 0, mdSteps: int.Parse(args[3]));
+}
+if (args.Length >= 4 && args[0] == "gpu")
+{
+    return GpuThroughput.Run(args[1], int.Parse(args[2]), int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 0, args.Length > 5 ? int.Parse(args[5]) : 0);
+}
+Console.Error.WriteLine("usage: kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN] | opencl eam|lj|mlip REPEAT REPS [DEVICE] | opencl-md eam|lj|mlip REPEAT STEPS [DEVICE] | gpu eam|lj REPEAT REPS [OPENCL_DEVICE] [ILGPU_DEVICE] | gpu-md eam|lj REPEAT STEPS [OPENCL_DEVICE] [ILGPU_DEVICE]");
 return 2;

@@ -260,18 +260,11 @@ internal sealed class DeviceNeighborList : IDisposable
         int n = batch.AtomCount;
         _hostBuilder.Build(batch, Radius, _hostList);
         var l = _hostList;
-        int max = 0;
-        for (int i = 0; i < n; i++) max = Math.Max(max, l.NeighborCount(i));
-        Capacity = Math.Max(Capacity, RoundUp8(Math.Max(max, 1)));
+        Capacity = Math.Max(Capacity, RoundUp8(Math.Max(l.MaxNeighborCount(), 1)));
         long size = (long)Capacity * Stride;
         if (_countHost.Length < n) _countHost = new int[n];
         if (_jHost.Length < size) { _jHost = new int[size]; _codeHost = new int[size]; }
-        for (int i = 0; i < n; i++)
-        {
-            int k0 = l.Offsets[i], c = l.Offsets[i + 1] - k0;
-            _countHost[i] = c;
-            for (int k = 0; k < c; k++) { _jHost[k * Stride + i] = l.Neighbors[k0 + k]; _codeHost[k * Stride + i] = l.ShiftCodes[k0 + k]; }
-        }
+        l.CopyNeighborMajor(Stride, _countHost, _jHost, _codeHost);
         Count.Write(_queue, _countHost.AsSpan(0, n));
         J.Write(_queue, _jHost.AsSpan(0, (int)size));
         Code.Write(_queue, _codeHost.AsSpan(0, (int)size));

@@ -5,9 +5,8 @@ namespace MlipEngine.Backends.OpenCl;
 
 /// <summary>
 /// eam, eam/alloy and eam/fs on OpenCL (kernels/eam.cl): a density+embedding pass and a force pass,
-/// both gathers over the full list. Tables are built from the same splines as the Reference and CPU
-/// backends (<see cref="EamSpline"/>), interleaved as <c>EamCpuComputer</c> does: 12 reals per knot
-/// per ordered type pair (value cubics of ρ_{j→i}, ρ_{i→j}, z2r), and 8 per knot per type for F.
+/// both gathers over the full list. Tables are those every optimised backend reads
+/// (<see cref="EamPotential.InterleavedPairTable"/>, <see cref="EamPotential.EmbeddingTable"/>).
 /// </summary>
 public sealed class OpenClEamComputer : OpenClForceComputer
 {
@@ -22,33 +21,8 @@ public sealed class OpenClEamComputer : OpenClForceComputer
         _nt = eam.Species.Count;
         _nr = eam.Table.NR;
         _nrho = eam.Table.NRho;
-        int knots = _nr + 1;
-        var rtab = new double[(long)_nt * _nt * knots * 12];
-        for (int a = 0; a < _nt; a++)
-            for (int b = 0; b < _nt; b++)
-            {
-                var rhoJI = eam.Density[b * _nt + a].Coefficients;   // at i (type a) due to j (type b)
-                var rhoIJ = eam.Density[a * _nt + b].Coefficients;
-                var z2r = eam.PairZ2R[a * _nt + b].Coefficients;
-                long baseOff = (long)(a * _nt + b) * knots * 12;
-                for (int m = 1; m <= _nr; m++)
-                {
-                    long o = baseOff + m * 12;
-                    for (int c = 0; c < 4; c++)
-                    {
-                        rtab[o + c] = rhoJI[7 * m + 3 + c];
-                        rtab[o + 4 + c] = rhoIJ[7 * m + 3 + c];
-                        rtab[o + 8 + c] = z2r[7 * m + 3 + c];
-                    }
-                }
-            }
-        var ftab = new double[(long)_nt * (_nrho + 1) * 8];
-        for (int t = 0; t < _nt; t++)
-        {
-            var f = eam.Embedding[t].Coefficients;
-            for (int m = 1; m <= _nrho; m++)
-                for (int c = 0; c < 7; c++) ftab[((long)t * (_nrho + 1) + m) * 8 + c] = f[7 * m + c];
-        }
+        var rtab = eam.InterleavedPairTable();
+        var ftab = eam.EmbeddingTable();
         _density = Program.CreateKernel("eam_density");
         _forces = Program.CreateKernel("eam_forces");
         _rtab = new FloatingBuffer(Context, RealIsDouble, rtab.Length);

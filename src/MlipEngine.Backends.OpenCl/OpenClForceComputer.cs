@@ -131,12 +131,7 @@ public abstract class OpenClForceComputer : IForceComputer, MlipEngine.Dynamics.
         {
             _sysV.Read(Queue, _sysVHost.AsSpan(0, 6 * ns));
             for (int s = 0; s < ns; s++)
-            {
-                var w = result.VirialOf(s);
-                double xx = _sysVHost[6 * s], yy = _sysVHost[6 * s + 1], zz = _sysVHost[6 * s + 2];
-                double xy = _sysVHost[6 * s + 3], xz = _sysVHost[6 * s + 4], yz = _sysVHost[6 * s + 5];
-                w[0] = xx; w[1] = xy; w[2] = xz; w[3] = xy; w[4] = yy; w[5] = yz; w[6] = xz; w[7] = yz; w[8] = zz;
-            }
+                result.SetVirial(s, _sysVHost[6 * s], _sysVHost[6 * s + 1], _sysVHost[6 * s + 2], _sysVHost[6 * s + 3], _sysVHost[6 * s + 4], _sysVHost[6 * s + 5]);
             result.StressFromVirial(batch);
         }
         result.Computed = (outputs & ForceOutputs.All) | ForceOutputs.Energy;

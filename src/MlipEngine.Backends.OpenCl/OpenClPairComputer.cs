@@ -28,21 +28,9 @@ public sealed class OpenClPairComputer : OpenClForceComputer
     public static OpenClPairComputer Create(LennardJonesPotential lj, ComputeOptions options) =>
         new(lj, options, 1, lj.PackedCoefficients.ToArray());
 
-    /// <summary>Per type pair: r_c², D₀, α, r₀, shift (and three pad slots), as <see cref="MorsePotential"/>.</summary>
-    public static OpenClPairComputer Create(MorsePotential morse, ComputeOptions options)
-    {
-        int n = morse.Species.Count;
-        var p = new double[8 * n * n];
-        for (int a = 0; a < n; a++)
-            for (int b = 0; b < n; b++)
-            {
-                var q = morse.Pairs.Get(a, b);
-                int t = a * n + b;
-                p[8 * t] = q.Cutoff * q.Cutoff; p[8 * t + 1] = q.D0; p[8 * t + 2] = q.Alpha; p[8 * t + 3] = q.R0;
-                p[8 * t + 4] = morse.ShiftOffsets[t];
-            }
-        return new OpenClPairComputer(morse, options, 2, p);
-    }
+    /// <summary>Per type pair: r_c², D₀, α, r₀, shift (and three pad slots): <see cref="MorsePotential.PackedCoefficients"/>.</summary>
+    public static OpenClPairComputer Create(MorsePotential morse, ComputeOptions options) =>
+        new(morse, options, 2, morse.PackedCoefficients());
 
     protected override void Evaluate(int n)
     {

@@ -1,6 +1,7 @@
 using MlipEngine.Dynamics.Integrators;
 using MlipEngine.Dynamics.Md;
 using MlipEngine.ForceFields;
+using MlipEngine.Geometry;
 using MlipEngine.Units;
 
 namespace MlipEngine.Backends.OpenCl;
@@ -78,26 +79,8 @@ public sealed class OpenClResidentDynamics : IResidentDynamics
     /// The device-resident stepper for <paramref name="system"/> and <paramref name="integrator"/>, or null
     /// with the reason (for the log) when this combination integrates on the host.
     /// </summary>
-    public static IResidentDynamics? TryCreate(MdSystem system, IIntegrator integrator, out string reason)
-    {
-        if (system.Computer is not OpenClForceComputer oc)
-        {
-            reason = $"forces on {system.Computer.Options.Backend}, integration on the host";
-            return null;
-        }
-        if (!system.OwnsForces)
-        {
-            reason = "OpenCL forces with host-side integration: replicas in one batch integrate on the host";
-            return null;
-        }
-        if (integrator is not (VelocityVerlet or LangevinBaoab))
-        {
-            reason = $"OpenCL forces with host-side integration: device-resident MD supports nve and nvt-langevin, this run uses {integrator.Name} (positions go up and forces come back every step)";
-            return null;
-        }
-        reason = "";
-        return new OpenClResidentDynamics(system, oc, integrator);
-    }
+    public static IResidentDynamics? TryCreate(MdSystem system, IIntegrator integrator, out string reason) =>
+        ResidentEligibility.TryCreate<OpenClForceComputer>(system, integrator, "OpenCL", ["nve", "nvt-langevin"], c => new OpenClResidentDynamics(system, c, integrator), out reason);
 
     public string Description { get; }
     public ReadOnlySpan<double> KineticTensor => _kineticTensor;
@@ -204,9 +187,7 @@ public sealed class OpenClResidentDynamics : IResidentDynamics
         _reduce.Launch(_queue, 128, 128);
         _sysKin.Read(_queue, _sysHost.AsSpan(0, 6));
         double xx = _sysHost[0], yy = _sysHost[1], zz = _sysHost[2], xy = _sysHost[3], xz = _sysHost[4], yz = _sysHost[5];
-        _kineticTensor[0] = xx; _kineticTensor[1] = xy; _kineticTensor[2] = xz;
-        _kineticTensor[3] = xy; _kineticTensor[4] = yy; _kineticTensor[5] = yz;
-        _kineticTensor[6] = xz; _kineticTensor[7] = yz; _kineticTensor[8] = zz;
+        Mat3.WriteSymmetric(_kineticTensor, xx, yy, zz, xy, xz, yz);
         if (_langevin != null)
         {
             _sysHeat.Read(_queue, _sysHost.AsSpan(0, 1));

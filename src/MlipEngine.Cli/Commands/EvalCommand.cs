@@ -51,7 +51,7 @@ public static class EvalCommand
             if (frames == 0) throw StructureFormatException.NoFrames(inputPath);
             sink.Commit();
         }
-        Console.Error.WriteLine($"eval: {frames} frame(s), {atoms} atoms, {ff.Style}, {(backend == Backend.OpenCl ? $"OpenCl device {deviceIndex} ({precision})" : $"{backend} × {threads} thread(s)")}, {sw.Elapsed.TotalSeconds:F2} s → {outputPath}");
+        Console.Error.WriteLine($"eval: {frames} frame(s), {atoms} atoms, {ff.Style}, {(backend == Backend.Cpu || backend == Backend.Reference ? $"{backend} × {threads} thread(s)" : $"{backend} device {deviceIndex} ({precision})")}, {sw.Elapsed.TotalSeconds:F2} s → {outputPath}");
         return 0;
     }
 }

@@ -92,7 +92,7 @@ public static class MdConfigParser
     }
 
     /// <summary>Sets <paramref name="keys"/> in <paramref name="tree"/>, creating mappings; mapping values merge key by key.</summary>
-    private static void MergeAt(Dictionary<string, object?> tree, string[] keys, object? value)
+    internal static void MergeAt(Dictionary<string, object?> tree, string[] keys, object? value)
     {
         var node = tree;
         for (int i = 0; i < keys.Length - 1; i++)
@@ -106,7 +106,7 @@ public static class MdConfigParser
         else node[keys[^1]] = value;
     }
 
-    private static object? CloneTree(object? node) => node switch
+    internal static object? CloneTree(object? node) => node switch
     {
         Dictionary<string, object?> m => m.ToDictionary(kv => kv.Key, kv => CloneTree(kv.Value), StringComparer.Ordinal),
         List<object?> l => l.Select(CloneTree).ToList(),
@@ -128,40 +128,7 @@ public static class MdConfigParser
 
         // ---- structure ----
         if (!root.TryGetValue("structure", out var sNode)) throw r.Error("structure", "is required ({file: start.xyz} or {lattice: fcc, element: Cu, a: 3.615, repeat: [10, 10, 10]})");
-        StructureConfig structure;
-        if (sNode is string sf) structure = new StructureConfig(Resolve(baseDirectory, sf), null, null, 0, null, []);
-        else
-        {
-            var s = r.Mapping(sNode, "structure");
-            r.RequireOnly(s, "structure", "file", "lattice", "element", "a", "c", "repeat");
-            string? file = r.String(s, "structure", "file");
-            string? lattice = r.String(s, "structure", "lattice");
-            if ((file is null) == (lattice is null)) throw r.Error("structure", "give either 'file' or 'lattice' (with element, a, repeat)");
-            int[] repeat = [1, 1, 1];
-            var rep = s.TryGetValue("repeat", out var rv) ? rv : null;
-            if (rep is string one) repeat = [ParseRepeat(r, one), ParseRepeat(r, one), ParseRepeat(r, one)];
-            else if (rep is List<object?> l)
-            {
-                if (l.Count != 3) throw r.Error("structure.repeat", $"must have 3 entries, found {l.Count}");
-                repeat = l.Select(x => ParseRepeat(r, x as string)).ToArray();
-            }
-            else if (rep != null) throw r.Error("structure.repeat", "must be [nx, ny, nz] or one integer");
-            if (file != null)
-            {
-                if (rep != null && repeat.Any(x => x != 1)) throw r.Error("structure.repeat", "is only for built lattices");
-                structure = new StructureConfig(Resolve(baseDirectory, file), null, null, 0, null, repeat);
-            }
-            else
-            {
-                if (Array.IndexOf(Dynamics.Structures.CrystalLattice.Names, lattice) < 0)
-                    throw r.Error("structure.lattice", $"unknown lattice '{lattice}' (known: {string.Join(", ", Dynamics.Structures.CrystalLattice.Names)})");
-                string element = r.RequiredString(s, "structure", "element");
-                if (!Chemistry.Element.TryAtomicNumber(element, out _)) throw r.Error("structure.element", $"unknown element '{element}'");
-                double a = r.Double(s, "structure", "a", 0, exclusiveMin: true) ?? throw r.Error("structure.a", "is required (lattice constant, Å)");
-                double? c = r.Double(s, "structure", "c", 0, exclusiveMin: true);
-                structure = new StructureConfig(null, lattice, element, a, c, repeat);
-            }
-        }
+        var structure = ParseStructure(r, sNode, "structure", baseDirectory);
 
         // ---- potential ----
         if (!root.TryGetValue("potential", out var pNode) || pNode is null) throw r.Error("potential", "is required (a spec file, an inline {style: ..., ...} spec or a model file)");
@@ -296,6 +263,44 @@ public static class MdConfigParser
             Threads = threads, Precision = precision, Backend = backend, DeviceIndex = deviceIndex, RemoveDriftEvery = drift,
             FrozenIndices = frozen.ToArray(), FrozenZBelow = zBelow, SafetyMinDistance = minDist, SafetyEvery = safetyEvery,
         };
+    }
+
+    /// <summary>A starting structure: a file name, <c>{file: ...}</c> or <c>{lattice, element, a, c, repeat}</c>; errors name <paramref name="key"/>.</summary>
+    public static StructureConfig ParseStructure(ConfigReader r, object? node, string key, string baseDir)
+    {
+        if (node is string sf) return new StructureConfig(Resolve(baseDir, sf), null, null, 0, null, []);
+        else
+        {
+            var s = r.Mapping(node, key);
+            r.RequireOnly(s, key, "file", "lattice", "element", "a", "c", "repeat");
+            string? file = r.String(s, key, "file");
+            string? lattice = r.String(s, key, "lattice");
+            if ((file is null) == (lattice is null)) throw r.Error(key, "give either 'file' or 'lattice' (with element, a, repeat)");
+            int[] repeat = [1, 1, 1];
+            var rep = s.TryGetValue("repeat", out var rv) ? rv : null;
+            if (rep is string one) repeat = [ParseRepeat(r, one), ParseRepeat(r, one), ParseRepeat(r, one)];
+            else if (rep is List<object?> l)
+            {
+                if (l.Count != 3) throw r.Error($"{key}.repeat", $"must have 3 entries, found {l.Count}");
+                repeat = l.Select(x => ParseRepeat(r, x as string)).ToArray();
+            }
+            else if (rep != null) throw r.Error($"{key}.repeat", "must be [nx, ny, nz] or one integer");
+            if (file != null)
+            {
+                if (rep != null && repeat.Any(x => x != 1)) throw r.Error($"{key}.repeat", "is only for built lattices");
+                return new StructureConfig(Resolve(baseDir, file), null, null, 0, null, repeat);
+            }
+            else
+            {
+                if (Array.IndexOf(Dynamics.Structures.CrystalLattice.Names, lattice) < 0)
+                    throw r.Error($"{key}.lattice", $"unknown lattice '{lattice}' (known: {string.Join(", ", Dynamics.Structures.CrystalLattice.Names)})");
+                string element = r.RequiredString(s, key, "element");
+                if (!Chemistry.Element.TryAtomicNumber(element, out _)) throw r.Error($"{key}.element", $"unknown element '{element}'");
+                double a = r.Double(s, key, "a", 0, exclusiveMin: true) ?? throw r.Error($"{key}.a", "is required (lattice constant, Å)");
+                double? c = r.Double(s, key, "c", 0, exclusiveMin: true);
+                return new StructureConfig(null, lattice, element, a, c, repeat);
+            }
+    }
     }
 
     private static int ParseRepeat(ConfigReader r, string? s) =>

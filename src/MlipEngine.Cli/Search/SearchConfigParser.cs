@@ -95,29 +95,7 @@ public static class SearchConfigParser
 
         // ---- potential ----
         if (!root.TryGetValue("potential", out var pNode) || pNode is null) throw r.Error("potential", "is required (a spec file, an inline {style: ..., ...} spec or a model file)");
-        IForceField ff; string label, identity;
-        try
-        {
-            if (pNode is Dictionary<string, object?> pm)
-            {
-                ff = CliParsing.Catalog.Create(PotentialSpecLoader.FromMapping(pm, $"{source}: potential", baseDir));
-                label = "inline spec";
-                identity = "inline:" + Flatten(pm);
-            }
-            else if (pNode is string pf)
-            {
-                string p = Path.IsPathRooted(pf) ? pf : Path.GetFullPath(Path.Combine(baseDir, pf));
-                if (!File.Exists(p)) throw r.Error("potential", $"file '{pf}' not found (looked for {p})");
-                ff = CliParsing.Catalog.Load(p);
-                label = pf;
-                identity = "file:" + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(p)));
-            }
-            else throw r.Error("potential", "must be a file path or a mapping {style: ..., ...}");
-        }
-        catch (Exception e) when (e is not FormatException and (ArgumentException or IOException or NotSupportedException))
-        {
-            throw r.Error("potential", e.Message);
-        }
+        var (ff, label, identity) = PotentialNode.Load(r, pNode, "potential", source, baseDir);
 
         // ---- composition: fixed (composition) or variable (elements + atoms) ----
         bool hasComp = root.TryGetValue("composition", out var compNode) && compNode is not null;
@@ -311,12 +289,4 @@ public static class SearchConfigParser
         _ = ci;
         return new SearchConfig(options, ff, label, device, threads);
     }
-
-    private static string Flatten(object? node) => node switch
-    {
-        Dictionary<string, object?> d => "{" + string.Join(",", d.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + ":" + Flatten(kv.Value))) + "}",
-        List<object?> l => "[" + string.Join(",", l.Select(Flatten)) + "]",
-        null => "~",
-        _ => node.ToString()!,
-    };
 }

@@ -76,5 +76,9 @@ public sealed class ForceResult
 
     public Geometry.Vec3 Force(int atom) => new(Fx[atom], Fy[atom], Fz[atom]);
     public Span<double> VirialOf(int system) => Virial.AsSpan(9 * system, 9);
+
+    /// <summary>Sets system <paramref name="system"/>'s (symmetric) virial from its six components xx yy zz xy xz yz (eV), as device reductions return them.</summary>
+    public void SetVirial(int system, double xx, double yy, double zz, double xy, double xz, double yz) =>
+        Geometry.Mat3.WriteSymmetric(VirialOf(system), xx, yy, zz, xy, xz, yz);
     public Span<double> StressOf(int system) => Stress.AsSpan(9 * system, 9);
 }

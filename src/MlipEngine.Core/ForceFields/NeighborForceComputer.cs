@@ -41,6 +41,8 @@ public abstract class NeighborForceComputer : IForceComputer, INeighborListEvalu
     protected int Threads => Math.Max(1, Options.Threads);
     /// <summary>The threads this computer (its kernels and its neighbor-list builds) runs on; size <see cref="Threads"/>.</summary>
     public ThreadTeam Team { get; }
+    /// <summary>This computer's own Verlet list (its <see cref="VerletNeighborList.List"/> is what <see cref="Compute"/> passes to <see cref="Evaluate"/>; <see cref="EvaluateOn"/> may pass another).</summary>
+    protected VerletNeighborList OwnNeighbors => _neighbors;
 
     public void Compute(SystemBatch batch, ForceOutputs outputs, ForceResult result)
     {

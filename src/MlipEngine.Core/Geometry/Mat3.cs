@@ -95,4 +95,15 @@ public readonly record struct Mat3(
             t * u.X * u.Y + s * u.Z, t * u.Y * u.Y + c, t * u.Y * u.Z - s * u.X,
             t * u.X * u.Z - s * u.Y, t * u.Y * u.Z + s * u.X, t * u.Z * u.Z + c);
     }
+
+    /// <summary>
+    /// Writes the symmetric tensor with components xx yy zz xy xz yz (the six a device reduction returns)
+    /// as 9 row-major entries into <paramref name="rowMajor"/>.
+    /// </summary>
+    public static void WriteSymmetric(Span<double> rowMajor, double xx, double yy, double zz, double xy, double xz, double yz)
+    {
+        rowMajor[0] = xx; rowMajor[1] = xy; rowMajor[2] = xz;
+        rowMajor[3] = xy; rowMajor[4] = yy; rowMajor[5] = yz;
+        rowMajor[6] = xz; rowMajor[7] = yz; rowMajor[8] = zz;
+    }
 }

@@ -58,6 +58,30 @@ public sealed class NeighborList
 
     public int NeighborCount(int atom) => Offsets[atom + 1] - Offsets[atom];
 
+    /// <summary>The largest neighbor count of any atom (0 for an empty list).</summary>
+    public int MaxNeighborCount()
+    {
+        int max = 0;
+        for (int i = 0; i < AtomCount; i++) max = Math.Max(max, NeighborCount(i));
+        return max;
+    }
+
+    /// <summary>
+    /// Copies the list into the padded NEIGHBOR-MAJOR layout of the device kernels (kernels/common.cl,
+    /// the ILGPU backend): <paramref name="count"/>[i], and entry k of atom i at k·<paramref name="stride"/> + i
+    /// of <paramref name="neighbors"/> and <paramref name="shiftCodes"/> (stride ≥ <see cref="AtomCount"/>, spans of
+    /// at least <see cref="MaxNeighborCount"/>·stride), so a GPU warp's loads at step k are contiguous.
+    /// </summary>
+    public void CopyNeighborMajor(int stride, Span<int> count, Span<int> neighbors, Span<int> shiftCodes)
+    {
+        for (int i = 0; i < AtomCount; i++)
+        {
+            int k0 = Offsets[i], c = Offsets[i + 1] - k0;
+            count[i] = c;
+            for (int k = 0; k < c; k++) { neighbors[k * stride + i] = Neighbors[k0 + k]; shiftCodes[k * stride + i] = ShiftCodes[k0 + k]; }
+        }
+    }
+
     /// <summary>Total integer lattice shift S of entry k of atom i: dᵢⱼ = rⱼ − rᵢ + S·H.</summary>
     public (int A, int B, int C) LatticeShift(int i, int k)
     {

@@ -44,6 +44,11 @@ public sealed class VerletNeighborList
     public NeighborList List { get; }
     public int BuildCount { get; private set; }
 
+    /// <summary>Positions at the last build (the skin test's reference), Å; valid after the first <see cref="Update"/>.</summary>
+    public ReadOnlySpan<double> ReferenceX => _x0.AsSpan(0, List.AtomCount);
+    public ReadOnlySpan<double> ReferenceY => _y0.AsSpan(0, List.AtomCount);
+    public ReadOnlySpan<double> ReferenceZ => _z0.AsSpan(0, List.AtomCount);
+
     /// <summary>Forces the next <see cref="Update"/> to rebuild.</summary>
     public void Invalidate() => _valid = false;
 

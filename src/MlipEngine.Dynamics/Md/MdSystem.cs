@@ -111,6 +111,12 @@ public sealed class MdSystem
     public int DegreesOfFreedom { get; set; }
     /// <summary>What each force call computes (energy, forces and virial: barostats and thermo need it).</summary>
     public ForceOutputs Outputs { get; set; } = ForceOutputs.Energy | ForceOutputs.Forces | ForceOutputs.Virial;
+    /// <summary>
+    /// A halted replica stands still: <see cref="ReplicaDynamics.Step"/> skips its integrator (its atoms keep
+    /// their last positions while the other replicas of the batch go on). Active learning halts a replica whose
+    /// committee spread says the model has left its domain, before it runs into nonsense.
+    /// </summary>
+    public bool Halted { get; set; }
     /// <summary>Wall time in force calls (including neighbor-list rebuilds), s.</summary>
     public double ForceSeconds => _clock.Elapsed.TotalSeconds + _sharedTicks / (double)Stopwatch.Frequency;
     public int ForceCalls { get; private set; }

@@ -63,8 +63,8 @@ public sealed class ReplicaDynamics
     public void Step(IReadOnlyList<IIntegrator> integrators)
     {
         if (integrators.Count != _systems.Length) throw new ArgumentException($"{integrators.Count} integrators for {_systems.Length} replicas");
-        for (int r = 0; r < _systems.Length; r++) integrators[r].BeforeForces(_systems[r]);
+        for (int r = 0; r < _systems.Length; r++) if (!_systems[r].Halted) integrators[r].BeforeForces(_systems[r]);
         ComputeForces();
-        for (int r = 0; r < _systems.Length; r++) integrators[r].AfterForces(_systems[r]);
+        for (int r = 0; r < _systems.Length; r++) if (!_systems[r].Halted) integrators[r].AfterForces(_systems[r]);
     }
 }

@@ -16,7 +16,7 @@ namespace MlipEngine.Potentials.Eam;
 /// </summary>
 internal sealed class EamCpuComputer : NeighborForceComputer
 {
-    private const int Stride = 12;
+    private const int Stride = EamPotential.PairTableStride;
     private readonly EamPotential _eam;
     private readonly CpuWorkspace _ws;
     private readonly double[] _table;     // [pairType][knot m (1-based)][12]
@@ -37,25 +37,7 @@ internal sealed class EamCpuComputer : NeighborForceComputer
         _rdr = 1.0 / eam.Table.DR;
         _cut2 = eam.Cutoff * eam.Cutoff;
         _knots = _nr + 1;
-        _table = new double[_nt * _nt * _knots * Stride];
-        for (int a = 0; a < _nt; a++)
-            for (int b = 0; b < _nt; b++)
-            {
-                var rhoJI = eam.Density[b * _nt + a].Coefficients;  // at i (type a) due to j (type b)
-                var rhoIJ = eam.Density[a * _nt + b].Coefficients;
-                var z2r = eam.PairZ2R[a * _nt + b].Coefficients;
-                int baseOff = (a * _nt + b) * _knots * Stride;
-                for (int m = 1; m <= _nr; m++)
-                {
-                    int o = baseOff + m * Stride;
-                    for (int c = 0; c < 4; c++)
-                    {
-                        _table[o + c] = rhoJI[7 * m + 3 + c];
-                        _table[o + 4 + c] = rhoIJ[7 * m + 3 + c];
-                        _table[o + 8 + c] = z2r[7 * m + 3 + c];
-                    }
-                }
-            }
+        _table = eam.InterleavedPairTable();
     }
 
     protected override void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result)
@@ -173,7 +155,7 @@ internal sealed class EamCpuComputer : NeighborForceComputer
         where TShift : struct, ICompileTimeFlag where TMulti : struct, ICompileTimeFlag
     {
         double rdr = _rdr, cut2 = _cut2;
-        int nr1 = _nr - 1, knotStride = _knots * Stride;
+        int nr = _nr, knotStride = _knots * Stride;
         double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
         double* rowI = table + types[i] * _nt * knotStride;
         // Filter, without a branch per entry (whether a skin-shell pair is inside r_c is not predictable):
@@ -197,14 +179,10 @@ internal sealed class EamCpuComputer : NeighborForceComputer
             int j = entries[e];
             double r = Math.Sqrt(r2s[e - n0]);
             rs[e] = r;   // for the force pass
-            double p = r * rdr + 1.0;
-            int m = (int)p;
-            if (m > nr1) m = nr1;
-            p -= m;
-            if (p > 1.0) p = 1.0;
+            int m = EamFormula.LocateR<double, F64>(r, rdr, nr, out double p);
             double* q = rowI + (TMulti.Value ? types[j] * knotStride : 0) + m * Stride;
-            rhoI += ((q[0] * p + q[1]) * p + q[2]) * p + q[3];
-            rho[j] += ((q[4] * p + q[5]) * p + q[6]) * p + q[7];
+            rhoI += EamFormula.Value(q[0], q[1], q[2], q[3], p);
+            rho[j] += EamFormula.Value(q[4], q[5], q[6], q[7], p);
         }
         rho[i] += rhoI;
         return n;
@@ -263,8 +241,8 @@ internal sealed class EamCpuComputer : NeighborForceComputer
         where TF : struct, ICompileTimeFlag where TV : struct, ICompileTimeFlag where TAE : struct, ICompileTimeFlag
         where TShift : struct, ICompileTimeFlag where TMulti : struct, ICompileTimeFlag
     {
-        double rdr = _rdr, cut2 = _cut2;
-        int nr1 = _nr - 1, knotStride = _knots * Stride;
+        double rdr = _rdr;
+        int nr = _nr, knotStride = _knots * Stride;
         double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
         double fpi = fp[i];
         double* rowI = table + types[i] * _nt * knotStride;
@@ -276,23 +254,13 @@ internal sealed class EamCpuComputer : NeighborForceComputer
             double dx = xj[0] - xi, dy = xj[1] - yi, dz = xj[2] - zi;
             if (TShift.Value) { double* s = sv + 3 * scodes[e]; dx += s[0]; dy += s[1]; dz += s[2]; }
             double r = rs[e];
-            double p = r * rdr + 1.0;
-            int m = (int)p;
-            if (m > nr1) m = nr1;
-            p -= m;
-            if (p > 1.0) p = 1.0;
+            int m = EamFormula.LocateR<double, F64>(r, rdr, nr, out double p);
             double* q = rowI + (TMulti.Value ? types[j] * knotStride : 0) + m * Stride;
-            // derivatives of the value cubics: f′ = ((3c₃p + 2c₄)p + c₅)/Δr
-            double rhojp = ((3.0 * q[0] * p + 2.0 * q[1]) * p + q[2]) * rdr;
-            double rhoip = ((3.0 * q[4] * p + 2.0 * q[5]) * p + q[6]) * rdr;
-            double z2p = ((3.0 * q[8] * p + 2.0 * q[9]) * p + q[10]) * rdr;
-            double z2 = ((q[8] * p + q[9]) * p + q[10]) * p + q[11];
             double recip = 1.0 / r;
-            double phi = z2 * recip;
-            double phip = z2p * recip - phi * recip;
-            double psip = fpi * rhojp + fp[j] * rhoip + phip;
-            // force on j = −psip·d/r
-            double fpair = -psip * recip;
+            double phi = EamFormula.Pair(EamFormula.Value(q[8], q[9], q[10], q[11], p), EamFormula.Slope<double, F64>(q[8], q[9], q[10], p, rdr), recip, out double phip);
+            // force on j = fpair·d
+            double fpair = EamFormula.PairForceOverR(fpi, EamFormula.Slope<double, F64>(q[0], q[1], q[2], p, rdr),
+                fp[j], EamFormula.Slope<double, F64>(q[4], q[5], q[6], p, rdr), phip, recip);
             double fx = fpair * dx, fy = fpair * dy, fz = fpair * dz;
             ei += phi;
             if (TAE.Value) { ae[i] += 0.5 * phi; ae[j] += 0.5 * phi; }

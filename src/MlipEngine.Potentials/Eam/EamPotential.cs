@@ -1,4 +1,5 @@
 using MlipEngine.ForceFields;
+using MlipEngine.Kernels;
 
 namespace MlipEngine.Potentials.Eam;
 
@@ -65,9 +66,59 @@ public sealed class EamPotential : IForceField
     public void Embed(int t, double rho, out double f, out double fPrime)
     {
         var spline = Embedding[t];
-        EamSpline.LocateRho(rho, spline.InverseDelta, spline.N, out int m, out double p);
-        fPrime = spline.Derivative(m, p);
-        f = spline.Value(m, p);
-        if (rho > RhoMax) f += fPrime * (rho - RhoMax);
+        int m = EamFormula.LocateRho<double, F64>(rho, spline.InverseDelta, spline.N, out double p);
+        var c = spline.Coefficients; int o = 7 * m;
+        f = EamFormula.Embedding(c[o], c[o + 1], c[o + 2], c[o + 3], c[o + 4], c[o + 5], c[o + 6], p, rho, RhoMax, out fPrime);
+    }
+
+    /// <summary>Reals per knot of <see cref="InterleavedPairTable"/>.</summary>
+    public const int PairTableStride = 12;
+
+    /// <summary>
+    /// The r-tables as the optimised backends read them: one table per ORDERED type pair (a = type of i,
+    /// b = type of j), knot m (1-based) at ((a·n + b)(N_r + 1) + m)·12, holding the value cubics c₃…c₆ of
+    /// ρ_{j→i}, ρ_{i→j} and z2r, so one pair's lookup touches 96 contiguous bytes (derivatives follow from
+    /// the value cubic, <see cref="EamFormula.Slope{T, R}"/>).
+    /// </summary>
+    public double[] InterleavedPairTable()
+    {
+        int nt = Species.Count, nr = Table.NR, knots = nr + 1;
+        var table = new double[(long)nt * nt * knots * PairTableStride];
+        for (int a = 0; a < nt; a++)
+            for (int b = 0; b < nt; b++)
+            {
+                var rhoJI = Density[b * nt + a].Coefficients;   // at i (type a) due to j (type b)
+                var rhoIJ = Density[a * nt + b].Coefficients;
+                var z2r = PairZ2R[a * nt + b].Coefficients;
+                long baseOff = (long)(a * nt + b) * knots * PairTableStride;
+                for (int m = 1; m <= nr; m++)
+                {
+                    long o = baseOff + m * PairTableStride;
+                    for (int c = 0; c < 4; c++)
+                    {
+                        table[o + c] = rhoJI[7 * m + 3 + c];
+                        table[o + 4 + c] = rhoIJ[7 * m + 3 + c];
+                        table[o + 8 + c] = z2r[7 * m + 3 + c];
+                    }
+                }
+            }
+        return table;
+    }
+
+    /// <summary>Reals per knot of <see cref="EmbeddingTable"/>.</summary>
+    public const int EmbeddingTableStride = 8;
+
+    /// <summary>F per type for device kernels: LAMMPS' 7 coefficients c₀…c₆ and one pad per knot, knot m of type t at (t(N_ρ + 1) + m)·8.</summary>
+    public double[] EmbeddingTable()
+    {
+        int nt = Species.Count, nrho = Table.NRho;
+        var table = new double[(long)nt * (nrho + 1) * EmbeddingTableStride];
+        for (int t = 0; t < nt; t++)
+        {
+            var f = Embedding[t].Coefficients;
+            for (int m = 1; m <= nrho; m++)
+                for (int c = 0; c < 7; c++) table[((long)t * (nrho + 1) + m) * EmbeddingTableStride + c] = f[7 * m + c];
+        }
+        return table;
     }
 }

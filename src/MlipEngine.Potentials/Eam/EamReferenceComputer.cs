@@ -54,8 +54,7 @@ internal sealed class EamReferenceComputer(EamPotential eam, ComputeOptions opti
                 var z2r = eam.PairZ2R[types[i] * _nt + types[j]];
                 EamSpline.LocateR(r, z2r.InverseDelta, z2r.N, out int m, out double p);
                 double z2 = z2r.Value(m, p), z2p = z2r.Derivative(m, p);
-                double phi = z2 / r;
-                double phiPrime = z2p / r - phi / r;
+                double phi = EamFormula.Pair(z2, z2p, 1.0 / r, out double phiPrime);
                 result.Energy[s] += 0.5 * phi;
                 result.AtomEnergies[i] += 0.5 * phi;
                 double dEdr = _fp[i] * rhoJI.Derivative(m, p) + 0.5 * phiPrime;

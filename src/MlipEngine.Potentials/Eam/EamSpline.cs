@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MlipEngine.Kernels;
 
 namespace MlipEngine.Potentials.Eam;
 
@@ -48,39 +49,25 @@ public sealed class EamSpline
     /// <summary>7 coefficients per knot, knot m (1-based) at 7m.</summary>
     public double[] Coefficients { get; }
 
-    /// <summary>LAMMPS' lookup for r-tables: p = x/Δ + 1, m = min(⌊p⌋, N−1), p −= m, p = min(p, 1).</summary>
+    /// <summary>LAMMPS' lookup for r-tables (<see cref="EamFormula.LocateR{T, R}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void LocateR(double x, double inverseDelta, int n, out int m, out double p)
-    {
-        p = x * inverseDelta + 1.0;
-        m = (int)p;
-        m = Math.Min(m, n - 1);
-        p -= m;
-        p = Math.Min(p, 1.0);
-    }
+    public static void LocateR(double x, double inverseDelta, int n, out int m, out double p) => m = EamFormula.LocateR<double, F64>(x, inverseDelta, n, out p);
 
-    /// <summary>LAMMPS' lookup for F(ρ): like <see cref="LocateR"/> but m ≥ 1 (ρ may be slightly negative).</summary>
+    /// <summary>LAMMPS' lookup for F(ρ) (<see cref="EamFormula.LocateRho{T, R}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void LocateRho(double rho, double inverseDelta, int n, out int m, out double p)
-    {
-        p = rho * inverseDelta + 1.0;
-        m = (int)p;
-        m = Math.Max(1, Math.Min(m, n - 1));
-        p -= m;
-        p = Math.Min(p, 1.0);
-    }
+    public static void LocateRho(double rho, double inverseDelta, int n, out int m, out double p) => m = EamFormula.LocateRho<double, F64>(rho, inverseDelta, n, out p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double Value(int m, double p)
     {
         var c = Coefficients; int o = 7 * m;
-        return ((c[o + 3] * p + c[o + 4]) * p + c[o + 5]) * p + c[o + 6];
+        return EamFormula.Value(c[o + 3], c[o + 4], c[o + 5], c[o + 6], p);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double Derivative(int m, double p)
     {
         var c = Coefficients; int o = 7 * m;
-        return (c[o] * p + c[o + 1]) * p + c[o + 2];
+        return EamFormula.Derivative(c[o], c[o + 1], c[o + 2], p);
     }
 }

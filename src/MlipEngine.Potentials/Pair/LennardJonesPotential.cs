@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using MlipEngine.Chemistry;
 using MlipEngine.ForceFields;
+using MlipEngine.Kernels;
 
 namespace MlipEngine.Potentials.Pair;
 
@@ -92,14 +93,7 @@ public sealed class LennardJonesPotential : IForceField
         {
             // t is a valid type-pair index by construction (types come from the potential's own species map)
             ref double p = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_packed), 4 * t);
-            if (r2 >= p) { energy = 0; fOverR = 0; return false; }
-            double inv2 = 1.0 / r2;
-            double inv6 = inv2 * inv2 * inv2;
-            double a = Unsafe.Add(ref p, 1) * inv6 * inv6, b = Unsafe.Add(ref p, 2) * inv6;
-            energy = a - b - Unsafe.Add(ref p, 3);
-            // −φ′/r = (12 c12 r⁻¹² − 6 c6 r⁻⁶) / r²
-            fOverR = (12 * a - 6 * b) * inv2;
-            return true;
+            return LennardJonesFormula.Evaluate<double, F64>(r2, p, Unsafe.Add(ref p, 1), Unsafe.Add(ref p, 2), Unsafe.Add(ref p, 3), out energy, out fOverR);
         }
 
         public bool IsVectorized => true;

@@ -1,5 +1,6 @@
 using MlipEngine.Chemistry;
 using MlipEngine.ForceFields;
+using MlipEngine.Kernels;
 using System.Runtime.Intrinsics;
 
 namespace MlipEngine.Potentials.Pair;
@@ -31,11 +32,7 @@ public sealed class MorsePotential : IForceField
                 if (!(p.Cutoff > 0) || !(p.Alpha > 0)) throw new ArgumentException($"morse: pair {Element.Symbol(species[a])}-{Element.Symbol(species[b])} needs alpha > 0 and cutoff > 0");
                 int t = a * n + b;
                 d0[t] = p.D0; alpha[t] = p.Alpha; r0[t] = p.R0; cut2[t] = p.Cutoff * p.Cutoff;
-                if (shift)
-                {
-                    double u = Math.Exp(-p.Alpha * (p.Cutoff - p.R0));
-                    offset[t] = p.D0 * (u * u - 2 * u);
-                }
+                if (shift) offset[t] = MorseFormula.Energy(p.Cutoff, p.D0, p.Alpha, p.R0);
                 maxCut = Math.Max(maxCut, p.Cutoff);
             }
         Cutoff = maxCut;
@@ -44,6 +41,25 @@ public sealed class MorsePotential : IForceField
     }
 
     private readonly double[] _offset;
+
+    /// <summary>
+    /// The coefficients device kernels read, eight per type pair t = tᵢ·n + tⱼ (a 64-byte row):
+    /// r_c² (Å²), D₀ (eV), α (1/Å), r₀ (Å), shift φ(r_c) (eV), and three zero pads.
+    /// </summary>
+    public double[] PackedCoefficients()
+    {
+        int n = Species.Count;
+        var p = new double[8 * n * n];
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++)
+            {
+                var q = Pairs.Get(a, b);
+                int t = a * n + b;
+                p[8 * t] = q.Cutoff * q.Cutoff; p[8 * t + 1] = q.D0; p[8 * t + 2] = q.Alpha; p[8 * t + 3] = q.R0;
+                p[8 * t + 4] = _offset[t];
+            }
+        return p;
+    }
 
     /// <summary>Energy shift φ(r_c) per type pair t = tᵢ·n + tⱼ (eV; 0 without <c>shift</c>), as every backend subtracts it.</summary>
     public ReadOnlySpan<double> ShiftOffsets => _offset;
@@ -66,15 +82,8 @@ public sealed class MorsePotential : IForceField
     {
         public double MaxCutoffSquared => maxCut2;
 
-        public bool Evaluate(int t, double r2, out double energy, out double fOverR)
-        {
-            if (r2 >= cut2[t]) { energy = 0; fOverR = 0; return false; }
-            double r = Math.Sqrt(r2);
-            double u = Math.Exp(-alpha[t] * (r - r0[t]));
-            energy = d0[t] * (u * u - 2 * u) - offset[t];
-            fOverR = 2 * alpha[t] * d0[t] * (u * u - u) / r;
-            return true;
-        }
+        public bool Evaluate(int t, double r2, out double energy, out double fOverR) =>
+            MorseFormula.Evaluate<double, F64>(r2, cut2[t], d0[t], alpha[t], r0[t], offset[t], out energy, out fOverR);
 
         public bool IsVectorized => false;
 

@@ -1,4 +1,5 @@
 using MlipEngine.ForceFields;
+using MlipEngine.Kernels;
 using MlipEngine.Potentials.ManyBody;
 
 namespace MlipEngine.Potentials.StillingerWeber;
@@ -27,28 +28,20 @@ internal sealed class StillingerWeberCpu : ManyBodyCpuComputer
         int n = _n = pot.TypeCount;
         _pair = new Pair[n * n];
         _triplet = new Triplet[n * n * n];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
+        var pairs = pot.PackedPairs();
+        for (int t = 0; t < n * n; t++)
+            _pair[t] = new Pair
             {
-                var p = pot.Parameters(i, j, j);
-                double ae = p.BigA * p.Epsilon;
-                _pair[i * n + j] = new Pair
-                {
-                    CutSq = p.CutSquared, Cut = p.Cut, Sigma = p.Sigma, GammaSigma = p.Gamma * p.Sigma,
-                    C5 = ae * p.BigB * Math.Pow(p.Sigma, p.P), C6 = ae * Math.Pow(p.Sigma, p.Q), P = p.P, Q = p.Q,
-                };
-                for (int k = 0; k < n; k++)
-                {
-                    var t = pot.Parameters(i, j, k);
-                    var u = pot.Parameters(i, k, j);
-                    double le = t.Lambda * t.Epsilon, leSwapped = u.Lambda * u.Epsilon;
-                    _triplet[(i * n + j) * n + k] = new Triplet
-                    {
-                        LambdaEpsilon = le, CosTheta0 = t.CosTheta0, LambdaEpsilonSwapped = leSwapped, CosTheta0Swapped = u.CosTheta0,
-                        Symmetric = le == leSwapped && t.CosTheta0 == u.CosTheta0,
-                    };
-                }
-            }
+                CutSq = pairs[8 * t], Cut = pairs[8 * t + 1], Sigma = pairs[8 * t + 2], GammaSigma = pairs[8 * t + 3],
+                C5 = pairs[8 * t + 4], C6 = pairs[8 * t + 5], P = pairs[8 * t + 6], Q = pairs[8 * t + 7],
+            };
+        var triplets = pot.PackedTriplets();
+        for (int t = 0; t < n * n * n; t++)
+            _triplet[t] = new Triplet
+            {
+                LambdaEpsilon = triplets[4 * t], CosTheta0 = triplets[4 * t + 1], LambdaEpsilonSwapped = triplets[4 * t + 2], CosTheta0Swapped = triplets[4 * t + 3],
+                Symmetric = triplets[4 * t] == triplets[4 * t + 2] && triplets[4 * t + 1] == triplets[4 * t + 3],
+            };
         _short = new ShortNeighborList[Threads];
         for (int t = 0; t < _short.Length; t++) _short[t] = new ShortNeighborList(2);
     }
@@ -84,21 +77,14 @@ internal sealed class StillingerWeberCpu : ManyBodyCpuComputer
                 sl.Add(j, tj, dx, dy, dz, r);
 
                 // pair term, half of φ₂ for this ordered pair
-                double inva = 1.0 / (r - pp.Cut);
-                double ex = Math.Exp(pp.Sigma * inva);
-                double rp = Math.Pow(r, -pp.P), rq = Math.Pow(r, -pp.Q);
-                double phi = (pp.C5 * rp - pp.C6 * rq) * ex;
+                double phi = StillingerWeberFormula.Pair(r, pp.Cut, pp.Sigma, pp.GammaSigma, pp.C5, pp.C6, pp.P, pp.Q, out double dphi, out ee[a], out dee[a]);
                 energy += 0.5 * phi;
                 if (atomE) { eatom[i] += 0.25 * phi; eatom[j] += 0.25 * phi; }
                 if (grad)
                 {
-                    double dphi = (-pp.P * pp.C5 * rp + pp.Q * pp.C6 * rq) / r * ex - phi * pp.Sigma * inva * inva;
                     double g = 0.5 * dphi;
                     sl.Gx[a] = g * sl.Ux[a]; sl.Gy[a] = g * sl.Uy[a]; sl.Gz[a] = g * sl.Uz[a];
                 }
-                double eg = Math.Exp(pp.GammaSigma * inva);
-                ee[a] = eg;
-                dee[a] = -eg * pp.GammaSigma * inva * inva;
             }
 
             int count = sl.Count;
@@ -113,32 +99,12 @@ internal sealed class StillingerWeberCpu : ManyBodyCpuComputer
                 {
                     ref readonly var tr = ref _triplet[tripBase + st[b]];
                     double cos = uxa * ux[b] + uya * uy[b] + uza * uz[b];
-                    double eb = ee[b], eab = ea * eb;
-                    // φ₃ = λε δ² EₐE_b; ∂φ₃/∂rₐ = λε δ² Eₐ′E_b, ∂φ₃/∂cos = 2λε δ EₐE_b
-                    double h, dhdc, dhdr;
-                    double delta = cos - tr.CosTheta0;
-                    if (tr.Symmetric)
-                    {
-                        double led = tr.LambdaEpsilon * delta;
-                        h = led * delta * eab;
-                        dhdr = led * delta;
-                        dhdc = 2 * led * eab;
-                    }
-                    else
-                    {
-                        double delta2 = cos - tr.CosTheta0Swapped;
-                        double led = 0.5 * tr.LambdaEpsilon * delta, led2 = 0.5 * tr.LambdaEpsilonSwapped * delta2;
-                        dhdr = led * delta + led2 * delta2;
-                        h = dhdr * eab;
-                        dhdc = 2 * (led + led2) * eab;
-                    }
+                    double h = StillingerWeberFormula.Triplet<double, F64>(cos, ea, dea, invRa, ee[b], dee[b], 1.0 / rr[b],
+                        tr.LambdaEpsilon, tr.CosTheta0, tr.LambdaEpsilonSwapped, tr.CosTheta0Swapped, tr.Symmetric, out double ra, out double ca, out double rb, out double cb);
                     energy += h;
                     if (atomE) { double h3 = h / 3; eatom[i] += h3; eatom[js[a]] += h3; eatom[js[b]] += h3; }
                     if (!grad) continue;
-                    double invRb = 1.0 / rr[b];
-                    double ra = dhdr * dea * eb - dhdc * cos * invRa, ca = dhdc * invRa;
                     gax += ra * uxa + ca * ux[b]; gay += ra * uya + ca * uy[b]; gaz += ra * uza + ca * uz[b];
-                    double rb = dhdr * ea * dee[b] - dhdc * cos * invRb, cb = dhdc * invRb;
                     gx[b] += rb * ux[b] + cb * uxa; gy[b] += rb * uy[b] + cb * uya; gz[b] += rb * uz[b] + cb * uza;
                 }
                 gx[a] += gax; gy[a] += gay; gz[a] += gaz;

@@ -47,6 +47,46 @@ public sealed class StillingerWeberPotential : IForceField
     /// <summary>Parameters of the triplet of types (i, j, k).</summary>
     public ref readonly StillingerWeberParameters Parameters(int i, int j, int k) => ref _table[(i * TypeCount + j) * TypeCount + k];
 
+    /// <summary>
+    /// Per ordered type pair t = tᵢ·n + tⱼ (entry (i, j, j)), eight reals: r_c² (the neighbor cutoff, Å²),
+    /// aσ (Å), σ (Å), γσ (Å), c₅ = AεBσᵖ, c₆ = Aεσ^q, p, q — what <see cref="StillingerWeberFormula.Pair{T}"/> takes.
+    /// </summary>
+    public double[] PackedPairs()
+    {
+        int n = TypeCount;
+        var packed = new double[8 * n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                var p = Parameters(i, j, j);
+                double ae = p.BigA * p.Epsilon;
+                int o = 8 * (i * n + j);
+                packed[o] = p.CutSquared; packed[o + 1] = p.Cut; packed[o + 2] = p.Sigma; packed[o + 3] = p.Gamma * p.Sigma;
+                packed[o + 4] = ae * p.BigB * Math.Pow(p.Sigma, p.P); packed[o + 5] = ae * Math.Pow(p.Sigma, p.Q); packed[o + 6] = p.P; packed[o + 7] = p.Q;
+            }
+        return packed;
+    }
+
+    /// <summary>
+    /// Per triplet (tᵢ·n + tⱼ)·n + tₖ, four reals: λε and cos θ₀ of entry (i, j, k), then of (i, k, j) — what
+    /// <see cref="StillingerWeberFormula.Triplet{T, R}"/> takes (the two entries are symmetric when both pairs agree).
+    /// </summary>
+    public double[] PackedTriplets()
+    {
+        int n = TypeCount;
+        var packed = new double[4 * n * n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                for (int k = 0; k < n; k++)
+                {
+                    var t = Parameters(i, j, k);
+                    var u = Parameters(i, k, j);
+                    int o = 4 * ((i * n + j) * n + k);
+                    packed[o] = t.Lambda * t.Epsilon; packed[o + 1] = t.CosTheta0; packed[o + 2] = u.Lambda * u.Epsilon; packed[o + 3] = u.CosTheta0;
+                }
+        return packed;
+    }
+
     public IForceComputer CreateComputer(ComputeOptions options)
     {
         if (options.Precision != Precision.Float64) throw new NotSupportedException("sw: only Float64 is implemented");

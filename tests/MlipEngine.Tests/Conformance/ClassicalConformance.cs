@@ -8,7 +8,7 @@ namespace MlipEngine.Tests.Conformance;
 
 // One five-line driver per potential: the suite in ForceFieldConformance runs on each.
 
-[AlsoOnOpenCl]
+[AlsoOnOpenCl, AlsoOnIlgpu]
 public class LennardJonesConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(Yaml(
@@ -32,7 +32,7 @@ public class LennardJonesPerPairCutoffConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Ar", "Kr"], 5.3, seed);
 }
 
-[AlsoOnOpenCl]
+[AlsoOnOpenCl, AlsoOnIlgpu]
 public class MorseConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = MlipEngine.Potentials.Spec.PotentialFactory.Create(LennardJonesConformance.Yaml(
@@ -42,7 +42,7 @@ public class MorseConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.6, seed);
 }
 
-[AlsoOnOpenCl]
+[AlsoOnOpenCl, AlsoOnIlgpu]
 public class EamFuncflConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = EamPotential.FromFuncfl([GoldenFiles.LammpsPotential("Cu_u3.eam"), GoldenFiles.LammpsPotential("Ni_u3.eam")], ["Cu", "Ni"]);
@@ -52,7 +52,7 @@ public class EamFuncflConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.6, seed);
 }
 
-[AlsoOnOpenCl]
+[AlsoOnOpenCl, AlsoOnIlgpu]
 public class EamAlloyConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = EamPotential.FromSetfl(GoldenFiles.LammpsPotential("CuNi.eam.alloy"), ["Cu", "Ni"]);
@@ -62,7 +62,7 @@ public class EamAlloyConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.56, seed);
 }
 
-[AlsoOnOpenCl]
+[AlsoOnOpenCl, AlsoOnIlgpu]
 public class EamFinnisSinclairConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = EamPotential.FromFinnisSinclair(GoldenFiles.LammpsPotential("AlFe_mm.eam.fs"), ["Al", "Fe"]);
@@ -72,6 +72,7 @@ public class EamFinnisSinclairConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Fe", "Al"], 3.6, seed);
 }
 
+[AlsoOnIlgpu]
 public class StillingerWeberConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = MlipEngine.Potentials.StillingerWeber.StillingerWeberPotential.FromFile(GoldenFiles.LammpsPotential("GaN.sw"), ["Ga", "N"]);
@@ -80,6 +81,7 @@ public class StillingerWeberConformance : ForceFieldConformance
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Ga", "N"], 4.5, seed);
 }
 
+[AlsoOnIlgpu]
 public class TersoffConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = MlipEngine.Potentials.Tersoff.TersoffPotential.FromFile(GoldenFiles.LammpsPotential("SiC.tersoff"), ["Si", "C"]);

@@ -32,7 +32,7 @@ public abstract class ForceFieldConformance
     /// </summary>
     protected virtual double FiniteDifferenceTolerance => 1e-6;
 
-    /// <summary>Reference and Cpu; drivers marked <see cref="AlsoOnOpenClAttribute"/> add OpenCl (see <see cref="BackendsAttribute"/>).</summary>
+    /// <summary>Reference and Cpu; drivers marked <see cref="AlsoOnAttribute"/> add accelerator backends (see <see cref="BackendsAttribute"/>).</summary>
     public static TheoryData<string> AllBackends => new() { Backend.ReferenceName, Backend.CpuName };
 
     private static ComputeOptions Options(Backend b, int threads = 1) => new() { Backend = b, Threads = threads };
@@ -258,14 +258,24 @@ public abstract class ForceFieldConformance
     }
 }
 
-/// <summary>Marks a conformance driver whose potential also runs on the OpenCL backend: its suite then runs there too.</summary>
-[AttributeUsage(AttributeTargets.Class)]
-public sealed class AlsoOnOpenClAttribute : Attribute;
+/// <summary>Marks a conformance driver whose potential also runs on the named accelerator backend: its suite then runs there too.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
+public class AlsoOnAttribute(string backend) : Attribute
+{
+    public string BackendName { get; } = backend;
+}
+
+/// <summary>The suite also runs on OpenCL (PoCL in CI).</summary>
+public sealed class AlsoOnOpenClAttribute() : AlsoOnAttribute(Backend.OpenClName);
+
+/// <summary>The suite also runs on ILGPU (its CPU accelerator in CI).</summary>
+public sealed class AlsoOnIlgpuAttribute() : AlsoOnAttribute(MlipEngine.Backends.Ilgpu.IlgpuBackend.Name);
 
 /// <summary>
-/// The backends a conformance test runs on: Reference and Cpu, plus OpenCl when the driver class is
-/// marked <see cref="AlsoOnOpenClAttribute"/>. (A data attribute rather than MemberData, because xunit
-/// resolves MemberData on the declaring base class, so drivers could not choose.)
+/// The backends a conformance test runs on: Reference and Cpu, plus each backend the driver class names
+/// with an <see cref="AlsoOnAttribute"/> (<see cref="AlsoOnOpenClAttribute"/>, <see cref="AlsoOnIlgpuAttribute"/>).
+/// (A data attribute rather than MemberData, because xunit resolves MemberData on the declaring base
+/// class, so drivers could not choose.)
 /// </summary>
 public sealed class BackendsAttribute : DataAttribute
 {
@@ -273,6 +283,6 @@ public sealed class BackendsAttribute : DataAttribute
     {
         yield return [Backend.ReferenceName];
         yield return [Backend.CpuName];
-        if (testMethod.ReflectedType?.GetCustomAttribute<AlsoOnOpenClAttribute>() != null) yield return [Backend.OpenClName];
+        foreach (var also in testMethod.ReflectedType?.GetCustomAttributes<AlsoOnAttribute>() ?? []) yield return [also.BackendName];
     }
 }

@@ -9,7 +9,7 @@ namespace MlipEngine.Tests.Conformance;
 
 /// <summary>
 /// Every committed LAMMPS golden case (tests/golden/make_golden.py), on every backend the case's
-/// potential has (Reference, Cpu, and OpenCl for lj/cut, morse and EAM), and in a
+/// potential has (Reference, Cpu, and OpenCl and Ilgpu for lj/cut, morse and EAM), and in a
 /// general (rotated, non-LAMMPS) orientation: energy ≤ 1e-9 eV/atom, forces ≤ 1e-7 eV/Å,
 /// stress ≤ 1e-9 eV/Å³, per-atom energies ≤ 1e-9 eV.
 /// </summary>
@@ -22,7 +22,9 @@ public class LammpsGoldenTests
         {
             data.Add(name, Backend.ReferenceName, 1);
             data.Add(name, Backend.CpuName, 2);
-            if (TestCatalog.Instance.BackendsFor(GoldenCase.Load(name).CreatePotential()).Contains(Backend.OpenCl)) data.Add(name, Backend.OpenClName, 1);
+            var backends = TestCatalog.Instance.BackendsFor(GoldenCase.Load(name).CreatePotential());
+            foreach (var accelerator in new Backend[] { Backend.OpenCl, MlipEngine.Backends.Ilgpu.IlgpuBackend.Name })
+                if (backends.Contains(accelerator)) data.Add(name, accelerator.Name, 1);
         }
         return data;
     }

@@ -18,6 +18,8 @@ public class OpenClCliTests : IDisposable
     [InlineData("reference", Backend.ReferenceName, 0)]
     [InlineData("opencl", Backend.OpenClName, 0)]
     [InlineData("OpenCL:2", Backend.OpenClName, 2)]
+    [InlineData("ilgpu", MlipEngine.Backends.Ilgpu.IlgpuBackend.Name, 0)]
+    [InlineData("ilgpu:1", MlipEngine.Backends.Ilgpu.IlgpuBackend.Name, 1)]
     public void DeviceArgument_ParsesBackendAndIndex(string arg, string backend, int index) =>
         Assert.Equal((new Backend(backend), index), CliParsing.ParseDevice(arg));
 
@@ -59,15 +61,18 @@ public class OpenClCliTests : IDisposable
         return (p.ExitCode, stdout.Result, stderr);
     }
 
-    [Fact]
-    public void EvalOnOpenCl_MatchesCpuBackend()
+    /// <summary><c>mlip eval --device DEVICE</c> gives the CPU backend's energies and forces on a batch of two golden cells.</summary>
+    [Theory]
+    [InlineData("opencl:0")]
+    [InlineData("ilgpu")]
+    public void EvalOnAccelerator_MatchesCpuBackend(string device)
     {
         string dir = Path.Combine(GoldenFiles.GoldenRoot, "eam_alloy_cuni");
         string input = Path.Combine(_dir, "in.xyz");
         File.WriteAllText(input, File.ReadAllText(Path.Combine(dir, "golden.xyz")) + File.ReadAllText(Path.Combine(GoldenFiles.GoldenRoot, "eam_alloy_nicu_order", "golden.xyz")));
         string spec = Path.Combine(dir, "potential.yaml");
         Assert.Equal(0, EvalCommand.Run(spec, input, Path.Combine(_dir, "cpu.xyz"), 1, "cpu"));
-        Assert.Equal(0, EvalCommand.Run(spec, input, Path.Combine(_dir, "cl.xyz"), 1, "opencl:0"));
+        Assert.Equal(0, EvalCommand.Run(spec, input, Path.Combine(_dir, "cl.xyz"), 1, device));
         var cpu = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "cpu.xyz")).ToList();
         var cl = new ExtxyzReader().ReadFrames(Path.Combine(_dir, "cl.xyz")).ToList();
         Assert.Equal(cpu.Count, cl.Count);

@@ -16,7 +16,7 @@ namespace MlipEngine.Tests.OpenCl;
 /// </summary>
 public class OpenClKernelTests
 {
-    private static readonly Dictionary<string, IForceField> Potentials = new()
+    internal static readonly Dictionary<string, IForceField> Potentials = new()
     {
         ["lj/cut"] = MlipEngine.Potentials.Spec.PotentialFactory.Create(LennardJonesConformance.Yaml(
             "{style: lj/cut, cutoff: 6.0, shift: true, pairs: {Cu-Cu: {epsilon: 0.0104, sigma: 2.3}, Ni-Ni: {epsilon: 0.014, sigma: 2.2}}}")),
@@ -27,7 +27,7 @@ public class OpenClKernelTests
     };
 
     /// <summary>Structures chosen to exercise both list paths: "device" has every face distance above r_c + skin.</summary>
-    private static AtomicStructure Structure(string name) => name switch
+    internal static AtomicStructure Structure(string name) => name switch
     {
         "triclinic-device" => Samples.Periodic(["Cu", "Ni"], 3.6, 21, repeat: 4),    // 256 atoms, skewed, faces ≈ 13 Å
         "thin-host" => Thin(),                                                        // c face 3.6 Å < r_c → host list
@@ -80,12 +80,22 @@ public class OpenClKernelTests
         var o = Eval.One(c, s);
         bool expectDevice = structure == "triclinic-device";
         Assert.Equal(expectDevice, c.NeighborListBuiltOnDevice);
+        AssertAgreesWithReference(r, o, tol, "OpenCL");
+    }
+
+    /// <summary>
+    /// Forces, per-atom energies, energy and virial of <paramref name="o"/> within <paramref name="tol"/> of the
+    /// Reference result <paramref name="r"/>, each relative to its own scale (largest force, |E|, largest |eᵢ|, largest |W|).
+    /// </summary>
+    internal static void AssertAgreesWithReference(Evaluation r, Evaluation o, double tol, string backend)
+    {
+        int atoms = r.Forces.Length;
         double fScale = r.Forces.Max(f => f.Norm);
-        for (int i = 0; i < s.AtomCount; i++)
-            Assert.True((r.Forces[i] - o.Forces[i]).Norm <= tol * fScale, $"force {i}: reference {r.Forces[i]}, OpenCL {o.Forces[i]} (|Δ| = {(r.Forces[i] - o.Forces[i]).Norm:E2}, scale {fScale:E2})");
+        for (int i = 0; i < atoms; i++)
+            Assert.True((r.Forces[i] - o.Forces[i]).Norm <= tol * fScale, $"force {i}: reference {r.Forces[i]}, {backend} {o.Forces[i]} (|Δ| = {(r.Forces[i] - o.Forces[i]).Norm:E2}, scale {fScale:E2})");
         Assert.True(Math.Abs(r.Energy - o.Energy) <= tol * Math.Abs(r.Energy), $"energy {r.Energy:R} vs {o.Energy:R}");
         double eScale = r.AtomEnergies.Max(Math.Abs);
-        for (int i = 0; i < s.AtomCount; i++)
+        for (int i = 0; i < atoms; i++)
             Assert.True(Math.Abs(r.AtomEnergies[i] - o.AtomEnergies[i]) <= tol * eScale, $"atom energy {i}");
         double wScale = r.Virial.Max(Math.Abs);
         for (int k = 0; k < 9; k++)
@@ -95,23 +105,31 @@ public class OpenClKernelTests
     [Theory]
     [InlineData("eam/alloy", Precision.Float64)]
     [InlineData("lj/cut", Precision.Float32)]
-    public void Results_BitIdenticalAcrossRunsAndComputers(string potential, Precision precision)
+    public void Results_BitIdenticalAcrossRunsAndComputers(string potential, Precision precision) =>
+        AssertBitIdenticalAcrossRunsAndComputers(Potentials[potential], OpenCl(precision));
+
+    /// <summary>
+    /// Two calls on one computer and one call on a second computer bound with <paramref name="options"/> give the
+    /// same bits (energies, forces, per-atom energies, virials) for a batch of a periodic cell and a cluster.
+    /// </summary>
+    internal static void AssertBitIdenticalAcrossRunsAndComputers(IForceField ff, ComputeOptions options)
     {
-        var ff = Potentials[potential];
         var batch = SystemBatch.FromStructures([Structure("triclinic-device"), Structure("cluster-host")]);
+        int n = batch.AtomCount;
         var first = new ForceResult(); var second = new ForceResult(); var third = new ForceResult();
-        using (var a = TestCatalog.Instance.Bind(ff, OpenCl(precision)))
+        using (var a = TestCatalog.Instance.Bind(ff, options))
         {
             a.Compute(batch, ForceOutputs.All, first);
             a.Compute(batch, ForceOutputs.All, second);
         }
-        using (var b = TestCatalog.Instance.Bind(ff, OpenCl(precision))) b.Compute(batch, ForceOutputs.All, third);
+        using (var b = TestCatalog.Instance.Bind(ff, options)) b.Compute(batch, ForceOutputs.All, third);
         foreach (var other in new[] { second, third })
         {
             Assert.Equal(first.Energy.AsSpan(0, 2).ToArray(), other.Energy.AsSpan(0, 2).ToArray());
-            Assert.Equal(first.Fx.AsSpan(0, batch.AtomCount).ToArray(), other.Fx.AsSpan(0, batch.AtomCount).ToArray());
-            Assert.Equal(first.Fy.AsSpan(0, batch.AtomCount).ToArray(), other.Fy.AsSpan(0, batch.AtomCount).ToArray());
-            Assert.Equal(first.Fz.AsSpan(0, batch.AtomCount).ToArray(), other.Fz.AsSpan(0, batch.AtomCount).ToArray());
+            Assert.Equal(first.Fx.AsSpan(0, n).ToArray(), other.Fx.AsSpan(0, n).ToArray());
+            Assert.Equal(first.Fy.AsSpan(0, n).ToArray(), other.Fy.AsSpan(0, n).ToArray());
+            Assert.Equal(first.Fz.AsSpan(0, n).ToArray(), other.Fz.AsSpan(0, n).ToArray());
+            Assert.Equal(first.AtomEnergies.AsSpan(0, n).ToArray(), other.AtomEnergies.AsSpan(0, n).ToArray());
             Assert.Equal(first.Virial.AsSpan(0, 18).ToArray(), other.Virial.AsSpan(0, 18).ToArray());
         }
     }
@@ -190,11 +208,14 @@ public class OpenClKernelTests
     }
 
     [Fact]
-    public void SkinReuse_GivesReferenceResultsWithoutRebuild()
+    public void SkinReuse_GivesReferenceResultsWithoutRebuild() => AssertSkinReuseGivesReferenceResultsWithoutRebuild(OpenCl(Precision.Float64, skin: 1.0));
+
+    /// <summary>Moves within skin/2 keep the list (one build) and still give the Reference's result for the moved atoms (EAM, 256 atoms).</summary>
+    internal static void AssertSkinReuseGivesReferenceResultsWithoutRebuild(ComputeOptions options)
     {
         var ff = Potentials["eam"];
         var s = Structure("triclinic-device");
-        using var c = TestCatalog.Instance.Bind(ff, OpenCl(Precision.Float64, skin: 1.0));
+        using var c = TestCatalog.Instance.Bind(ff, options);
         var batch = SystemBatch.FromStructure(s);
         var r1 = new ForceResult();
         c.Compute(batch, ForceOutputs.All, r1);

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace MlipEngine.Tests.OpenCl;
 
-/// <summary><c>mlip md</c> with <c>device: opencl</c>: which path runs, what it writes, restarts.</summary>
+/// <summary><c>mlip md</c> with <c>device: opencl</c> (and <c>ilgpu</c> for nve): which path runs, what it writes, restarts.</summary>
 public class OpenClMdCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mlip-md-cl-").FullName;
@@ -38,19 +38,21 @@ public class OpenClMdCommandTests : IDisposable
         .Select(l => l.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
 
     /// <summary>
-    /// nve and nvt-langevin on OpenCL run device-resident (and say so); the NVE thermo file (energies,
-    /// temperature, pressure and stress every 5 steps, the kinetic tensor reduced on the device) matches
-    /// the CPU backend's run to 1e-10 of each column's scale, and the neighbor list is rebuilt as often.
+    /// nve and nvt-langevin on OpenCL (nve on ILGPU) run device-resident (and say so); the NVE thermo file
+    /// (energies, temperature, pressure and stress every 5 steps) matches the CPU backend's run to 1e-10 of
+    /// each column's scale, and the neighbor list is rebuilt as often.
     /// </summary>
-    [Fact]
-    public void NveOnOpenCl_RunsDeviceResident_AndMatchesCpuThermo()
+    [Theory]
+    [InlineData("opencl", "device-resident MD on OpenCL device 0")]
+    [InlineData("ilgpu", "device-resident MD on ILGPU device 0")]
+    public void NveOnAccelerator_RunsDeviceResident_AndMatchesCpuThermo(string device, string path)
     {
         var cpu = new MdRun(MdConfigParser.Load(CopperRun("{type: nve}", "cpu"), []), TextWriter.Null) { };
         Assert.Equal(0, cpu.Run());
         var reference = Thermo();
-        var dev = new MdRun(MdConfigParser.Load(CopperRun("{type: nve}", "opencl"), []), TextWriter.Null) { };
+        var dev = new MdRun(MdConfigParser.Load(CopperRun("{type: nve}", device), []), TextWriter.Null) { };
         Assert.Equal(0, dev.Run());
-        Assert.StartsWith("device-resident MD on OpenCL device 0", dev.PathDescription);
+        Assert.StartsWith(path, dev.PathDescription);
         var got = Thermo();
         Assert.Equal(reference.Length, got.Length);
         for (int c = 0; c < reference[0].Length; c++)
@@ -79,11 +81,13 @@ public class OpenClMdCommandTests : IDisposable
     /// checkpoint holds the synced state and the list reference, and the Philox noise is keyed by step.
     /// </summary>
     [Theory]
-    [InlineData("{type: nvt-langevin, temperature: 300, tdamp: 50}")]
-    [InlineData("{type: nve}")]
-    public void DeviceResidentRestart_ContinuesBitIdentically(string integrator)
+    [InlineData("{type: nvt-langevin, temperature: 300, tdamp: 50}", "opencl")]
+    [InlineData("{type: nve}", "opencl")]
+    [InlineData("{type: nve}", "ilgpu")]
+    [InlineData("{type: nvt-langevin, temperature: 300, tdamp: 50}", "ilgpu")]
+    public void DeviceResidentRestart_ContinuesBitIdentically(string integrator, string device)
     {
-        var cfg = MdConfigParser.Load(CopperRun(integrator, "opencl"), []);
+        var cfg = MdConfigParser.Load(CopperRun(integrator, device), []);
         Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run());
         var reference = Outputs();
         string ckpt = Path.Combine(_dir, "run.ckpt");

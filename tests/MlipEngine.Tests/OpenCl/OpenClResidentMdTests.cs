@@ -1,3 +1,4 @@
+using MlipEngine.Backends.Ilgpu;
 using MlipEngine.Backends.OpenCl;
 using MlipEngine.Dynamics.Integrators;
 using MlipEngine.Dynamics.Md;
@@ -13,8 +14,9 @@ using Xunit;
 namespace MlipEngine.Tests.OpenCl;
 
 /// <summary>
-/// Device-resident MD (kernels/md.cl, <see cref="OpenClResidentDynamics"/>) against the host
-/// integrators on the CPU backend, on PoCL in CI.
+/// Device-resident MD (kernels/md.cl, <see cref="OpenClResidentDynamics"/>; the NVE tests also
+/// <see cref="IlgpuResidentDynamics"/>) against the host integrators on the CPU backend, on PoCL and ILGPU's
+/// CPU accelerator in CI.
 /// </summary>
 public class OpenClResidentMdTests
 {
@@ -48,7 +50,7 @@ public class OpenClResidentMdTests
 
     private static IResidentDynamics Resident(MdSystem sys, IIntegrator integrator)
     {
-        var r = OpenClResidentDynamics.TryCreate(sys, integrator, out string why) ?? throw new InvalidOperationException(why);
+        var r = ((IResidentDynamicsSource)sys.Computer).TryCreateResident(sys, integrator, out string why) ?? throw new InvalidOperationException(why);
         r.Upload();
         return r;
     }
@@ -82,13 +84,16 @@ public class OpenClResidentMdTests
     /// and at least twice, so rebuilds on the device are exercised.
     /// </summary>
     [Theory]
-    [InlineData("eam-cu")]
-    [InlineData("lj-ar")]
-    [InlineData("eam-cu-cluster")]
-    public void Nve_Trajectory_MatchesCpuBackend(string name)
+    [InlineData("eam-cu", Backend.OpenClName)]
+    [InlineData("lj-ar", Backend.OpenClName)]
+    [InlineData("eam-cu-cluster", Backend.OpenClName)]
+    [InlineData("eam-cu", IlgpuBackend.Name)]
+    [InlineData("lj-ar", IlgpuBackend.Name)]
+    [InlineData("eam-cu-cluster", IlgpuBackend.Name)]
+    public void Nve_Trajectory_MatchesCpuBackend(string name, string backend)
     {
         var cpu = System(name, Backend.Cpu);
-        var dev = System(name, Backend.OpenCl);
+        var dev = System(name, backend);
         int n = cpu.AtomCount;
         var b0 = cpu.Batch;
         double[] x0 = b0.X[..n], y0 = b0.Y[..n], z0 = b0.Z[..n];
@@ -142,12 +147,14 @@ public class OpenClResidentMdTests
     /// 5e-7 (EAM) and 1e-7 (LJ) of the RMS displacement, energies 3e-8 and 4e-8 relative).
     /// </summary>
     [Theory]
-    [InlineData("eam-cu")]
-    [InlineData("lj-ar")]
-    public void Nve_Float32_AgreesWithCpuBackend(string name)
+    [InlineData("eam-cu", Backend.OpenClName)]
+    [InlineData("lj-ar", Backend.OpenClName)]
+    [InlineData("eam-cu", IlgpuBackend.Name)]
+    [InlineData("lj-ar", IlgpuBackend.Name)]
+    public void Nve_Float32_AgreesWithCpuBackend(string name, string backend)
     {
         var cpu = System(name, Backend.Cpu);
-        var dev = System(name, Backend.OpenCl, Precision.Float32);
+        var dev = System(name, backend, Precision.Float32);
         int n = cpu.AtomCount;
         double fmax = MaxForce(cpu);
         double df = Math.Max(MaxAbsDiff(cpu.Forces.Fx, dev.Forces.Fx, n), Math.Max(MaxAbsDiff(cpu.Forces.Fy, dev.Forces.Fy, n), MaxAbsDiff(cpu.Forces.Fz, dev.Forces.Fz, n)));
@@ -174,10 +181,13 @@ public class OpenClResidentMdTests
     /// mean of the last fifth differs from that of the first fifth by less than three times that spread
     /// (measured σ(K+U)/σ(K) = 3.5e-4).
     /// </summary>
-    [Fact]
-    public void Nve_ConservesEnergyOnDevice()
+    /// (OpenCL only: ILGPU's NVE is held to the CPU trajectory step for step by <see cref="Nve_Trajectory_MatchesCpuBackend"/>,
+    /// and 1000 steps on its CPU accelerator cost ~12 s of CI.)
+    [Theory]
+    [InlineData(Backend.OpenClName)]
+    public void Nve_ConservesEnergyOnDevice(string backend)
     {
-        var dev = System("eam-cu", Backend.OpenCl);
+        var dev = System("eam-cu", backend);
         using var resident = Resident(dev, new VelocityVerlet());
         var total = new List<double>(); var kinetic = new List<double>();
         for (int c = 0; c < 100; c++)
@@ -205,12 +215,14 @@ public class OpenClResidentMdTests
     /// synced on different schedules (one 120-step stretch vs 12 × 10: the fused closing/opening half
     /// kicks do the same arithmetic as separate ones). A different seed gives a different trajectory.
     /// </summary>
-    [Fact]
-    public void Langevin_IsDeterministicAndIndependentOfSyncSchedule()
+    [Theory]
+    [InlineData(Backend.OpenClName)]
+    [InlineData(IlgpuBackend.Name)]
+    public void Langevin_IsDeterministicAndIndependentOfSyncSchedule(string backend)
     {
         double[] Run(ulong seed, int chunk)
         {
-            var sys = System("lj-ar", Backend.OpenCl);
+            var sys = System("lj-ar", backend);
             using var r = Resident(sys, new LangevinBaoab(80, 50, seed));
             for (long s = 0; s < 120; s += chunk) r.Advance(s, chunk);
             r.Synchronize(state: true);
@@ -226,16 +238,40 @@ public class OpenClResidentMdTests
     }
 
     /// <summary>
+    /// ILGPU's BAOAB draws OpenCL's Philox stream and does its arithmetic, so 60 Langevin steps of LJ argon on the two
+    /// devices agree to round-off in the force sums (the lists are built in different orders): positions within 1e-9
+    /// of the RMS displacement, the bath heat within 1e-9 relative.
+    /// </summary>
+    [Fact]
+    public void Langevin_IlgpuMatchesOpenCl()
+    {
+        var cl = System("lj-ar", Backend.OpenCl); var il = System("lj-ar", IlgpuBackend.Name);
+        int n = cl.AtomCount;
+        double[] x0 = cl.Batch.X[..n], y0 = cl.Batch.Y[..n], z0 = cl.Batch.Z[..n];
+        var bathCl = new LangevinBaoab(80, 50, 5); var bathIl = new LangevinBaoab(80, 50, 5);
+        using (var a = Resident(cl, bathCl)) { a.Advance(0, 60); a.Synchronize(state: true); }
+        using (var b = Resident(il, bathIl)) { b.Advance(0, 60); b.Synchronize(state: true); }
+        double rms = RmsDisplacement(cl.Batch, x0, y0, z0);
+        double dr = Math.Max(MaxAbsDiff(cl.Batch.X, il.Batch.X, n), Math.Max(MaxAbsDiff(cl.Batch.Y, il.Batch.Y, n), MaxAbsDiff(cl.Batch.Z, il.Batch.Z, n)));
+        Assert.True(rms > 0.05, $"atoms moved only {rms:E2} Å");
+        Assert.True(dr <= 1e-9 * rms, $"positions differ by {dr:E2} Å (RMS displacement {rms:F3} Å)");
+        Assert.True(Math.Abs(bathCl.Heat - bathIl.Heat) <= 1e-9 * Math.Abs(bathCl.Heat), $"heat {bathIl.Heat} vs OpenCL {bathCl.Heat}");
+        cl.Computer.Dispose(); il.Computer.Dispose();
+    }
+
+    /// <summary>
     /// BAOAB samples the canonical ensemble: the mean kinetic energy of 108 LJ argon atoms is
     /// (3N/2) k_B T (the noise does not conserve momentum, so all 3N degrees of freedom are thermal),
     /// within 4 standard errors from block averages (10 blocks of 300 samples, 3000 steps of 5 fs, γ⁻¹ =
     /// 100 fs; σ_K/K = √(2/3N) = 7.9 % per sample, ≈ 1.5 % for the mean).
     /// </summary>
-    [Fact]
-    public void Langevin_MeanKineticEnergyIsCanonical()
+    /// (OpenCL only: ILGPU's BAOAB is held to OpenCL's trajectory step for step by <see cref="Langevin_IlgpuMatchesOpenCl"/>.)
+    [Theory]
+    [InlineData(Backend.OpenClName)]
+    public void Langevin_MeanKineticEnergyIsCanonical(string backend)
     {
         const double t = 60;
-        var sys = System("lj-ar", Backend.OpenCl);
+        var sys = System("lj-ar", backend);
         sys.TimeStep = 5.0;
         using var r = Resident(sys, new LangevinBaoab(t, 100, 3));
         r.Advance(0, 400);   // equilibrate from 80 K
@@ -257,10 +293,12 @@ public class OpenClResidentMdTests
     /// A non-finite position stops the device loop after the step that produced it (no list build from
     /// NaN coordinates), and the sync reports a non-finite energy so the run loop's safety check fires.
     /// </summary>
-    [Fact]
-    public void Advance_StopsAtTheFirstNonFinitePosition()
+    [Theory]
+    [InlineData(Backend.OpenClName)]
+    [InlineData(IlgpuBackend.Name)]
+    public void Advance_StopsAtTheFirstNonFinitePosition(string backend)
     {
-        var sys = System("lj-ar", Backend.OpenCl);
+        var sys = System("lj-ar", backend);
         sys.Batch.VX[5] = double.NaN;
         using var r = Resident(sys, new VelocityVerlet());
         Assert.Equal(1, r.Advance(0, 50));
@@ -280,6 +318,14 @@ public class OpenClResidentMdTests
         uint[] key = [0, 0, 0xffffffff, 0xffffffff, 0xa4093822, 0x299f31d0];
         uint[] expected = [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8, 0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd,
             0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1];
+        var ilgpu = new uint[12];   // the C# Philox the ILGPU kernels call
+        for (int t = 0; t < 3; t++)
+        {
+            uint c0 = ctr[4 * t], c1 = ctr[4 * t + 1], c2 = ctr[4 * t + 2], c3 = ctr[4 * t + 3];
+            MlipEngine.Backends.Ilgpu.Philox.Round10(ref c0, ref c1, ref c2, ref c3, key[2 * t], key[2 * t + 1]);
+            ilgpu[4 * t] = c0; ilgpu[4 * t + 1] = c1; ilgpu[4 * t + 2] = c2; ilgpu[4 * t + 3] = c3;
+        }
+        Assert.Equal(expected, ilgpu);
         var ctx = OpenClContext.ForDevice(0);
         var program = ctx.GetProgram(true, ["common.cl", "md.cl"]);
         using var q = ctx.CreateQueue();

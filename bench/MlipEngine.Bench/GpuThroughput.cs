@@ -1,0 +1,48 @@
+using MlipEngine.Backends.Ilgpu;
+using MlipEngine.Backends.OpenCl;
+using MlipEngine.ForceFields;
+using MlipEngine.State;
+
+namespace MlipEngine.Bench;
+
+/// <summary>
+/// The same force call on the CPU backend, the OpenCL C kernels and the ILGPU kernels (fp64 and fp32),
+/// for the decision issue 18 asks: where ILGPU on a GPU is at least as fast as OpenCL on the same GPU,
+/// the OpenCL C path retires. Each accelerator backend is skipped with a note when it has no device.
+/// See bench/gpu/run.sh.
+/// </summary>
+public static class GpuThroughput
+{
+    /// <summary>One force call per backend and precision (<paramref name="mdSteps"/> = 0), or NVE MD: CPU host loop, device-resident OpenCL and ILGPU.</summary>
+    public static int Run(string style, int repeat, int reps, int openClDevice, int ilgpuDevice, int mdSteps = 0)
+    {
+        var (ff, s) = Systems.Create(style, repeat);
+        Systems.Jitter(s);
+        var batch = SystemBatch.FromStructure(s);
+        Console.WriteLine($"# {style}, {s.AtomCount} atoms; CPU backend: {Environment.ProcessorCount} threads" + (mdSteps > 0 ? $"; MD: nve, dt 2 fs, skin 1 A, {mdSteps} steps" : ""));
+        var configs = new List<(string, ComputeOptions)> { ("cpu fp64", new ComputeOptions { Backend = Backend.Cpu, Threads = Environment.ProcessorCount }) };
+        try
+        {
+            var cl = OpenClRuntime.Device(openClDevice);
+            Console.WriteLine($"# OpenCL device {openClDevice}: {cl.Name} ({cl.Type}, {cl.PlatformName}){(cl.Type == OpenClDeviceType.Cpu ? " — a CPU: not a GPU figure" : "")}");
+            configs.Add(("opencl fp64", new ComputeOptions { Backend = Backend.OpenCl, DeviceIndex = openClDevice }));
+            configs.Add(("opencl fp32", new ComputeOptions { Backend = Backend.OpenCl, DeviceIndex = openClDevice, Precision = Precision.Float32 }));
+        }
+        catch (Exception e) when (e is OpenClException or NotSupportedException or ArgumentOutOfRangeException) { Console.WriteLine($"# OpenCL skipped: {e.Message}"); }
+        var devices = IlgpuDevices.Devices;
+        if (ilgpuDevice < devices.Count)
+        {
+            var d = devices[ilgpuDevice];
+            bool cpu = d.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU;
+            Console.WriteLine($"# ILGPU device {ilgpuDevice}: {d.Name} ({d.AcceleratorType}){(cpu ? " — ILGPU's CPU accelerator: not a GPU figure" : "")}");
+            configs.Add(("ilgpu fp64", new ComputeOptions { Backend = IlgpuBackend.Name, DeviceIndex = ilgpuDevice }));
+            configs.Add(("ilgpu fp32", new ComputeOptions { Backend = IlgpuBackend.Name, DeviceIndex = ilgpuDevice, Precision = Precision.Float32 }));
+        }
+        else Console.WriteLine($"# ILGPU skipped: no device {ilgpuDevice} ({devices.Count} found)");
+        if (mdSteps <= 0) { OpenClThroughput.Measure(ff, batch, configs, reps); return 0; }
+        // MD: the CPU backend integrates on the host; the accelerators run device-resident
+        OpenClMdThroughput.Measure(ff, s, style, mdSteps, configs.Select(c => (c.Item1 + (c.Item2.Backend == Backend.Cpu ? ", host integration" : ", device-resident"),
+            c.Item2 with { Skin = 1.0 }, c.Item2.Backend != Backend.Cpu)));
+        return 0;
+    }
+}

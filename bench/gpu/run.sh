@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Issue 18's decision, measured in one command on a GPU machine: ILGPU (CUDA on NVIDIA) vs the OpenCL C
+# kernels on the same GPU vs the CPU backend, atom-steps/s of one force call (energy + forces, host
+# positions in, host forces out), fp64 and fp32, neighbor list reused (skin 1 Å) and rebuilt (skin 0).
+#   EAM Cu (Cu_u3.eam):     32 000 atoms (fcc 20³) and 1 000 188 atoms (fcc 63³): one force call, then NVE MD
+#                           (CPU host loop vs device-resident OpenCL and ILGPU, MDSTEPS steps)
+#   equivariant model (potentials/cu-mlearn.mlip) on 4 000 (fcc 10³) and 32 000 (fcc 20³) Cu atoms:
+#     CPU and OpenCL measured now; ILGPU PENDING (no ILGPU equivariant kernels yet, issue 18).
+# Usage: bench/gpu/run.sh [OPENCL_DEVICE=0] [ILGPU_DEVICE=0] [REPS=10] [LARGE=63] [MDSTEPS=100]
+#   find the indices with `mlip info` (ILGPU numbers GPUs first: ilgpu:0 is the first CUDA GPU when there is one;
+#   OpenCL numbers platforms in loader order: pick the NVIDIA/AMD/Intel GPU, not PoCL). LARGE=0 skips the ~1M cell.
+# Output: one table per system (see bench/opencl/README.md for the columns); paste into bench/gpu/README.md.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CL="${1:-0}"; IL="${2:-0}"; REPS="${3:-10}"; LARGE="${4:-63}"; MDSTEPS="${5:-100}"
+dotnet build "$ROOT/bench/MlipEngine.Bench" -c Release --nologo -v quiet >/dev/null
+bench() { dotnet run -c Release --no-build --project "$ROOT/bench/MlipEngine.Bench" -- "$@"; echo; }
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+echo "## EAM Cu, 32 000 atoms"
+bench gpu eam 20 "$REPS" "$CL" "$IL"
+bench gpu-md eam 20 "$MDSTEPS" "$CL" "$IL"
+if [[ "$LARGE" -gt 0 ]]; then
+  echo "## EAM Cu, $((4 * LARGE * LARGE * LARGE)) atoms"
+  bench gpu eam "$LARGE" "$(( REPS > 5 ? 5 : REPS ))" "$CL" "$IL"
+  bench gpu-md eam "$LARGE" "$(( MDSTEPS > 20 ? 20 : MDSTEPS ))" "$CL" "$IL"
+fi
+for ml in 10 20; do
+  echo "## equivariant model, $((4 * ml * ml * ml)) Cu atoms — ILGPU: PENDING (no ILGPU equivariant kernels yet); CPU and OpenCL:"
+  bench opencl mlip "$ml" "$(( REPS > 5 ? 5 : REPS ))" "$CL"
+done

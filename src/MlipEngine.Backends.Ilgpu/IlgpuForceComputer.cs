@@ -1,0 +1,176 @@
+using ILGPU;
+using ILGPU.Runtime;
+using MlipEngine.Dynamics.Integrators;
+using MlipEngine.Dynamics.Md;
+using MlipEngine.ForceFields;
+using MlipEngine.Neighbors;
+using MlipEngine.State;
+
+namespace MlipEngine.Backends.Ilgpu;
+
+/// <summary>
+/// Glue shared by the ILGPU force computers: the Verlet list is built on the host (full list, the
+/// <see cref="NeighborForceComputer"/> machinery the CPU backend uses) and uploaded, when rebuilt, in the
+/// device layout of <see cref="DeviceGeometry"/>; positions (image-corrected) and the cell's shift vectors
+/// go up on every call. The potential's kernels (<see cref="Launch"/>) fill per-atom outputs; per-system
+/// energies and virials are summed on the device (<see cref="ReductionKernels"/>) and read back with what
+/// the caller asked.
+/// </summary>
+/// <remarks>
+/// Precision. fp64 computes in double. fp32 computes pair terms and tables in float; displacements,
+/// per-atom sums (energy, force, density, virial) and everything after them stay in double, as the
+/// OpenCL backend does on a device with fp64 (every device ILGPU targets has it).
+/// Determinism. Each thread owns atom i and writes only atom i's outputs, summing its neighbors in list
+/// order; reductions run in a fixed order. No float atomics anywhere.
+/// </remarks>
+public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynamicsSource
+{
+    private readonly IlgpuDevice _device;
+    private readonly DeviceArray<double> _x, _y, _z, _shifts, _fx, _fy, _fz, _e, _v, _partial, _sums;
+    private readonly DeviceArray<int> _type, _count, _j, _code, _chunkFirst, _systemFirstChunk;
+    private readonly Action<Index1D, ArrayView<int>, AtomOutputs, ArrayView<double>> _chunkSums;
+    private readonly Action<Index1D, ArrayView<int>, ArrayView<double>, ArrayView<double>> _systemSums;
+    private double[] _xh = [], _yh = [], _zh = [], _sumsHost = [];
+    private int[] _countH = [], _jH = [], _codeH = [];
+    private int _stride, _chunks, _uploadedBuild = -1;
+    private NeighborList? _uploadedList;
+
+    protected IlgpuForceComputer(IForceField forceField, ComputeOptions options) : base(forceField, options, NeighborListKind.Full)
+    {
+        _device = IlgpuDevices.Get(options.DeviceIndex);
+        var a = Accelerator;
+        _x = new(a); _y = new(a); _z = new(a); _shifts = new(a, 3);
+        _fx = new(a); _fy = new(a); _fz = new(a); _e = new(a); _v = new(a); _partial = new(a); _sums = new(a);
+        _type = new(a); _count = new(a); _j = new(a); _code = new(a); _chunkFirst = new(a); _systemFirstChunk = new(a);
+        _chunkSums = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, AtomOutputs, ArrayView<double>>(ReductionKernels.ChunkSums);
+        _systemSums = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<double>, ArrayView<double>>(ReductionKernels.SystemSums);
+    }
+
+    /// <summary>The accelerator this computer runs on (<see cref="ComputeOptions.DeviceIndex"/> in <see cref="IlgpuDevices"/> order).</summary>
+    public Accelerator Accelerator => _device.Accelerator;
+    /// <summary>The device's name, as <c>mlip info</c> lists it.</summary>
+    public string DeviceName => _device.Device.Name;
+
+    /// <summary>The geometry of the current call, for <see cref="Launch"/>.</summary>
+    private protected DeviceGeometry Geometry => new()
+    {
+        X = _x.View, Y = _y.View, Z = _z.View, Shifts = _shifts.View,
+        Type = _type.View, Count = _count.View, J = _j.View, Code = _code.View, Stride = _stride,
+    };
+
+    private protected AtomOutputs Outputs(int n) => new() { Fx = _fx.View, Fy = _fy.View, Fz = _fz.View, E = _e.View, V = _v.View, N = n };
+
+    /// <summary>
+    /// Launches the potential's kernels for <paramref name="n"/> atoms on the accelerator's default stream;
+    /// they must write every atom's entries of <paramref name="outputs"/>.
+    /// </summary>
+    private protected abstract void Launch(int n, DeviceGeometry geometry, AtomOutputs outputs);
+
+    /// <summary>
+    /// Called after a (re)built list went up: <paramref name="capacity"/> entries per atom, entry k of atom i at
+    /// slot k·<paramref name="stride"/> + i. Potentials that keep per-entry data size it here.
+    /// </summary>
+    private protected virtual void ListUploaded(NeighborList list, int capacity, int stride) { }
+
+    protected sealed override void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result)
+    {
+        if (batch.AtomCount == 0) return;
+        lock (_device.Sync)
+        {
+            Upload(batch, list, types);
+            EvaluateResident(batch.AtomCount);
+            ReadResults(batch, outputs, result);
+        }
+    }
+
+    /// <summary>
+    /// Runs the potential's kernels on the geometry already on the device (r̃ and list current), leaving per-atom
+    /// forces, energies and virials there: the force call of device-resident MD.
+    /// </summary>
+    internal void EvaluateResident(int n)
+    {
+        foreach (var b in new[] { _fx, _fy, _fz, _e }) b.EnsureCapacity(n);
+        _v.EnsureCapacity(6L * n);
+        Launch(n, Geometry, Outputs(n));
+    }
+
+    /// <summary>
+    /// Sums the last evaluation's per-atom energies and virials per system on the device and reads into
+    /// <paramref name="result"/> (prepared for <paramref name="batch"/>) the energies and what <paramref name="outputs"/> asks.
+    /// </summary>
+    internal void ReadResults(SystemBatch batch, ForceOutputs outputs, ForceResult result)
+    {
+        int n = batch.AtomCount, ns = batch.SystemCount;
+        _partial.EnsureCapacity(7L * _chunks); _sums.EnsureCapacity(7L * ns);
+        _chunkSums(_chunks, _chunkFirst.View, Outputs(n), _partial.View);
+        _systemSums(ns, _systemFirstChunk.View, _partial.View, _sums.View);
+        Accelerator.Synchronize();
+        if (_sumsHost.Length < 7 * ns) _sumsHost = new double[7 * ns];
+        _sums.Read(_sumsHost.AsSpan(0, 7 * ns));
+        for (int s = 0; s < ns; s++)
+        {
+            result.Energy[s] = _sumsHost[7 * s];
+            if ((outputs & ForceOutputs.Virial) != 0)
+                result.SetVirial(s, _sumsHost[7 * s + 1], _sumsHost[7 * s + 2], _sumsHost[7 * s + 3], _sumsHost[7 * s + 4], _sumsHost[7 * s + 5], _sumsHost[7 * s + 6]);
+        }
+        if ((outputs & ForceOutputs.Forces) != 0)
+        {
+            _fx.Read(result.Fx.AsSpan(0, n)); _fy.Read(result.Fy.AsSpan(0, n)); _fz.Read(result.Fz.AsSpan(0, n));
+        }
+        if ((outputs & ForceOutputs.AtomEnergies) != 0) _e.Read(result.AtomEnergies.AsSpan(0, n));
+    }
+
+    /// <summary>The lock that serialises work on this computer's device.</summary>
+    internal object DeviceLock => _device.Sync;
+    /// <summary>The Verlet list this computer keeps (its reference positions are the skin test's).</summary>
+    internal VerletNeighborList Verlet => OwnNeighbors;
+    /// <summary>The device geometry (r̃, list) of the last evaluation, for device-resident MD.</summary>
+    internal DeviceGeometry CurrentGeometry => Geometry;
+    /// <summary>The device outputs of the last evaluation for <paramref name="n"/> atoms.</summary>
+    internal AtomOutputs CurrentOutputs(int n) => Outputs(n);
+
+    /// <summary>Device-resident MD (nve) on this computer's device; see <see cref="IlgpuResidentDynamics"/>.</summary>
+    public IResidentDynamics? TryCreateResident(MdSystem system, IIntegrator integrator, out string reason) =>
+        IlgpuResidentDynamics.TryCreate(system, integrator, out reason);
+
+    /// <summary>Positions and shift vectors every call; the list, types and reduction plan when the list was rebuilt.</summary>
+    private void Upload(SystemBatch batch, NeighborList list, int[] types)
+    {
+        int n = batch.AtomCount;
+        bool own = ReferenceEquals(list, OwnNeighbors.List);
+        if (!own || !ReferenceEquals(list, _uploadedList) || NeighborBuilds != _uploadedBuild) UploadList(batch, list, types);
+        _uploadedList = own ? list : null;   // a list passed in from outside (a committee's) is uploaded on every call
+        _uploadedBuild = NeighborBuilds;
+        if (_xh.Length < n) { _xh = new double[n]; _yh = new double[n]; _zh = new double[n]; }
+        list.ImageCorrectedPositions(batch, _xh.AsSpan(0, n), _yh.AsSpan(0, n), _zh.AsSpan(0, n));
+        _x.Write(_xh.AsSpan(0, n)); _y.Write(_yh.AsSpan(0, n)); _z.Write(_zh.AsSpan(0, n));
+        _shifts.Write(list.ShiftVectors.AsSpan(0, 3 * list.ShiftCount));
+    }
+
+    private void UploadList(SystemBatch batch, NeighborList list, int[] types)
+    {
+        int n = batch.AtomCount;
+        _stride = (n + 63) / 64 * 64;
+        int capacity = Math.Max(1, list.MaxNeighborCount());
+        long size = (long)capacity * _stride;
+        if (_countH.Length < n) _countH = new int[n];
+        if (_jH.Length < size) { _jH = new int[size]; _codeH = new int[size]; }
+        list.CopyNeighborMajor(_stride, _countH, _jH, _codeH);
+        _count.Write(_countH.AsSpan(0, n));
+        _j.Write(_jH.AsSpan(0, (int)size));
+        _code.Write(_codeH.AsSpan(0, (int)size));
+        _type.Write(types.AsSpan(0, n));
+        ListUploaded(list, capacity, _stride);
+        var (chunkFirst, systemFirst) = ReductionKernels.Plan(batch.SystemOffsets.AsSpan(0, batch.SystemCount + 1));
+        _chunks = chunkFirst.Length - 1;
+        _chunkFirst.Write(chunkFirst);
+        _systemFirstChunk.Write(systemFirst);
+    }
+
+    public override void Dispose()
+    {
+        foreach (var b in new[] { _x, _y, _z, _shifts, _fx, _fy, _fz, _e, _v, _partial, _sums }) b.Dispose();
+        foreach (var b in new[] { _type, _count, _j, _code, _chunkFirst, _systemFirstChunk }) b.Dispose();
+        base.Dispose();
+    }
+}
