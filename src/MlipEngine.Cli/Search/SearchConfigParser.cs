@@ -55,29 +55,7 @@ public static class SearchConfigParser
 
         // ---- potential ----
         if (!root.TryGetValue("potential", out var pNode) || pNode is null) throw r.Error("potential", "is required (a spec file, an inline {style: ..., ...} spec or a model file)");
-        IForceField ff; string label, identity;
-        try
-        {
-            if (pNode is Dictionary<string, object?> pm)
-            {
-                ff = CliParsing.Catalog.Create(PotentialSpecLoader.FromMapping(pm, $"{source}: potential", baseDir));
-                label = "inline spec";
-                identity = "inline:" + Flatten(pm);
-            }
-            else if (pNode is string pf)
-            {
-                string p = Path.IsPathRooted(pf) ? pf : Path.GetFullPath(Path.Combine(baseDir, pf));
-                if (!File.Exists(p)) throw r.Error("potential", $"file '{pf}' not found (looked for {p})");
-                ff = CliParsing.Catalog.Load(p);
-                label = pf;
-                identity = "file:" + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(p)));
-            }
-            else throw r.Error("potential", "must be a file path or a mapping {style: ..., ...}");
-        }
-        catch (Exception e) when (e is not FormatException and (ArgumentException or IOException or NotSupportedException))
-        {
-            throw r.Error("potential", e.Message);
-        }
+        var (ff, label, identity) = LoadPotential(r, pNode, "potential", baseDir);
 
         // ---- composition: fixed (composition) or variable (elements + atoms) ----
         bool hasComp = root.TryGetValue("composition", out var compNode) && compNode is not null;
@@ -249,6 +227,30 @@ public static class SearchConfigParser
         int threads = (int)(r.Integer(root, "", "threads", 1) ?? Environment.ProcessorCount);
         _ = ci;
         return new SearchConfig(options, ff, label, device, threads);
+    }
+
+    /// <summary>
+    /// A config's potential: a spec or model file (relative to the config) or an inline mapping; returns the force
+    /// field, a label for messages and an identity for journal fingerprints (the file's hash or the flattened spec).
+    /// </summary>
+    public static (IForceField ForceField, string Label, string Identity) LoadPotential(ConfigReader r, object pNode, string key, string baseDir)
+    {
+        try
+        {
+            if (pNode is Dictionary<string, object?> pm)
+                return (CliParsing.Catalog.Create(PotentialSpecLoader.FromMapping(pm, $"{r.Source}: {key}", baseDir)), "inline spec", "inline:" + Flatten(pm));
+            if (pNode is string pf)
+            {
+                string p = Path.IsPathRooted(pf) ? pf : Path.GetFullPath(Path.Combine(baseDir, pf));
+                if (!File.Exists(p)) throw r.Error(key, $"file '{pf}' not found (looked for {p})");
+                return (CliParsing.Catalog.Load(p), pf, "file:" + Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(p))));
+            }
+            throw r.Error(key, "must be a file path or a mapping {style: ..., ...}");
+        }
+        catch (Exception e) when (e is not FormatException and (ArgumentException or IOException or NotSupportedException))
+        {
+            throw r.Error(key, e.Message);
+        }
     }
 
     private static string Flatten(object? node) => node switch
