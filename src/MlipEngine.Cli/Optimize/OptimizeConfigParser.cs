@@ -247,9 +247,17 @@ public static partial class OptimizeConfigParser
         r.RequireOnly(e, "engine", "potential", "lattice", "supercell", "composition", "lattice_constant", "relax");
         if (!e.TryGetValue("potential", out var pNode) || pNode is null) throw r.Error("engine.potential", "is required (a spec file, an inline {style: ..., ...} spec or a model file)");
         var (ff, label, _) = SearchConfigParser.LoadPotential(r, pNode, "engine.potential", baseDir);
-        string lattice = (r.String(e, "engine", "lattice") ?? "fcc").ToLowerInvariant();
-        if (!MlipEngine.Workflows.Properties.Lattices.Names.Contains(lattice))
-            throw r.Error("engine.lattice", $"must be one of {string.Join(", ", MlipEngine.Workflows.Properties.Lattices.Names)}, found '{lattice}'");
+        string lattice = r.String(e, "engine", "lattice") ?? "fcc";
+        var lattices = MlipEngine.Workflows.Properties.Lattices.Names;
+        int? latticeColumn = null; IReadOnlyList<string> latticeChoices = [];
+        if (space.Parameters.FirstOrDefault(p => p.Name == lattice) is CategoricalParameter lp)
+        {
+            if (lp.Choices.FirstOrDefault(c => !lattices.Contains(c)) is string bad)
+                throw r.Error($"space.{lattice}.choices", $"'{bad}' is not a lattice ({string.Join(", ", lattices)}); engine.lattice names this parameter");
+            latticeColumn = space.ColumnNames.ToList().IndexOf(lattice); latticeChoices = lp.Choices;
+        }
+        else if (!lattices.Contains(lattice.ToLowerInvariant()))
+            throw r.Error("engine.lattice", $"must be one of {string.Join(", ", lattices)} or the name of a categorical parameter of them, found '{lattice}'");
         string compName = r.String(e, "engine", "composition") ?? throw r.Error("engine.composition", "is required: the name of a simplex parameter whose components are elements");
         var simplex = space.Parameters.OfType<SimplexParameter>().FirstOrDefault(p => p.Name == compName)
             ?? throw r.Error("engine.composition", $"'{compName}' is not a simplex parameter of space");
@@ -278,7 +286,7 @@ public static partial class OptimizeConfigParser
         }).ToArray();
         var settings = new CrystalObjectiveSettings
         {
-            Lattice = lattice, Supercell = (int)(r.Integer(e, "engine", "supercell", 1) ?? 2), LatticeConstant = a, LatticeConstantColumn = aColumn,
+            Lattice = lattice.ToLowerInvariant(), LatticeColumn = latticeColumn, LatticeChoices = latticeChoices, Supercell = (int)(r.Integer(e, "engine", "supercell", 1) ?? 2), LatticeConstant = a, LatticeConstantColumn = aColumn,
             CompositionColumns = compColumns, Elements = elements, Properties = props,
             Relax = relax switch
             {

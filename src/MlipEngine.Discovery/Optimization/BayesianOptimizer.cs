@@ -36,8 +36,8 @@ public sealed record OptimizerSettings
 /// is conditioned on its own posterior mean there, with the same hyperparameters, which collapses the
 /// variance nearby and pushes the next pick elsewhere.</item>
 /// </list>
-/// Every random choice is seeded from (seed, number of evaluations so far), so a resumed run proposes what an
-/// uninterrupted one would have.
+/// Every random choice is seeded from (seed, number of evaluations so far); a resumed run differs from an
+/// uninterrupted one only through the warm start of the hyperparameter fit.
 /// </summary>
 public sealed class BayesianOptimizer
 {
@@ -110,7 +110,8 @@ public sealed class BayesianOptimizer
             double worst = target.Max();
             var y = new List<double>(); int k = 0;
             foreach (var e in history) y.Add(e.Succeeded ? target[k++] : worst);
-            var gp = GpFitter.Fit(x, y, Settings.Surrogate, rng, _warm);
+            // All starts every fifth evaluation (and after a resume); the previous optimum alone in between.
+            var gp = GpFitter.Fit(x, y, Settings.Surrogate, rng, _warm, warmOnly: n % 5 != 0 && _objectives.Count == 1);
             _warm = gp.Hyper;
             double best = target.Min();
             // Kriging believer over the members already picked in this batch (same hyperparameters).

@@ -16,9 +16,12 @@ public sealed record CrystalObjectiveSettings
 {
     /// <summary>fcc, bcc, hcp, diamond or sc (<see cref="Lattices"/>).</summary>
     public string Lattice { get; init; } = "fcc";
+    /// <summary>Value column of a categorical parameter whose choices are lattice names (overrides <see cref="Lattice"/>).</summary>
+    public int? LatticeColumn { get; init; }
+    public IReadOnlyList<string> LatticeChoices { get; init; } = [];
     /// <summary>n×n×n conventional cells.</summary>
     public int Supercell { get; init; } = 2;
-    /// <summary>Value column of the lattice constant (Å); null: <see cref="LatticeConstant"/>.</summary>
+    /// <summary>Value column of the fcc-equivalent lattice constant (Å; volume per atom a³/4 on every lattice); null: <see cref="LatticeConstant"/>.</summary>
     public int? LatticeConstantColumn { get; init; }
     public double LatticeConstant { get; init; } = 3.6;
     /// <summary>Value columns of the composition's fractions and their elements (atomic numbers).</summary>
@@ -36,8 +39,8 @@ public sealed record CrystalObjectiveSettings
 /// (atom counts N·x_i rounded by largest remainder, species laid on a fixed random permutation of the sites, so
 /// equal compositions give equal structures), at the design's lattice constant; it is relaxed
 /// (<see cref="CrystalRelaxation"/>) through <see cref="CrystalEvaluator"/> and the batched relaxer, and the
-/// energy per atom, the formation energy per atom ΔE = E/N − Σ_i x_i ε_i (ε_i: each pure element on the same
-/// lattice, cell relaxed, computed once) or the volume per atom is returned. A relaxation that fails is a failed
+/// energy per atom, the formation energy per atom ΔE = E/N − Σ_i x_i ε_i (ε_i: each pure element in its lowest
+/// lattice among those the design can take, cell relaxed, computed once) or the volume per atom is returned. A relaxation that fails is a failed
 /// evaluation. Designs of a batch run one after another (the force field already uses every thread).
 /// </summary>
 public sealed class CrystalObjective(IForceComputer computer, CrystalObjectiveSettings settings) : IDesignEvaluator
@@ -53,7 +56,8 @@ public sealed class CrystalObjective(IForceComputer computer, CrystalObjectiveSe
     {
         var s = settings;
         double a = s.LatticeConstantColumn is int c ? design[c] : s.LatticeConstant;
-        var cell = Lattices.Supercell(Lattices.Conventional(s.Lattice, "Cu", a), s.Supercell, s.Supercell, s.Supercell);
+        string lattice = s.LatticeColumn is int lc ? s.LatticeChoices[(int)design[lc]] : s.Lattice;
+        var cell = Lattices.Supercell(Conventional(lattice, "Cu", a), s.Supercell, s.Supercell, s.Supercell);
         int n = cell.AtomCount;
         var fractions = s.CompositionColumns.Select(col => design[col]).ToArray();
         var counts = LargestRemainder(fractions, n);
@@ -64,6 +68,14 @@ public sealed class CrystalObjective(IForceComputer computer, CrystalObjectiveSe
         for (int e = 0; e < counts.Length; e++) for (int k = 0; k < counts[e]; k++) numbers[order[site++]] = s.Elements[e];
         return new AtomicStructure(numbers, (MlipEngine.Geometry.Vec3[])cell.Positions.Clone(), cell.Cell);
     }
+
+    /// <summary>
+    /// The conventional cell of <paramref name="lattice"/> at the volume per atom a_fcc³/4 of an fcc crystal of lattice
+    /// constant <paramref name="aFcc"/> (a = a_fcc·(n/4)^(1/3), n atoms per conventional cell), so one range of the
+    /// lattice-constant parameter means the same densities on every lattice.
+    /// </summary>
+    public static AtomicStructure Conventional(string lattice, string element, double aFcc) =>
+        Lattices.Conventional(lattice, element, aFcc * Math.Cbrt(Lattices.ConventionalAtoms(lattice) / 4.0));
 
     /// <summary>n_i = ⌊N x_i⌋, then the remaining atoms to the largest remainders N x_i − n_i (ties to the first).</summary>
     public static int[] LargestRemainder(double[] fractions, int total)
@@ -83,12 +95,13 @@ public sealed class CrystalObjective(IForceComputer computer, CrystalObjectiveSe
         _ => new CrystalState(s, _evaluator.Evaluate(s).Energy, default, true, 0, 0),
     };
 
+    /// <summary>ε of element z: the lowest energy per atom of the pure element over the lattices the design can take, cell relaxed.</summary>
     private double PureEnergyPerAtom(int z)
     {
         if (_pure.TryGetValue(z, out double e)) return e;
         var s = settings;
-        var pure = Lattices.Supercell(Lattices.Conventional(s.Lattice, MlipEngine.Chemistry.Element.Symbol(z), s.LatticeConstant), 1, 1, 1);
-        return _pure[z] = _evaluator.RelaxCell(pure).EnergyPerAtom;
+        var lattices = s.LatticeColumn is null ? [s.Lattice] : s.LatticeChoices;
+        return _pure[z] = lattices.Min(l => _evaluator.RelaxCell(Conventional(l, MlipEngine.Chemistry.Element.Symbol(z), s.LatticeConstant)).EnergyPerAtom);
     }
 
     private (double[]?, double, string?) EvaluateOne(double[] design)

@@ -33,7 +33,12 @@ public sealed record GpFitSettings
 /// </summary>
 public static class GpFitter
 {
-    public static GaussianProcess Fit(IReadOnlyList<double[]> x, IReadOnlyList<double> y, GpFitSettings settings, Random rng, GpHyperparameters? warmStart = null)
+    /// <summary>
+    /// Maximises the likelihood from the warm start (when given) and, unless <paramref name="warmOnly"/>, from the
+    /// middle of the box and <see cref="GpFitSettings.Restarts"/> random points; the warm start alone is what a
+    /// Bayesian-optimisation step needs between full refits, as one new point rarely moves the optimum far.
+    /// </summary>
+    public static GaussianProcess Fit(IReadOnlyList<double[]> x, IReadOnlyList<double> y, GpFitSettings settings, Random rng, GpHyperparameters? warmStart = null, bool warmOnly = false)
     {
         int d = x[0].Length;
         IReadOnlyList<double[]> fx = x; IReadOnlyList<double> fy = y;
@@ -49,10 +54,11 @@ public static class GpFitter
 
         var starts = new List<double[]>();
         if (warmStart != null && warmStart.LengthScales.Length == d) starts.Add(warmStart.ToLog());
+        else warmOnly = false;
         var middle = new double[d + 2];
         middle[0] = 0; for (int a = 1; a <= d; a++) middle[a] = Math.Log(0.3 * Math.Sqrt(d)); middle[d + 1] = Math.Log(Math.Max(1e-4, settings.MinNoiseVariance));
-        starts.Add(middle);
-        for (int s = 0; s < settings.Restarts; s++)
+        if (!warmOnly) starts.Add(middle);
+        for (int s = 0; s < (warmOnly ? 0 : settings.Restarts); s++)
         {
             var t = new double[d + 2];
             for (int a = 0; a < d + 2; a++) t[a] = lo[a] + rng.NextDouble() * (hi[a] - lo[a]);
