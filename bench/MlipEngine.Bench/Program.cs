@@ -7,6 +7,7 @@ using MlipEngine.Bench;
 //   dotnet run -c Release -- time STYLE N THREADS REPS [SKIN]    side-by-side timing used by bench/classical/compare_lammps.sh
 //   dotnet run -c Release -- opencl eam|lj|mlip REPEAT REPS [DEVICE]  OpenCL vs CPU backend throughput (bench/opencl/README.md)
 //   dotnet run -c Release -- opencl-md eam|lj|mlip REPEAT STEPS [DEVICE]  NVE MD throughput: CPU, OpenCL per-step upload, device-resident
+//   dotnet run -c Release -- gp-fit N D                          Gaussian-process surrogate fit and prediction timing (docs/optimize.md)
 if (args.Length > 0 && args[0] == "kernels")
 {
     BenchmarkSwitcher.FromAssembly(typeof(ClassicalKernels).Assembly).Run(args[1..]);
@@ -24,5 +25,9 @@ if (args.Length >= 4 && args[0] == "opencl-md")
 {
     return OpenClMdThroughput.Run(args[1], int.Parse(args[2]), int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 0);
 }
-Console.Error.WriteLine("usage: kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN] | opencl eam|lj|mlip REPEAT REPS [DEVICE] | opencl-md eam|lj|mlip REPEAT STEPS [DEVICE]");
+if (args.Length >= 3 && args[0] == "gp-fit")
+{
+    return GpFitTiming.Run(int.Parse(args[1]), int.Parse(args[2]));
+}
+Console.Error.WriteLine("usage: gp-fit N D | kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN] | opencl eam|lj|mlip REPEAT REPS [DEVICE] | opencl-md eam|lj|mlip REPEAT STEPS [DEVICE]");
 return 2;

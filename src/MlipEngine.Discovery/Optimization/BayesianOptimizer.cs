@@ -144,8 +144,9 @@ public sealed class BayesianOptimizer
                 double scale = j < 10 ? 0.05 : 0.2;
                 raw.Add(b.Select(v => Math.Clamp(v + scale * Gaussian(rng), 0, 1)).ToArray());
             }
-        var scored = raw.Where(p => _space.IsFeasible(_space.Decode(p))).Select(p => (p, a: Acq(p))).Where(s => double.IsFinite(s.a))
-            .OrderByDescending(s => s.a).ToList();
+        var screened = new double[raw.Count];
+        Parallel.For(0, raw.Count, i => screened[i] = _space.IsFeasible(_space.Decode(raw[i])) ? Acq(raw[i]) : double.NaN);
+        var scored = raw.Select((p, i) => (p, a: screened[i])).Where(s => double.IsFinite(s.a)).OrderByDescending(s => s.a).ToList();
 
         var candidates = new List<(double[] U, double A)>();
         var lo = Vector<double>.Build.Dense(d, 0); var hi = Vector<double>.Build.Dense(d, 1);

@@ -70,8 +70,7 @@ public sealed class CholeskyFactor
         {
             double xi = b[i] / _l[i * N + i];
             b[i] = xi;
-            var row = _l.AsSpan(i * N, i);
-            for (int k = 0; k < i; k++) b[k] -= row[k] * xi;
+            Axpy(-xi, _l.AsSpan(i * N, i), b);
         }
     }
 
@@ -86,19 +85,51 @@ public sealed class CholeskyFactor
         return 2 * s;
     }
 
-    /// <summary>K⁻¹ (row-major, symmetric), column by column from K·x = eᵢ.</summary>
+    /// <summary>
+    /// K⁻¹ = L⁻ᵀL⁻¹ (row-major, symmetric): L⁻¹ by forward substitution, row i of L⁻¹ from
+    /// (L⁻¹)_ij = −(Σ_{j≤k&lt;i} L_ik (L⁻¹)_kj)/L_ii, then (K⁻¹)_ij = Σ_{k≥max(i,j)} (L⁻¹)_ki (L⁻¹)_kj — about
+    /// ⅔n³ operations, a third of solving K·x = eᵢ column by column.
+    /// </summary>
     public double[] Inverse()
     {
-        var inv = new double[N * N];
-        var e = new double[N];
-        for (int c = 0; c < N; c++)
+        int n = N;
+        var w = new double[n * n];   // L⁻¹, lower, row-major
+        var col = new double[n];
+        for (int j = 0; j < n; j++)
         {
-            Array.Clear(e);
-            e[c] = 1;
-            Solve(e);
-            for (int r = 0; r < N; r++) inv[r * N + c] = e[r];
+            // Column j of L⁻¹: solve L·c = e_j, rows j..n−1 only.
+            Array.Clear(col);
+            col[j] = 1 / _l[j * n + j];
+            for (int i = j + 1; i < n; i++)
+                col[i] = -Dot(_l.AsSpan(i * n + j, i - j), col.AsSpan(j, i - j)) / _l[i * n + i];
+            for (int i = j; i < n; i++) w[i * n + j] = col[i];
         }
+        // K⁻¹ = Wᵀ W with W = L⁻¹: (K⁻¹)_ij = Σ_k W_ki W_kj; accumulate row k's outer product (rows of W are contiguous).
+        var inv = new double[n * n];
+        Parallel.For(0, n, i =>
+        {
+            var row = inv.AsSpan(i * n, n);
+            for (int k = i; k < n; k++)
+            {
+                double wki = w[k * n + i];
+                if (wki == 0) continue;
+                Axpy(wki, w.AsSpan(k * n, k + 1), row);
+            }
+        });
         return inv;
+    }
+
+    /// <summary>y[0..x.Length) += a·x.</summary>
+    private static void Axpy(double a, ReadOnlySpan<double> x, Span<double> y)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<double>.Count;
+            var va = new Vector<double>(a);
+            for (; i <= x.Length - w; i += w) (new Vector<double>(y.Slice(i, w)) + va * new Vector<double>(x.Slice(i, w))).CopyTo(y.Slice(i, w));
+        }
+        for (; i < x.Length; i++) y[i] += a * x[i];
     }
 
     public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)

@@ -17,12 +17,12 @@ public sealed record GpFitSettings
     public double MaxNoiseVariance { get; init; } = 1;
     /// <summary>Random starts besides the warm start (the previous optimum) and the default start.</summary>
     public int Restarts { get; init; } = 2;
-    public int MaxIterations { get; init; } = 100;
+    public int MaxIterations { get; init; } = 60;
     /// <summary>
     /// Above this many observations the hyperparameters are fitted on a random subset of this size (each
     /// likelihood gradient costs O(n³)); the returned process conditions on every observation.
     /// </summary>
-    public int MaxFitPoints { get; init; } = 400;
+    public int MaxFitPoints { get; init; } = 300;
 }
 
 /// <summary>
