@@ -97,6 +97,7 @@ public sealed class BayesianOptimizer
 
         var rng = new Random(unchecked((int)(Settings.Seed * 1_000_003UL + (ulong)n)));
         var x = history.Select(e => _space.Encode(e.Design)).ToList();
+        GaussianProcess? fitted = null;
         while (result.Count < q)
         {
             double[]? lambda = null;
@@ -110,9 +111,18 @@ public sealed class BayesianOptimizer
             double worst = target.Max();
             var y = new List<double>(); int k = 0;
             foreach (var e in history) y.Add(e.Succeeded ? target[k++] : worst);
-            // All starts every fifth evaluation (and after a resume); the previous optimum alone in between.
-            var gp = GpFitter.Fit(x, y, Settings.Surrogate, rng, _warm, warmOnly: n % 5 != 0 && _objectives.Count == 1);
-            _warm = gp.Hyper;
+            // One fit per batch with one objective (the believer re-conditions it); ParEGO's targets change with λ,
+            // so each member refits, from the previous optimum after the first. All starts every fifth batch and
+            // after a resume; the previous optimum alone in between.
+            GaussianProcess gp;
+            if (result.Count > 0 && _objectives.Count == 1 && fitted != null) gp = fitted;
+            else
+            {
+                bool full = _warm == null || (result.Count == 0 && (n / Math.Max(1, q)) % 5 == 0);
+                gp = GpFitter.Fit(x, y, Settings.Surrogate, rng, _warm, warmOnly: !full);
+                _warm = gp.Hyper;
+                fitted = gp;
+            }
             double best = target.Min();
             // Kriging believer over the members already picked in this batch (same hyperparameters).
             if (result.Count > 0)
