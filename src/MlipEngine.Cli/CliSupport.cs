@@ -26,6 +26,28 @@ public static class CliParsing
         catch (FormatException e) { throw new UsageException(e.Message); }
     }
 
+    /// <summary>
+    /// A verb that runs one YAML config with <c>--set key=value</c> overrides, <c>--device</c> and <c>--threads</c>
+    /// (the two become <c>device=</c> and <c>threads=</c> overrides): <c>mlip search</c>, <c>mlip optimize</c>.
+    /// </summary>
+    public static System.CommandLine.Command ConfigVerb(string name, string description, string configHelp, string setExample, string deviceHelp, string threadsHelp,
+        Func<string, IReadOnlyList<string>, TextWriter, int> run)
+    {
+        var config = new System.CommandLine.Argument<string>("config") { Description = configHelp };
+        var set = new System.CommandLine.Option<string[]>("--set") { Description = $"Override a config value, e.g. --set {setExample} (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var device = new System.CommandLine.Option<string?>("--device", "--backend") { Description = deviceHelp };
+        var threads = new System.CommandLine.Option<int?>("--threads", "-t") { Description = threadsHelp };
+        var cmd = new System.CommandLine.Command(name, description) { config, set, device, threads };
+        cmd.SetAction(r =>
+        {
+            var overrides = (r.GetValue(set) ?? []).ToList();
+            if (r.GetValue(device) is string d) overrides.Add("device=" + d);
+            if (r.GetValue(threads) is int t) overrides.Add("threads=" + t.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return run(r.GetValue(config)!, overrides, Console.Out);
+        });
+        return cmd;
+    }
+
     public static Precision ParsePrecision(string name) => name.Trim().ToLowerInvariant() switch
     {
         "float64" or "fp64" or "double" => Precision.Float64,

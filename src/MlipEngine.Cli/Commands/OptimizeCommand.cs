@@ -12,22 +12,11 @@ namespace MlipEngine.Cli.Commands;
 /// </summary>
 public static class OptimizeCommand
 {
-    public static Command Create()
-    {
-        var config = new Argument<string>("config") { Description = "Optimisation configuration (YAML): space, objective(s), command or engine, budget, batch, initial, seed, output" };
-        var set = new Option<string[]>("--set") { Description = "Override a config value, e.g. --set budget=100 (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var device = new Option<string?>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX for an engine objective (overrides the config's device:)" };
-        var threads = new Option<int?>("--threads", "-t") { Description = "Threads of an engine objective's force calls (overrides the config's threads:)" };
-        var cmd = new Command("optimize", "Bayesian optimisation (Gaussian process, log-EI/EI/UCB, batches, ParEGO) of an external command or an engine workflow") { config, set, device, threads };
-        cmd.SetAction(r =>
-        {
-            var overrides = (r.GetValue(set) ?? []).ToList();
-            if (r.GetValue(device) is string d) overrides.Add("device=" + d);
-            if (r.GetValue(threads) is int t) overrides.Add("threads=" + t.ToString(CultureInfo.InvariantCulture));
-            return Run(r.GetValue(config)!, overrides, Console.Out);
-        });
-        return cmd;
-    }
+    public static Command Create() => CliParsing.ConfigVerb("optimize",
+        "Bayesian optimisation (Gaussian process, log-EI/EI/UCB, batches, ParEGO) of an external command or an engine workflow",
+        "Optimisation configuration (YAML): space, objective(s), command or engine, budget, batch, initial, seed, output", "budget=100",
+        "cpu, reference, opencl or opencl:INDEX for an engine objective (overrides the config's device:)",
+        "Threads of an engine objective's force calls (overrides the config's threads:)", Run);
 
     public static int Run(string configPath, IReadOnlyList<string> overrides, TextWriter output)
     {

@@ -36,34 +36,13 @@ public sealed class OptimizationHistory : IDisposable
     {
         string header = Header(space, objectives);
         var records = new List<Evaluation>();
-        long good = 0;
-        if (File.Exists(path) && new FileInfo(path).Length > 0)
-        {
-            var bytes = File.ReadAllBytes(path);
-            int start = 0, line = 0;
-            while (start < bytes.Length)
-            {
-                int nl = Array.IndexOf(bytes, (byte)'\n', start);
-                if (nl < 0) break;
-                string text = Encoding.UTF8.GetString(bytes, start, nl - start);
-                if (line == 0)
-                {
-                    if (text != header)
-                        throw new UsageException($"{path} was written by an optimisation of another design space or other objectives; use another output folder or delete it to start again");
-                }
-                else if (Parse(text, space, objectives.Count) is { } e) records.Add(e);
-                else break;
-                line++;
-                start = nl + 1;
-                good = start;
-            }
-        }
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
-        stream.SetLength(good);
-        stream.Position = good;
-        if (good == 0) { stream.Write(Encoding.UTF8.GetBytes(header + "\n")); stream.Flush(); }
+        var stream = JsonLinesJournal.OpenLines(path, header,
+            h => h == header ? null : $"{path} was written by an optimisation of another design space or other objectives; use another output folder or delete it to start again",
+            line => Parse(line, space, objectives.Count) is { } e && Add(records, e));
         return new OptimizationHistory(path, stream, space, objectives, records) { Resumed = records.Count };
     }
+
+    private static bool Add(List<Evaluation> records, Evaluation e) { records.Add(e); return true; }
 
     private static Evaluation? Parse(string line, DesignSpace space, int objectives)
     {
