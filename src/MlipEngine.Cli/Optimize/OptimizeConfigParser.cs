@@ -27,23 +27,8 @@ public static partial class OptimizeConfigParser
         "acquisition", "kappa", "kernel", "mean", "output", "device", "threads",
     ];
 
-    public static OptimizeConfig Load(string path, IReadOnlyList<string> overrides)
-    {
-        if (!File.Exists(path)) throw new UsageException($"optimize config '{path}' not found");
-        string full = Path.GetFullPath(path);
-        string source = Path.GetFileName(path);
-        try
-        {
-            var root = YamlTree.Parse(File.ReadAllText(full), source) as Dictionary<string, object?>
-                ?? throw new FormatException($"{source}: an optimize config must be a mapping (space: ..., objective: ..., budget: ...)");
-            foreach (var o in overrides) ConfigReader.ApplyOverride(root, o);
-            return Parse(root, source, Path.GetDirectoryName(full)!);
-        }
-        catch (FormatException e)
-        {
-            throw new UsageException(e.Message.StartsWith(source, StringComparison.Ordinal) ? e.Message : $"{source}: {e.Message}");
-        }
-    }
+    public static OptimizeConfig Load(string path, IReadOnlyList<string> overrides) =>
+        ConfigReader.LoadMapping(path, overrides, "optimize", "space: ..., objective: ..., budget: ...", Parse);
 
     public static OptimizeConfig Parse(Dictionary<string, object?> root, string source, string baseDir)
     {
