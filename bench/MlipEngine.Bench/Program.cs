@@ -9,6 +9,7 @@ using MlipEngine.Bench;
 //   dotnet run -c Release -- gpu eam|lj REPEAT REPS [OPENCL_DEVICE] [ILGPU_DEVICE]  CPU vs OpenCL vs ILGPU throughput (bench/gpu/run.sh)
 //   dotnet run -c Release -- gpu-md eam|lj REPEAT STEPS [OPENCL_DEVICE] [ILGPU_DEVICE]  NVE MD: CPU vs device-resident OpenCL and ILGPU
 //   dotnet run -c Release -- opencl-md eam|lj|mlip REPEAT STEPS [DEVICE]  NVE MD throughput: CPU, OpenCL per-step upload, device-resident
+//   dotnet run -c Release -- gp-fit N D                          Gaussian-process surrogate fit and prediction timing (docs/optimize.md)
 if (args.Length > 0 && args[0] == "kernels")
 {
     BenchmarkSwitcher.FromAssembly(typeof(ClassicalKernels).Assembly).Run(args[1..]);
@@ -34,5 +35,9 @@ if (args.Length >= 4 && args[0] == "gpu")
 {
     return GpuThroughput.Run(args[1], int.Parse(args[2]), int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 0, args.Length > 5 ? int.Parse(args[5]) : 0);
 }
-Console.Error.WriteLine("usage: kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN] | opencl eam|lj|mlip REPEAT REPS [DEVICE] | opencl-md eam|lj|mlip REPEAT STEPS [DEVICE] | gpu eam|lj REPEAT REPS [OPENCL_DEVICE] [ILGPU_DEVICE] | gpu-md eam|lj REPEAT STEPS [OPENCL_DEVICE] [ILGPU_DEVICE]");
+if (args.Length >= 3 && args[0] == "gp-fit")
+{
+    return GpFitTiming.Run(int.Parse(args[1]), int.Parse(args[2]));
+}
+Console.Error.WriteLine("usage: gp-fit N D | kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN] | opencl eam|lj|mlip REPEAT REPS [DEVICE] | opencl-md eam|lj|mlip REPEAT STEPS [DEVICE] | gpu eam|lj REPEAT REPS [OPENCL_DEVICE] [ILGPU_DEVICE] | gpu-md eam|lj REPEAT STEPS [OPENCL_DEVICE] [ILGPU_DEVICE]");
 return 2;

@@ -26,6 +26,36 @@ public static class CliParsing
         catch (FormatException e) { throw new UsageException(e.Message); }
     }
 
+    /// <summary>
+    /// A verb that runs one YAML config with <c>--set key=value</c> overrides, <c>--device</c> and <c>--threads</c>
+    /// (the two become <c>device=</c> and <c>threads=</c> overrides): <c>mlip search</c>, <c>mlip optimize</c>.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="alternative"/>: an optional path-valued option that, when given, runs
+    /// <paramref name="runAlternative"/> (config, overrides, its value) instead (e.g. <c>mlip search --candidates FILE</c>).
+    /// </remarks>
+    public static System.CommandLine.Command ConfigVerb(string name, string description, string configHelp, string setExample, string deviceHelp, string threadsHelp,
+        Func<string, IReadOnlyList<string>, TextWriter, int> run,
+        System.CommandLine.Option<string?>? alternative = null, Func<string, IReadOnlyList<string>, string, TextWriter, int>? runAlternative = null)
+    {
+        var config = new System.CommandLine.Argument<string>("config") { Description = configHelp };
+        var set = new System.CommandLine.Option<string[]>("--set") { Description = $"Override a config value, e.g. --set {setExample} (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var device = new System.CommandLine.Option<string?>("--device", "--backend") { Description = deviceHelp };
+        var threads = new System.CommandLine.Option<int?>("--threads", "-t") { Description = threadsHelp };
+        var cmd = new System.CommandLine.Command(name, description) { config, set, device, threads };
+        if (alternative != null) cmd.Options.Add(alternative);
+        cmd.SetAction(r =>
+        {
+            var overrides = (r.GetValue(set) ?? []).ToList();
+            if (r.GetValue(device) is string d) overrides.Add("device=" + d);
+            if (r.GetValue(threads) is int t) overrides.Add("threads=" + t.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (alternative != null && runAlternative != null && r.GetValue(alternative) is string value)
+                return runAlternative(r.GetValue(config)!, overrides, value, Console.Out);
+            return run(r.GetValue(config)!, overrides, Console.Out);
+        });
+        return cmd;
+    }
+
     public static Precision ParsePrecision(string name) => name.Trim().ToLowerInvariant() switch
     {
         "float64" or "fp64" or "double" => Precision.Float64,

@@ -16,6 +16,7 @@ root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
 root.Subcommands.Add(ActiveLearnCommand.Create());
+root.Subcommands.Add(OptimizeCommand.Create());
 
 // Exit codes (docs/cli/eval.md#error-messages): 0 ok, 1 error, 2 usage (System.CommandLine's parse
 // errors too, which it reports as 1), 3 safety stop or i-PI serve failure, 130 interrupted.

@@ -31,7 +31,27 @@ public static class JsonLinesJournal
     /// <see cref="UsageException"/> with <paramref name="mismatch"/>. Returns the stream positioned after the
     /// last complete line, with the header written when the journal is new.
     /// </summary>
-    public static FileStream Open<TRecord>(string path, string fingerprint, string mismatch, Action<TRecord> add) where TRecord : class
+    public static FileStream Open<TRecord>(string path, string fingerprint, string mismatch, Action<TRecord> add) where TRecord : class =>
+        OpenLines(path, JsonSerializer.Serialize(new Header { Fingerprint = fingerprint }, Json),
+            header => JsonSerializer.Deserialize<Header>(header, Json)?.Fingerprint == fingerprint ? null : mismatch,
+            line =>
+            {
+                TRecord? record;
+                try { record = JsonSerializer.Deserialize<TRecord>(line, Json); }
+                catch (JsonException) { return false; }
+                if (record == null) return false;
+                add(record);
+                return true;
+            });
+
+    /// <summary>
+    /// The line discipline under any append-only journal (JSON lines here, <c>history.csv</c> of <c>mlip optimize</c>):
+    /// reads the complete lines of <paramref name="path"/>; the first goes to <paramref name="checkHeader"/> (a
+    /// non-null answer is thrown as <see cref="UsageException"/>), each later one to <paramref name="addRecord"/>
+    /// until it refuses one. Returns the stream positioned after the last accepted line, the rest truncated, with
+    /// <paramref name="headerLine"/> written when the journal is new.
+    /// </summary>
+    public static FileStream OpenLines(string path, string headerLine, Func<string, string?> checkHeader, Func<string, bool> addRecord)
     {
         long goodLength = 0;
         if (File.Exists(path) && new FileInfo(path).Length > 0)
@@ -45,16 +65,9 @@ public static class JsonLinesJournal
                 var line = Encoding.UTF8.GetString(bytes, start, nl - start);
                 if (lineNo == 0)
                 {
-                    if (JsonSerializer.Deserialize<Header>(line, Json)?.Fingerprint != fingerprint) throw new UsageException(mismatch);
+                    if (checkHeader(line) is string mismatch) throw new UsageException(mismatch);
                 }
-                else
-                {
-                    TRecord? record;
-                    try { record = JsonSerializer.Deserialize<TRecord>(line, Json); }
-                    catch (JsonException) { break; }
-                    if (record == null) break;
-                    add(record);
-                }
+                else if (!addRecord(line)) break;
                 lineNo++;
                 start = nl + 1;
                 goodLength = start;
@@ -63,7 +76,7 @@ public static class JsonLinesJournal
         var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
         stream.SetLength(goodLength);
         stream.Position = goodLength;
-        if (goodLength == 0) Append(stream, new Header { Fingerprint = fingerprint });
+        if (goodLength == 0) { stream.Write(Encoding.UTF8.GetBytes(headerLine + "\n")); stream.Flush(); }
         return stream;
     }
 

@@ -13,24 +13,12 @@ namespace MlipEngine.Cli.Commands;
 /// </summary>
 public static class SearchCommand
 {
-    public static Command Create()
-    {
-        var config = new Argument<string>("config") { Description = "Search configuration (YAML): potential, composition, cell, mode, trials, seed, min_distance, relax, output" };
-        var set = new Option<string[]>("--set") { Description = "Override a config value, e.g. --set trials=500 (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var device = new Option<string?>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (overrides the config's device:)" };
-        var threads = new Option<int?>("--threads", "-t") { Description = "Threads of the force calls (overrides the config's threads:)" };
-        var candidates = new Option<string?>("--candidates") { Description = "Write the unrelaxed candidates of a random search (extxyz, one frame per trial) to this file and stop, relaxing nothing" };
-        var cmd = new Command("search", "Generative structure search: random candidates, basin hopping or evolution, relaxed in batches, deduplicated, ranked") { config, set, device, threads, candidates };
-        cmd.SetAction(r =>
-        {
-            var overrides = (r.GetValue(set) ?? []).ToList();
-            if (r.GetValue(device) is string d) overrides.Add("device=" + d);
-            if (r.GetValue(threads) is int t) overrides.Add("threads=" + t.ToString(CultureInfo.InvariantCulture));
-            if (r.GetValue(candidates) is string path) return WriteCandidates(r.GetValue(config)!, overrides, path, Console.Out);
-            return Run(r.GetValue(config)!, overrides, Console.Out);
-        });
-        return cmd;
-    }
+    public static Command Create() => CliParsing.ConfigVerb("search",
+        "Generative structure search: random candidates, basin hopping or evolution, relaxed in batches, deduplicated, ranked",
+        "Search configuration (YAML): potential, composition, cell, mode, trials, seed, symmetry, min_distance, relax, output", "trials=500",
+        "cpu, reference, opencl or opencl:INDEX (overrides the config's device:)", "Threads of the force calls (overrides the config's threads:)", Run,
+        new Option<string?>("--candidates") { Description = "Write the unrelaxed candidates of a random search (extxyz, one frame per trial) to this file and stop, relaxing nothing" },
+        WriteCandidates);
 
     public static int Run(string configPath, IReadOnlyList<string> overrides, TextWriter output)
     {

@@ -85,6 +85,30 @@ public sealed class ConfigReader
     }
 
     /// <summary>
+    /// Reads a YAML config file that must be a mapping, applies the <c>--set</c> overrides and hands it to
+    /// <paramref name="parse"/> (root, file name for messages, folder for relative paths). A
+    /// <see cref="FormatException"/> (or a <see cref="Discovery.Search.SearchSettingsException"/>) becomes a
+    /// one-line <see cref="UsageException"/> starting with the file name.
+    /// </summary>
+    public static T LoadMapping<T>(string path, IReadOnlyList<string> overrides, string verb, string shape, Func<Dictionary<string, object?>, string, string, T> parse)
+    {
+        if (!File.Exists(path)) throw new UsageException($"{verb} config '{path}' not found");
+        string full = Path.GetFullPath(path);
+        string source = Path.GetFileName(path);
+        try
+        {
+            var root = IO.Yaml.YamlTree.Parse(File.ReadAllText(full), source) as Dictionary<string, object?>
+                ?? throw new FormatException($"{source}: a {verb} config must be a mapping ({shape})");
+            foreach (var o in overrides) ApplyOverride(root, o);
+            return parse(root, source, Path.GetDirectoryName(full)!);
+        }
+        catch (Exception e) when (e is FormatException or Discovery.Search.SearchSettingsException)
+        {
+            throw new UsageException(e.Message.StartsWith(source, StringComparison.Ordinal) ? e.Message : $"{source}: {e.Message}");
+        }
+    }
+
+    /// <summary>
     /// Applies <c>--set a.b.c=value</c>: the value is parsed as YAML (so <c>[3,3,3]</c> is a list),
     /// intermediate mappings are created when absent.
     /// </summary>

@@ -29,23 +29,8 @@ public static class SearchConfigParser
         "basin_hopping", "dedup", "stop_energy", "output", "device", "threads", "batch_atoms", "symmetry", "evolution",
     ];
 
-    public static SearchConfig Load(string path, IReadOnlyList<string> overrides)
-    {
-        if (!File.Exists(path)) throw new UsageException($"search config '{path}' not found");
-        string full = Path.GetFullPath(path);
-        string source = Path.GetFileName(path);
-        try
-        {
-            var root = YamlTree.Parse(File.ReadAllText(full), source) as Dictionary<string, object?>
-                ?? throw new FormatException($"{source}: a search config must be a mapping (potential: ..., composition: ..., ...)");
-            foreach (var o in overrides) ConfigReader.ApplyOverride(root, o);
-            return Parse(root, source, Path.GetDirectoryName(full)!);
-        }
-        catch (Exception e) when (e is FormatException or SearchSettingsException)
-        {
-            throw new UsageException(e.Message.StartsWith(source, StringComparison.Ordinal) ? e.Message : $"{source}: {e.Message}");
-        }
-    }
+    public static SearchConfig Load(string path, IReadOnlyList<string> overrides) =>
+        ConfigReader.LoadMapping(path, overrides, "search", "potential: ..., composition: ..., ...", Parse);
 
     /// <summary>
     /// <c>symmetry:</c> false (default: no symmetry) or true. Crystals: true draws from the 230 space groups;

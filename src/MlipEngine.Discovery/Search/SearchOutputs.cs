@@ -31,7 +31,7 @@ public static class SearchOutputs
             if (r.SpaceGroup is { } sg) { f.Info.Add(new("spacegroup", sg.Symbol)); f.Info.Add(new("spacegroup_number", (long)sg.Number)); }
             return f;
         }).ToList();
-        Atomic(Path.Combine(dir, "ranked.xyz"), tmp => ExtxyzWriter.Write(tmp, frames));
+        AtomicFile.Write(Path.Combine(dir, "ranked.xyz"), tmp => ExtxyzWriter.Write(tmp, frames));
 
         var csv = new StringBuilder("rank,formula,atoms,energy,energy_per_atom,volume_per_atom,found_at_trial,times_found,best_trial,force_calls_to_find,spacegroup,spacegroup_number,formation_energy,e_above_hull\n");
         foreach (var r in report.Ranked)
@@ -40,7 +40,7 @@ public static class SearchOutputs
             string volume = s.Cell.FullyPeriodic ? (s.Cell.Volume / s.AtomCount).ToString("F4", ci) : "";
             csv.Append(string.Create(ci, $"{r.Rank},{s.Formula},{s.AtomCount},{r.Best.Energy:R},{r.EnergyPerAtom:R},{volume},{r.FoundAtTrial},{r.TimesFound},{r.Best.Trial},{r.ForceCallsToFind},{r.SpaceGroup?.Symbol},{r.SpaceGroup?.Number},{r.FormationEnergy:R},{r.EnergyAboveHull:R}\n"));
         }
-        Atomic(Path.Combine(dir, "summary.csv"), tmp => File.WriteAllText(tmp, csv.ToString()));
+        AtomicFile.Write(Path.Combine(dir, "summary.csv"), tmp => File.WriteAllText(tmp, csv.ToString()));
 
         var totals = new
         {
@@ -65,11 +65,11 @@ public static class SearchOutputs
             seconds_this_run = report.Seconds,
         };
         if (options.Variable is { } vc && report.Hull is { } hull)
-            Atomic(Path.Combine(dir, "hull.svg"), tmp => File.WriteAllText(tmp, HullSvg(report, hull, vc)));
+            AtomicFile.Write(Path.Combine(dir, "hull.svg"), tmp => File.WriteAllText(tmp, HullSvg(report, hull, vc)));
         else if (options.Variable is { Elements.Length: 3 } ternary && report.Ranked.Any(r => r.FormationEnergy is not null))
-            Atomic(Path.Combine(dir, "hull.svg"), tmp => File.WriteAllText(tmp, TernaryHullSvg(report, ternary)));
+            AtomicFile.Write(Path.Combine(dir, "hull.svg"), tmp => File.WriteAllText(tmp, TernaryHullSvg(report, ternary)));
 
-        Atomic(Path.Combine(dir, "search.json"), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(totals, new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        AtomicFile.Write(Path.Combine(dir, "search.json"), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(totals, new JsonSerializerOptions { WriteIndented = true }) + "\n"));
     }
 
     /// <summary>
@@ -112,12 +112,5 @@ public static class SearchOutputs
         plot.AddScatter("#c0392b", above.Select(p => p.X).ToArray(), above.Select(p => p.Y).ToArray(), radius: 4, opacity: 0.8);
         plot.AddScatter("steelblue", on.Select(p => p.X).ToArray(), on.Select(p => p.Y).ToArray(), radius: 6, opacity: 1);
         return plot.Render() + "\n";
-    }
-
-    private static void Atomic(string path, Action<string> write)
-    {
-        string tmp = path + ".tmp";
-        write(tmp);
-        File.Move(tmp, path, overwrite: true);
     }
 }
