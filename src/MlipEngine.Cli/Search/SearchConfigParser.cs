@@ -231,7 +231,7 @@ public static class SearchConfigParser
         var evo = new EvolutionSettings();
         if (r.OptionalMapping(root, "", "evolution") is { } ev)
         {
-            r.RequireOnly(ev, "evolution", "population", "heredity", "strain", "permutation", "rattle", "strain_sigma", "rattle_step", "tournament");
+            r.RequireOnly(ev, "evolution", "population", "heredity", "strain", "permutation", "rattle", "random", "strain_sigma", "rattle_step", "tournament");
             evo = new EvolutionSettings
             {
                 Population = (int)(r.Integer(ev, "evolution", "population", 2) ?? evo.Population),
@@ -239,11 +239,12 @@ public static class SearchConfigParser
                 Strain = r.Double(ev, "evolution", "strain", 0) ?? evo.Strain,
                 Permutation = r.Double(ev, "evolution", "permutation", 0) ?? evo.Permutation,
                 Rattle = r.Double(ev, "evolution", "rattle", 0) ?? evo.Rattle,
+                Random = r.Double(ev, "evolution", "random", 0) ?? evo.Random,
                 StrainSigma = r.Double(ev, "evolution", "strain_sigma", 0, exclusiveMin: true) ?? evo.StrainSigma,
                 RattleFraction = r.Double(ev, "evolution", "rattle_step", 0, exclusiveMin: true) ?? evo.RattleFraction,
                 Tournament = (int)(r.Integer(ev, "evolution", "tournament", 1) ?? evo.Tournament),
             };
-            if (evo.Heredity + evo.Strain + evo.Permutation + evo.Rattle <= 0) throw r.Error("evolution", "at least one operator weight (heredity, strain, permutation, rattle) must be positive");
+            if (evo.Heredity + evo.Strain + evo.Permutation + evo.Rattle + evo.Random <= 0) throw r.Error("evolution", "at least one operator weight (heredity, strain, permutation, rattle, random) must be positive");
             if (mode != SearchMode.Evolutionary) throw r.Error("evolution", "applies to mode: evolutionary");
         }
         var dedup = new DedupSettings();

@@ -36,6 +36,11 @@ public sealed record EvolutionSettings
     public double Strain { get; init; } = 0.2;
     public double Permutation { get; init; } = 0.1;
     public double Rattle { get; init; } = 0.2;
+    /// <summary>
+    /// Weight of fresh random candidates (symmetric when <c>symmetry</c> is set) among the children, as USPEX keeps a
+    /// fraction of random structures in every generation: they keep the search from closing on one funnel.
+    /// </summary>
+    public double Random { get; init; } = 0.2;
     /// <summary>Standard deviation of each strain component.</summary>
     public double StrainSigma { get; init; } = 0.1;
     /// <summary>Rattle: each Cartesian displacement uniform in ±this fraction of the shortest minimum distance.</summary>
@@ -47,9 +52,9 @@ public sealed record EvolutionSettings
     {
         if (Population < 2) throw new SearchSettingsException($"evolution.population: must be at least 2, found {Population}");
         if (Tournament < 1) throw new SearchSettingsException($"evolution.tournament: must be at least 1, found {Tournament}");
-        foreach (var (key, w) in new[] { ("heredity", Heredity), ("strain", Strain), ("permutation", Permutation), ("rattle", Rattle) })
+        foreach (var (key, w) in new[] { ("heredity", Heredity), ("strain", Strain), ("permutation", Permutation), ("rattle", Rattle), ("random", Random) })
             if (!(w >= 0) || !double.IsFinite(w)) throw new SearchSettingsException($"evolution.{key}: must be a non-negative weight, found {w}");
-        if (Heredity + Strain + Permutation + Rattle <= 0) throw new SearchSettingsException("evolution: at least one operator weight must be positive");
+        if (Heredity + Strain + Permutation + Rattle + Random <= 0) throw new SearchSettingsException("evolution: at least one operator weight must be positive");
         if (!(StrainSigma > 0)) throw new SearchSettingsException($"evolution.strain_sigma: must be positive, found {StrainSigma}");
         if (!(RattleFraction > 0)) throw new SearchSettingsException($"evolution.rattle: the step fraction must be positive, found {RattleFraction}");
     }

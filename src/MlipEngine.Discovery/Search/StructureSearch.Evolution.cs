@@ -57,8 +57,8 @@ public sealed partial class StructureSearch
 
     /// <summary>
     /// One child of the pool: parents by tournament, an operator by weight; a child with atoms closer than
-    /// <see cref="ChildMinDistanceFraction"/> of their minimum distance is bred again (null after
-    /// <see cref="BreedingAttempts"/> tries: the caller places a random candidate).
+    /// <see cref="ChildMinDistanceFraction"/> of their minimum distance is bred again. Null when the "random"
+    /// operator is drawn or after <see cref="BreedingAttempts"/> tries: the caller places a fresh random candidate.
     /// </summary>
     private (AtomicStructure Structure, string Operator, long[] Parents, int? SpaceGroup)? Breed(List<TrialRecord> pool, RandomStructureGenerator generator, Xoshiro256 rng)
     {
@@ -70,6 +70,7 @@ public sealed partial class StructureSearch
         if (periodic && evo.Strain > 0) operators.Add(("strain", evo.Strain));
         if (mixed && evo.Permutation > 0) operators.Add(("permutation", evo.Permutation));
         if (evo.Rattle > 0) operators.Add(("rattle", evo.Rattle));
+        if (evo.Random > 0) operators.Add(("random", evo.Random));
         if (operators.Count == 0) return null;
         double total = operators.Sum(o => o.Weight);
         double step = evo.RattleFraction * _options.Generator.Numbers.Distinct().Min(z => _options.Generator.MinDistance(z, z));
@@ -79,6 +80,7 @@ public sealed partial class StructureSearch
             double u = rng.NextDouble() * total;
             string op = operators[^1].Name;
             foreach (var (name, weight) in operators) { if (u < weight) { op = name; break; } u -= weight; }
+            if (op == "random") return null;   // the caller places a fresh (possibly symmetric) candidate
             var a = Tournament(pool, rng, evo.Tournament);
             AtomicStructure? child;
             long[] parents;

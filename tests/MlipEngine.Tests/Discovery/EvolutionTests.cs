@@ -91,6 +91,7 @@ public class EvolutionTests
         var bred = run.Trials.Where(t => t.Trial >= 10).ToList();
         Assert.Contains(bred, t => t.Operator == "heredity" && t.Parents!.Length == 2);
         Assert.Contains(bred, t => t.Operator == "rattle" && t.Parents!.Length == 1);
+        Assert.Contains(bred, t => t.Operator == "random" && t.Parents is null);   // fresh candidates in every generation
         Assert.All(bred.Where(t => t.Parents != null), t => Assert.All(t.Parents!, p => Assert.True(p < t.Trial / 10 * 10)));
         Assert.DoesNotContain(bred, t => t.Operator is "strain" or "permutation");   // one-species cluster
     }
