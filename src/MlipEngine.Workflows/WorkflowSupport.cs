@@ -43,6 +43,14 @@ public sealed class AtomicFileWriter : IDisposable
 
     public StreamWriter Writer { get; }
 
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> and commits it (or leaves no trace if it throws).</summary>
+    public static void Write(string path, Action<TextWriter> write)
+    {
+        using var file = new AtomicFileWriter(path);
+        write(file.Writer);
+        file.Commit();
+    }
+
     public void Commit()
     {
         Writer.Flush();

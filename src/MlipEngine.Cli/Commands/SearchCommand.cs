@@ -34,7 +34,7 @@ public static class SearchCommand
         if (o.Variable is { } vc)
             formula = $"{string.Join("-", vc.Elements.Select(MlipEngine.Chemistry.Element.Symbol))} ({vc.MinAtoms}-{vc.MaxAtoms} atoms, variable composition)";
         output.WriteLine($"search: {formula} {(o.Generator.Cell == Discovery.Generation.CandidateCell.Cluster ? "cluster" : "periodic")}, " +
-            $"{(o.Mode == SearchMode.Random ? "random" : "basin hopping")}, {o.Trials} trials, seed {o.Seed}, potential {cfg.PotentialLabel}, output {o.OutputDirectory}");
+            $"{o.Mode switch { SearchMode.Random => "random", SearchMode.Evolutionary => "evolutionary", _ => "basin hopping" }}{(o.Generator.SpaceGroups != null ? ", symmetric" : "")}, {o.Trials} trials, seed {o.Seed}, potential {cfg.PotentialLabel}, output {o.OutputDirectory}");
         var report = search.Run(cancel.Token);
         Console.Error.Write("\r" + new string(' ', 100) + "\r");
         Print(report, output, o);
@@ -60,9 +60,11 @@ public static class SearchCommand
             }
         }
         catch (SearchSettingsException e) { throw new UsageException($"{Path.GetFileName(configPath)}: {e.Message}"); }
-        string tmp = path + ".tmp";
-        MlipEngine.IO.Extxyz.ExtxyzWriter.Write(tmp, frames);
-        File.Move(tmp, path, overwrite: true);
+        MlipEngine.Workflows.AtomicFileWriter.Write(path, w =>
+        {
+            using var xyz = new MlipEngine.IO.Extxyz.ExtxyzWriter(w);
+            foreach (var f in frames) xyz.Write(f);
+        });
         output.WriteLine($"wrote {frames.Count} candidates to {path}{(unplaced > 0 ? $" ({unplaced} unplaced)" : "")}");
         return 0;
     }

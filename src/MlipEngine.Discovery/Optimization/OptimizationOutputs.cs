@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MlipEngine.IO.Svg;
+using MlipEngine.Workflows;
 
 namespace MlipEngine.Discovery.Optimization;
 
@@ -13,9 +14,9 @@ public static class OptimizationOutputs
 {
     public static void Write(string dir, IReadOnlyList<Evaluation> history, OptimizationOptions o)
     {
-        AtomicFile.Write(Path.Combine(dir, "convergence.svg"), tmp => File.WriteAllText(tmp, ConvergenceSvg(history, o.Objectives[0], 0)));
-        if (o.Objectives.Count == 2) AtomicFile.Write(Path.Combine(dir, "pareto.svg"), tmp => File.WriteAllText(tmp, ParetoSvg(history, o.Objectives)));
-        AtomicFile.Write(Path.Combine(dir, "optimize.json"), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(Summary(history, o), new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        AtomicFileWriter.Write(Path.Combine(dir, "convergence.svg"), w => w.Write(ConvergenceSvg(history, o.Objectives[0], 0)));
+        if (o.Objectives.Count == 2) AtomicFileWriter.Write(Path.Combine(dir, "pareto.svg"), w => w.Write(ParetoSvg(history, o.Objectives)));
+        AtomicFileWriter.Write(Path.Combine(dir, "optimize.json"), w => w.Write(JsonSerializer.Serialize(Summary(history, o), new JsonSerializerOptions { WriteIndented = true }) + "\n"));
     }
 
     /// <summary>Index of the best successful evaluation of objective <paramref name="k"/> (−1 when none succeeded).</summary>

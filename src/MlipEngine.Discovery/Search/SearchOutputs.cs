@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using MlipEngine.IO;
 using MlipEngine.IO.Extxyz;
+using MlipEngine.Workflows;
 
 namespace MlipEngine.Discovery.Search;
 
@@ -31,7 +32,11 @@ public static class SearchOutputs
             if (r.SpaceGroup is { } sg) { f.Info.Add(new("spacegroup", sg.Symbol)); f.Info.Add(new("spacegroup_number", (long)sg.Number)); }
             return f;
         }).ToList();
-        AtomicFile.Write(Path.Combine(dir, "ranked.xyz"), tmp => ExtxyzWriter.Write(tmp, frames));
+        AtomicFileWriter.Write(Path.Combine(dir, "ranked.xyz"), w =>
+        {
+            using var xyz = new ExtxyzWriter(w);
+            foreach (var f in frames) xyz.Write(f);
+        });
 
         var csv = new StringBuilder("rank,formula,atoms,energy,energy_per_atom,volume_per_atom,found_at_trial,times_found,best_trial,force_calls_to_find,spacegroup,spacegroup_number,formation_energy,e_above_hull\n");
         foreach (var r in report.Ranked)
@@ -40,7 +45,7 @@ public static class SearchOutputs
             string volume = s.Cell.FullyPeriodic ? (s.Cell.Volume / s.AtomCount).ToString("F4", ci) : "";
             csv.Append(string.Create(ci, $"{r.Rank},{s.Formula},{s.AtomCount},{r.Best.Energy:R},{r.EnergyPerAtom:R},{volume},{r.FoundAtTrial},{r.TimesFound},{r.Best.Trial},{r.ForceCallsToFind},{r.SpaceGroup?.Symbol},{r.SpaceGroup?.Number},{r.FormationEnergy:R},{r.EnergyAboveHull:R}\n"));
         }
-        AtomicFile.Write(Path.Combine(dir, "summary.csv"), tmp => File.WriteAllText(tmp, csv.ToString()));
+        AtomicFileWriter.Write(Path.Combine(dir, "summary.csv"), w => w.Write(csv.ToString()));
 
         var totals = new
         {
@@ -65,11 +70,11 @@ public static class SearchOutputs
             seconds_this_run = report.Seconds,
         };
         if (options.Variable is { } vc && report.Hull is { } hull)
-            AtomicFile.Write(Path.Combine(dir, "hull.svg"), tmp => File.WriteAllText(tmp, HullSvg(report, hull, vc)));
+            AtomicFileWriter.Write(Path.Combine(dir, "hull.svg"), w => w.Write(HullSvg(report, hull, vc)));
         else if (options.Variable is { Elements.Length: 3 } ternary && report.Ranked.Any(r => r.FormationEnergy is not null))
-            AtomicFile.Write(Path.Combine(dir, "hull.svg"), tmp => File.WriteAllText(tmp, TernaryHullSvg(report, ternary)));
+            AtomicFileWriter.Write(Path.Combine(dir, "hull.svg"), w => w.Write(TernaryHullSvg(report, ternary)));
 
-        AtomicFile.Write(Path.Combine(dir, "search.json"), tmp => File.WriteAllText(tmp, JsonSerializer.Serialize(totals, new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+        AtomicFileWriter.Write(Path.Combine(dir, "search.json"), w => w.Write(JsonSerializer.Serialize(totals, new JsonSerializerOptions { WriteIndented = true }) + "\n"));
     }
 
     /// <summary>
