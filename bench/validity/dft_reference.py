@@ -42,9 +42,8 @@ def has_stress(f):
     try: f.get_stress(); return True
     except Exception: return False
 
-def reference(path, el, repeat):
-    frames = read(path, ":")
-    out = {}
+def ground_state(frames):
+    """The DFT-relaxed reference crystal of the strain set and the strained frames beside it."""
     labelled = any("config_type" in f.info for f in frames)
     if labelled:
         elastic = [f for f in frames if f.info.get("config_type") == "Elastic"]
@@ -53,7 +52,12 @@ def reference(path, el, repeat):
         elastic = [f for f in frames if len(f) == 108 and np.abs(f.get_forces()).max() < 0.005]
         cubic = [f for f in elastic if np.allclose(f.cell.lengths(), f.cell.lengths()[0], rtol=1e-6) and np.allclose(f.cell.angles(), 90)]
         ref = min(cubic, key=lambda f: f.get_potential_energy())
-    elastic = [f for f in elastic if len(f) == len(ref)]
+    return ref, [f for f in elastic if len(f) == len(ref)]
+
+def reference(path, el, repeat):
+    frames = read(path, ":")
+    out = {}
+    ref, elastic = ground_state(frames)
     h0, v0, e0 = ref.cell.array, ref.get_volume(), ref.get_potential_energy()
     out["a0_A"] = float(np.cbrt(v0)/repeat(len(ref)))
     stress = all(has_stress(f) for f in elastic + [ref])

@@ -31,7 +31,7 @@ public static class TrainConfigParser
         var data = r.OptionalMapping(root, "", "data") ?? throw r.Error("data", "is required (data: {train: frames.xyz, validation: {fraction: 0.1}})");
         if (data.ContainsKey("config_type_weights"))
             throw r.Error("data.config_type_weights", "has moved to loss.config_type_weights (a number per group, or {energy, forces, stress} multipliers)");
-        r.RequireOnly(data, "data", "train", "validation", "test", "keys", "e0");
+        r.RequireOnly(data, "data", "train", "train_only", "validation", "test", "keys", "e0");
         string[] Files(Dictionary<string, object?> map, string parent, string key)
         {
             if (!map.TryGetValue(key, out var v) || v is null) return [];
@@ -151,7 +151,7 @@ public static class TrainConfigParser
         string modelPath = r.String(output, "output", "model") is string mp ? Path.GetFullPath(Path.Combine(baseDir, mp)) : Path.Combine(outDir, "model.mlip");
         return new TrainConfig
         {
-            Source = source, BaseDirectory = baseDir, TrainFiles = train, ValidationFiles = validFiles, ValidationFraction = fraction,
+            Source = source, BaseDirectory = baseDir, TrainFiles = train, TrainOnlyFiles = Files(data, "data", "train_only"), ValidationFiles = validFiles, ValidationFraction = fraction,
             TestFiles = Files(data, "data", "test"), SplitSeed = splitSeed,
             EnergyKey = r.String(keys, "data.keys", "energy") ?? "energy", ForcesKey = r.String(keys, "data.keys", "forces") ?? "forces",
             StressKey = r.String(keys, "data.keys", "stress") ?? "stress", ConfigTypeKey = r.String(keys, "data.keys", "config_type") ?? "config_type",

@@ -47,6 +47,12 @@ public sealed class TrainConfig
     public IReadOnlyList<string> Overrides { get; set; } = [];
     public required string[] TrainFiles { get; init; }
     public string[] ValidationFiles { get; init; } = [];
+    /// <summary>
+    /// Frames added to the training set after the validation split (<c>data.train_only</c>): they never enter
+    /// validation, and the split of <see cref="TrainFiles"/> stays what it is without them (so a fine-tune with
+    /// extra frames is measured on the same held-out frames as the model it continues).
+    /// </summary>
+    public string[] TrainOnlyFiles { get; init; } = [];
     public double ValidationFraction { get; init; } = 0.1;
     public string[] TestFiles { get; init; } = [];
     public int SplitSeed { get; init; } = 1;

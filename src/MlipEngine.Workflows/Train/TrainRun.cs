@@ -69,6 +69,12 @@ public sealed class TrainRun
             train = split.Train; valid = split.Validation;
             if (valid.Count == 0) throw new TrainingDataException($"validation fraction {_c.ValidationFraction} of {pool.Count} frames leaves no validation frame");
         }
+        if (_c.TrainOnlyFiles.Length > 0)
+        {
+            var extra = Load(_c.TrainOnlyFiles);
+            Say($"data: {extra.Count} frames of {string.Join(", ", _c.TrainOnlyFiles.Select(Path.GetFileName))} added to training only (after the split)");
+            train = [.. train, .. extra];
+        }
         var test = Load(_c.TestFiles);
         Say($"data: {train.Count} training, {valid.Count} validation{(test.Count > 0 ? $", {test.Count} test" : "")} frames " +
             $"({train.Sum(f => f.Structure.AtomCount)} training atoms; {train.Count(f => f.Stress is not null)} frames with stress)");
@@ -118,7 +124,7 @@ public sealed class TrainRun
             EarlyStoppingPatience = _c.EarlyStopping, MaxTime = _c.MaxMinutes is double m ? TimeSpan.FromMinutes(m) : null,
             ModelPath = _c.ModelPath, CheckpointPath = Path.Combine(_c.OutputDirectory, "checkpoint.ckpt"),
             EpochTablePath = Path.Combine(_c.OutputDirectory, "epochs.csv"),
-            DataFingerprint = DataFingerprint(_c.TrainFiles.Concat(_c.ValidationFiles).Concat(_c.TestFiles)),
+            DataFingerprint = DataFingerprint(_c.TrainFiles.Concat(_c.TrainOnlyFiles).Concat(_c.ValidationFiles).Concat(_c.TestFiles)),
         };
         CheckVirial(model, trainS);
         Say($"training: {_c.Epochs} epochs, batch {_c.BatchSize}, {(_c.AmsGrad ? "AMSGrad" : "Adam")} lr {_c.LearningRate:G3} ({_c.Schedule}), " +

@@ -124,4 +124,32 @@ public class StressTrainingConfigTests : IDisposable
         Assert.Equal(0, TrainCommand.Run(cfg, ["epochs=1"], null, console));
         Assert.Matches(@"stress: \d+ of \d+ training frames have a stress label; the stress term is skipped for the others", console.ToString());
     }
+
+    [Fact]
+    public void TrainOnlyFrames_JoinTraining_AfterTheSplit_SoTheValidationFramesStayTheSame()
+    {
+        string cfg = Config();
+        var extra = ClassicalData.Make(3, 2);
+        foreach (var f in extra) f.SetInfo("config_type", "extra");
+        ExtxyzWriter.Write(Path.Combine(_dir, "extra.xyz"), extra);
+        var plain = new StringWriter();
+        Assert.Equal(0, TrainCommand.Run(cfg, ["epochs=1"], null, plain));
+        string DataLine(string text) => text.Split('\n').Single(l => l.Contains("data: ") && l.Contains(" validation"));
+        var m0 = System.Text.RegularExpressions.Regex.Match(DataLine(plain.ToString()), @"data: (\d+) training, (\d+) validation");
+        var validRows = File.ReadAllLines(Path.Combine(_dir, "out", "errors.csv")).Where(l => l.StartsWith("validation")).ToArray();
+
+        var console = new StringWriter();
+        Assert.Equal(0, TrainCommand.Run(cfg, ["epochs=1", "data.train_only=extra.xyz", "output.dir=out2"], null, console));
+        string text = console.ToString();
+        Assert.Contains("data: 3 frames of extra.xyz added to training only (after the split)", text);
+        var m1 = System.Text.RegularExpressions.Regex.Match(DataLine(text), @"data: (\d+) training, (\d+) validation");
+        Assert.Equal(int.Parse(m0.Groups[1].Value) + 3, int.Parse(m1.Groups[1].Value));
+        Assert.Equal(m0.Groups[2].Value, m1.Groups[2].Value);
+        var csv = File.ReadAllLines(Path.Combine(_dir, "out2", "errors.csv"));
+        Assert.Contains(csv, l => l.StartsWith("train: extra,"));
+        Assert.DoesNotContain(csv, l => l.StartsWith("validation: extra"));
+        // the same validation frames: their group counts are those of the run without the extra frames
+        string Counts(IEnumerable<string> rows) => string.Join(";", rows.Select(l => string.Join(",", l.Split(',').Take(2))));
+        Assert.Equal(Counts(validRows), Counts(csv.Where(l => l.StartsWith("validation"))));
+    }
 }
