@@ -23,19 +23,25 @@ i.e. the GPAW curve shifted so that it passes through the VASP energy at V0 with
 VASP-relaxed V0 has; e_GPAW(V0) and P_GPAW(V0) come from the primitive cell at V0. The raw GPAW values are kept as
 gpaw_energy / gpaw_stress in each frame's info.
 """
-import argparse, math, os, sys
+import argparse, json, math, os, sys
 import numpy as np
 from ase.build import bulk
 from ase.io import read, write
 from ase.calculators.singlepoint import SinglePointCalculator
+from ase.constraints import full_3x3_to_voigt_6_stress
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dft_reference import ground_state  # noqa: E402
 
-LATTICE = {"Cu": ("fcc", 4, 12), "Ni": ("fcc", 4, 12), "Si": ("diamond", 8, 8)}   # lattice, atoms per cube, k0
+LATTICE = {"Cu": ("fcc", 4, 12), "Ni": ("fcc", 4, 12), "Si": ("diamond", 8, 8), "Ge": ("diamond", 8, 8), "Mo": ("bcc", 2, 12)}   # lattice, atoms per cube, k0
 
 
 def gpaw_point(atoms, k0, a_ratio, element, txt):
+    """E, F, σ (3×3) of one GPAW calculation, cached in a .json beside its log (a rerun recomputes nothing)."""
+    cache = txt[:-4] + ".json"
+    if os.path.exists(cache):
+        with open(cache) as fh: c = json.load(fh)
+        return c["energy"], np.array(c["forces"]), np.array(c["stress"])
     from gpaw import GPAW, PW
     k = max(1, math.ceil(k0 * a_ratio))
     kw = dict(mode=PW(500), xc="PBE", kpts={"size": (k, k, k), "gamma": True},
@@ -43,14 +49,16 @@ def gpaw_point(atoms, k0, a_ratio, element, txt):
     if element == "Ni":
         atoms.set_initial_magnetic_moments([0.6] * len(atoms))
     atoms.calc = GPAW(**kw)
-    e = atoms.get_potential_energy()
-    return e, atoms.get_forces(), atoms.get_stress(voigt=False)
+    e, f, s = atoms.get_potential_energy(), atoms.get_forces(), atoms.get_stress(voigt=False)
+    with open(cache + ".tmp", "w") as fh: json.dump({"energy": e, "forces": f.tolist(), "stress": s.tolist()}, fh)
+    os.replace(cache + ".tmp", cache)
+    return e, f, s
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data"); ap.add_argument("element"); ap.add_argument("out")
-    ap.add_argument("--ratios", default="0.95,0.9,0.85,0.8,0.75,0.7,0.65,0.6,0.55,0.5,0.45,0.4,0.35")
+    ap.add_argument("--ratios", default="0.95,0.9,0.85,0.8,0.75,0.7,0.65,0.6,0.55,0.5,0.45,0.4,0.35,0.3,0.25")
     ap.add_argument("--rattled", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
@@ -88,7 +96,7 @@ def main():
             e_label = n * e_vasp_atom + (e - n * e0_atom) + n * p0 * (v_atom - v0_atom)
             s_label = s + p0 * np.eye(3)
             out = atoms.copy()
-            out.calc = SinglePointCalculator(out, energy=e_label, forces=f, stress=s_label)
+            out.calc = SinglePointCalculator(out, energy=e_label, forces=f, stress=full_3x3_to_voigt_6_stress(s_label))
             out.info.update(config_type="Compressed", volume_ratio=r, gpaw_energy=e,
                             gpaw_stress=" ".join(f"{x:.10g}" for x in s.ravel()),
                             description=f"{el} {lattice} at V/V0 = {r} ({tag}), GPAW PBE aligned to the mlearn VASP data")
