@@ -241,7 +241,9 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
             (hIn, hOut) = (hOut, hIn);
         }
 
-        // adjoint, from the last layer down: g = ∂E/∂(…)
+        // adjoint, from the last layer down: g = ∂E/∂(…) (skipped for energies alone: g_e then holds only the core's part,
+        // and the forces and virials written below are not read)
+        if ((Requested & (ForceOutputs.Forces | ForceOutputs.Virial)) == 0) { _forces(n, g, v, outputs); return; }
         ArrayView<T> gNext = _gn0.View, gIn = _gn1.View;
         for (int t = _plans.Length - 1; t >= 0; t--)
         {

