@@ -53,6 +53,13 @@ internal struct EquivariantViews<T> where T : unmanaged
     public ArrayView<T> A, Bc, P, GP, GA, GAm, GB, GHT;
 }
 
+/// <summary>The tensor-product gather's node features (h̃, or ∂E/∂A in the adjoint) and output (A, or ∂E/∂h̃), features per atom of each.</summary>
+internal struct GatherArgs<T> where T : unmanaged
+{
+    public ArrayView<T> Node, Out;
+    public int NodeN, OutN, Adjoint;
+}
+
 /// <summary>An equivariant linear map per degree (ChannelLinear): out[lm, o] (+)= Σᵢ W_l[i, o] in[lm, i], or with the transpose W_l[o, i] (the adjoint).</summary>
 internal struct LinearArgs<T> where T : unmanaged
 {
@@ -176,26 +183,33 @@ internal static class EquivariantKernels
     }
 
     /// <summary>
-    /// A_i[lm₃, c] = (1/n̄) Σ_{e: i→j} Σ_terms C R_e[p, c] h̃_j[lm₁, c] Y_e[lm₂] (TensorProduct.Forward gathered per atom; thread i·C + c).
+    /// The two per-atom gathers of the tensor product over i's edges e: i → j (thread i·C + c; <see cref="GatherArgs{T}.Adjoint"/> selects):
+    /// <code>
+    ///   forward (TensorProduct.Forward):   A_i[lm₃, c]    = (1/n̄) Σ_e Σ_terms C R_e[p, c] h̃_j[lm₁, c] Y_e[lm₂]
+    ///   adjoint (∂E/∂h̃ from edges j → i): ∂E/∂h̃_i[lm₁, c] = (1/n̄) Σ_e Σ_terms C R_e[p, c] ∂E/∂A_j[lm₃, c] (−1)^{l₂} Y_e[lm₂]
+    /// </code>
+    /// The adjoint runs over the edges into i through i's own entries: R(j→i) = R(i→j) (R depends on r only) and Y(−d) = (−1)^{l₂} Y(d).
     /// </summary>
-    public static void TensorProductGather<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv)
+    public static void TensorProductGather<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv, GatherArgs<T> a)
         where T : unmanaged, INumber<T>
     {
         int C = v.C, i = index / C, c = index - i * C, S = v.S;
-        int a0 = i * L.NA + c;
-        for (int lm = 0; lm * C < L.NA; lm++) v.A[a0 + lm * C] = T.Zero;
+        int o0 = i * a.OutN + c;
+        for (int lm = 0; lm * C < a.OutN; lm++) a.Out[o0 + lm * C] = T.Zero;
         for (int k = 0, count = g.Count[i]; k < count; k++)
         {
             int s = k * g.Stride + i;
             if (v.Dist[s] == 0) continue;
-            int h0 = g.J[s] * L.NIn + c;
+            int x0 = g.J[s] * a.NodeN + c;
             for (int q = L.TpStart; q < L.TpEnd; q++)
             {
                 int p = v.Tp[5 * q], lm1 = v.Tp[5 * q + 1], lm2 = v.Tp[5 * q + 2], lm3 = v.Tp[5 * q + 3];
-                v.A[a0 + lm3 * C] += v.TpCoef[q] * lv.Rad[(p * C + c) * S + s] * lv.HT[h0 + lm1 * C] * v.Y[lm2 * S + s];
+                T y = a.Adjoint != 0 && v.Tp[5 * q + 4] != 0 ? -v.Y[lm2 * S + s] : v.Y[lm2 * S + s];
+                int from = a.Adjoint != 0 ? lm3 : lm1, to = a.Adjoint != 0 ? lm1 : lm3;
+                a.Out[o0 + to * C] += v.TpCoef[q] * lv.Rad[(p * C + c) * S + s] * a.Node[x0 + from * C] * y;
             }
         }
-        for (int lm = 0; lm * C < L.NA; lm++) v.A[a0 + lm * C] *= v.InverseAverage;
+        for (int lm = 0; lm * C < a.OutN; lm++) a.Out[o0 + lm * C] *= v.InverseAverage;
     }
 
     /// <summary>Pair products P_k[m₁₂, c] = Σ C A[lm_a, c] A[lm_b, c] of atom i, channel c (shared by the ν = 2 and ν = 3 terms).</summary>
@@ -359,31 +373,6 @@ internal static class EquivariantKernels
             gx += R.Widen(gq * v.DY[q * S + s]); gyy += R.Widen(gq * v.DY[(v.Nsh + q) * S + s]); gz += R.Widen(gq * v.DY[(2 * v.Nsh + q) * S + s]);
         }
         v.Gx[s] += gx; v.Gy[s] += gyy; v.Gz[s] += gz;
-    }
-
-    /// <summary>
-    /// ∂E/∂h̃_i[lm₁, c] = (1/n̄) Σ_{e: j→i} Σ C R_e[p, c] ∂E/∂A_j[lm₃, c] Y_e[lm₂], gathered over i's own entries i → j: R(j→i) = R(i→j)
-    /// (R depends on r only) and Y(−d) = (−1)^{l₂} Y(d) (thread i·C + c).
-    /// </summary>
-    public static void NodeAdjoint<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv)
-        where T : unmanaged, INumber<T>
-    {
-        int C = v.C, i = index / C, c = index - i * C, S = v.S;
-        int h0 = i * L.NIn + c;
-        for (int lm = 0; lm * C < L.NIn; lm++) v.GHT[h0 + lm * C] = T.Zero;
-        for (int k = 0, count = g.Count[i]; k < count; k++)
-        {
-            int s = k * g.Stride + i;
-            if (v.Dist[s] == 0) continue;
-            int ga0 = g.J[s] * L.NA + c;
-            for (int q = L.TpStart; q < L.TpEnd; q++)
-            {
-                int p = v.Tp[5 * q], lm1 = v.Tp[5 * q + 1], lm2 = v.Tp[5 * q + 2], lm3 = v.Tp[5 * q + 3];
-                T y = v.Tp[5 * q + 4] != 0 ? -v.Y[lm2 * S + s] : v.Y[lm2 * S + s];
-                v.GHT[h0 + lm1 * C] += v.TpCoef[q] * lv.Rad[(p * C + c) * S + s] * v.GA[ga0 + lm3 * C] * y;
-            }
-        }
-        for (int lm = 0; lm * C < L.NIn; lm++) v.GHT[h0 + lm * C] *= v.InverseAverage;
     }
 
     /// <summary>

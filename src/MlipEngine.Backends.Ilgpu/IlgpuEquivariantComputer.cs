@@ -37,7 +37,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
     private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, ArrayView<T>> _embed;
     private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>> _linear;
     private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, int> _radial, _edgeAdjoint;
-    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>> _tpGather, _nodeAdjoint;
+    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, GatherArgs<T>> _tpGather;
     private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LayerPlan, LayerViews<T>> _contract, _contractAdjoint;
     private readonly Action<Index1D, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<T>> _readout;
     private readonly Action<Index1D, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<T>, int, ArrayView<T>> _outputGradient;
@@ -146,8 +146,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
         _linear = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>>(EquivariantKernels.Linear);
         _radial = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, int>(EquivariantKernels.Radial);
         _edgeAdjoint = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, int>(EquivariantKernels.EdgeAdjoint<T, R>);
-        _tpGather = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.TensorProductGather);
-        _nodeAdjoint = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.NodeAdjoint);
+        _tpGather = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, GatherArgs<T>>(EquivariantKernels.TensorProductGather);
         _contract = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.Contract);
         _contractAdjoint = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.ContractAdjoint);
         _readout = a.LoadAutoGroupedStreamKernel<Index1D, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<T>>(EquivariantKernels.Readout<T, R>);
@@ -232,7 +231,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
             var L = _plans[t]; var lv = LayerViewsOf(t);
             Linear(n, type, v, hIn, L.NIn, lv.HT, L.NIn, L.Up, L.LIn, false, false);
             _radial(_slots, g, v, L, lv, n);
-            _tpGather(n * C, g, v, L, lv);
+            _tpGather(n * C, g, v, L, lv, new GatherArgs<T> { Node = lv.HT, NodeN = L.NIn, Out = v.A, OutN = L.NA });
             Linear(n, type, v, v.A, L.NA, lv.AM, L.NA, L.Mix, L.LA, false, false);
             _contract(n * C, type, v, L, lv);
             Linear(n, type, v, v.Bc, L.NOut, hOut, L.NOut, L.Out, L.LOut, false, false);
@@ -256,7 +255,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
             _contractAdjoint(n * C, type, v, L, lv);
             Linear(n, type, v, v.GAm, L.NA, v.GA, L.NA, L.Mix, L.LA, true, false);
             _edgeAdjoint(_slots, g, v, L, lv, n);
-            _nodeAdjoint(n * C, g, v, L, lv);
+            _tpGather(n * C, g, v, L, lv, new GatherArgs<T> { Node = v.GA, NodeN = L.NA, Out = v.GHT, OutN = L.NIn, Adjoint = 1 });
             Linear(n, type, v, v.GHT, L.NIn, gIn, L.NIn, L.Up, L.LIn, true, true);
             (gNext, gIn) = (gIn, gNext);
         }
