@@ -85,42 +85,22 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
                 }
             }
             plan.TpEnd = tpCoef.Count;
-            // the contraction's distinct pair products (A_{l₁} ⊗ A_{l₂})_{l₁₂}, rows of P, shared by the ν = 2 and ν = 3 paths
-            var pairs = new List<(int L1, int L2, int L12)>(); var rows = new List<int>();
-            int Rows(int l1, int l2, int l12)
-            {
-                int k = pairs.IndexOf((l1, l2, l12));
-                if (k >= 0) return rows[k];
-                pairs.Add((l1, l2, l12)); rows.Add(rows.Count == 0 ? 0 : rows[^1] + Irreps.Dim(pairs[^2].L12));
-                return rows[^1];
-            }
+            // the contraction flattened as the Cpu backend does it (CpuContraction): distinct pair products P = (A_{l₁} ⊗ A_{l₂})_{l₁₂},
+            // rows of P shared by the ν = 2 and ν = 3 paths, and per ν = 3 path its second coupling
+            var sc = new CpuContraction<double>(L.Contraction);
             plan.PathStart = path.Count / 5;
-            foreach (var cp in L.Contraction.Paths)
+            for (int e = 0; e < sc.Nu.Length; e++)
             {
-                int row = cp.Nu switch { 2 => Rows(cp.L1, cp.L2, cp.L), 3 => Rows(cp.L1, cp.L2, cp.L12), _ => 0 };
                 int begin = secondCoef.Count;
-                if (cp.Nu == 3)
-                    for (int k = 0; k < cp.Second!.Count; k++)
-                    {
-                        second.AddRange([cp.Second.M1[k], Irreps.Offset(cp.L3) + cp.Second.M2[k], cp.Second.M3[k]]);
-                        secondCoef.Add(cp.Second.Coef[k]);
-                    }
-                path.AddRange([cp.Nu, cp.L, row, begin, secondCoef.Count]);
+                foreach (var en in sc.Second[e]) { second.AddRange([en.M1, en.M2, en.M3]); secondCoef.Add(en.Coef); }
+                path.AddRange([sc.Nu[e], sc.L[e], sc.Nu[e] == 1 ? 0 : sc.PairOffset[sc.Pair[e]], begin, secondCoef.Count]);
             }
             plan.PathEnd = path.Count / 5;
             plan.PairStart = pairCoef.Count;
-            for (int k = 0; k < pairs.Count; k++)
-            {
-                var (l1, l2, l12) = pairs[k];
-                var c = ClebschGordan.Get(l1, l2, l12);
-                for (int q = 0; q < c.Count; q++)
-                {
-                    pair.AddRange([rows[k] + c.M3[q], Irreps.Offset(l1) + c.M1[q], Irreps.Offset(l2) + c.M2[q]]);
-                    pairCoef.Add(c.Coef[q]);
-                }
-            }
+            for (int k = 0; k < sc.PairEntries.Length; k++)
+                foreach (var en in sc.PairEntries[k]) { pair.AddRange([sc.PairOffset[k] + en.M3, en.M1, en.M2]); pairCoef.Add(en.Coef); }
             plan.PairEnd = pairCoef.Count;
-            _pairRowsMax = Math.Max(_pairRowsMax, pairs.Count == 0 ? 1 : rows[^1] + Irreps.Dim(pairs[^1].L12));
+            _pairRowsMax = Math.Max(_pairRowsMax, Math.Max(1, sc.PairRows));
             _maxWidth = Math.Max(_maxWidth, L.Radial.Widths.Max());
             _maxNode = Math.Max(_maxNode, Math.Max(plan.NIn, plan.NOut));
             _maxA = Math.Max(_maxA, plan.NA);
