@@ -29,7 +29,7 @@ internal static class CoreModels
 /// The conformance suite on a model with a ZBL core, on structures compressed so that pairs fall below,
 /// inside and above the core's windows (lattice 3.0 Å: nearest neighbours 1.9–2.4 Å after shear and jitter).
 /// </summary>
-[AlsoOnOpenCl, AlsoOnIlgpu]
+[AlsoOnOpenCl]
 public class EquivariantCoreConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = CoreModels.MaceLike();
