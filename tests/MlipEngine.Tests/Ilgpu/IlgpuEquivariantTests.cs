@@ -13,8 +13,8 @@ namespace MlipEngine.Tests.Ilgpu;
 /// The equivariant model's ILGPU kernels (<see cref="IlgpuEquivariantComputer{T, R}"/>) against <see cref="EquivariantReference"/> on
 /// ILGPU's CPU accelerator in CI: the model shapes of <see cref="OpenCl.OpenClEquivariantTests"/> on small periodic (skewed, and
 /// thinner than the cutoff) and open systems and on a batch of systems of different sizes, the ZBL core, determinism and weight
-/// reloads. (The conformance suite runs on ILGPU through <see cref="Conformance.AlsoOnIlgpuAttribute"/> on the L2/ν3, NequIP-like
-/// and core drivers; the cutoff test through <see cref="EquivariantStageTests"/>.)
+/// reloads. (The conformance suite runs on ILGPU through <see cref="IlgpuEquivariantL2Nu3Conformance"/> and
+/// <see cref="IlgpuEquivariantCoreConformance"/>; the cutoff test through <see cref="EquivariantStageTests"/>.)
 /// </summary>
 public class IlgpuEquivariantTests(ITestOutputHelper output)
 {
