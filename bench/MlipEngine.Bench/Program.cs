@@ -6,8 +6,8 @@ using MlipEngine.Bench;
 //   dotnet run -c Release -- kernels [BenchmarkDotNet args]     BenchmarkDotNet suite (EAM force, LJ force, neighbor build)
 //   dotnet run -c Release -- time STYLE N THREADS REPS [SKIN]    side-by-side timing used by bench/classical/compare_lammps.sh
 //   dotnet run -c Release -- opencl eam|lj|mlip REPEAT REPS [DEVICE]  OpenCL vs CPU backend throughput (bench/opencl/README.md)
-//   dotnet run -c Release -- gpu eam|lj REPEAT REPS [OPENCL_DEVICE] [ILGPU_DEVICE]  CPU vs OpenCL vs ILGPU throughput (bench/gpu/run.sh)
-//   dotnet run -c Release -- gpu-md eam|lj REPEAT STEPS [OPENCL_DEVICE] [ILGPU_DEVICE]  NVE MD: CPU vs device-resident OpenCL and ILGPU
+//   dotnet run -c Release -- gpu eam|lj|mlip REPEAT REPS [OPENCL_DEVICE] [ILGPU_DEVICE]  CPU vs OpenCL vs ILGPU throughput (bench/gpu/run.sh)
+//   dotnet run -c Release -- gpu-md eam|lj|mlip REPEAT STEPS [OPENCL_DEVICE] [ILGPU_DEVICE]  NVE MD: CPU vs device-resident OpenCL and ILGPU
 //   dotnet run -c Release -- opencl-md eam|lj|mlip REPEAT STEPS [DEVICE]  NVE MD throughput: CPU, OpenCL per-step upload, device-resident
 //   dotnet run -c Release -- gp-fit N D                          Gaussian-process surrogate fit and prediction timing (docs/optimize.md)
 if (args.Length > 0 && args[0] == "kernels")
@@ -39,5 +39,5 @@ if (args.Length >= 3 && args[0] == "gp-fit")
 {
     return GpFitTiming.Run(int.Parse(args[1]), int.Parse(args[2]));
 }
-Console.Error.WriteLine("usage: gp-fit N D | kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN] | opencl eam|lj|mlip REPEAT REPS [DEVICE] | opencl-md eam|lj|mlip REPEAT STEPS [DEVICE] | gpu eam|lj REPEAT REPS [OPENCL_DEVICE] [ILGPU_DEVICE] | gpu-md eam|lj REPEAT STEPS [OPENCL_DEVICE] [ILGPU_DEVICE]");
+Console.Error.WriteLine("usage: gp-fit N D | kernels [...] | time eam|lj REPEAT THREADS REPS [SKIN] | opencl eam|lj|mlip REPEAT REPS [DEVICE] | opencl-md eam|lj|mlip REPEAT STEPS [DEVICE] | gpu eam|lj|mlip REPEAT REPS [OPENCL_DEVICE] [ILGPU_DEVICE] | gpu-md eam|lj|mlip REPEAT STEPS [OPENCL_DEVICE] [ILGPU_DEVICE]");
 return 2;

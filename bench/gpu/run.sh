@@ -4,8 +4,9 @@
 # positions in, host forces out), fp64 and fp32, neighbor list reused (skin 1 Å) and rebuilt (skin 0).
 #   EAM Cu (Cu_u3.eam):     32 000 atoms (fcc 20³) and 1 000 188 atoms (fcc 63³): one force call, then NVE MD
 #                           (CPU host loop vs device-resident OpenCL and ILGPU, MDSTEPS steps)
-#   equivariant model (potentials/cu-mlearn.mlip) on 4 000 (fcc 10³) and 32 000 (fcc 20³) Cu atoms:
-#     CPU and OpenCL measured now; ILGPU PENDING (no ILGPU equivariant kernels yet, issue 18).
+#   equivariant model (potentials/cu-mlearn.mlip) on 4 000 (fcc 10³) and 32 000 (fcc 20³) Cu atoms: one force call
+#     (CPU vs OpenCL vs ILGPU, fp64 and fp32), then NVE MD on 4 000 atoms (CPU host loop vs device-resident OpenCL and ILGPU).
+#     ILGPU keeps every list slot's per-edge data at once (no chunking yet): ~6 GB in fp64 at 32 000 atoms, so a GPU with ≥ 16 GB.
 # Usage: bench/gpu/run.sh [OPENCL_DEVICE=0] [ILGPU_DEVICE=0] [REPS=10] [LARGE=63] [MDSTEPS=100]
 #   find the indices with `mlip info` (ILGPU numbers GPUs first: ilgpu:0 is the first CUDA GPU when there is one;
 #   OpenCL numbers platforms in loader order: pick the NVIDIA/AMD/Intel GPU, not PoCL). LARGE=0 skips the ~1M cell.
@@ -25,6 +26,8 @@ if [[ "$LARGE" -gt 0 ]]; then
   bench gpu-md eam "$LARGE" "$(( MDSTEPS > 20 ? 20 : MDSTEPS ))" "$CL" "$IL"
 fi
 for ml in 10 20; do
-  echo "## equivariant model, $((4 * ml * ml * ml)) Cu atoms — ILGPU: PENDING (no ILGPU equivariant kernels yet); CPU and OpenCL:"
-  bench opencl mlip "$ml" "$(( REPS > 5 ? 5 : REPS ))" "$CL"
+  echo "## equivariant model, $((4 * ml * ml * ml)) Cu atoms"
+  bench gpu mlip "$ml" "$(( REPS > 5 ? 5 : REPS ))" "$CL" "$IL"
 done
+echo "## equivariant model, 4000 Cu atoms, NVE MD"
+bench gpu-md mlip 10 "$(( MDSTEPS > 20 ? 20 : MDSTEPS ))" "$CL" "$IL"

@@ -2,6 +2,7 @@ using System.Numerics;
 using MlipEngine.ForceFields;
 using MlipEngine.Kernels;
 using MlipEngine.Potentials.Eam;
+using MlipEngine.Potentials.Equivariant;
 using MlipEngine.Potentials.Pair;
 using MlipEngine.Potentials.StillingerWeber;
 using MlipEngine.Potentials.Tersoff;
@@ -12,7 +13,7 @@ namespace MlipEngine.Backends.Ilgpu;
 
 /// <summary>
 /// The ILGPU backend as an <see cref="IComputeBackend"/> (<c>--device ilgpu[:INDEX]</c>): lj/cut, morse,
-/// the EAM family and sw in fp64 and fp32, tersoff in fp64, kernels written in C# over the same formulas as the CPU backend
+/// the EAM family, sw and the equivariant model in fp64 and fp32, tersoff in fp64, kernels written in C# over the same formulas as the CPU backend
 /// (<see cref="LennardJonesFormula"/>, <see cref="MorseFormula"/>, <see cref="EamFormula"/>). ILGPU compiles
 /// them to PTX for CUDA on NVIDIA GPUs, to OpenCL C for its OpenCL devices, and runs them on its CPU
 /// accelerator where there is no GPU (CI). Constructing it touches no device; binding opens one.
@@ -24,9 +25,9 @@ public sealed class IlgpuBackend : IComputeBackend
 
     public Backend Id => new(Name);
 
-    public IReadOnlyCollection<string> Styles { get; } = ["lj/cut", "morse", "eam", "eam/alloy", "eam/fs", "sw", "tersoff"];
+    public IReadOnlyCollection<string> Styles { get; } = ["lj/cut", "morse", "eam", "eam/alloy", "eam/fs", "sw", "tersoff", "equivariant"];
 
-    public bool Supports(IForceField forceField) => forceField is LennardJonesPotential or MorsePotential or EamPotential or StillingerWeberPotential or TersoffPotential;
+    public bool Supports(IForceField forceField) => forceField is LennardJonesPotential or MorsePotential or EamPotential or StillingerWeberPotential or TersoffPotential or EquivariantModel;
 
     public IForceComputer Bind(IForceField forceField, ComputeOptions options)
     {
@@ -43,6 +44,8 @@ public sealed class IlgpuBackend : IComputeBackend
             StillingerWeberPotential sw when fp64 => new IlgpuStillingerWeberComputer<double, F64>(sw, options),
             StillingerWeberPotential sw => new IlgpuStillingerWeberComputer<float, F32>(sw, options),
             TersoffPotential tersoff when fp64 => new IlgpuTersoffComputer(tersoff, options),
+            EquivariantModel model when fp64 => new IlgpuEquivariantComputer<double, F64>(model, options),
+            EquivariantModel model => new IlgpuEquivariantComputer<float, F32>(model, options),
             TersoffPotential => throw new NotSupportedException("tersoff on ILGPU: only float64 is implemented (as on the CPU)"),
             _ => throw new NotSupportedException($"{forceField.Style} has no ILGPU backend (ILGPU runs {string.Join(", ", Styles)})"),
         };

@@ -61,6 +61,13 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     private protected AtomOutputs Outputs(int n) => new() { Fx = _fx.View, Fy = _fy.View, Fz = _fz.View, E = _e.View, V = _v.View, N = n };
 
     /// <summary>
+    /// What the current call asks (<see cref="ForceOutputs.All"/> for device-resident MD). A potential may skip work for outputs
+    /// not asked (the equivariant model skips its adjoint pass when neither forces nor virial are); what it then leaves in the
+    /// per-atom outputs is never read.
+    /// </summary>
+    private protected ForceOutputs Requested { get; private set; } = ForceOutputs.All;
+
+    /// <summary>
     /// Launches the potential's kernels for <paramref name="n"/> atoms on the accelerator's default stream;
     /// they must write every atom's entries of <paramref name="outputs"/>.
     /// </summary>
@@ -78,7 +85,9 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
         lock (_device.Sync)
         {
             Upload(batch, list, types);
-            EvaluateResident(batch.AtomCount);
+            Requested = outputs;
+            try { EvaluateResident(batch.AtomCount); }
+            finally { Requested = ForceOutputs.All; }
             ReadResults(batch, outputs, result);
         }
     }

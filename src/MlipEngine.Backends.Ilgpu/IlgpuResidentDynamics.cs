@@ -272,7 +272,8 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
     private void Rebuild(SystemBatch b, int n)
     {
         _rx.Read(b.X.AsSpan(0, n)); _ry.Read(b.Y.AsSpan(0, n)); _rz.Read(b.Z.AsSpan(0, n));
-        _c.Compute(b, ForceOutputs.Energy, _rebuildResult);
+        // forces (and virials) asked, though only the device copies are used: a computer may skip work for outputs not asked
+        _c.Compute(b, ForceOutputs.Energy | ForceOutputs.Forces | ForceOutputs.Virial, _rebuildResult);
         UploadListState(n);
         _flag.Write([0]);
     }

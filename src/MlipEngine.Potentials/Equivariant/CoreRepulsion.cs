@@ -81,32 +81,52 @@ public sealed class CoreRepulsion
     public void Switch(int ti, int tj, double r, out double s, out double dsdr)
     {
         int p = ti * _ns + tj;
-        double ri = _inner[p], ro = _outer[p];
-        if (r <= ri) { s = 1; dsdr = 0; return; }
-        if (r >= ro) { s = 0; dsdr = 0; return; }
-        double w = ro - ri, t = (r - ri) / w;
-        s = 1 - t * t * t * (10 - 15 * t + 6 * t * t);
-        dsdr = -30 * t * t * (1 - t) * (1 - t) / w;
+        s = SwitchAt(r, _inner[p], _outer[p], out dsdr);
     }
 
     /// <summary>E_core(r) = φ_ZBL(r) s(r) in eV and its r-derivative; 0 at and beyond r_out.</summary>
     public double PairEnergy(int ti, int tj, double r, out double dEdr)
     {
-        Switch(ti, tj, r, out double s, out double ds);
-        if (s == 0) { dEdr = 0; return 0; }
-        double phi = ZieglerBiersackLittmark.Energy(_z[ti], _z[tj], r, out double dphi);
-        dEdr = dphi * s + phi * ds;
-        return phi * s;
+        int p = ti * _ns + tj;
+        return PairEnergyAt(_z[ti], _z[tj], r, _inner[p], _outer[p], out dEdr);
     }
 
     /// <summary>ρ(r), the distance the learned radial basis sees, and dρ/dr.</summary>
     public double LearnedDistance(int ti, int tj, double r, out double drho)
     {
         int p = ti * _ns + tj;
-        double ro = _outer[p];
-        if (r >= ro) { drho = 1; return r; }
-        double depth = 0.25 * (ro - _inner[p]), th = Math.Tanh((ro - r) / depth);
+        return LearnedDistanceAt(r, _inner[p], _outer[p], out drho);
+    }
+
+    // The formulas of the class comment, once, on scalars (the pair's radii passed in): the Reference, Cpu and
+    // training passes call them through the instance methods above, the ILGPU kernels directly.
+
+    /// <summary>s(t) = 1 − t³(10 − 15t + 6t²), t = (r − r_in)/(r_out − r_in) clamped to [0, 1], and ds/dr = −30 t²(1 − t)²/(r_out − r_in).</summary>
+    public static double SwitchAt(double r, double inner, double outer, out double dsdr)
+    {
+        if (r <= inner) { dsdr = 0; return 1; }
+        if (r >= outer) { dsdr = 0; return 0; }
+        double w = outer - inner, t = (r - inner) / w;
+        dsdr = -30 * t * t * (1 - t) * (1 - t) / w;
+        return 1 - t * t * t * (10 - 15 * t + 6 * t * t);
+    }
+
+    /// <summary>E_core(r) = φ_ZBL(r) s(r) (eV) for atomic numbers zi, zj and dE_core/dr (eV/Å); 0 at and beyond r_out.</summary>
+    public static double PairEnergyAt(int zi, int zj, double r, double inner, double outer, out double dEdr)
+    {
+        double s = SwitchAt(r, inner, outer, out double ds);
+        if (s == 0) { dEdr = 0; return 0; }
+        double phi = ZieglerBiersackLittmark.Energy(zi, zj, r, out double dphi);
+        dEdr = dphi * s + phi * ds;
+        return phi * s;
+    }
+
+    /// <summary>ρ(r) = r from r_out, else r_out − δ tanh((r_out − r)/δ) with δ = (r_out − r_in)/4; and dρ/dr = 1 − tanh².</summary>
+    public static double LearnedDistanceAt(double r, double inner, double outer, out double drho)
+    {
+        if (r >= outer) { drho = 1; return r; }
+        double depth = 0.25 * (outer - inner), th = Math.Tanh((outer - r) / depth);
         drho = 1 - th * th;
-        return ro - depth * th;
+        return outer - depth * th;
     }
 }

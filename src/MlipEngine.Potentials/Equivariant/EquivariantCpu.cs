@@ -405,9 +405,9 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         double en = 0;
         for (int k = 0; k < H; k++)
         {
-            T s = T.One / (T.One + T.Exp(-z[k]));
-            en += double.CreateTruncating(v[k] * z[k] * s);
-            T gz = v[k] * s * (T.One + z[k] * (T.One - s));
+            T silu = RadialMlp.SiluWithDerivative(z[k], out T slope);
+            en += double.CreateTruncating(v[k] * silu);
+            T gz = v[k] * slope;
             for (int c = 0; c < C; c++) gH[c] += gz * W1[c * H + k];
         }
         return en;

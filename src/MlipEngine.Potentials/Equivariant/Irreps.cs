@@ -14,6 +14,8 @@ public static class Irreps
     public static int Count(int lmax) => (lmax + 1) * (lmax + 1);
     /// <summary>l²: flat index of component m = −l.</summary>
     public static int Offset(int l) => l * l;
+    /// <summary>The degree l of flat index lm (l ≤ 3): l² ≤ lm &lt; (l+1)².</summary>
+    public static int Degree(int lm) => lm < 1 ? 0 : lm < 4 ? 1 : lm < 9 ? 2 : 3;
     /// <summary>
     /// l₁ ⊗ l₂ → l₃ is kept when the triangle rule holds and l₁ + l₂ + l₃ is even; the even rule keeps
     /// every feature of parity (−1)ˡ, so the model is invariant under reflections as well as rotations.

@@ -23,29 +23,40 @@ public sealed class RadialBasis
     public int P { get; }
 
     /// <summary>Envelope u(r/r_c) and du/dr (1/Å).</summary>
-    public void Envelope(double r, out double u, out double du)
-    {
-        double x = r / Cutoff;
-        if (x >= 1) { u = 0; du = 0; return; }
-        int p = P;
-        double xp1 = Math.Pow(x, p - 1), xp = xp1 * x;
-        u = 1 - 0.5 * (p + 1) * (p + 2) * xp + p * (p + 2) * xp * x - 0.5 * p * (p + 1) * xp * x * x;
-        du = -0.5 * p * (p + 1) * (p + 2) * xp1 * (1 - x) * (1 - x) / Cutoff;
-    }
+    public void Envelope(double r, out double u, out double du) => u = EnvelopeAt(r, Cutoff, P, out du);
 
     /// <summary>bₙ(r) and dbₙ/dr for n = 1…Count (r in Å, 0 &lt; r).</summary>
     public void Evaluate(double r, Span<double> values, Span<double> derivatives)
     {
-        Envelope(r, out double u, out double du);
-        double norm = Math.Sqrt(2.0 / Cutoff), inv = 1.0 / r;
-        for (int n = 1; n <= Count; n++)
-        {
-            double k = n * Math.PI / Cutoff;
-            double s = Math.Sin(k * r), c = Math.Cos(k * r);
-            double f = norm * s * inv;                             // √(2/r_c) sin(kr)/r
-            double df = norm * (k * c * r - s) * inv * inv;       // its r-derivative
-            values[n - 1] = f * u;
-            derivatives[n - 1] = df * u + f * du;
-        }
+        double u = EnvelopeAt(r, Cutoff, P, out double du);
+        for (int n = 1; n <= Count; n++) values[n - 1] = BesselAt(n, r, Cutoff, u, du, out derivatives[n - 1]);
+    }
+
+    /// <summary>
+    /// u(r/r_c) and du/dr (1/Å) for envelope exponent <paramref name="p"/>: the one statement of the envelope, called
+    /// by every backend (scalars only, so the ILGPU kernels call it too).
+    /// </summary>
+    public static double EnvelopeAt(double r, double cutoff, int p, out double du)
+    {
+        double x = r / cutoff;
+        if (x >= 1) { du = 0; return 0; }
+        double xp1 = Math.Pow(x, p - 1), xp = xp1 * x;
+        du = -0.5 * p * (p + 1) * (p + 2) * xp1 * (1 - x) * (1 - x) / cutoff;
+        return 1 - 0.5 * (p + 1) * (p + 2) * xp + p * (p + 2) * xp * x - 0.5 * p * (p + 1) * xp * x * x;
+    }
+
+    /// <summary>
+    /// bₙ(r) = √(2/r_c) sin(kr)/r · u with k = nπ/r_c, and dbₙ/dr = √(2/r_c) (kr cos(kr) − sin(kr))/r² · u + √(2/r_c) sin(kr)/r · u′,
+    /// given the envelope <paramref name="u"/> and <paramref name="du"/> = du/dr at r (<see cref="EnvelopeAt"/>).
+    /// </summary>
+    public static double BesselAt(int n, double r, double cutoff, double u, double du, out double db)
+    {
+        double norm = Math.Sqrt(2.0 / cutoff), inv = 1.0 / r;
+        double k = n * Math.PI / cutoff;
+        double s = Math.Sin(k * r), c = Math.Cos(k * r);
+        double f = norm * s * inv;                             // √(2/r_c) sin(kr)/r
+        double df = norm * (k * c * r - s) * inv * inv;       // its r-derivative
+        db = df * u + f * du;
+        return f * u;
     }
 }

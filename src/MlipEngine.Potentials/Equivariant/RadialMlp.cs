@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace MlipEngine.Potentials.Equivariant;
 
 /// <summary>
@@ -26,8 +28,17 @@ public sealed class RadialMlp
     /// <summary>Sum of hidden widths (scratch size for pre-activations).</summary>
     public int HiddenTotal { get; }
 
-    public static double Silu(double z) => z / (1 + Math.Exp(-z));
-    public static double SiluDerivative(double z) { double s = 1 / (1 + Math.Exp(-z)); return s * (1 + z * (1 - s)); }
+    /// <summary>silu(z) = z σ(z), σ(z) = 1/(1 + e⁻ᶻ), in any precision (the Reference, Cpu and ILGPU passes call it).</summary>
+    public static T Silu<T>(T z) where T : IFloatingPointIeee754<T> => z / (T.One + T.Exp(-z));
+    /// <summary>silu′(z) = σ(z) (1 + z (1 − σ(z))).</summary>
+    public static T SiluDerivative<T>(T z) where T : IFloatingPointIeee754<T> { T s = T.One / (T.One + T.Exp(-z)); return s * (T.One + z * (T.One - s)); }
+    /// <summary>silu(z) and silu′(z) from one exponential: z σ and σ (1 + z (1 − σ)).</summary>
+    public static T SiluWithDerivative<T>(T z, out T derivative) where T : IFloatingPointIeee754<T>
+    {
+        T s = T.One / (T.One + T.Exp(-z));
+        derivative = s * (T.One + z * (T.One - s));
+        return z * s;
+    }
 
     /// <summary>Reference forward for one edge; keeps the pre-activations z (length <see cref="HiddenTotal"/>).</summary>
     public void Forward(ReadOnlySpan<double> parameters, ReadOnlySpan<double> input, Span<double> pre, Span<double> output)

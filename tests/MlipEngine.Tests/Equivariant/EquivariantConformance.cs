@@ -18,7 +18,7 @@ internal static class SmallModels
         }, seed, species.Select((_, k) => -1.5 - 0.5 * k).ToArray());
 }
 
-/// <summary>MACE-like: hidden L = 2, harmonics L = 3, ν = 3, two layers, two species. Also on OpenCL (the same shape as OpenClEquivariantTests' MACE-like model, so the same compiled program).</summary>
+/// <summary>MACE-like: hidden L = 2, harmonics L = 3, ν = 3, two layers, two species. Also on OpenCL (the same shape as OpenClEquivariantTests' MACE-like model, so the same compiled program); on ILGPU with smaller samples (Ilgpu/IlgpuEquivariantConformance).</summary>
 [AlsoOnOpenCl]
 public class EquivariantL2Nu3Conformance : ForceFieldConformance
 {

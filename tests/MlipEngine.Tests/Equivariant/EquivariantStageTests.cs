@@ -149,6 +149,7 @@ public class EquivariantStageTests
     [Theory]
     [InlineData(Backend.ReferenceName)]
     [InlineData(Backend.CpuName)]
+    [InlineData(MlipEngine.Backends.Ilgpu.IlgpuBackend.Name)]
     public void DimerEnergyAndForce_GoContinuouslyToZeroAtCutoff(string backend)
     {
         var model = SmallModels.Make(["Cu", "Ni"], 2, 3, 3, 2);

@@ -18,26 +18,18 @@ namespace MlipEngine.Tests.OpenCl;
 /// </summary>
 public class OpenClEquivariantTests(ITestOutputHelper output)
 {
-    private static readonly Dictionary<string, EquivariantModel> Models = new()
-    {
-        // MACE-like: hidden L 2, harmonics L 3, ν 3, two layers (residual), two species
-        ["l2-nu3-2layers"] = SmallModels.Make(["Cu", "Ni"], 2, 3, 3, 2),
-        // hidden L 1, harmonics L 2, ν 2, two layers, two species, another seed
-        ["l1-nu2-2layers"] = SmallModels.Make(["Cu", "Ni"], 1, 2, 2, 2, seed: 5),
-        // NequIP-like: ν 1, scalar hidden features, harmonics L 1, one layer, no residual, one species
-        ["nequip-nu1-1layer"] = SmallModels.Make(["Cu"], 0, 1, 1, 1, residual: false, seed: 7),
-    };
+    private static readonly Dictionary<string, EquivariantModel> Models = EquivariantBackendChecks.Shapes;
 
     private static AtomicStructure[] Systems(string name, string model)
     {
-        string[] species = model.StartsWith("nequip") ? ["Cu"] : ["Cu", "Ni"];
+        string[] species = EquivariantBackendChecks.Species(model);
         return name switch
         {
             // 108 atoms, skewed cell with faces ≈ 9.5 Å ≥ r_c + skin = 5 Å: list built on the device
             "triclinic" => [Samples.Periodic(species, 3.6, 21, repeat: 3)],
             "cluster" => [Samples.Cluster(species, 3.6, 23)],
             // 3×3×1 fcc slab cell, c = 3.6 Å < r_c = 4 Å: atoms see their own periodic images (host-built list)
-            "thin" => [Thin(species)],
+            "thin" => [EquivariantBackendChecks.Thin(species)],
             // a batch: small skewed cell (32 atoms, host-built list), a cluster and a larger cell
             "batch" => [Samples.Periodic(species, 3.6, 24), Samples.Cluster(species, 3.6, 25), Samples.Periodic(species, 3.6, 26, repeat: 3)],
             _ => throw new ArgumentException(name),
@@ -50,13 +42,6 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
         foreach (var m in Models.Keys)
             foreach (var s in new[] { "triclinic", "cluster", "batch", "thin" }) d.Add(m, s);
         return d;
-    }
-
-    private static AtomicStructure Thin(string[] species)
-    {
-        var s = TestStructures.Fcc("Cu", 3.6, 3, 3, 1, jitter: 0.1, seed: 22);
-        var z = s.Numbers.Select((_, i) => MlipEngine.Chemistry.Element.AtomicNumber(species[i % 3 == 0 ? species.Length - 1 : 0])).ToArray();
-        return new AtomicStructure(z, s.Positions, s.Cell);
     }
 
     /// <summary>fp32 on the largest shape only (each shape and precision is one more PoCL compile, ~5 s in CI).</summary>
@@ -85,36 +70,10 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
 
     private void Compare(string model, string systems, Precision precision, double tol, int chunkAtoms = 0)
     {
-        var ff = Models[model];
-        var structures = Systems(systems, model);
-        using var rc = TestCatalog.Instance.Bind(ff, ComputeOptions.Reference);
-        var reference = Eval.Batch(rc, structures);
-        using var c = (OpenClEquivariantComputer)TestCatalog.Instance.Bind(ff, OpenCl(precision));
+        using var c = (OpenClEquivariantComputer)TestCatalog.Instance.Bind(Models[model], OpenCl(precision));
         c.ChunkAtomsOverride = chunkAtoms;
-        var got = Eval.Batch(c, structures);
+        EquivariantBackendChecks.CompareWithReference(output, Models[model], Systems(systems, model), c, tol, $"{model} {systems} {precision}");
         if (chunkAtoms > 0) Assert.Equal(chunkAtoms, c.ChunkAtoms);
-        for (int s = 0; s < structures.Length; s++)
-        {
-            double fScale = reference[s].Forces.Max(f => f.Norm), worst = 0;
-            for (int i = 0; i < reference[s].Forces.Length; i++) worst = Math.Max(worst, (reference[s].Forces[i] - got[s].Forces[i]).Norm / fScale);
-            output.WriteLine($"{model} {systems} {precision} system {s}: max |ΔF| / max |F| = {worst:E2}, |ΔE|/|E| = {Math.Abs(reference[s].Energy - got[s].Energy) / Math.Abs(reference[s].Energy):E2}");
-            AssertAgree(reference[s], got[s], tol, $"system {s}");
-        }
-    }
-
-    private static void AssertAgree(Evaluation r, Evaluation o, double tol, string what)
-    {
-        double fScale = r.Forces.Max(f => f.Norm);
-        for (int i = 0; i < r.Forces.Length; i++)
-            Assert.True((r.Forces[i] - o.Forces[i]).Norm <= tol * fScale,
-                $"{what} force {i}: reference {r.Forces[i]}, OpenCL {o.Forces[i]} (|Δ| = {(r.Forces[i] - o.Forces[i]).Norm:E2}, scale {fScale:E2})");
-        Assert.True(Math.Abs(r.Energy - o.Energy) <= tol * Math.Abs(r.Energy), $"{what} energy {r.Energy:R} vs {o.Energy:R}");
-        double eScale = r.AtomEnergies.Max(Math.Abs);
-        for (int i = 0; i < r.AtomEnergies.Length; i++)
-            Assert.True(Math.Abs(r.AtomEnergies[i] - o.AtomEnergies[i]) <= tol * eScale, $"{what} atom energy {i}: {r.AtomEnergies[i]:R} vs {o.AtomEnergies[i]:R}");
-        double wScale = r.Virial.Max(Math.Abs);
-        for (int k = 0; k < 9; k++)
-            Assert.True(Math.Abs(r.Virial[k] - o.Virial[k]) <= tol * wScale, $"{what} virial[{k}] {r.Virial[k]:R} vs {o.Virial[k]:R}");
     }
 
     /// <summary>The edge stages split over several atom chunks (here 40 atoms each) give the one-chunk results.</summary>
@@ -123,43 +82,13 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
 
     /// <summary>Gathers in a fixed order, no atomics: repeated calls and separate computers agree bit for bit.</summary>
     [Fact]
-    public void Results_BitIdenticalAcrossRunsAndComputers()
-    {
-        var ff = Models["l2-nu3-2layers"];
-        var batch = SystemBatch.FromStructures(Systems("batch", "l2-nu3-2layers"));
-        var first = new ForceResult(); var second = new ForceResult(); var third = new ForceResult();
-        using (var a = TestCatalog.Instance.Bind(ff, OpenCl(Precision.Float32)))
-        {
-            a.Compute(batch, ForceOutputs.All, first);
-            a.Compute(batch, ForceOutputs.All, second);
-        }
-        using (var b = TestCatalog.Instance.Bind(ff, OpenCl(Precision.Float32))) b.Compute(batch, ForceOutputs.All, third);
-        int n = batch.AtomCount;
-        foreach (var other in new[] { second, third })
-        {
-            Assert.Equal(first.Energy.AsSpan(0, 3).ToArray(), other.Energy.AsSpan(0, 3).ToArray());
-            Assert.Equal(first.Fx.AsSpan(0, n).ToArray(), other.Fx.AsSpan(0, n).ToArray());
-            Assert.Equal(first.Fy.AsSpan(0, n).ToArray(), other.Fy.AsSpan(0, n).ToArray());
-            Assert.Equal(first.Fz.AsSpan(0, n).ToArray(), other.Fz.AsSpan(0, n).ToArray());
-            Assert.Equal(first.Virial.AsSpan(0, 27).ToArray(), other.Virial.AsSpan(0, 27).ToArray());
-        }
-    }
+    public void Results_BitIdenticalAcrossRunsAndComputers() =>
+        EquivariantBackendChecks.AssertBitIdenticalAcrossRunsAndComputers(Models["l2-nu3-2layers"], Systems("batch", "l2-nu3-2layers"), OpenCl(Precision.Float32));
 
     /// <summary>Weights edited in place (training) reach the device after <see cref="EquivariantModel.ParametersChanged"/>.</summary>
     [Fact]
-    public void ParameterChange_ReuploadsWeights()
-    {
-        var src = Models["l1-nu2-2layers"];
-        var model = new EquivariantModel(src.Hyper, src.E0, (double[])src.Parameters.Clone());
-        var s = Systems("cluster", "l1-nu2-2layers")[0];
-        using var c = TestCatalog.Instance.Bind(model, OpenCl(Precision.Float64));
-        Eval.One(c, s);
-        for (int k = 0; k < model.Parameters.Length; k++) model.Parameters[k] *= 1.1;
-        model.ParametersChanged();
-        var o = Eval.One(c, s);
-        var r = Eval.One(model, s, ComputeOptions.Reference);
-        AssertAgree(r, o, 1e-10, "after the change");
-    }
+    public void ParameterChange_ReuploadsWeights() =>
+        EquivariantBackendChecks.AssertParameterChangeReuploadsWeights(Systems("cluster", "l1-nu2-2layers")[0], OpenCl(Precision.Float64));
 }
 
 /// <summary>
@@ -168,93 +97,12 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
 /// </summary>
 public class OpenClEquivariantMdTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<EquivariantModel> CuModel = new(() =>
-        EquivariantModelFile.Read(Path.Combine(MlipEngine.Tests.Interop.NativeLibrary.RepoRoot, "potentials", "cu-mlearn.mlip")));
-
-    /// <summary>32 Cu atoms (2×2×2 fcc at a = 3.643 Å, near the model's 3.634 Å, jittered 0.05 Å), 600 K, skin 0.3 Å (faces 7.3 Å: device-built lists).</summary>
-    private static MdSystem System(Backend backend, Precision precision = Precision.Float64)
-    {
-        var s = MlipEngine.Dynamics.Structures.CrystalLattice.Build("fcc", "Cu", 3.643, 2, 2, 2);
-        var computer = TestCatalog.Instance.Bind(CuModel.Value, new ComputeOptions { Backend = backend, Threads = 2, Skin = 0.3, Precision = precision });
-        var batch = SystemBatch.FromStructure(s);
-        var rng = new Random(4);
-        for (int i = 0; i < batch.AtomCount; i++)
-        {
-            batch.X[i] += 0.1 * (rng.NextDouble() - 0.5); batch.Y[i] += 0.1 * (rng.NextDouble() - 0.5); batch.Z[i] += 0.1 * (rng.NextDouble() - 0.5);
-        }
-        var sys = new MdSystem(batch, computer, timeStep: 1.0);
-        Velocities.InitializeMaxwellBoltzmann(sys, 600, seed: 11);
-        sys.ComputeForces();
-        return sys;
-    }
-
     /// <summary>
-    /// 200 NVE steps (dt 1 fs), one CPU-backend trajectory against device-resident runs in fp64 and fp32.
-    /// fp64: step-0 forces within the kernel bound (1e-10 of the largest force); the trajectories then differ
-    /// only by the force sums' round-off (~1e-15 relative per step) amplified by 200 fs of dynamics, far less
-    /// than 1e4, so positions stay within 1e-10 of the RMS displacement (≥ 0.1 Å: not vacuous) and energies
-    /// within 1e-10 relative, with the list rebuilt on the same steps (at least three builds). fp32: step-0
-    /// forces within the single-precision kernel bound 1e-5; the fp32 force error (~2e-6 relative per step)
-    /// perturbs the trajectory by far less than the motion: positions within 1e-5 of the RMS displacement,
-    /// energies within 1e-6 relative (the classical fp32 MD test's bounds). Measured on PoCL: fp64 positions
-    /// 1.2e-14 of the RMS displacement (0.15 Å), fp32 2.2e-6 of it, fp32 energy 7e-9 relative.
+    /// 200 NVE steps on 32 Cu atoms (2×2×2 fcc, faces 7.3 Å: device-built lists), skin 0.3 Å; bounds and reasoning in
+    /// <see cref="EquivariantBackendChecks.AssertNveMatchesCpuBackend"/>. Measured on PoCL: fp64 positions 1.2e-14 of the RMS
+    /// displacement (0.15 Å), fp32 2.2e-6 of it, fp32 energy 7e-9 relative.
     /// </summary>
     [Fact]
-    public void Nve_Trajectory_MatchesCpuBackend()
-    {
-        var cpu = System(Backend.Cpu);
-        var dev = System(Backend.OpenCl);
-        var dev32 = System(Backend.OpenCl, Precision.Float32);
-        int n = cpu.AtomCount;
-        double fmax = 0;
-        for (int i = 0; i < n; i++)
-            fmax = Math.Max(fmax, Math.Sqrt(cpu.Forces.Fx[i] * cpu.Forces.Fx[i] + cpu.Forces.Fy[i] * cpu.Forces.Fy[i] + cpu.Forces.Fz[i] * cpu.Forces.Fz[i]));
-        Assert.True(MaxDiff(cpu.Forces.Fx, cpu.Forces.Fy, cpu.Forces.Fz, dev.Forces.Fx, dev.Forces.Fy, dev.Forces.Fz, n) <= 1e-10 * fmax, "fp64 step-0 forces");
-        double df32 = MaxDiff(cpu.Forces.Fx, cpu.Forces.Fy, cpu.Forces.Fz, dev32.Forces.Fx, dev32.Forces.Fy, dev32.Forces.Fz, n);
-        Assert.True(df32 <= 1e-5 * fmax, $"fp32 step-0 forces differ by {df32:E2} eV/Å (largest {fmax:F3})");
-
-        double[] x0 = cpu.Batch.X[..n], y0 = cpu.Batch.Y[..n], z0 = cpu.Batch.Z[..n];
-        var verlet = new VelocityVerlet();
-        long t0 = Stopwatch.GetTimestamp();
-        for (int s = 0; s < 200; s++) verlet.Step(cpu);
-        double tCpu = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        t0 = Stopwatch.GetTimestamp();
-        RunResident(dev);
-        double tDev = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        RunResident(dev32);
-        var bc = cpu.Batch;
-        double ss = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double dx = bc.X[i] - x0[i], dy = bc.Y[i] - y0[i], dz = bc.Z[i] - z0[i];
-            ss += dx * dx + dy * dy + dz * dz;
-        }
-        double rms = Math.Sqrt(ss / n);
-        double dr = MaxDiff(bc.X, bc.Y, bc.Z, dev.Batch.X, dev.Batch.Y, dev.Batch.Z, n), dr32 = MaxDiff(bc.X, bc.Y, bc.Z, dev32.Batch.X, dev32.Batch.Y, dev32.Batch.Z, n);
-        output.WriteLine($"200 steps: CPU backend {tCpu:F1} s, OpenCL fp64 device-resident {tDev:F1} s; RMS displacement {rms:F3} Å, " +
-            $"max position difference fp64 {dr:E2} Å, fp32 {dr32:E2} Å; |ΔE|/|E| fp32 {Math.Abs(cpu.PotentialEnergy - dev32.PotentialEnergy) / Math.Abs(cpu.PotentialEnergy):E2}");
-        Assert.True(rms > 0.1, $"atoms moved only {rms:E2} Å RMS: the comparison would be vacuous");
-        Assert.True(dr <= 1e-10 * rms, $"positions differ by {dr:E2} Å (RMS displacement {rms:F3} Å)");
-        Assert.True(Math.Abs(cpu.PotentialEnergy - dev.PotentialEnergy) <= 1e-10 * Math.Abs(cpu.PotentialEnergy), $"E {dev.PotentialEnergy:R} vs CPU {cpu.PotentialEnergy:R}");
-        Assert.True(cpu.Computer.NeighborBuilds >= 3, $"only {cpu.Computer.NeighborBuilds} builds: the skin rebuild was not exercised");
-        Assert.Equal(cpu.Computer.NeighborBuilds, dev.Computer.NeighborBuilds);
-        Assert.True(dr32 <= 1e-5 * rms, $"fp32 positions differ by {dr32:E2} Å (RMS displacement {rms:F3} Å)");
-        Assert.True(Math.Abs(cpu.PotentialEnergy - dev32.PotentialEnergy) <= 1e-6 * Math.Abs(cpu.PotentialEnergy), $"fp32 E {dev32.PotentialEnergy:R} vs CPU {cpu.PotentialEnergy:R}");
-        foreach (var sys in new[] { cpu, dev, dev32 }) sys.Computer.Dispose();
-    }
-
-    private static void RunResident(MdSystem sys)
-    {
-        using var resident = OpenClResidentDynamics.TryCreate(sys, new VelocityVerlet(), out string why) ?? throw new InvalidOperationException(why);
-        resident.Upload();
-        Assert.Equal(200, resident.Advance(0, 200));
-        resident.Synchronize(state: true);
-    }
-
-    private static double MaxDiff(double[] ax, double[] ay, double[] az, double[] bx, double[] by, double[] bz, int n)
-    {
-        double m = 0;
-        for (int i = 0; i < n; i++) m = Math.Max(m, Math.Max(Math.Abs(ax[i] - bx[i]), Math.Max(Math.Abs(ay[i] - by[i]), Math.Abs(az[i] - bz[i]))));
-        return m;
-    }
+    public void Nve_Trajectory_MatchesCpuBackend() =>
+        EquivariantBackendChecks.AssertNveMatchesCpuBackend(output, Backend.OpenCl, (2, 2, 2), skin: 0.3, steps: 200, minRms: 0.1);
 }

@@ -1,0 +1,397 @@
+using System.Numerics;
+using ILGPU;
+using MlipEngine.Kernels;
+using MlipEngine.Potentials.Equivariant;
+
+namespace MlipEngine.Backends.Ilgpu;
+
+/// <summary>
+/// Where one layer's tables and sizes live (indices into <see cref="EquivariantViews{T}"/>' tables; features per atom
+/// N = (L+1)²·C for the layer's input h (<see cref="NIn"/>), atomic basis A (<see cref="NA"/>) and output h′ (<see cref="NOut"/>)).
+/// </summary>
+internal struct LayerPlan
+{
+    public int NIn, NA, NOut, PC, HiddenTotal, Depth;
+    /// <summary>Radial MLP: widths[Depth + 1] at Ints[MlpWidths], weight offsets[Depth] at Ints[MlpOffsets].</summary>
+    public int MlpWidths, MlpOffsets;
+    /// <summary>Tensor-product terms [TpStart, TpEnd) of <see cref="EquivariantViews{T}.Tp"/>.</summary>
+    public int TpStart, TpEnd;
+    /// <summary>Contraction: pair-product terms, paths and ν = 3 second couplings (ranges), weights [species][paths][C].</summary>
+    public int PairStart, PairEnd, PathStart, PathEnd, ContractionWeights, ContractionPaths;
+    /// <summary>Linear maps: Ints offset of the [l·ns + species] weight-offset table of W_up, W_mix, W_out and W_skip, and their max l (skip: −1 = none).</summary>
+    public int Up, Mix, Out, Skip, LIn, LA, LOut, LSkip;
+    public int Readout1, Readout2, ReadoutHidden, IsLast;
+}
+
+/// <summary>One layer's stored forward results: per edge slot the MLP's z and silu(z) and R ([q·S + slot]); per atom h̃, W_mix A and ∂readout/∂h.</summary>
+internal struct LayerViews<T> where T : unmanaged
+{
+    public ArrayView<T> Z, Act, Rad, HT, AM, GRead;
+}
+
+/// <summary>
+/// Everything the equivariant kernels read and write besides the geometry: the model (weights in T, integer
+/// tables), per list slot s = k·stride + i the edge data ([q·S + s]), and per-atom scratch ([i·N + lm·C + c]).
+/// </summary>
+internal struct EquivariantViews<T> where T : unmanaged
+{
+    // model
+    public ArrayView<T> W, TpCoef, PairCoef, SecondCoef;
+    /// <summary>Tp: 5 per term (path, lm₁, lm₂, lm₃, l₂ odd); Pair: 3 per term (row, lm_a, lm_b); Path: 5 per path (ν, L, pair row, second begin, end); Second: 3 per term (m₁₂, lm₃, m).</summary>
+    public ArrayView<int> Ints, Tp, Pair, Path, Second, Z;
+    public ArrayView<double> E0, CoreInner, CoreOuter;
+    public int C, Nsh, Nb, Species, EnvelopeP, HasCore, Embedding, PairRowsMax;
+    public double Cutoff;
+    public T InverseAverage;
+    // edges
+    public ArrayView<double> Dist, Gx, Gy, Gz;
+    public ArrayView<T> Y, DY, B, DB, GY, G1, G2;
+    public ArrayView<int> Mirror;
+    public int S;
+    // atoms
+    public ArrayView<double> AtomE;
+    public ArrayView<T> A, Bc, P, GP, GA, GAm, GB, GHT;
+}
+
+/// <summary>The tensor-product gather's node features (h̃, or ∂E/∂A in the adjoint) and output (A, or ∂E/∂h̃), features per atom of each.</summary>
+internal struct GatherArgs<T> where T : unmanaged
+{
+    public ArrayView<T> Node, Out;
+    public int NodeN, OutN, Adjoint;
+}
+
+/// <summary>An equivariant linear map per degree (ChannelLinear): out[lm, o] (+)= Σᵢ W_l[i, o] in[lm, i], or with the transpose W_l[o, i] (the adjoint).</summary>
+internal struct LinearArgs<T> where T : unmanaged
+{
+    public ArrayView<T> In, Out;
+    public int InN, OutN, Table, LMax, Transpose, Accumulate;
+}
+
+/// <summary>
+/// The equivariant model's forward and adjoint passes as ILGPU kernels, the same stages as <see cref="EquivariantReference"/>
+/// (whose remarks derive forces and stress) and kernels/equivariant.cl, all gathers: every thread writes only its own atom's,
+/// (atom, channel)'s or edge slot's outputs, in a fixed order, so there are no atomics and results are bit-reproducible.
+/// The edge geometry (harmonics, Bessel basis and envelope, the ZBL core and its learned distance) is evaluated in fp64 by
+/// <see cref="SphericalHarmonics.Component"/>, <see cref="RadialBasis.EnvelopeAt"/>, <see cref="RadialBasis.BesselAt"/>,
+/// <see cref="CoreRepulsion.LearnedDistanceAt"/> and <see cref="CoreRepulsion.PairEnergyAt"/> — the functions the CPU backends
+/// call — and stored in T, as the Cpu backend does; the MLP activation is <see cref="RadialMlp.Silu{T}"/>.
+/// </summary>
+internal static class EquivariantKernels
+{
+    /// <summary>
+    /// Per atom i, over its list entries: r &lt; r_c marks an edge (Dist = r, else 0); Y(d), ∂Y/∂d, b(ρ(r)), db/dr = b′(ρ) ρ′;
+    /// g_e = ½ E_core′ d/r (the core's part of ∂E/∂d_e) and E_i = E0 + ½ Σ_e E_core(r_e).
+    /// </summary>
+    public static void EdgeGeometry<T, R>(Index1D index, DeviceGeometry g, EquivariantViews<T> v)
+        where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
+    {
+        int i = index, ti = g.Type[i], S = v.S, nsh = v.Nsh;
+        double energy = v.E0[ti], cut2 = v.Cutoff * v.Cutoff;
+        for (int k = 0, count = g.Count[i]; k < count; k++)
+        {
+            int s = k * g.Stride + i;
+            int j = g.Displacement<double, F64>(i, s, out double dx, out double dy, out double dz);
+            v.Gx[s] = 0; v.Gy[s] = 0; v.Gz[s] = 0;
+            double r2 = dx * dx + dy * dy + dz * dz;
+            if (r2 >= cut2) { v.Dist[s] = 0; continue; }
+            double r = Math.Sqrt(r2), inv = 1.0 / r;
+            v.Dist[s] = r;
+            for (int q = 0; q < nsh; q++)
+            {
+                v.Y[q * S + s] = R.From(SphericalHarmonics.Component(q, dx * inv, dy * inv, dz * inv, inv, out double yx, out double yy, out double yz));
+                v.DY[q * S + s] = R.From(yx); v.DY[(nsh + q) * S + s] = R.From(yy); v.DY[(2 * nsh + q) * S + s] = R.From(yz);
+            }
+            double rho = r, drho = 1;
+            if (v.HasCore != 0)
+            {
+                int p = ti * v.Species + g.Type[j];
+                rho = CoreRepulsion.LearnedDistanceAt(r, v.CoreInner[p], v.CoreOuter[p], out drho);
+                energy += 0.5 * CoreRepulsion.PairEnergyAt(v.Z[ti], v.Z[g.Type[j]], r, v.CoreInner[p], v.CoreOuter[p], out double dEdr);
+                double kc = 0.5 * dEdr * inv;
+                v.Gx[s] = kc * dx; v.Gy[s] = kc * dy; v.Gz[s] = kc * dz;
+            }
+            double u = RadialBasis.EnvelopeAt(rho, v.Cutoff, v.EnvelopeP, out double du);
+            for (int q = 0; q < v.Nb; q++)
+            {
+                v.B[q * S + s] = R.From(RadialBasis.BesselAt(q + 1, rho, v.Cutoff, u, du, out double db));
+                v.DB[q * S + s] = R.From(db * drho);
+            }
+        }
+        v.AtomE[i] = energy;
+    }
+
+    /// <summary>h⁽⁰⁾[i, c] = W_emb[zᵢ, c] (thread i·C + c).</summary>
+    public static void Embed<T>(Index1D index, ArrayView<int> type, EquivariantViews<T> v, ArrayView<T> h) where T : unmanaged
+    {
+        int i = index / v.C, c = index - i * v.C;
+        h[index] = v.W[v.Embedding + type[i] * v.C + c];
+    }
+
+    /// <summary>
+    /// out[i, lm, o] (+)= Σ_c W_l[c, o] in[i, lm, c] for l ≤ LMax (thread i·C + o); W_l of species zᵢ at
+    /// Ints[Table + l·ns + zᵢ]; with Transpose, Σ_c W_l[o, c] in[i, lm, c] (ChannelLinear.Backward).
+    /// </summary>
+    public static void Linear<T>(Index1D index, ArrayView<int> type, EquivariantViews<T> v, LinearArgs<T> a) where T : unmanaged, INumber<T>
+    {
+        int C = v.C, i = index / C, o = index - i * C;
+        for (int l = 0; l <= a.LMax; l++)
+        {
+            int w = v.Ints[a.Table + l * v.Species + type[i]];
+            for (int lm = l * l; lm < (l + 1) * (l + 1); lm++)
+            {
+                T s = T.Zero;
+                int row = i * a.InN + lm * C;
+                if (a.Transpose != 0) for (int c = 0; c < C; c++) s += v.W[w + o * C + c] * a.In[row + c];
+                else for (int c = 0; c < C; c++) s += v.W[w + c * C + o] * a.In[row + c];
+                int at = i * a.OutN + lm * C + o;
+                a.Out[at] = a.Accumulate != 0 ? a.Out[at] + s : s;
+            }
+        }
+    }
+
+    /// <summary>Whether slot s of the list is an edge (r &lt; r_c) of an atom below n: threads run over every slot.</summary>
+    private static bool IsEdge<T>(DeviceGeometry g, EquivariantViews<T> v, int s, int n, out int i) where T : unmanaged
+    {
+        i = s % g.Stride;
+        int k = s / g.Stride;
+        return i < n && k < g.Count[i] && v.Dist[s] != 0;
+    }
+
+    /// <summary>
+    /// The radial MLP of edge slot s (RadialMlp.Forward): z₁ = b W₀, aₖ = silu(zₖ), …, R = a_last W_last; keeps z and a for the
+    /// adjoint. Weights [in][out] row-major.
+    /// </summary>
+    public static void Radial<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int s = index, S = v.S;
+        if (!IsEdge(g, v, s, n, out _)) return;
+        int zIn = -1, zOut = 0;   // hidden-unit offset of the layer's input (−1: the Bessel features) and output
+        for (int k = 0; k < L.Depth; k++)
+        {
+            int nin = v.Ints[L.MlpWidths + k], nout = v.Ints[L.MlpWidths + k + 1], w = v.Ints[L.MlpOffsets + k];
+            bool last = k == L.Depth - 1;
+            for (int o = 0; o < nout; o++)
+            {
+                T acc = T.Zero;
+                for (int q = 0; q < nin; q++) acc += (zIn < 0 ? v.B[q * S + s] : lv.Act[(zIn + q) * S + s]) * v.W[w + q * nout + o];
+                if (last) lv.Rad[o * S + s] = acc;
+                else { lv.Z[(zOut + o) * S + s] = acc; lv.Act[(zOut + o) * S + s] = RadialMlp.Silu(acc); }
+            }
+            zIn = zOut; zOut += nout;
+        }
+    }
+
+    /// <summary>
+    /// The two per-atom gathers of the tensor product over i's edges e: i → j (thread i·C + c; <see cref="GatherArgs{T}.Adjoint"/> selects):
+    /// <code>
+    ///   forward (TensorProduct.Forward):   A_i[lm₃, c]    = (1/n̄) Σ_e Σ_terms C R_e[p, c] h̃_j[lm₁, c] Y_e[lm₂]
+    ///   adjoint (∂E/∂h̃ from edges j → i): ∂E/∂h̃_i[lm₁, c] = (1/n̄) Σ_e Σ_terms C R_e[p, c] ∂E/∂A_j[lm₃, c] (−1)^{l₂} Y_e[lm₂]
+    /// </code>
+    /// The adjoint runs over the edges into i through i's own entries: R(j→i) = R(i→j) (R depends on r only) and Y(−d) = (−1)^{l₂} Y(d).
+    /// </summary>
+    public static void TensorProductGather<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv, GatherArgs<T> a)
+        where T : unmanaged, INumber<T>
+    {
+        int C = v.C, i = index / C, c = index - i * C, S = v.S;
+        int o0 = i * a.OutN + c;
+        for (int lm = 0; lm * C < a.OutN; lm++) a.Out[o0 + lm * C] = T.Zero;
+        for (int k = 0, count = g.Count[i]; k < count; k++)
+        {
+            int s = k * g.Stride + i;
+            if (v.Dist[s] == 0) continue;
+            int x0 = g.J[s] * a.NodeN + c;
+            for (int q = L.TpStart; q < L.TpEnd; q++)
+            {
+                int p = v.Tp[5 * q], lm1 = v.Tp[5 * q + 1], lm2 = v.Tp[5 * q + 2], lm3 = v.Tp[5 * q + 3];
+                T y = a.Adjoint != 0 && v.Tp[5 * q + 4] != 0 ? -v.Y[lm2 * S + s] : v.Y[lm2 * S + s];
+                int from = a.Adjoint != 0 ? lm3 : lm1, to = a.Adjoint != 0 ? lm1 : lm3;
+                a.Out[o0 + to * C] += v.TpCoef[q] * lv.Rad[(p * C + c) * S + s] * a.Node[x0 + from * C] * y;
+            }
+        }
+        for (int lm = 0; lm * C < a.OutN; lm++) a.Out[o0 + lm * C] *= v.InverseAverage;
+    }
+
+    /// <summary>Pair products P_k[m₁₂, c] = Σ C A[lm_a, c] A[lm_b, c] of atom i, channel c (shared by the ν = 2 and ν = 3 terms).</summary>
+    private static void PairProducts<T>(EquivariantViews<T> v, LayerPlan L, ArrayView<T> a, int i, int c) where T : unmanaged, INumber<T>
+    {
+        int C = v.C, p0 = i * v.PairRowsMax * C + c, a0 = i * L.NA + c;
+        for (int row = 0; row < v.PairRowsMax; row++) v.P[p0 + row * C] = T.Zero;
+        for (int q = L.PairStart; q < L.PairEnd; q++)
+            v.P[p0 + v.Pair[3 * q] * C] += v.PairCoef[q] * a[a0 + v.Pair[3 * q + 1] * C] * a[a0 + v.Pair[3 * q + 2] * C];
+    }
+
+    /// <summary>
+    /// B_i[LM, c] = Σ_η w[zᵢ, η, c] T_η (SymmetricContraction.Forward; thread i·C + c): T = A_L (ν = 1), P_L (ν = 2),
+    /// (P ⊗ A_{l₃})_L (ν = 3).
+    /// </summary>
+    public static void Contract<T>(Index1D index, ArrayView<int> type, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv)
+        where T : unmanaged, INumber<T>
+    {
+        int C = v.C, i = index / C, c = index - i * C;
+        PairProducts(v, L, lv.AM, i, c);
+        int a0 = i * L.NA + c, b0 = i * L.NOut + c, p0 = i * v.PairRowsMax * C + c;
+        for (int lm = 0; lm * C < L.NOut; lm++) v.Bc[b0 + lm * C] = T.Zero;
+        int w0 = L.ContractionWeights + type[i] * L.ContractionPaths * C + c;
+        for (int e = L.PathStart; e < L.PathEnd; e++)
+        {
+            int nu = v.Path[5 * e], l = v.Path[5 * e + 1], po = v.Path[5 * e + 2], oL = l * l;
+            T we = v.W[w0 + (e - L.PathStart) * C];
+            if (nu == 1) for (int m = 0; m <= 2 * l; m++) v.Bc[b0 + (oL + m) * C] += we * lv.AM[a0 + (oL + m) * C];
+            else if (nu == 2) for (int m = 0; m <= 2 * l; m++) v.Bc[b0 + (oL + m) * C] += we * v.P[p0 + (po + m) * C];
+            else
+                for (int q = v.Path[5 * e + 3]; q < v.Path[5 * e + 4]; q++)
+                    v.Bc[b0 + (oL + v.Second[3 * q + 2]) * C] += we * v.SecondCoef[q] * v.P[p0 + (po + v.Second[3 * q]) * C] * lv.AM[a0 + v.Second[3 * q + 1] * C];
+        }
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Contract{T}"/> (SymmetricContraction.Backward): g = w ∂E/∂B, then ∂(x⊗y)/∂x = C·y, ∂/∂y = C·x through the
+    /// ν = 3 couplings into ∂E/∂P and ∂E/∂A, and through the pair products into ∂E/∂A (thread i·C + c).
+    /// </summary>
+    public static void ContractAdjoint<T>(Index1D index, ArrayView<int> type, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv)
+        where T : unmanaged, INumber<T>
+    {
+        int C = v.C, i = index / C, c = index - i * C;
+        PairProducts(v, L, lv.AM, i, c);
+        int a0 = i * L.NA + c, b0 = i * L.NOut + c, p0 = i * v.PairRowsMax * C + c;
+        for (int row = 0; row < v.PairRowsMax; row++) v.GP[p0 + row * C] = T.Zero;
+        for (int lm = 0; lm * C < L.NA; lm++) v.GAm[a0 + lm * C] = T.Zero;
+        int w0 = L.ContractionWeights + type[i] * L.ContractionPaths * C + c;
+        for (int e = L.PathStart; e < L.PathEnd; e++)
+        {
+            int nu = v.Path[5 * e], l = v.Path[5 * e + 1], po = v.Path[5 * e + 2], oL = l * l;
+            T we = v.W[w0 + (e - L.PathStart) * C];
+            if (nu == 1) for (int m = 0; m <= 2 * l; m++) v.GAm[a0 + (oL + m) * C] += we * v.GB[b0 + (oL + m) * C];
+            else if (nu == 2) for (int m = 0; m <= 2 * l; m++) v.GP[p0 + (po + m) * C] += we * v.GB[b0 + (oL + m) * C];
+            else
+                for (int q = v.Path[5 * e + 3]; q < v.Path[5 * e + 4]; q++)
+                {
+                    int m12 = v.Second[3 * q], lm3 = v.Second[3 * q + 1];
+                    T cg = v.SecondCoef[q] * we * v.GB[b0 + (oL + v.Second[3 * q + 2]) * C];
+                    v.GP[p0 + (po + m12) * C] += cg * lv.AM[a0 + lm3 * C];
+                    v.GAm[a0 + lm3 * C] += cg * v.P[p0 + (po + m12) * C];
+                }
+        }
+        for (int q = L.PairStart; q < L.PairEnd; q++)
+        {
+            int la = v.Pair[3 * q + 1], lb = v.Pair[3 * q + 2];
+            T cg = v.PairCoef[q] * v.GP[p0 + v.Pair[3 * q] * C];
+            v.GAm[a0 + la * C] += cg * lv.AM[a0 + lb * C];
+            v.GAm[a0 + lb * C] += cg * lv.AM[a0 + la * C];
+        }
+    }
+
+    /// <summary>
+    /// The layer's readout of h′[l = 0] into E_i (Readout.Linear, Readout.Nonlinear: Σ_k v_k silu(Σ_c W_ck h_c)) and ∂E_t/∂h′ (thread i).
+    /// </summary>
+    public static void Readout<T, R>(Index1D index, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv, ArrayView<T> h)
+        where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
+    {
+        int i = index, C = v.C, h0 = i * L.NOut, g0 = i * C;
+        double e = 0;
+        if (L.IsLast == 0)
+        {
+            for (int c = 0; c < C; c++) { T w = v.W[L.Readout1 + c]; e += R.Widen(w * h[h0 + c]); lv.GRead[g0 + c] = w; }
+        }
+        else
+        {
+            int H = L.ReadoutHidden;
+            for (int c = 0; c < C; c++) lv.GRead[g0 + c] = T.Zero;
+            for (int k = 0; k < H; k++)
+            {
+                T z = T.Zero;
+                for (int c = 0; c < C; c++) z += v.W[L.Readout1 + c * H + k] * h[h0 + c];
+                T vk = v.W[L.Readout2 + k];
+                e += R.Widen(vk * RadialMlp.SiluWithDerivative(z, out T slope));
+                T gz = vk * slope;
+                for (int c = 0; c < C; c++) lv.GRead[g0 + c] += gz * v.W[L.Readout1 + c * H + k];
+            }
+        }
+        v.AtomE[i] += e;
+    }
+
+    /// <summary>∂E/∂h′ of a layer: the readout's l = 0 gradient plus (<paramref name="haveNext"/>) ∂E/∂h of the layer above (thread i·N_out + f).</summary>
+    public static void OutputGradient<T>(Index1D index, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv, ArrayView<T> gNext, int haveNext, ArrayView<T> gOut)
+        where T : unmanaged, INumber<T>
+    {
+        int i = index / L.NOut, f = index - i * L.NOut;
+        T g = haveNext != 0 ? gNext[index] : T.Zero;
+        if (f < v.C) g += lv.GRead[i * v.C + f];
+        gOut[index] = g;
+    }
+
+    /// <summary>
+    /// Per edge slot (i → j), the adjoint of the message (TensorProduct.Backward) and of the radial MLP (RadialMlp.Backward), then
+    /// g_e += ∂E/∂d_e = (Σ_n ∂E/∂b_n db_n/dr) d/r + Σ_lm ∂E/∂Y_lm ∂Y_lm/∂d:
+    /// <code>  ∂E/∂R_e[p, c] = (1/n̄) Σ C ∂E/∂A_i[lm₃, c] h̃_j[lm₁, c] Y[lm₂],   ∂E/∂Y[lm₂] = (1/n̄) Σ_c Σ C R_e[p, c] ∂E/∂A_i[lm₃, c] h̃_j[lm₁, c]  </code>
+    /// </summary>
+    public static void EdgeAdjoint<T, R>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv, int n)
+        where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
+    {
+        int s = index, S = v.S, C = v.C;
+        if (!IsEdge(g, v, s, n, out int i)) return;
+        int j = g.J[s];
+        for (int q = 0; q < v.Nsh; q++) v.GY[q * S + s] = T.Zero;
+        for (int o = 0; o < L.PC; o++) v.G1[o * S + s] = T.Zero;
+        int ga0 = i * L.NA, h0 = j * L.NIn;
+        for (int q = L.TpStart; q < L.TpEnd; q++)
+        {
+            int p = v.Tp[5 * q], lm1 = v.Tp[5 * q + 1], lm2 = v.Tp[5 * q + 2], lm3 = v.Tp[5 * q + 3];
+            T coef = v.TpCoef[q], y = v.Y[lm2 * S + s], gy = T.Zero;
+            for (int c = 0; c < C; c++)
+            {
+                T x = coef * v.GA[ga0 + lm3 * C + c] * lv.HT[h0 + lm1 * C + c];
+                v.G1[(p * C + c) * S + s] += x * y;
+                gy += x * lv.Rad[(p * C + c) * S + s];
+            }
+            v.GY[lm2 * S + s] += gy;
+        }
+        for (int o = 0; o < L.PC; o++) v.G1[o * S + s] *= v.InverseAverage;
+        // MLP adjoint: g_{a_{k−1}} = W_k g_{z_k}, g_{z_k} = silu′(z_k) g_{a_k}; ping-pong between G1 and G2
+        ArrayView<T> src = v.G1, dst = v.G2;
+        int zOut = L.HiddenTotal;
+        for (int k = L.Depth - 1; k >= 0; k--)
+        {
+            int nin = v.Ints[L.MlpWidths + k], nout = v.Ints[L.MlpWidths + k + 1], w = v.Ints[L.MlpOffsets + k];
+            zOut -= k > 0 ? nin : 0;
+            for (int q = 0; q < nin; q++)
+            {
+                T acc = T.Zero;
+                for (int o = 0; o < nout; o++) acc += v.W[w + q * nout + o] * src[o * S + s];
+                dst[q * S + s] = k > 0 ? acc * RadialMlp.SiluDerivative(lv.Z[(zOut + q) * S + s]) : acc;
+            }
+            (src, dst) = (dst, src);
+        }
+        double gr = 0;
+        for (int q = 0; q < v.Nb; q++) gr += R.Widen(src[q * S + s] * v.DB[q * S + s]);
+        g.Displacement<double, F64>(i, s, out double dx, out double dy, out double dz);
+        double radial = gr / v.Dist[s], gx = radial * dx, gyy = radial * dy, gz = radial * dz;
+        for (int q = 0; q < v.Nsh; q++)
+        {
+            T gq = v.GY[q * S + s] * v.InverseAverage;
+            gx += R.Widen(gq * v.DY[q * S + s]); gyy += R.Widen(gq * v.DY[(v.Nsh + q) * S + s]); gz += R.Widen(gq * v.DY[(2 * v.Nsh + q) * S + s]);
+        }
+        v.Gx[s] += gx; v.Gy[s] += gyy; v.Gz[s] += gz;
+    }
+
+    /// <summary>
+    /// F_i = Σ_{e: i→j} g_e − Σ_{e: j→i} g_e (the second through each entry's mirror), W_i = −½ Σ_{e: i→j} (d ⊗ g + g ⊗ d), E_i (thread i).
+    /// </summary>
+    public static void Forces<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, AtomOutputs o) where T : unmanaged
+    {
+        int i = index, n = o.N;
+        double fx = 0, fy = 0, fz = 0, vxx = 0, vyy = 0, vzz = 0, vxy = 0, vxz = 0, vyz = 0;
+        for (int k = 0, count = g.Count[i]; k < count; k++)
+        {
+            int s = k * g.Stride + i, m = v.Mirror[s];
+            double gx = v.Gx[s], gy = v.Gy[s], gz = v.Gz[s];
+            fx += gx - v.Gx[m]; fy += gy - v.Gy[m]; fz += gz - v.Gz[m];
+            g.Displacement<double, F64>(i, s, out double dx, out double dy, out double dz);
+            vxx -= dx * gx; vyy -= dy * gy; vzz -= dz * gz;
+            vxy -= 0.5 * (dx * gy + dy * gx); vxz -= 0.5 * (dx * gz + dz * gx); vyz -= 0.5 * (dy * gz + dz * gy);
+        }
+        o.Fx[i] = fx; o.Fy[i] = fy; o.Fz[i] = fz; o.E[i] = v.AtomE[i];
+        o.V[i] = vxx; o.V[n + i] = vyy; o.V[2 * n + i] = vzz; o.V[3 * n + i] = vxy; o.V[4 * n + i] = vxz; o.V[5 * n + i] = vyz;
+    }
+}

@@ -1,0 +1,250 @@
+using System.Numerics;
+using ILGPU;
+using ILGPU.Runtime;
+using MlipEngine.ForceFields;
+using MlipEngine.Kernels;
+using MlipEngine.Neighbors;
+using MlipEngine.Potentials.Equivariant;
+
+namespace MlipEngine.Backends.Ilgpu;
+
+/// <summary>
+/// The equivariant model (<c>style: equivariant</c>) on ILGPU: energy, per-atom energies, forces and virial by the forward
+/// and adjoint passes of <see cref="EquivariantKernels"/>, fp64 (T = double) or fp32 (T = float: features, weights and per-edge
+/// data in float; the edge geometry is evaluated in fp64 and rounded, as on the Cpu backend; energies, g_e, forces and virials
+/// accumulate in fp64). Per call: the edge geometry over the uploaded list, then per layer the up map, radial MLP, tensor-product
+/// gather, mix map, contraction, out and skip maps and readout; then, from the last layer down, the node adjoints, the per-edge
+/// adjoint (message and MLP, into g_e), the node gather of ∂E/∂h̃ and the input gradient; finally forces and virials per atom
+/// through each entry's mirror. Per edge slot it keeps, per layer, the MLP's z and silu(z) and R (2 Σ hidden + paths·C reals)
+/// plus Y, ∂Y, b, db and two adjoint buffers: all slots of the list at once (no chunking yet).
+/// </summary>
+internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
+{
+    private readonly EquivariantModel _m;
+    private readonly LayerPlan[] _plans;
+    private readonly int _C, _nsh, _nb, _pairRowsMax, _maxWidth, _maxNode, _maxA;
+    private int _weightsVersion, _slots;
+    private readonly List<IDisposable> _owned = [];
+    private readonly DeviceArray<T> _w, _tpCoef, _pairCoef, _secondCoef;
+    private readonly DeviceArray<int> _ints, _tp, _pair, _path, _second, _z, _mirror;
+    private readonly DeviceArray<double> _e0, _coreInner, _coreOuter, _dist, _gx, _gy, _gz, _atomE;
+    private readonly DeviceArray<T> _y, _dy, _b, _db, _gyh, _g1, _g2;
+    private readonly DeviceArray<T> _h0, _h1, _gn0, _gn1, _gOut, _a, _bc, _p, _gp, _ga, _gam, _gb, _ght;
+    private readonly DeviceArray<T>[] _zl, _act, _rad, _ht, _am, _gread;
+    private int[] _mirrorHost = [];
+
+    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>> _edgeGeometry;
+    private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, ArrayView<T>> _embed;
+    private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>> _linear;
+    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, int> _radial, _edgeAdjoint;
+    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, GatherArgs<T>> _tpGather;
+    private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LayerPlan, LayerViews<T>> _contract, _contractAdjoint;
+    private readonly Action<Index1D, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<T>> _readout;
+    private readonly Action<Index1D, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<T>, int, ArrayView<T>> _outputGradient;
+    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, AtomOutputs> _forces;
+
+    public IlgpuEquivariantComputer(EquivariantModel model, ComputeOptions options) : base(model, options)
+    {
+        _m = model;
+        var hp = model.Hyper;
+        _C = hp.Channels; _nsh = Irreps.Count(hp.ShLMax); _nb = hp.NumBessel;
+        var a = Accelerator;
+        DeviceArray<TT> New<TT>() where TT : unmanaged { var d = new DeviceArray<TT>(a); _owned.Add(d); return d; }
+        DeviceArray<TT>[] PerLayer<TT>() where TT : unmanaged => model.Layers.Select(_ => New<TT>()).ToArray();
+
+        // model tables: per layer the MLP plan and linear-map weight offsets (Ints), tensor-product terms, contraction terms
+        int ns = hp.Species.Length;
+        var ints = new List<int>(); var tp = new List<int>(); var tpCoef = new List<double>();
+        var pair = new List<int>(); var pairCoef = new List<double>(); var path = new List<int>(); var second = new List<int>(); var secondCoef = new List<double>();
+        int Table(int[] offsets) { int at = ints.Count; foreach (int o in offsets) for (int s = 0; s < ns; s++) ints.Add(o); return at; }
+        _plans = new LayerPlan[model.Layers.Length];
+        for (int t = 0; t < _plans.Length; t++)
+        {
+            var L = model.Layers[t];
+            var plan = new LayerPlan
+            {
+                NIn = Irreps.Count(L.LIn) * _C, NA = Irreps.Count(L.LA) * _C, NOut = Irreps.Count(L.LOut) * _C,
+                PC = L.Radial.Outputs, HiddenTotal = L.Radial.HiddenTotal, Depth = L.Radial.Widths.Length - 1,
+                LIn = L.LIn, LA = L.LA, LOut = L.LOut, LSkip = L.Skip.Length - 1,
+                Up = Table(L.Up), Mix = Table(L.Mix), Out = Table(L.Out),
+                ContractionWeights = L.ContractionWeights, ContractionPaths = L.Contraction.Paths.Length,
+                Readout1 = L.Readout1, Readout2 = L.Readout2, ReadoutHidden = hp.ReadoutHidden, IsLast = L.IsLast ? 1 : 0,
+            };
+            plan.Skip = ints.Count;
+            foreach (var bySpecies in L.Skip) ints.AddRange(bySpecies);
+            plan.MlpWidths = ints.Count; ints.AddRange(L.Radial.Widths);
+            plan.MlpOffsets = ints.Count; ints.AddRange(L.Radial.WeightOffsets);
+            plan.TpStart = tpCoef.Count;
+            for (int p = 0; p < L.TensorProduct.Paths.Length; p++)
+            {
+                var c = L.TensorProduct.Paths[p].Table;
+                for (int k = 0; k < c.Count; k++)
+                {
+                    tp.AddRange([p, Irreps.Offset(c.L1) + c.M1[k], Irreps.Offset(c.L2) + c.M2[k], Irreps.Offset(c.L3) + c.M3[k], c.L2 & 1]);
+                    tpCoef.Add(c.Coef[k]);
+                }
+            }
+            plan.TpEnd = tpCoef.Count;
+            // the contraction flattened as the Cpu backend does it (CpuContraction): distinct pair products P = (A_{l₁} ⊗ A_{l₂})_{l₁₂},
+            // rows of P shared by the ν = 2 and ν = 3 paths, and per ν = 3 path its second coupling
+            var sc = new CpuContraction<double>(L.Contraction);
+            plan.PathStart = path.Count / 5;
+            for (int e = 0; e < sc.Nu.Length; e++)
+            {
+                int begin = secondCoef.Count;
+                foreach (var en in sc.Second[e]) { second.AddRange([en.M1, en.M2, en.M3]); secondCoef.Add(en.Coef); }
+                path.AddRange([sc.Nu[e], sc.L[e], sc.Nu[e] == 1 ? 0 : sc.PairOffset[sc.Pair[e]], begin, secondCoef.Count]);
+            }
+            plan.PathEnd = path.Count / 5;
+            plan.PairStart = pairCoef.Count;
+            for (int k = 0; k < sc.PairEntries.Length; k++)
+                foreach (var en in sc.PairEntries[k]) { pair.AddRange([sc.PairOffset[k] + en.M3, en.M1, en.M2]); pairCoef.Add(en.Coef); }
+            plan.PairEnd = pairCoef.Count;
+            _pairRowsMax = Math.Max(_pairRowsMax, Math.Max(1, sc.PairRows));
+            _maxWidth = Math.Max(_maxWidth, L.Radial.Widths.Max());
+            _maxNode = Math.Max(_maxNode, Math.Max(plan.NIn, plan.NOut));
+            _maxA = Math.Max(_maxA, plan.NA);
+            _plans[t] = plan;
+        }
+        _w = New<T>(); _tpCoef = New<T>(); _pairCoef = New<T>(); _secondCoef = New<T>();
+        _ints = New<int>(); _tp = New<int>(); _pair = New<int>(); _path = New<int>(); _second = New<int>(); _z = New<int>(); _mirror = New<int>();
+        _e0 = New<double>(); _coreInner = New<double>(); _coreOuter = New<double>();
+        _dist = New<double>(); _gx = New<double>(); _gy = New<double>(); _gz = New<double>(); _atomE = New<double>();
+        _y = New<T>(); _dy = New<T>(); _b = New<T>(); _db = New<T>(); _gyh = New<T>(); _g1 = New<T>(); _g2 = New<T>();
+        _h0 = New<T>(); _h1 = New<T>(); _gn0 = New<T>(); _gn1 = New<T>(); _gOut = New<T>(); _a = New<T>(); _bc = New<T>();
+        _p = New<T>(); _gp = New<T>(); _ga = New<T>(); _gam = New<T>(); _gb = New<T>(); _ght = New<T>();
+        _zl = PerLayer<T>(); _act = PerLayer<T>(); _rad = PerLayer<T>(); _ht = PerLayer<T>(); _am = PerLayer<T>(); _gread = PerLayer<T>();
+        _ints.Write(ints.ToArray()); _tp.Write(tp.ToArray()); _pair.Write(pair.ToArray()); _path.Write(path.ToArray()); _second.Write(second.ToArray());
+        _tpCoef.Write(IlgpuBackend.ToReal<T, R>(tpCoef.ToArray())); _pairCoef.Write(IlgpuBackend.ToReal<T, R>(pairCoef.ToArray()));
+        _secondCoef.Write(IlgpuBackend.ToReal<T, R>(secondCoef.ToArray()));
+        _z.Write(model.SpeciesNumbers); _e0.Write(model.E0);
+        if (hp.Repulsion is { } core) { _coreInner.Write(core.Inner); _coreOuter.Write(core.Outer); }
+        LoadWeights();
+
+        _edgeGeometry = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>>(EquivariantKernels.EdgeGeometry<T, R>);
+        _embed = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, ArrayView<T>>(EquivariantKernels.Embed);
+        _linear = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>>(EquivariantKernels.Linear);
+        _radial = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, int>(EquivariantKernels.Radial);
+        _edgeAdjoint = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, int>(EquivariantKernels.EdgeAdjoint<T, R>);
+        _tpGather = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, GatherArgs<T>>(EquivariantKernels.TensorProductGather);
+        _contract = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.Contract);
+        _contractAdjoint = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.ContractAdjoint);
+        _readout = a.LoadAutoGroupedStreamKernel<Index1D, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<T>>(EquivariantKernels.Readout<T, R>);
+        _outputGradient = a.LoadAutoGroupedStreamKernel<Index1D, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<T>, int, ArrayView<T>>(EquivariantKernels.OutputGradient);
+        _forces = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, AtomOutputs>(EquivariantKernels.Forces);
+    }
+
+    /// <summary>The model's parameters in T, again whenever <see cref="EquivariantModel.ParameterVersion"/> changes (training edits them in place).</summary>
+    private void LoadWeights()
+    {
+        _weightsVersion = _m.ParameterVersion;
+        _w.Write(IlgpuBackend.ToReal<T, R>(_m.Parameters));
+    }
+
+    private protected override void ListUploaded(NeighborList list, int capacity, int stride)
+    {
+        long slots = (long)capacity * stride;
+        if (slots * Math.Max(3 * _nsh, _maxWidth) > int.MaxValue)
+            throw new InvalidOperationException($"equivariant on ILGPU: {slots} list slots × {Math.Max(3 * _nsh, _maxWidth)} per-edge values exceed one device array (2³¹ elements); the edge stages are not chunked yet");
+        _slots = (int)slots;
+        if (_mirrorHost.Length < slots) _mirrorHost = new int[slots];
+        ListMirror.Fill(list, stride, _mirrorHost, ForceField.Style);
+        _mirror.Write(_mirrorHost.AsSpan(0, _slots));
+        foreach (var d in new[] { _dist, _gx, _gy, _gz }) d.EnsureCapacity(slots);
+        _y.EnsureCapacity(_nsh * slots); _gyh.EnsureCapacity(_nsh * slots); _dy.EnsureCapacity(3 * _nsh * slots);
+        _b.EnsureCapacity(_nb * slots); _db.EnsureCapacity(_nb * slots);
+        _g1.EnsureCapacity(_maxWidth * slots); _g2.EnsureCapacity(_maxWidth * slots);
+        for (int t = 0; t < _plans.Length; t++)
+        {
+            _zl[t].EnsureCapacity(Math.Max(1, _plans[t].HiddenTotal) * slots); _act[t].EnsureCapacity(Math.Max(1, _plans[t].HiddenTotal) * slots);
+            _rad[t].EnsureCapacity(_plans[t].PC * slots);
+        }
+    }
+
+    private EquivariantViews<T> Views(int n) => new()
+    {
+        W = _w.View, TpCoef = _tpCoef.View, PairCoef = _pairCoef.View, SecondCoef = _secondCoef.View,
+        Ints = _ints.View, Tp = _tp.View, Pair = _pair.View, Path = _path.View, Second = _second.View, Z = _z.View,
+        E0 = _e0.View, CoreInner = _coreInner.View, CoreOuter = _coreOuter.View,
+        C = _C, Nsh = _nsh, Nb = _nb, Species = _m.Hyper.Species.Length, EnvelopeP = _m.Hyper.EnvelopeExponent,
+        HasCore = _m.Core is null ? 0 : 1, Embedding = _m.Embedding, PairRowsMax = _pairRowsMax,
+        Cutoff = _m.Hyper.Cutoff, InverseAverage = R.From(1.0 / _m.Hyper.AvgNeighbors),
+        Dist = _dist.View, Gx = _gx.View, Gy = _gy.View, Gz = _gz.View,
+        Y = _y.View, DY = _dy.View, B = _b.View, DB = _db.View, GY = _gyh.View, G1 = _g1.View, G2 = _g2.View,
+        Mirror = _mirror.View, S = _slots,
+        AtomE = _atomE.View, A = _a.View, Bc = _bc.View, P = _p.View, GP = _gp.View, GA = _ga.View, GAm = _gam.View, GB = _gb.View, GHT = _ght.View,
+    };
+
+    private LayerViews<T> LayerViewsOf(int t) => new()
+    {
+        Z = _zl[t].View, Act = _act[t].View, Rad = _rad[t].View, HT = _ht[t].View, AM = _am[t].View, GRead = _gread[t].View,
+    };
+
+    private void Linear(int n, ArrayView<int> type, EquivariantViews<T> v, ArrayView<T> input, int inN, ArrayView<T> output, int outN, int table, int lmax, bool transpose, bool accumulate) =>
+        _linear(n * _C, type, v, new LinearArgs<T>
+        {
+            In = input, Out = output, InN = inN, OutN = outN, Table = table, LMax = lmax, Transpose = transpose ? 1 : 0, Accumulate = accumulate ? 1 : 0,
+        });
+
+    private protected override void Launch(int n, DeviceGeometry g, AtomOutputs outputs)
+    {
+        if (_weightsVersion != _m.ParameterVersion) LoadWeights();
+        int C = _C;
+        long nodes = (long)n * _maxNode;
+        foreach (var d in new[] { _h0, _h1, _gn0, _gn1, _gOut, _bc, _gb, _ght }) d.EnsureCapacity(nodes);
+        foreach (var d in new[] { _a, _ga, _gam }) d.EnsureCapacity((long)n * _maxA);
+        _p.EnsureCapacity((long)n * _pairRowsMax * C); _gp.EnsureCapacity((long)n * _pairRowsMax * C);
+        _atomE.EnsureCapacity(n);
+        for (int t = 0; t < _plans.Length; t++)
+        {
+            _ht[t].EnsureCapacity((long)n * _plans[t].NIn); _am[t].EnsureCapacity((long)n * _plans[t].NA); _gread[t].EnsureCapacity((long)n * C);
+        }
+        var v = Views(n);
+        var type = g.Type;
+        _edgeGeometry(n, g, v);
+        _embed(n * C, type, v, _h0.View);
+
+        // forward, layer by layer
+        ArrayView<T> hIn = _h0.View, hOut = _h1.View;
+        for (int t = 0; t < _plans.Length; t++)
+        {
+            var L = _plans[t]; var lv = LayerViewsOf(t);
+            Linear(n, type, v, hIn, L.NIn, lv.HT, L.NIn, L.Up, L.LIn, false, false);
+            _radial(_slots, g, v, L, lv, n);
+            _tpGather(n * C, g, v, L, lv, new GatherArgs<T> { Node = lv.HT, NodeN = L.NIn, Out = v.A, OutN = L.NA });
+            Linear(n, type, v, v.A, L.NA, lv.AM, L.NA, L.Mix, L.LA, false, false);
+            _contract(n * C, type, v, L, lv);
+            Linear(n, type, v, v.Bc, L.NOut, hOut, L.NOut, L.Out, L.LOut, false, false);
+            if (L.LSkip >= 0) Linear(n, type, v, hIn, L.NIn, hOut, L.NOut, L.Skip, L.LSkip, false, true);
+            _readout(n, v, L, lv, hOut);
+            (hIn, hOut) = (hOut, hIn);
+        }
+
+        // adjoint, from the last layer down: g = ∂E/∂(…) (skipped for energies alone: g_e then holds only the core's part,
+        // and the forces and virials written below are not read)
+        if ((Requested & (ForceOutputs.Forces | ForceOutputs.Virial)) == 0) { _forces(n, g, v, outputs); return; }
+        ArrayView<T> gNext = _gn0.View, gIn = _gn1.View;
+        for (int t = _plans.Length - 1; t >= 0; t--)
+        {
+            var L = _plans[t]; var lv = LayerViewsOf(t);
+            _outputGradient(n * L.NOut, v, L, lv, gNext, t < _plans.Length - 1 ? 1 : 0, _gOut.View);
+            Linear(n, type, v, _gOut.View, L.NOut, v.GB, L.NOut, L.Out, L.LOut, true, false);
+            var gh = gIn.SubView(0, (long)n * L.NIn);
+            gh.MemSetToZero();
+            if (L.LSkip >= 0) Linear(n, type, v, _gOut.View, L.NOut, gIn, L.NIn, L.Skip, L.LSkip, true, true);
+            _contractAdjoint(n * C, type, v, L, lv);
+            Linear(n, type, v, v.GAm, L.NA, v.GA, L.NA, L.Mix, L.LA, true, false);
+            _edgeAdjoint(_slots, g, v, L, lv, n);
+            _tpGather(n * C, g, v, L, lv, new GatherArgs<T> { Node = v.GA, NodeN = L.NA, Out = v.GHT, OutN = L.NIn, Adjoint = 1 });
+            Linear(n, type, v, v.GHT, L.NIn, gIn, L.NIn, L.Up, L.LIn, true, true);
+            (gNext, gIn) = (gIn, gNext);
+        }
+        _forces(n, g, v, outputs);
+    }
+
+    public override void Dispose()
+    {
+        foreach (var d in _owned) d.Dispose();
+        base.Dispose();
+    }
+}
