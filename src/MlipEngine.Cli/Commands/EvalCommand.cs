@@ -15,8 +15,8 @@ public static class EvalCommand
         var input = new Option<string>("--input", "-i") { Description = "Structures: extxyz (multi-frame), POSCAR/CONTCAR, LAMMPS data, or a directory of them", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "Output extended XYZ with energy, forces, stress, per-atom energies", Required = true };
         var threads = new Option<int>("--threads", "-t") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
-        var precision = new Option<string>("--precision") { Description = "float64 or float32 (float32: OpenCL only; accumulation stays fp64)", DefaultValueFactory = _ => "float64" };
+        var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl[:INDEX] or ilgpu[:INDEX] (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
+        var precision = new Option<string>("--precision") { Description = "float64 or float32 (float32: OpenCL and ILGPU; accumulation stays fp64)", DefaultValueFactory = _ => "float64" };
         var cmd = new Command("eval", "Evaluate a potential on every frame and write results as extended XYZ")
         {
             potential, input, output, threads, backend, precision,

@@ -12,7 +12,7 @@ public static class MdCommand
         var config = new Argument<string>("config") { Description = "Run configuration (YAML): structure, potential, integrator, timestep, steps, outputs" };
         var set = new Option<string[]>("--set") { Description = "Override a config value, e.g. --set integrator.temperature=300 (repeatable)", AllowMultipleArgumentsPerToken = false };
         var restart = new Option<string?>("--restart") { Description = "Continue from a checkpoint written by an earlier run of the same config" };
-        var device = new Option<string?>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (overrides the config's device:; devices: mlip info)" };
+        var device = new Option<string?>("--device", "--backend") { Description = "cpu, reference, opencl[:INDEX] or ilgpu[:INDEX] (overrides the config's device:; devices: mlip info)" };
         var cmd = new Command("md", "Run molecular dynamics from a YAML config (NVE, NVT Langevin/NHC/Bussi, NPT MTK/C-rescale)") { config, set, restart, device };
         cmd.SetAction(r =>
         {

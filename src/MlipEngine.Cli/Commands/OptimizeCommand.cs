@@ -15,7 +15,7 @@ public static class OptimizeCommand
     public static Command Create() => CliParsing.ConfigVerb("optimize",
         "Bayesian optimisation (Gaussian process, log-EI/EI/UCB, batches, ParEGO) of an external command or an engine workflow",
         "Optimisation configuration (YAML): space, objective(s), command or engine, budget, batch, initial, seed, output", "budget=100",
-        "cpu, reference, opencl or opencl:INDEX for an engine objective (overrides the config's device:)",
+        "cpu, reference, opencl[:INDEX] or ilgpu[:INDEX] for an engine objective (overrides the config's device:)",
         "Threads of an engine objective's force calls (overrides the config's threads:)", Run);
 
     public static int Run(string configPath, IReadOnlyList<string> overrides, TextWriter output)

@@ -17,7 +17,7 @@ public static class PropertiesCommand
         var lattice = new Option<string?>("--lattice") { Description = "Build the crystal instead: fcc, bcc, diamond, hcp (ideal c/a) or sc" };
         var a = new Option<double?>("--a") { Description = "Lattice constant for --lattice, Å (conventional cell; hcp: basal a)" };
         var element = new Option<string?>("--element") { Description = "Element for --lattice (default: the potential's only element)" };
-        var device = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl[:INDEX] or ilgpu[:INDEX]", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int>("--threads", "-t") { Description = "Threads of the force calls", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<string?>("--json") { Description = "Write every number (and the phonon bands and DOS) as JSON" };
         var svgDir = new Option<string?>("--svg-dir") { Description = "Folder for eos.svg, phonon_dispersion.svg, phonon_dos.svg (created)" };

@@ -27,7 +27,7 @@ public static class RelaxCommand
         var trajectory = new Option<string?>("--trajectory") { Description = "Folder for one extxyz trajectory per candidate" };
         var threads = new Option<int>("--threads", "-t") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var batchAtoms = new Option<int>("--batch-atoms") { Description = "Atom budget of one batch (0 = auto: 1, i.e. one candidate at a time per worker, on the CPU; 4096 on OpenCL)", DefaultValueFactory = _ => 0 };
-        var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl[:INDEX] or ilgpu[:INDEX] (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
         var workers = new Option<int>("--workers") { Description = "Independent relaxers, one per thread, each with a 1-thread force call (0 = auto: --threads on the CPU when there are at least that many candidates and no --trajectory; 1 = one relaxer whose force calls use --threads)", DefaultValueFactory = _ => 0 };
         var skin = new Option<double>("--skin") { Description = "Verlet skin, Å (the list survives moves and cell deformations within it)", DefaultValueFactory = _ => 0.8 };
         var cmd = new Command("relax", "Relax candidate structures (positions and cell), many at once")

@@ -16,7 +16,7 @@ public static class SearchCommand
     public static Command Create() => CliParsing.ConfigVerb("search",
         "Generative structure search: random candidates, basin hopping or evolution, relaxed in batches, deduplicated, ranked",
         "Search configuration (YAML): potential, composition, cell, mode, trials, seed, symmetry, min_distance, relax, output", "trials=500",
-        "cpu, reference, opencl or opencl:INDEX (overrides the config's device:)", "Threads of the force calls (overrides the config's threads:)", Run,
+        "cpu, reference, opencl[:INDEX] or ilgpu[:INDEX] (overrides the config's device:)", "Threads of the force calls (overrides the config's threads:)", Run,
         new Option<string?>("--candidates") { Description = "Write the unrelaxed candidates of a random search (extxyz, one frame per trial) to this file and stop, relaxing nothing" },
         WriteCandidates);
 

@@ -19,8 +19,8 @@ public static class ServeCommand
         var structure = new Option<string?>("--structure", "-s") { Description = "Template structure(s) giving the species of the driver's atoms, in its order (one frame per system size)" };
         var species = new Option<string?>("--species") { Description = "Instead of --structure: every atom is this element (e.g. Cu), any atom count" };
         var threads = new Option<int>("--threads", "-t") { Description = "Worker threads (one client per i-PI bead is the usual layout, hence 1)", DefaultValueFactory = _ => 1 };
-        var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
-        var precision = new Option<string>("--precision") { Description = "float64 or float32 (float32: OpenCL only; accumulation stays fp64)", DefaultValueFactory = _ => "float64" };
+        var backend = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl[:INDEX] or ilgpu[:INDEX] (devices: mlip info)", DefaultValueFactory = _ => "cpu" };
+        var precision = new Option<string>("--precision") { Description = "float64 or float32 (float32: OpenCL and ILGPU; accumulation stays fp64)", DefaultValueFactory = _ => "float64" };
         var skin = new Option<double>("--skin") { Description = "Verlet skin of the neighbor list, Å", DefaultValueFactory = _ => 0.5 };
         var onClose = new Option<string>("--on-close") { Description = "When the driver closes between messages without EXIT (ASE's SocketIOCalculator.close() does): 'exit' (a normal end, status 0), 'error' (status 3) or 'reconnect' (wait --connect-timeout for a new driver, e.g. a new ASE SocketIOCalculator)", DefaultValueFactory = _ => "exit" };
         var timeout = new Option<double>("--connect-timeout") { Description = "Seconds to keep trying to connect to the driver", DefaultValueFactory = _ => 60 };

@@ -28,7 +28,7 @@ public static class TestCommand
         var stressKey = new Option<string>("--stress-key") { Description = "Label key of the stress", DefaultValueFactory = _ => "stress" };
         var groupKey = new Option<string>("--group-key") { Description = "Info key that groups frames", DefaultValueFactory = _ => "config_type" };
         var threads = new Option<int>("--threads", "-t") { Description = "Worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var device = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl or opencl:INDEX", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device", "--backend") { Description = "cpu, reference, opencl[:INDEX] or ilgpu[:INDEX]", DefaultValueFactory = _ => "cpu" };
         var cmd = new Command("test", "Error table (MAE/RMSE of energy per atom, forces, stress) of a potential on labelled data, per config_type")
         {
             potential, input, csv, energyKey, forcesKey, stressKey, groupKey, threads, device,
