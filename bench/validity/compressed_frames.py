@@ -12,7 +12,8 @@ over.
 What is computed: the primitive cell of the ground-state crystal (fcc Cu/Ni: 1 atom, diamond Si: 2 atoms) at
 V/V0 = ratio, V0 the DFT-relaxed reference cell of the mlearn strain set (dft_reference.ground_state), with
 GPAW plane waves (500 eV), a Monkhorst–Pack Γ-centred mesh whose density is kept as the cell shrinks
-(k = ceil(k0 · a0/a)), Fermi–Dirac smearing 0.1 eV, spin-polarised Ni (initial moment 0.6 μB). With
+(k = ceil(k0 · a0/a)), Fermi–Dirac smearing 0.1 eV, spin-polarised Ni (initial moment 0.6 μB; the points at V/V0 0.25 and 0.3 were run with --no-spin,
+where the moment has vanished: 0.26 μB at 0.55 and falling). With
 --rattled N, each ratio also gets N conventional cells (4 or 8 atoms) with the atoms displaced by a Gaussian of
 0.03·d_nn, for force labels.
 
@@ -33,6 +34,7 @@ from ase.constraints import full_3x3_to_voigt_6_stress
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dft_reference import ground_state  # noqa: E402
 
+SPIN = True   # --no-spin: Ni without spin polarisation (its moment is gone below V/V0 ≈ 0.5; twice as fast)
 LATTICE = {"Cu": ("fcc", 4, 12), "Ni": ("fcc", 4, 12), "Si": ("diamond", 8, 8), "Ge": ("diamond", 8, 8), "Mo": ("bcc", 2, 12)}   # lattice, atoms per cube, k0
 
 
@@ -46,7 +48,7 @@ def gpaw_point(atoms, k0, a_ratio, element, txt):
     k = max(1, math.ceil(k0 * a_ratio))
     kw = dict(mode=PW(500), xc="PBE", kpts={"size": (k, k, k), "gamma": True},
               occupations={"name": "fermi-dirac", "width": 0.1}, txt=txt)
-    if element == "Ni":
+    if element == "Ni" and SPIN:
         atoms.set_initial_magnetic_moments([0.6] * len(atoms))
     atoms.calc = GPAW(**kw)
     e, f, s = atoms.get_potential_energy(), atoms.get_forces(), atoms.get_stress(voigt=False)
@@ -61,7 +63,10 @@ def main():
     ap.add_argument("--ratios", default="0.95,0.9,0.85,0.8,0.75,0.7,0.65,0.6,0.55,0.5,0.45,0.4,0.35,0.3,0.25")
     ap.add_argument("--rattled", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-spin", action="store_true")
     a = ap.parse_args()
+    global SPIN
+    SPIN = not a.no_spin
     el = a.element
     lattice, per_cube, k0 = LATTICE[el]
     ref, _ = ground_state(read(f"{a.data}/{el}_train.xyz", ":"))

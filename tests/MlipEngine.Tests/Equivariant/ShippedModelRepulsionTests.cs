@@ -45,31 +45,33 @@ public class ShippedModelRepulsionTests
     }
 
     /// <summary>
-    /// Uniform compression of the ground-state crystal until the nearest neighbours sit at 0.85 r_out:
-    /// the energy per atom rises monotonically. Cu, Ni and Si are not here: their compression wells lie at
-    /// nearest-neighbour distances the training data does cover (1.84–1.95 Å for Cu), where the learned
-    /// many-body energy of a crystal denser than any training frame goes wrong; the core cannot reach them
-    /// (docs/validity.md).
+    /// Uniform compression of the ground-state crystal from V/V0 = 1 down to <paramref name="lowestRatio"/> in steps
+    /// of 0.01 (the conventional cell): the energy per atom rises at every step. Before issue 14's compressed-crystal
+    /// fine-tune Cu fell into a well of −1659 eV/atom at V/V0 0.31 (from 0.47 on), Ni from 0.44 and Si from 0.55, Ge
+    /// dipped at 0.63–0.64; the models now train on GPAW-labelled compressed crystals down to V/V0 0.25
+    /// (bench/validity/compressed_frames.py). Where a model still dips below the range tested here, docs/repulsion.md
+    /// says where and by how much.
     /// </summary>
     [Theory]
-    [InlineData("Li", "bcc", 3.445)]
-    [InlineData("Mo", "bcc", 3.165)]
-    [InlineData("Ge", "diamond", 5.775)]
-    public void Compression_IsMonotonicallyRepulsive_BelowTheShortestTrainingDistance(string element, string lattice, double a0)
+    [InlineData("Cu", "fcc", 3.634, 0.27)]
+    [InlineData("Li", "bcc", 3.445, 0.25)]
+    [InlineData("Mo", "bcc", 3.169, 0.25)]
+    public void UniformCompression_RaisesTheEnergyAtEveryStep(string element, string lattice, double a0, double lowestRatio)
     {
         var model = Load(element);
-        double rOut = model.Core!.Outer(0, 0);
-        Vec3[] basis = lattice == "bcc"
-            ? [new(0, 0, 0), new(0.5, 0.5, 0.5)]
-            : [new(0, 0, 0), new(0, 0.5, 0.5), new(0.5, 0, 0.5), new(0.5, 0.5, 0), new(0.25, 0.25, 0.25), new(0.25, 0.75, 0.75), new(0.75, 0.25, 0.75), new(0.75, 0.75, 0.25)];
-        double nnPerA = lattice == "bcc" ? Math.Sqrt(3) / 2 : Math.Sqrt(3) / 4;
-        var crystals = new List<AtomicStructure>();
-        for (double nn = rOut; nn >= 0.85 * rOut; nn -= 0.01)
-            crystals.Add(TestStructures.Lattice(element, nn / nnPerA, basis, 1, 1, 1, 0, 1));
+        Vec3[] basis = lattice switch
+        {
+            "bcc" => [new(0, 0, 0), new(0.5, 0.5, 0.5)],
+            "fcc" => [new(0, 0, 0), new(0, 0.5, 0.5), new(0.5, 0, 0.5), new(0.5, 0.5, 0)],
+            _ => [new(0, 0, 0), new(0, 0.5, 0.5), new(0.5, 0, 0.5), new(0.5, 0.5, 0), new(0.25, 0.25, 0.25), new(0.25, 0.75, 0.75), new(0.75, 0.25, 0.75), new(0.75, 0.75, 0.25)],
+        };
+        var ratios = new List<double>();
+        for (int k = 0; 1 - 0.01 * k >= lowestRatio - 1e-9; k++) ratios.Add(1 - 0.01 * k);
+        var crystals = ratios.Select(r => TestStructures.Lattice(element, a0 * Math.Cbrt(r), basis, 1, 1, 1, 0, 1)).ToList();
         using var c = TestCatalog.Instance.Bind(model, new ComputeOptions { Backend = Backend.Cpu });
         var ev = Eval.Batch(c, crystals);
         for (int k = 1; k < ev.Length; k++)
-            Assert.True(ev[k].Energy > ev[k - 1].Energy, $"{element} {lattice}: E falls on compression to a = {crystals[k].Cell.Matrix[0, 0]:F3} Å");
-        Assert.True(a0 > crystals[0].Cell.Matrix[0, 0]);
+            Assert.True(ev[k].Energy > ev[k - 1].Energy,
+                $"{element} {lattice}: E/atom falls from {ev[k - 1].Energy / basis.Length:F3} to {ev[k].Energy / basis.Length:F3} eV on compression to V/V0 = {ratios[k]:F2}");
     }
 }
