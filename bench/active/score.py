@@ -19,7 +19,7 @@ def hard(run, it):
     if not os.path.exists(out):
         spec = "{style: committee, members: [" + ", ".join(os.path.join(d, m, "model.mlip") for m in members) + "]}"
         subprocess.run(MLIP + ["test", "-p", spec, "-i", HARD, "--group-key", "config_type", "--csv", out],
-                       check=True, stdout=subprocess.DEVNULL)
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return {r["group"]: 1000 * float(r["force_rmse_eV_A"]) for r in csv.DictReader(open(out))}
 
 def curve(run):
