@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/active: is it the labels or the training? One model per labelled set, trained from scratch with a fixed,
 # longer budget (the members' architecture and optimiser, 300 epochs, no time limit, seed 1), tested on the issue's
-# test set: the committee run's 62 labels, the random run's first 60 (its data after iteration 4) and all its 100.
+# test set: the committee run's first 30, 40, 50 and all its 62 labels, the random run's first 60 and 80 and all its 100.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=runs/active-bench/retrain
@@ -32,3 +32,7 @@ C=$B/varied-committee/data; R=$B/varied-random/data
 one committee-62 $C/initial.xyz $C/iter-00[0-8].xyz
 one random-60 $R/initial.xyz $R/iter-00[0-4].xyz
 one random-100 $R/initial.xyz $R/iter-00[0-8].xyz
+one committee-30 $C/initial.xyz $C/iter-00[0-1].xyz
+one committee-40 $C/initial.xyz $C/iter-00[0-2].xyz
+one committee-50 $C/initial.xyz $C/iter-00[0-3].xyz
+one random-80 $R/initial.xyz $R/iter-00[0-6].xyz
