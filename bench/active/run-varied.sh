@@ -2,7 +2,7 @@
 # bench/active, varied exploration (cu-varied.yaml: perfect + vacancy cell, NPT 0/3/6 GPa, 300/750/1200 K, fixed-epoch
 # fine-tunes): committee selection with the absolute trust band, with the adaptive (quantile) band, with the quantile band on the
 # relative deviation, and random selection
-# from the same kind of pool. The three runs share iteration 0 (the same initial data, committee and first pool: copied
+# from the same kind of pool. The four runs share iteration 0 (the same initial data, committee and first pool: copied
 # from the committee run, as they would be computed identically). One process at a time, one thread.
 # Writes runs/active-bench/{varied-committee,varied-random,varied-quantile,varied-relative,retrain}/, varied-score.txt and
 # retrain.txt. ~90 min on one shared core (measured 22:48-00:16 at load 4-14).
