@@ -163,7 +163,7 @@ public static class ActiveLearnConfigParser
 
         // ---- select, filter, stop ----
         var sel = r.OptionalMapping(root, "", "select") ?? new();
-        r.RequireOnly(sel, "select", "method", "lower", "upper", "max_frames", "diverse", "seed");
+        r.RequireOnly(sel, "select", "method", "lower", "upper", "max_frames", "diverse", "seed", "lower_quantile", "relative");
         string method = r.String(sel, "select", "method") ?? "committee";
         var select = new SelectionSettings
         {
@@ -171,8 +171,11 @@ public static class ActiveLearnConfigParser
             Lower = r.Double(sel, "select", "lower", 0) ?? 0.05, Upper = r.Double(sel, "select", "upper", 0, exclusiveMin: true) ?? 0.15,
             MaxFrames = (int)(r.Integer(sel, "select", "max_frames", 1) ?? 10), Diverse = r.Bool(sel, "select", "diverse") ?? true,
             Seed = (ulong)(r.Integer(sel, "select", "seed", 0) ?? 1),
+            LowerQuantile = r.Double(sel, "select", "lower_quantile", 0),
+            RelativeEpsilon = r.Double(sel, "select", "relative", 0, exclusiveMin: true),
         };
-        if (select.Upper <= select.Lower) throw r.Error("select.upper", $"must be above select.lower ({select.Lower} eV/Å)");
+        if (select.LowerQuantile is > 1) throw r.Error("select.lower_quantile", $"must be between 0 and 1, found {select.LowerQuantile}");
+        if (select.RelativeEpsilon is null && select.Upper <= select.Lower) throw r.Error("select.upper", $"must be above select.lower ({select.Lower} eV/Å)");
         if (explore.HaltSpread < select.Upper) throw r.Error("explore.halt", $"must be at least select.upper ({select.Upper} eV/Å): replicas would halt before reaching the trust band's top");
         var filter = r.OptionalMapping(root, "", "filter") ?? new();
         r.RequireOnly(filter, "filter", "min_distance");

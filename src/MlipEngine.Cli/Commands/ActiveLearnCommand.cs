@@ -51,7 +51,7 @@ public static class ActiveLearnCommand
         var o = cfg.Options;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"active-learn: committee of {o.CommitteeSize}, {o.Iterations} iterations, {o.Explore.Structures.Count * o.Explore.Temperatures.Count * o.Explore.Pressures.Count} replicas × {o.Explore.Steps} steps, " +
-            $"{o.Select.Method.ToString().ToLowerInvariant()} selection (trust band {o.Select.Lower}–{o.Select.Upper} eV/Å, ≤ {o.Select.MaxFrames} frames), label {cfg.LabelLabel}, output {o.OutputDirectory}"));
+            $"{o.Select.Method.ToString().ToLowerInvariant()} selection (trust band {(o.Select.RelativeEpsilon is double eps ? $"relative σ/(|F|+{eps}) ≥ {o.Select.Lower}, σ < {o.Select.Upper} eV/Å" : $"{o.Select.Lower}–{o.Select.Upper} eV/Å")}{(o.Select.LowerQuantile is double q ? $", lower edge at the pool's {q} quantile" : "")}, ≤ {o.Select.MaxFrames} frames), label {cfg.LabelLabel}, output {o.OutputDirectory}"));
         using var cancel = new CancellationTokenSource();
         int exit = 0;
         using var signals = new InterruptSignals(code => { exit = code; cancel.Cancel(); });

@@ -96,7 +96,7 @@ public sealed class ActiveLearningRun(ActiveLearningOptions options, ILabeller l
             {
                 Explored = pool.Count, Replicas = replicas, HaltedReplicas = halted,
                 SpreadMean = spreads.Count > 0 ? 1000 * spreads.Average() : double.NaN, SpreadMax = spreads.Count > 0 ? 1000 * spreads.Max() : double.NaN,
-                InBand = FrameSelection.InTrustBand(pool, _o.Select.Lower, _o.Select.Upper).Count,
+                InBand = FrameSelection.InBand(pool, _o.Select).Band.Count,
                 AboveBand = pool.Count(c => !(c.Spread.MaxForce < _o.Select.Upper)),
             };
             log.WriteLine(string.Create(_ci, $"  explored {pool.Count} frames in {replicas} replicas ({halted} halted): spread mean {record.SpreadMean:F0} max {record.SpreadMax:F0} meV/Å; {record.InBand} in the trust band, {record.AboveBand} above"));

@@ -24,6 +24,20 @@ public readonly record struct FrameSpread(double MaxForce, double MeanForce, dou
         return new FrameSpread(max, mean, e);
     }
 
+    /// <summary>
+    /// The largest relative force spread max_i σ_F,i / (|F̄_i| + ε) of a committee-evaluated frame (DP-GEN's relative
+    /// model deviation; F̄_i the committee's mean force on atom i, eV/Å); NaN when the frame carries no spreads or forces.
+    /// </summary>
+    public static double MaxRelative(Frame f, double epsilon)
+    {
+        var per = PerAtom(f);
+        var forces = f.Forces;
+        if (per.Length == 0 || forces is null || forces.Length != per.Length) return double.NaN;
+        double max = 0;
+        for (int i = 0; i < per.Length; i++) max = Math.Max(max, per[i] / (forces[i].Norm + epsilon));
+        return max;
+    }
+
     /// <summary>Per-atom force spreads of a committee-evaluated frame (eV/Å), empty when it carries none.</summary>
     public static double[] PerAtom(Frame f) => f.Arrays.Find(a => a.Name == FrameEvaluator.ForceStdKey)?.Data as double[] ?? [];
 }

@@ -25,4 +25,16 @@ public sealed record SelectionSettings
     /// <summary>Thin candidates by farthest-point sampling on a structure fingerprint (else: the largest spreads).</summary>
     public bool Diverse { get; init; } = true;
     public ulong Seed { get; init; } = 1;
+    /// <summary>
+    /// Adaptive lower edge: the band starts at this quantile (0–1) of the pool's scores instead of at
+    /// <see cref="Lower"/> (which then still applies as a floor), so it follows the current committee's spread and
+    /// never empties while the pool has frames below <see cref="Upper"/>. Null: the absolute band.
+    /// </summary>
+    public double? LowerQuantile { get; init; }
+    /// <summary>
+    /// Score frames by the relative deviation max_i σ_F,i / (|F̄_i| + ε) (DP-GEN's relative model deviation) with this
+    /// ε (eV/Å) instead of max_i σ_F,i; <see cref="Lower"/> is then dimensionless. <see cref="Upper"/> stays the absolute
+    /// guard on max_i σ_F,i (eV/Å) above which a geometry is not labelled. Null: the absolute spread.
+    /// </summary>
+    public double? RelativeEpsilon { get; init; }
 }

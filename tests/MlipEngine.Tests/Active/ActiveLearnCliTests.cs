@@ -46,6 +46,8 @@ public class ActiveLearnCliTests : IDisposable
     [InlineData("colour: blue", null, "", "al.yaml: colour")]
     [InlineData("", "label: {potential:", "label: {command: x, potential:", "al.yaml: label: give either potential")]
     [InlineData("", "select: {lower: 0.0, upper: 50", "select: {lower: 0.2, upper: 0.1", "al.yaml: select.upper: must be above select.lower")]
+    [InlineData("", "select: {lower: 0.0,", "select: {lower_quantile: 1.5, lower: 0.0,", "al.yaml: select.lower_quantile: must be between 0 and 1")]
+    [InlineData("", "select: {lower: 0.0,", "select: {relative: 0, lower: 0.0,", "al.yaml: select.relative: must be > 0")]
     [InlineData("", "halt: 100", "halt: 10", "al.yaml: explore.halt: must be at least select.upper")]
     [InlineData("", "steps: 20", "steps: 20\n  integrator: nvt-magic", "al.yaml: explore.integrator: unknown 'nvt-magic'")]
     [InlineData("", "channels: 4", "channels: many", "al.yaml: train: model.channels")]
@@ -70,12 +72,21 @@ public class ActiveLearnCliTests : IDisposable
     }
 
     [Fact]
+    public void AdaptiveAndRelativeBand_Parse_AndTheRelativeLowerMayExceedTheAbsoluteUpper()
+    {
+        var cfg = ActiveLearnConfigParser.Load(Config(), ["select.lower_quantile=0.75", "select.relative=0.5", "select.lower=0.2", "select.upper=0.15"]);
+        Assert.Equal(0.75, cfg.Options.Select.LowerQuantile);
+        Assert.Equal(0.5, cfg.Options.Select.RelativeEpsilon);
+        Assert.Null(ActiveLearnConfigParser.Load(Config(), []).Options.Select.LowerQuantile);
+    }
+
+    [Fact]
     public void ShippedExamples_Parse()
     {
-        foreach (var example in new[] { "cu-eam.yaml", "ethanol-xtb.yaml" })
+        foreach (var example in new[] { "examples/active/cu-eam.yaml", "examples/active/ethanol-xtb.yaml", "bench/active/cu-committee.yaml", "bench/active/cu-varied.yaml" })
         {
-            string path = Path.Combine(NativeLibrary.RepoRoot, "examples", "active", example);
-            var cfg = ActiveLearnConfigParser.Load(path, ["output=" + Path.Combine(_dir, example)]);
+            string path = Path.Combine(NativeLibrary.RepoRoot, example);
+            var cfg = ActiveLearnConfigParser.Load(path, ["output=" + Path.Combine(_dir, Path.GetFileName(example))]);
             Assert.Equal(4, cfg.Options.CommitteeSize);
         }
     }

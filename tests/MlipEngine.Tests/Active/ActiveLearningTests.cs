@@ -100,6 +100,49 @@ public class ActiveLearningTests : IDisposable
         Assert.Equal(3, random.Select(c => c.Step).Distinct().Count());
     }
 
+    [Fact]
+    public void QuantileBand_FollowsThePoolsSpread_AndKeepsTheAbsoluteFloorAndGuard()
+    {
+        // Ten frames with spreads 0.01…0.10 and one above the guard: the band from the 0.7 quantile of the frames below
+        // σ_hi is {0.08, 0.09, 0.10}, where the absolute band 0.05–0.15 would hold six; the floor `lower` still applies.
+        var pool = Enumerable.Range(1, 10).Select(k => Explored(0.01 * k, k)).Append(Explored(0.4, 11)).ToList();
+        var s = new SelectionSettings { Lower = 0.0, Upper = 0.15, LowerQuantile = 0.7, Diverse = false };
+        var (band, edge) = FrameSelection.InBand(pool, s);
+        Assert.Equal(0.08, edge, 12);
+        Assert.Equal([0.08, 0.09, 0.1], band.Select(c => Math.Round(c.Spread.MaxForce, 6)).Order());
+        Assert.Equal(3, FrameSelection.Select(pool, s with { MaxFrames = 5 }, 0).Count);   // never the 0.4 frame
+        Assert.Single(FrameSelection.InBand(pool, s with { Lower = 0.095 }).Band);            // floor above the quantile
+        Assert.Equal(6, FrameSelection.InBand(pool, s with { Lower = 0.05, LowerQuantile = null }).Band.Count);
+    }
+
+    [Fact]
+    public void RelativeScore_DividesEachAtomsSpreadByItsMeanForcePlusEpsilon()
+    {
+        // Frame A: spread 0.2 on an atom pushed with 2 eV/Å (relative 0.2/2.5 = 0.08); frame B: spread 0.1 on an atom
+        // with no force (0.1/0.5 = 0.2). Absolute ranking prefers A, relative ranking B.
+        ExploredFrame Make(double spread, double force, int seed)
+        {
+            var f = new Frame(TestStructures.Fcc("Cu", 3.615, 1, 1, 1, jitter: 0.05, seed: seed));
+            int n = f.Structure.AtomCount;
+            f.Forces = new Vec3[n];
+            f.Forces[0] = new Vec3(force, 0, 0);
+            var std = new double[n];
+            std[0] = spread;
+            f.Arrays.Add(new PerAtomArray(FrameEvaluator.ForceStdKey, 'R', 1, std));
+            return new ExploredFrame(f, 0, seed, new FrameSpread(spread, spread / n, 0));
+        }
+        var a = Make(0.2, 2.0, 1);
+        var b = Make(0.1, 0.0, 2);
+        Assert.Equal(0.08, FrameSpread.MaxRelative(a.Frame, 0.5), 12);
+        Assert.Equal(0.2, FrameSpread.MaxRelative(b.Frame, 0.5), 12);
+        var abs = new SelectionSettings { Lower = 0.05, Upper = 0.3, MaxFrames = 1, Diverse = false };
+        Assert.Same(a, FrameSelection.Select([a, b], abs, 0).Single());
+        var rel = abs with { RelativeEpsilon = 0.5, Lower = 0.1 };
+        Assert.Same(b, FrameSelection.Select([a, b], rel, 0).Single());              // A's 0.08 is below the relative lower edge
+        Assert.Empty(FrameSelection.Select([a, b], rel with { Upper = 0.1 }, 0));    // the absolute guard still drops both
+        Assert.True(double.IsNaN(FrameSpread.MaxRelative(new Frame(TestStructures.Fcc("Cu", 3.615, 1, 1, 1)), 0.5)));
+    }
+
     // ---- geometry filter ----
 
     [Fact]
