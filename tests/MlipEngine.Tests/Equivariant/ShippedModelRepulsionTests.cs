@@ -56,6 +56,7 @@ public class ShippedModelRepulsionTests
     [InlineData("Cu", "fcc", 3.634, 0.27)]
     [InlineData("Li", "bcc", 3.445, 0.25)]
     [InlineData("Mo", "bcc", 3.169, 0.25)]
+    [InlineData("Si", "diamond", 5.467, 0.29)]
     public void UniformCompression_RaisesTheEnergyAtEveryStep(string element, string lattice, double a0, double lowestRatio)
     {
         var model = Load(element);
