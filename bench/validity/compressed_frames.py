@@ -12,7 +12,7 @@ over.
 What is computed: the primitive cell of the ground-state crystal (fcc Cu/Ni: 1 atom, diamond Si: 2 atoms) at
 V/V0 = ratio, V0 the DFT-relaxed reference cell of the mlearn strain set (dft_reference.ground_state), with
 GPAW plane waves (500 eV), a Monkhorst–Pack Γ-centred mesh whose density is kept as the cell shrinks
-(k = ceil(k0 · a0/a)), Fermi–Dirac smearing 0.1 eV, spin-polarised Ni (initial moment 0.6 μB; the points at V/V0 0.25 and 0.3 were run with --no-spin,
+(k = ceil(k0 · a0/a)), Fermi–Dirac smearing 0.1 eV, spin-polarised Ni (initial moment 0.6 μB; the points at V/V0 ≤ 0.5 were run with --no-spin,
 where the moment has vanished: 0.26 μB at 0.55 and falling). With
 --rattled N, each ratio also gets N conventional cells (4 or 8 atoms) with the atoms displaced by a Gaussian of
 0.03·d_nn, for force labels.

@@ -43,3 +43,46 @@ vacancy in the DFT's cell size: 107, 53, 53, 63 atoms), DFT values derived from 
 | property | model | model value | DFT | error (model − DFT) |
 |---|---|---|---|---|""")
 print("\n".join(rows))
+comp = f"{run}/compression/summary.txt"
+print("""
+## Uniform compression
+
+`bench/validity/compression.py` (run by `run.sh`) compresses each model's ground-state crystal from V/V0 = 1 to 0.25
+in steps of 0.01 and lists where the energy falls on compression (a well). Cu, Ni, Si and Ge were fine-tuned on
+GPAW-labelled compressed crystals for this (issue 14; [repulsion](repulsion.md#compression-fine-tune-on-dft-compressed-crystals)):
+""")
+try:
+    print("```\n" + open(comp).read().strip() + "\n```")
+except FileNotFoundError:
+    print("(not run)")
+print("""
+## Where a target is missed, and what the data can support
+
+The targets of issue 14 are a0 within 0.5 %, B and C_ij within 10 %, vacancy E_f within 10 %. Measured on
+2026-12-07 (commands below):
+
+- **Cu C44 (−19 % against the data's energy route).** The DFT value of 98 GPa comes from the curvature of the
+  shear frames' energies. The route itself is sound: Mishin's EAM evaluated on the same frames gives 76.0 GPa by it,
+  against the potential's own 76.2. But an independent PBE calculation at the data's lattice constant
+  (`gpaw_elastic.py`: GPAW, plane waves 500 eV, k 12³, ±1 % strains, stress route) gives C11 191, C12 147 and
+  **C44 81 GPa**, and the model on the data's own strained frames (same lattice constant) gives 87. So the data's
+  98 GPa is not what a second PBE code finds for this crystal (the two differ in PAW setups, k-points and smearing;
+  which C44 is closer to converged PBE we cannot tell from the data). Against the GPAW value the model is within
+  10 % (C44 87 at the data's cell, 79.6 at its relaxed a0).
+- **Li C11, C12, B (−23, −13, −17 %).** The strained Li frames are 2-atom cells at ±0.5 and ±1 % strain: their
+  energies change by 0.07–0.31 meV/atom, and the model reproduces every one of them within 0.07 meV/atom (a fifth
+  of its validation energy MAE, 0.32 meV/atom). The 23 % gap in C11 is this 0.07 meV/atom difference of curvature.
+  The reference cell itself is not stress-free (σ_xx = −0.15 GPa, about the stress change a 1 % strain
+  produces, 0.16 GPa), and C' = (C11 − C12)/2 is only 1.1 GPa. Stress-weighted fine-tunes (× 1000, × 10 000) did not move C11 (12.7 → 13.1 GPa).
+  Without Li frames at larger strains, the data cannot pin C' to 10 %.
+- **Si C12 and B.** The compressed-crystal fine-tune moved B from 102.5 to 97.6 GPa (DFT 88.5) and C12 from 79.8 to
+  72.7 (56.4). Weighting the Elastic stresses × 1000 reaches the DFT C_ij (`examples/train/si-mlearn-finetune.yaml`)
+  but costs 2.3 % in held-out force error, which the issue does not allow.
+- **Mo vacancy E_f (+40 %).** The DFT value is a difference of two AIMD averages with a statistical error of
+  ±0.48 eV; the model's 3.01 eV is 1.8 σ from it.
+
+Commands: `bash bench/validity/run.sh` (this page); `/usr/bin/python3 bench/validity/gpaw_elastic.py
+../shared/data/mlearn Cu` (the PBE check, ~10 min on one core); for the model on the data's own frames,
+`./mlip eval -p potentials/cu-mlearn.mlip -i ../shared/data/mlearn/Cu_train.xyz -o DIR/Cu_train.xyz` and
+`dft_reference.py DIR Cu`.""")
+

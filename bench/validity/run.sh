@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DATA="${1:-/work/shared/data/mlearn}"
 OUT="$ROOT/runs/validity"
-mkdir -p "$OUT"
+mkdir -p "$OUT/compression"
 # element lattice a(start, Å) vacancy-supercell (the DFT vacancy cells: 108, 54, 54, 64 atoms)
 while read -r el lat a sc; do
   lower="$(echo "$el" | tr 'A-Z' 'a-z')"
@@ -22,6 +22,7 @@ Mo bcc 3.16 3
 Si diamond 5.47 2
 Ge diamond 5.76 2
 LIST
+/usr/bin/python3 "$ROOT/bench/validity/compression.py" --out "$OUT/compression" --dft "$ROOT/runs/compressed" > "$OUT/compression/summary.txt"
 /usr/bin/python3 "$ROOT/bench/validity/dft_reference.py" "$DATA" Cu Ni Li Mo Si Ge > "$OUT/dft.json"
 /usr/bin/python3 "$ROOT/bench/validity/make_table.py" "$OUT" "$(git -C "$ROOT" rev-parse --short HEAD)" > "$ROOT/docs/validity.md"
 echo "wrote docs/validity.md" >&2

@@ -54,6 +54,7 @@ public class ShippedModelRepulsionTests
     /// </summary>
     [Theory]
     [InlineData("Cu", "fcc", 3.634, 0.27)]
+    [InlineData("Ni", "fcc", 3.521, 0.25)]
     [InlineData("Li", "bcc", 3.445, 0.25)]
     [InlineData("Mo", "bcc", 3.169, 0.25)]
     [InlineData("Si", "diamond", 5.467, 0.29)]
