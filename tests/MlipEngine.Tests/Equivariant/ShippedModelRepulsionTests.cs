@@ -62,19 +62,18 @@ public class ShippedModelRepulsionTests
     public void UniformCompression_RaisesTheEnergyAtEveryStep(string element, string lattice, double a0, double lowestRatio)
     {
         var model = Load(element);
-        Vec3[] basis = lattice switch
-        {
-            "bcc" => [new(0, 0, 0), new(0.5, 0.5, 0.5)],
-            "fcc" => [new(0, 0, 0), new(0, 0.5, 0.5), new(0.5, 0, 0.5), new(0.5, 0.5, 0)],
-            _ => [new(0, 0, 0), new(0, 0.5, 0.5), new(0.5, 0, 0.5), new(0.5, 0.5, 0), new(0.25, 0.25, 0.25), new(0.25, 0.75, 0.75), new(0.75, 0.25, 0.75), new(0.75, 0.75, 0.25)],
-        };
         var ratios = new List<double>();
         for (int k = 0; 1 - 0.01 * k >= lowestRatio - 1e-9; k++) ratios.Add(1 - 0.01 * k);
-        var crystals = ratios.Select(r => TestStructures.Lattice(element, a0 * Math.Cbrt(r), basis, 1, 1, 1, 0, 1)).ToList();
+        var crystals = ratios.Select(r => a0 * Math.Cbrt(r)).Select(a => lattice switch
+        {
+            "bcc" => TestStructures.Bcc(element, a, 1, 1, 1),
+            "fcc" => TestStructures.Fcc(element, a, 1, 1, 1),
+            _ => TestStructures.Diamond(element, a, 1, 1, 1),
+        }).ToList();
         using var c = TestCatalog.Instance.Bind(model, new ComputeOptions { Backend = Backend.Cpu });
         var ev = Eval.Batch(c, crystals);
         for (int k = 1; k < ev.Length; k++)
             Assert.True(ev[k].Energy > ev[k - 1].Energy,
-                $"{element} {lattice}: E/atom falls from {ev[k - 1].Energy / basis.Length:F3} to {ev[k].Energy / basis.Length:F3} eV on compression to V/V0 = {ratios[k]:F2}");
+                $"{element} {lattice}: E/atom falls from {ev[k - 1].Energy / crystals[k].AtomCount:F3} to {ev[k].Energy / crystals[k].AtomCount:F3} eV on compression to V/V0 = {ratios[k]:F2}");
     }
 }

@@ -52,8 +52,7 @@ public class IlgpuKernelTests
     public void StillingerWeber_MatchesReference(Precision precision, double tol)
     {
         var sw = MlipEngine.Potentials.StillingerWeber.StillingerWeberPotential.FromFile(GoldenFiles.LammpsPotential("Si.sw"), ["Si"]);
-        Vec3[] diamond = [new(0, 0, 0), new(0.5, 0.5, 0), new(0.5, 0, 0.5), new(0, 0.5, 0.5), new(0.25, 0.25, 0.25), new(0.75, 0.75, 0.25), new(0.75, 0.25, 0.75), new(0.25, 0.75, 0.75)];
-        foreach (var s in new[] { TestStructures.Lattice("Si", 5.431, diamond, 2, 2, 2, 0.15, 31), Samples.Cluster(["Si"], 3.9, 32) })
+        foreach (var s in new[] { TestStructures.Diamond("Si", 5.431, 2, 2, 2, 0.15, 31), Samples.Cluster(["Si"], 3.9, 32) })
         {
             using var c = TestCatalog.Instance.Bind(sw, Ilgpu(precision));
             OpenClKernelTests.AssertAgreesWithReference(Eval.One(sw, s, ComputeOptions.Reference), Eval.One(c, s), tol, "ILGPU");

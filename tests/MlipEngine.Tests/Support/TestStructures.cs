@@ -19,6 +19,13 @@ public static class TestStructures
         return Lattice(element, a, basis, nx, ny, nz, jitter, seed);
     }
 
+    /// <summary>Diamond: the fcc basis and the same four sites shifted by (¼, ¼, ¼), in that order (8 atoms per cube).</summary>
+    public static AtomicStructure Diamond(string element, double a, int nx, int ny, int nz, double jitter = 0, int seed = 1)
+    {
+        Vec3[] fcc = [new(0, 0, 0), new(0.5, 0.5, 0), new(0.5, 0, 0.5), new(0, 0.5, 0.5)];
+        return Lattice(element, a, [.. fcc, .. fcc.Select(f => f + new Vec3(0.25, 0.25, 0.25))], nx, ny, nz, jitter, seed);
+    }
+
     public static AtomicStructure Lattice(string element, double a, Vec3[] basis, int nx, int ny, int nz, double jitter, int seed)
     {
         var rng = new Random(seed);
