@@ -6,7 +6,8 @@ Usage: gpaw_elastic.py DATA_DIR EL [--strain 0.01] [--k 12]     (prints JSON)
 
 C11 = ∂σ_xx/∂ε_xx, C12 = ∂σ_yy/∂ε_xx (uniaxial ±ε), C44 = ∂σ_yz/∂γ_yz (engineering shear ±2ε); the primitive cell
 is strained as a whole (fcc and bcc have no internal relaxation under these strains; diamond would, so it is
-refused). Stresses in ASE's sign (σ = −P); GPa. Each calculation is cached in OUT.json beside its log.
+refused). Stresses in ASE's sign (σ = −P); GPa. The calculator, its settings and its cache (a .json beside each
+log) are compressed_frames.gpaw_point's.
 """
 import argparse, json, os, sys
 import numpy as np
@@ -16,22 +17,14 @@ from ase.units import GPa
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dft_reference import ground_state  # noqa: E402
+from compressed_frames import gpaw_point  # noqa: E402
 
 LATTICE = {"Cu": ("fcc", 4), "Ni": ("fcc", 4), "Li": ("bcc", 2), "Mo": ("bcc", 2)}
 
 
 def stress(atoms, k, el, tag, work):
-    cache = f"{work}/{tag}.json"
-    if os.path.exists(cache):
-        with open(cache) as fh: return np.array(json.load(fh))
-    from gpaw import GPAW, PW
-    if el == "Ni": atoms.set_initial_magnetic_moments([0.6] * len(atoms))
-    atoms.calc = GPAW(mode=PW(500), xc="PBE", kpts={"size": (k, k, k), "gamma": True},
-                      occupations={"name": "fermi-dirac", "width": 0.1}, txt=f"{work}/{tag}.txt")
-    s = atoms.get_stress(voigt=False)
-    with open(cache + ".tmp", "w") as fh: json.dump(s.tolist(), fh)
-    os.replace(cache + ".tmp", cache)
-    return s
+    """σ (3×3) of one GPAW calculation with compressed_frames.py's settings and cache."""
+    return gpaw_point(atoms, k, 1.0, el, f"{work}/{tag}.txt")[2]
 
 
 def main():
