@@ -45,4 +45,37 @@ public static class GpuThroughput
             c.Item2 with { Skin = 1.0 }, c.Item2.Backend != Backend.Cpu)));
         return 0;
     }
+
+    /// <summary>
+    /// Device memory of the equivariant model on ILGPU (fp64 and fp32): one force call (E, F, σ) of cu-mlearn on 4·REPEAT³ Cu atoms with
+    /// the edge scratch budget <paramref name="budgetMiB"/> (0: the default), printing the chunks, the bytes held and the call's time.
+    /// </summary>
+    public static int Memory(int repeat, int budgetMiB, int ilgpuDevice)
+    {
+        var (ff, s) = Systems.Create("mlip", repeat);
+        Systems.Jitter(s);
+        var batch = SystemBatch.FromStructure(s);
+        var d = IlgpuDevices.Devices[ilgpuDevice];
+        Console.WriteLine($"# equivariant cu-mlearn, {s.AtomCount} atoms, skin 1 A; ILGPU device {ilgpuDevice}: {d.Name} ({d.AcceleratorType})" +
+            (d.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU ? " — ILGPU's CPU accelerator: not a GPU figure" : ""));
+        Console.WriteLine("precision  budget_MiB  chunks  chunk_atoms  edge_scratch_MB  device_MB  device_B/atom  first_call_s  second_call_s");
+        foreach (var p in new[] { Precision.Float64, Precision.Float32 })
+        {
+            using var c = Systems.Catalog.Bind(ff, new ComputeOptions { Backend = IlgpuBackend.Name, DeviceIndex = ilgpuDevice, Precision = p, Skin = 1.0 });
+            var m = (IEdgeChunkedComputer)c;
+            m.EdgeScratchBudgetBytes = (long)budgetMiB << 20;
+            var result = new ForceResult();
+            var outputs = ForceOutputs.Energy | ForceOutputs.Forces | ForceOutputs.Virial;
+            var t0 = System.Diagnostics.Stopwatch.StartNew();
+            c.Compute(batch, outputs, result);
+            double first = t0.Elapsed.TotalSeconds;
+            t0.Restart();
+            c.Compute(batch, outputs, result);
+            double second = t0.Elapsed.TotalSeconds;
+            if (p == Precision.Float64) Console.WriteLine($"# edge scratch {m.EdgeBytesPerSlot} B per chunk slot in fp64");
+            Console.WriteLine($"{p,-9}  {budgetMiB,10}  {m.Chunks,6}  {m.ChunkAtoms,11}  {m.EdgeScratchBytes / 1e6,15:F1}  {m.DeviceBytes / 1e6,9:F1}  " +
+                $"{(double)m.DeviceBytes / s.AtomCount,13:F0}  {first,12:F2}  {second,13:F2}");
+        }
+        return 0;
+    }
 }

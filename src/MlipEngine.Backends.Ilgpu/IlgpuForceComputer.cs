@@ -129,6 +129,10 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
         if ((outputs & ForceOutputs.AtomEnergies) != 0) _e.Read(result.AtomEnergies.AsSpan(0, n));
     }
 
+    /// <summary>Bytes of the positions, list, reduction plan and per-atom outputs on the device.</summary>
+    private protected long BaseDeviceBytes =>
+        new IDeviceMemory[] { _x, _y, _z, _shifts, _fx, _fy, _fz, _e, _v, _partial, _sums, _type, _count, _j, _code, _chunkFirst, _systemFirstChunk }.Sum(b => b.Bytes);
+
     /// <summary>The lock that serialises work on this computer's device.</summary>
     internal object DeviceLock => _device.Sync;
     /// <summary>The Verlet list this computer keeps (its reference positions are the skin test's).</summary>
