@@ -42,7 +42,6 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     private readonly DeviceArray<T>[] _zl, _act, _rad, _ht, _am, _gread;
     /// <summary>The arrays sized per chunk slot (the rest are per atom or per list slot).</summary>
     private readonly IDeviceMemory[] _chunkScratch;
-    private int[] _mirrorHost = [];
 
     private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, int> _edgeGeometry;
     private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, ArrayView<T>> _embed;
@@ -165,15 +164,13 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     public long EdgeScratchBytes => _chunkScratch.Sum(d => d.Bytes);
     public long EdgeBytesPerSlot => _bytesPerSlot;
 
-    private protected override void ListUploaded(NeighborList list, int capacity, int stride)
+    private protected override void ListUploaded(int atoms, int capacity, int stride)
     {
         long slots = (long)capacity * stride;
         if (slots > int.MaxValue)
             throw new InvalidOperationException($"equivariant on ILGPU: {slots} list slots exceed one device array (2³¹ elements)");
         _capacity = capacity;
-        if (_mirrorHost.Length < slots) _mirrorHost = new int[slots];
-        ListMirror.Fill(list, stride, _mirrorHost, ForceField.Style);
-        _mirror.Write(_mirrorHost.AsSpan(0, (int)slots));
+        FillMirror(_mirror, atoms, capacity, stride);
         foreach (var d in new[] { _gx, _gy, _gz }) d.EnsureCapacity(slots);
     }
 

@@ -136,10 +136,11 @@ internal static class VerletKernels
 /// Device-resident NVE (velocity Verlet) and Langevin (BAOAB) on ILGPU for an <see cref="MdSystem"/> whose force computer is an
 /// <see cref="IlgpuForceComputer"/>: positions, velocities and forces stay on the device; one step is a drift
 /// kernel, a 4-byte flag read, the force kernels. When the flag says an atom moved past skin/2 (the rule of
-/// <see cref="MlipEngine.Neighbors.VerletNeighborList"/>, so rebuilds fall on the CPU path's steps) the positions
-/// come back and the computer's own host path rebuilds the list and uploads it — the ILGPU backend has no
-/// device list builder yet. nve and nvt-langevin (BAOAB with the OpenCL kernel's Philox stream); the other
-/// integrators integrate on the host.
+/// <see cref="MlipEngine.Neighbors.VerletNeighborList"/>, so rebuilds fall on the CPU path's steps) the list is rebuilt
+/// on the device (<see cref="IlgpuNeighborListBuilder"/>, a few 4-byte reads) when every system is fully periodic and at
+/// least as thick as the list radius; otherwise the positions come back and the computer's own host path rebuilds the
+/// list and uploads it (<see cref="Description"/> says which and why). nve and nvt-langevin (BAOAB with the OpenCL
+/// kernel's Philox stream); the other integrators integrate on the host.
 /// </summary>
 public sealed class IlgpuResidentDynamics : IResidentDynamics
 {
@@ -157,7 +158,8 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
     private readonly int[] _flagHost = new int[1];
     private double[] _hx = [], _hy = [], _hz = [], _cellHost = [];
     private readonly ForceResult _rebuildResult = new();
-    private bool _nonFinite;
+    private readonly bool _buildOnDevice;
+    private bool _nonFinite, _referenceOnDevice;
 
     private IlgpuResidentDynamics(MdSystem system, IlgpuForceComputer computer, IIntegrator integrator)
     {
@@ -171,8 +173,10 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
         _baoabDrift = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, AtomOutputs, DeviceGeometry, LangevinStep>(VerletKernels.BaoabDrift);
         _drift = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, AtomOutputs, DeviceGeometry, int, double, double, double>(VerletKernels.Drift);
         _kick = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, AtomOutputs, double>(VerletKernels.Kick);
+        _buildOnDevice = IlgpuNeighborListBuilder.Applies(system.Batch, computer.ForceField.Cutoff + computer.Verlet.Skin, out string why);
         Description = $"device-resident MD on ILGPU device {computer.Options.DeviceIndex} ({computer.DeviceName}): {integrator.Name}, {computer.Options.Precision}; " +
-            "positions, velocities and forces stay on the device (list rebuilt on the host when the skin test asks)";
+            "positions, velocities and forces stay on the device; " +
+            (_buildOnDevice ? "the list is rebuilt on the device when the skin test asks" : $"the list is rebuilt on the host when the skin test asks ({why})");
     }
 
     /// <summary>The stepper, or null with the reason (for the log) when this combination integrates on the host.</summary>
@@ -210,6 +214,7 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
             _flag.Write([0]);
         }
         _nonFinite = false;
+        _referenceOnDevice = false;
         _heat0 = _langevin?.Heat ?? 0;
     }
 
@@ -266,16 +271,26 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
     }
 
     /// <summary>
-    /// Positions come back; the computer's host path rebuilds the list (its own skin test agrees with the
-    /// flag's), uploads it with r̃ and computes the forces; images and the new skin reference go back up.
+    /// On the device where the cells allow it: the list from the positions there, r₀ ← r, then the forces. Otherwise the positions
+    /// come back; the computer's host path rebuilds the list (its own skin test agrees with the flag's), uploads it with r̃ and computes
+    /// the forces; images and the new skin reference go back up.
     /// </summary>
     private void Rebuild(SystemBatch b, int n)
     {
+        if (_buildOnDevice && _c.RebuildOnDevice(b, _rx.View, _ry.View, _rz.View, _system.View, _images.View))
+        {
+            foreach (var (r, r0) in new[] { (_rx, _x0), (_ry, _y0), (_rz, _z0) }) r.View.SubView(0, n).CopyTo(r0.View.SubView(0, n));
+            _flag.View.MemSetToZero();
+            _referenceOnDevice = true;
+            _c.EvaluateResident(n);
+            return;
+        }
         _rx.Read(b.X.AsSpan(0, n)); _ry.Read(b.Y.AsSpan(0, n)); _rz.Read(b.Z.AsSpan(0, n));
         // forces (and virials) asked, though only the device copies are used: a computer may skip work for outputs not asked
         _c.Compute(b, ForceOutputs.Energy | ForceOutputs.Forces | ForceOutputs.Virial, _rebuildResult);
         UploadListState(n);
         _flag.Write([0]);
+        _referenceOnDevice = false;
     }
 
     public void Synchronize(bool state)
@@ -319,8 +334,16 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
 
     public void CopyNeighborReference(NeighborReference reference)
     {
-        var v = _c.Verlet;
-        reference.Set(v.ReferenceX, v.ReferenceY, v.ReferenceZ, _sys.Batch.Cells[0]);
+        if (!_referenceOnDevice)
+        {
+            var v = _c.Verlet;
+            reference.Set(v.ReferenceX, v.ReferenceY, v.ReferenceZ, _sys.Batch.Cells[0]);
+            return;
+        }
+        int n = _sys.Batch.AtomCount;   // the last build was on the device: its reference positions are there
+        var x = new double[n]; var y = new double[n]; var z = new double[n];
+        lock (_c.DeviceLock) { _x0.Read(x); _y0.Read(y); _z0.Read(z); }
+        reference.Set(x, y, z, _sys.Batch.Cells[0]);
     }
 
     public void Dispose()

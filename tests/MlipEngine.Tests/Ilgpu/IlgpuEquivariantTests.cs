@@ -91,7 +91,16 @@ public class IlgpuEquivariantTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Nve_Trajectory_MatchesCpuBackend() =>
-        EquivariantBackendChecks.AssertNveMatchesCpuBackend(output, IlgpuBackend.Name, (2, 1, 1), skin: 0.1, steps: 60, minRms: 0.05);
+        EquivariantBackendChecks.AssertNveMatchesCpuBackend(output, IlgpuBackend.Name, (2, 1, 1), skin: 0.1, steps: 60, minRms: 0.05, listOn: "host");
+
+    /// <summary>
+    /// The same with the list rebuilt on the device (<see cref="IlgpuNeighborListBuilder"/>, mirrors by <see cref="NeighborKernels.Mirror"/>):
+    /// 32 atoms (2×2×2 fcc, faces 7.3 Å ≥ r_c + skin, though r_c = 4.5 Å is more than half of them), skin 0.1 Å, 40 steps (RMS displacement
+    /// ~0.1 Å, a rebuild every ~10 steps), the bounds of <see cref="EquivariantBackendChecks.AssertNveMatchesCpuBackend"/>.
+    /// </summary>
+    [Fact]
+    public void Nve_WithDeviceList_Trajectory_MatchesCpuBackend() =>
+        EquivariantBackendChecks.AssertNveMatchesCpuBackend(output, IlgpuBackend.Name, (2, 2, 2), skin: 0.1, steps: 40, minRms: 0.05, listOn: "device");
 }
 
 /// <summary>
