@@ -168,9 +168,11 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     /// Rebuilds the list on the device from the raw positions there (device-resident MD: the batch's atoms, systems, types and cells
     /// are those of the last host upload; only positions changed) when <see cref="IlgpuNeighborListBuilder.Applies"/>: new images w into
     /// <paramref name="images"/>, r̃, the list, per-entry data of the potential (<see cref="ListUploaded"/>). The next call from the host
-    /// uploads its own list again. Returns false (nothing done) when the cells need the host list.
+    /// uploads its own list again. <paramref name="countBuild"/> false: the same pairs as the list there (a re-layout), not counted in
+    /// <see cref="NeighborBuilds"/>. Returns false (nothing done) when the cells need the host list.
     /// </summary>
-    internal bool RebuildOnDevice(SystemBatch batch, ArrayView<double> rx, ArrayView<double> ry, ArrayView<double> rz, ArrayView<int> system, ArrayView<int> images)
+    internal bool RebuildOnDevice(SystemBatch batch, ArrayView<double> rx, ArrayView<double> ry, ArrayView<double> rz, ArrayView<int> system, ArrayView<int> images,
+        bool countBuild = true)
     {
         double radius = ForceField.Cutoff + OwnNeighbors.Skin;
         if (!IlgpuNeighborListBuilder.Applies(batch, radius, out _)) return false;
@@ -180,7 +182,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
         _capacity = capacity;
         ListUploaded(n, capacity, _stride);
         _uploadedList = null;
-        _deviceBuilds++;
+        if (countBuild) _deviceBuilds++;
         return true;
     }
 

@@ -112,16 +112,25 @@ internal static class VerletKernels
     private static void StorePosition(int i, double r0, double r1, double r2, ResidentState s, DeviceGeometry g, double limit2)
     {
         s.Rx[i] = r0; s.Ry[i] = r1; s.Rz[i] = r2;
-        int h = 9 * s.System[i];
-        double wa = s.Images[3 * i], wb = s.Images[3 * i + 1], wc = s.Images[3 * i + 2];
-        g.X[i] = r0 - (wa * s.Cells[h] + wb * s.Cells[h + 3] + wc * s.Cells[h + 6]);
-        g.Y[i] = r1 - (wa * s.Cells[h + 1] + wb * s.Cells[h + 4] + wc * s.Cells[h + 7]);
-        g.Z[i] = r2 - (wa * s.Cells[h + 2] + wb * s.Cells[h + 5] + wc * s.Cells[h + 8]);
+        ImageCorrect(i, s, g);
         double dx = r0 - s.X0[i], dy = r1 - s.Y0[i], dz = r2 - s.Z0[i];
         int bits = dx * dx + dy * dy + dz * dz <= limit2 ? 0 : FlagRebuild;
         if (double.IsNaN(r0) || double.IsNaN(r1) || double.IsNaN(r2) || double.IsInfinity(r0) || double.IsInfinity(r1) || double.IsInfinity(r2)) bits |= FlagNonFinite;
         if (bits != 0) Atomic.Or(ref s.Flag[0], bits);
     }
+
+    /// <summary>r̃ = r − w·H of atom i (Å), with the list's images w.</summary>
+    private static void ImageCorrect(int i, ResidentState s, DeviceGeometry g)
+    {
+        int h = 9 * s.System[i];
+        double r0 = s.Rx[i], r1 = s.Ry[i], r2 = s.Rz[i], wa = s.Images[3 * i], wb = s.Images[3 * i + 1], wc = s.Images[3 * i + 2];
+        g.X[i] = r0 - (wa * s.Cells[h] + wb * s.Cells[h + 3] + wc * s.Cells[h + 6]);
+        g.Y[i] = r1 - (wa * s.Cells[h + 1] + wb * s.Cells[h + 4] + wc * s.Cells[h + 7]);
+        g.Z[i] = r2 - (wa * s.Cells[h + 2] + wb * s.Cells[h + 5] + wc * s.Cells[h + 8]);
+    }
+
+    /// <summary>r̃ of every atom from the raw positions and images (after a list built at other positions than the current ones).</summary>
+    public static void ImageCorrect(Index1D index, ResidentState s, DeviceGeometry g) => ImageCorrect((int)index, s, g);
 
     /// <summary>The closing half kick of the last step of an <see cref="IResidentDynamics.Advance"/>.</summary>
     public static void Kick(Index1D index, ResidentState s, AtomOutputs f, double halfDt)
@@ -154,6 +163,7 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
     private readonly DeviceArray<int> _images, _system, _flag;
     private readonly Action<Index1D, ResidentState, AtomOutputs, DeviceGeometry, int, double, double, double> _drift;
     private readonly Action<Index1D, ResidentState, AtomOutputs, double> _kick;
+    private readonly Action<Index1D, ResidentState, DeviceGeometry> _imageCorrect;
     private readonly double[] _kineticTensor = new double[9];
     private readonly int[] _flagHost = new int[1];
     private double[] _hx = [], _hy = [], _hz = [], _cellHost = [];
@@ -173,6 +183,7 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
         _baoabDrift = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, AtomOutputs, DeviceGeometry, LangevinStep>(VerletKernels.BaoabDrift);
         _drift = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, AtomOutputs, DeviceGeometry, int, double, double, double>(VerletKernels.Drift);
         _kick = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, AtomOutputs, double>(VerletKernels.Kick);
+        _imageCorrect = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, DeviceGeometry>(VerletKernels.ImageCorrect);
         _buildOnDevice = IlgpuNeighborListBuilder.Applies(system.Batch, computer.ForceField.Cutoff + computer.Verlet.Skin, out string why);
         Description = $"device-resident MD on ILGPU device {computer.Options.DeviceIndex} ({computer.DeviceName}): {integrator.Name}, {computer.Options.Precision}; " +
             "positions, velocities and forces stay on the device; " +
@@ -212,10 +223,28 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
             _cells.Write(_cellHost.AsSpan(0, 9 * ns));
             UploadListState(n);
             _flag.Write([0]);
+            if (_buildOnDevice) RelayOutOnDevice(b, n);
         }
         _nonFinite = false;
         _referenceOnDevice = false;
         _heat0 = _langevin?.Heat ?? 0;
+    }
+
+    /// <summary>
+    /// The host list's pairs again in the device builder's layout and order: the list built on the device at the host list's reference
+    /// positions (the positions it was built at), r̃ of the current positions with its images, and the forces with it. So a run's lists
+    /// all come from the device builder, whether it started fresh or from a checkpoint (whose reference the host list was built at):
+    /// a restarted run then sums its forces in the uninterrupted run's order, bit for bit. Not counted as a build (the pairs are the
+    /// host list's).
+    /// </summary>
+    private void RelayOutOnDevice(SystemBatch b, int n)
+    {
+        var v = _c.Verlet;
+        _rx.Write(v.ReferenceX); _ry.Write(v.ReferenceY); _rz.Write(v.ReferenceZ);
+        if (!_c.RebuildOnDevice(b, _rx.View, _ry.View, _rz.View, _system.View, _images.View, countBuild: false)) return;
+        _rx.Write(b.X.AsSpan(0, n)); _ry.Write(b.Y.AsSpan(0, n)); _rz.Write(b.Z.AsSpan(0, n));
+        _imageCorrect(n, State, _c.CurrentGeometry);
+        _c.EvaluateResident(n);
     }
 
     /// <summary>The list's images and the skin reference (positions at its last build), after a build on the host.</summary>
