@@ -78,4 +78,47 @@ public static class GpuThroughput
         }
         return 0;
     }
+
+    /// <summary>
+    /// A full neighbor-list rebuild for EAM Cu on 4·REPEAT³ atoms (list radius r_c + 1 Å): on the host (the CPU backend's builder on all
+    /// cores, the neighbor-major copy and the upload, as ILGPU's host path does it) vs on the ILGPU device (<see cref="IlgpuForceComputer.RebuildOnDevice"/>:
+    /// bin, sort, fill, no positions read back). Best of <paramref name="reps"/>.
+    /// </summary>
+    public static int ListBuild(int repeat, int reps, int ilgpuDevice)
+    {
+        var (ff, s) = Systems.Create("eam", repeat);
+        Systems.Jitter(s);
+        var batch = SystemBatch.FromStructure(s);
+        int n = batch.AtomCount;
+        var d = IlgpuDevices.Devices[ilgpuDevice];
+        Console.WriteLine($"# EAM Cu, {n} atoms, list radius {ff.Cutoff + 1:F2} A; host: {Environment.ProcessorCount} threads; ILGPU device {ilgpuDevice}: {d.Name} ({d.AcceleratorType})" +
+            (d.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU ? " — ILGPU's CPU accelerator: not a GPU figure" : ""));
+        using var c = (IlgpuForceComputer)Systems.Catalog.Bind(ff, new ComputeOptions { Backend = IlgpuBackend.Name, DeviceIndex = ilgpuDevice, Skin = 1.0 });
+        c.Compute(batch, ForceOutputs.Energy | ForceOutputs.Forces, new ForceResult());
+        var a = c.Accelerator;
+        using var rx = new DeviceArray<double>(a); using var ry = new DeviceArray<double>(a); using var rz = new DeviceArray<double>(a);
+        using var system = new DeviceArray<int>(a); using var images = new DeviceArray<int>(a, 3L * n);
+        using var count = new DeviceArray<int>(a); using var j = new DeviceArray<int>(a); using var code = new DeviceArray<int>(a);
+        rx.Write(batch.X.AsSpan(0, n)); ry.Write(batch.Y.AsSpan(0, n)); rz.Write(batch.Z.AsSpan(0, n)); system.Write(batch.SystemIndex.AsSpan(0, n));
+        var builder = new MlipEngine.Neighbors.NeighborListBuilder(Environment.ProcessorCount);
+        var list = builder.Create(MlipEngine.Neighbors.NeighborListKind.Full);
+        double host = double.MaxValue, device = double.MaxValue;
+        int stride = (n + 63) / 64 * 64;
+        for (int r = 0; r < reps + 1; r++)
+        {
+            var t0 = System.Diagnostics.Stopwatch.StartNew();
+            builder.Build(batch, ff.Cutoff + 1.0, list);
+            int cap = list.MaxNeighborCount();
+            var ch = new int[n]; var jh = new int[cap * stride]; var codeh = new int[jh.Length];
+            list.CopyNeighborMajor(stride, ch, jh, codeh);
+            count.Write(ch); j.Write(jh); code.Write(codeh);
+            a.Synchronize();
+            if (r > 0) host = Math.Min(host, t0.Elapsed.TotalSeconds);
+            t0.Restart();
+            lock (c.DeviceLock) { c.RebuildOnDevice(batch, rx.View, ry.View, rz.View, system.View, images.View); a.Synchronize(); }
+            if (r > 0) device = Math.Min(device, t0.Elapsed.TotalSeconds);
+        }
+        Console.WriteLine($"host build + copy + upload {host * 1e3:F1} ms, device build {device * 1e3:F1} ms (best of {reps})");
+        return 0;
+    }
 }

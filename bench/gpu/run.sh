@@ -20,10 +20,12 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,m
 echo "## EAM Cu, 32 000 atoms"
 bench gpu eam 20 "$REPS" "$CL" "$IL"
 bench gpu-md eam 20 "$MDSTEPS" "$CL" "$IL"
+bench ilgpu-list 20 5 "$IL"   # list rebuild: host (build, copy, upload) vs ILGPU's device builder (resident MD's path)
 if [[ "$LARGE" -gt 0 ]]; then
   echo "## EAM Cu, $((4 * LARGE * LARGE * LARGE)) atoms"
   bench gpu eam "$LARGE" "$(( REPS > 5 ? 5 : REPS ))" "$CL" "$IL"
   bench gpu-md eam "$LARGE" "$(( MDSTEPS > 20 ? 20 : MDSTEPS ))" "$CL" "$IL"
+  bench ilgpu-list "$LARGE" 3 "$IL"
 fi
 for ml in 10 20; do
   echo "## equivariant model, $((4 * ml * ml * ml)) Cu atoms"
