@@ -45,4 +45,80 @@ public static class GpuThroughput
             c.Item2 with { Skin = 1.0 }, c.Item2.Backend != Backend.Cpu)));
         return 0;
     }
+
+    /// <summary>
+    /// Device memory of the equivariant model on ILGPU (fp64 and fp32): one force call (E, F, σ) of cu-mlearn on 4·REPEAT³ Cu atoms with
+    /// the edge scratch budget <paramref name="budgetMiB"/> (0: the default), printing the chunks, the bytes held and the call's time.
+    /// </summary>
+    public static int Memory(int repeat, int budgetMiB, int ilgpuDevice)
+    {
+        var (ff, s) = Systems.Create("mlip", repeat);
+        Systems.Jitter(s);
+        var batch = SystemBatch.FromStructure(s);
+        var d = IlgpuDevices.Devices[ilgpuDevice];
+        Console.WriteLine($"# equivariant cu-mlearn, {s.AtomCount} atoms, skin 1 A; ILGPU device {ilgpuDevice}: {d.Name} ({d.AcceleratorType})" +
+            (d.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU ? " — ILGPU's CPU accelerator: not a GPU figure" : ""));
+        Console.WriteLine("precision  budget_MiB  chunks  chunk_atoms  edge_scratch_MB  device_MB  device_B/atom  first_call_s  second_call_s");
+        foreach (var p in new[] { Precision.Float64, Precision.Float32 })
+        {
+            using var c = Systems.Catalog.Bind(ff, new ComputeOptions { Backend = IlgpuBackend.Name, DeviceIndex = ilgpuDevice, Precision = p, Skin = 1.0 });
+            var m = (IEdgeChunkedComputer)c;
+            m.EdgeScratchBudgetBytes = (long)budgetMiB << 20;
+            var result = new ForceResult();
+            var outputs = ForceOutputs.Energy | ForceOutputs.Forces | ForceOutputs.Virial;
+            var t0 = System.Diagnostics.Stopwatch.StartNew();
+            c.Compute(batch, outputs, result);
+            double first = t0.Elapsed.TotalSeconds;
+            t0.Restart();
+            c.Compute(batch, outputs, result);
+            double second = t0.Elapsed.TotalSeconds;
+            if (p == Precision.Float64) Console.WriteLine($"# edge scratch {m.EdgeBytesPerSlot} B per chunk slot in fp64");
+            Console.WriteLine($"{p,-9}  {budgetMiB,10}  {m.Chunks,6}  {m.ChunkAtoms,11}  {m.EdgeScratchBytes / 1e6,15:F1}  {m.DeviceBytes / 1e6,9:F1}  " +
+                $"{(double)m.DeviceBytes / s.AtomCount,13:F0}  {first,12:F2}  {second,13:F2}");
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// A full neighbor-list rebuild for EAM Cu on 4·REPEAT³ atoms (list radius r_c + 1 Å): on the host (the CPU backend's builder on all
+    /// cores, the neighbor-major copy and the upload, as ILGPU's host path does it) vs on the ILGPU device (<see cref="IlgpuForceComputer.RebuildOnDevice"/>:
+    /// bin, sort, fill, no positions read back). Best of <paramref name="reps"/>.
+    /// </summary>
+    public static int ListBuild(int repeat, int reps, int ilgpuDevice)
+    {
+        var (ff, s) = Systems.Create("eam", repeat);
+        Systems.Jitter(s);
+        var batch = SystemBatch.FromStructure(s);
+        int n = batch.AtomCount;
+        var d = IlgpuDevices.Devices[ilgpuDevice];
+        Console.WriteLine($"# EAM Cu, {n} atoms, list radius {ff.Cutoff + 1:F2} A; host: {Environment.ProcessorCount} threads; ILGPU device {ilgpuDevice}: {d.Name} ({d.AcceleratorType})" +
+            (d.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU ? " — ILGPU's CPU accelerator: not a GPU figure" : ""));
+        using var c = (IlgpuForceComputer)Systems.Catalog.Bind(ff, new ComputeOptions { Backend = IlgpuBackend.Name, DeviceIndex = ilgpuDevice, Skin = 1.0 });
+        c.Compute(batch, ForceOutputs.Energy | ForceOutputs.Forces, new ForceResult());
+        var a = c.Accelerator;
+        using var rx = new DeviceArray<double>(a); using var ry = new DeviceArray<double>(a); using var rz = new DeviceArray<double>(a);
+        using var system = new DeviceArray<int>(a); using var images = new DeviceArray<int>(a, 3L * n);
+        using var count = new DeviceArray<int>(a); using var j = new DeviceArray<int>(a); using var code = new DeviceArray<int>(a);
+        rx.Write(batch.X.AsSpan(0, n)); ry.Write(batch.Y.AsSpan(0, n)); rz.Write(batch.Z.AsSpan(0, n)); system.Write(batch.SystemIndex.AsSpan(0, n));
+        var builder = new MlipEngine.Neighbors.NeighborListBuilder(Environment.ProcessorCount);
+        var list = builder.Create(MlipEngine.Neighbors.NeighborListKind.Full);
+        double host = double.MaxValue, device = double.MaxValue;
+        int stride = (n + 63) / 64 * 64;
+        for (int r = 0; r < reps + 1; r++)
+        {
+            var t0 = System.Diagnostics.Stopwatch.StartNew();
+            builder.Build(batch, ff.Cutoff + 1.0, list);
+            int cap = list.MaxNeighborCount();
+            var ch = new int[n]; var jh = new int[cap * stride]; var codeh = new int[jh.Length];
+            list.CopyNeighborMajor(stride, ch, jh, codeh);
+            count.Write(ch); j.Write(jh); code.Write(codeh);
+            a.Synchronize();
+            if (r > 0) host = Math.Min(host, t0.Elapsed.TotalSeconds);
+            t0.Restart();
+            lock (c.DeviceLock) { c.RebuildOnDevice(batch, rx.View, ry.View, rz.View, system.View, images.View); a.Synchronize(); }
+            if (r > 0) device = Math.Min(device, t0.Elapsed.TotalSeconds);
+        }
+        Console.WriteLine($"host build + copy + upload {host * 1e3:F1} ms, device build {device * 1e3:F1} ms (best of {reps})");
+        return 0;
+    }
 }

@@ -6,7 +6,7 @@
 #                           (CPU host loop vs device-resident OpenCL and ILGPU, MDSTEPS steps)
 #   equivariant model (potentials/cu-mlearn.mlip) on 4 000 (fcc 10³) and 32 000 (fcc 20³) Cu atoms: one force call
 #     (CPU vs OpenCL vs ILGPU, fp64 and fp32), then NVE MD on 4 000 atoms (CPU host loop vs device-resident OpenCL and ILGPU).
-#     ILGPU keeps every list slot's per-edge data at once (no chunking yet): ~6 GB in fp64 at 32 000 atoms, so a GPU with ≥ 16 GB.
+#     Both accelerator backends chunk the edge stages (scratch ≤ 1/8 of GPU memory, at most 4 GiB); `ilgpu-memory` prints ILGPU's chunks and bytes.
 # Usage: bench/gpu/run.sh [OPENCL_DEVICE=0] [ILGPU_DEVICE=0] [REPS=10] [LARGE=63] [MDSTEPS=100]
 #   find the indices with `mlip info` (ILGPU numbers GPUs first: ilgpu:0 is the first CUDA GPU when there is one;
 #   OpenCL numbers platforms in loader order: pick the NVIDIA/AMD/Intel GPU, not PoCL). LARGE=0 skips the ~1M cell.
@@ -20,14 +20,18 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,m
 echo "## EAM Cu, 32 000 atoms"
 bench gpu eam 20 "$REPS" "$CL" "$IL"
 bench gpu-md eam 20 "$MDSTEPS" "$CL" "$IL"
+bench ilgpu-list 20 5 "$IL"   # list rebuild: host (build, copy, upload) vs ILGPU's device builder (resident MD's path)
 if [[ "$LARGE" -gt 0 ]]; then
   echo "## EAM Cu, $((4 * LARGE * LARGE * LARGE)) atoms"
   bench gpu eam "$LARGE" "$(( REPS > 5 ? 5 : REPS ))" "$CL" "$IL"
   bench gpu-md eam "$LARGE" "$(( MDSTEPS > 20 ? 20 : MDSTEPS ))" "$CL" "$IL"
+  bench ilgpu-list "$LARGE" 3 "$IL"
 fi
 for ml in 10 20; do
   echo "## equivariant model, $((4 * ml * ml * ml)) Cu atoms"
   bench gpu mlip "$ml" "$(( REPS > 5 ? 5 : REPS ))" "$CL" "$IL"
 done
+echo "## equivariant model on ILGPU, 32 000 Cu atoms: edge chunks and device memory (default budget)"
+bench ilgpu-memory 20 0 "$IL"
 echo "## equivariant model, 4000 Cu atoms, NVE MD"
 bench gpu-md mlip 10 "$(( MDSTEPS > 20 ? 20 : MDSTEPS ))" "$CL" "$IL"

@@ -3,8 +3,15 @@ using ILGPU.Runtime;
 
 namespace MlipEngine.Backends.Ilgpu;
 
+/// <summary>A device allocation whose size can be asked (memory accounting).</summary>
+internal interface IDeviceMemory : IDisposable
+{
+    /// <summary>Bytes allocated on the device.</summary>
+    long Bytes { get; }
+}
+
 /// <summary>A device buffer that only grows (buffers are sized by the largest batch seen, not per call).</summary>
-internal sealed class DeviceArray<T> : IDisposable where T : unmanaged
+internal sealed class DeviceArray<T> : IDeviceMemory where T : unmanaged
 {
     private readonly Accelerator _accelerator;
     private MemoryBuffer1D<T, Stride1D.Dense> _buffer;
@@ -16,6 +23,7 @@ internal sealed class DeviceArray<T> : IDisposable where T : unmanaged
     }
 
     public long Capacity => _buffer.Length;
+    public long Bytes => _buffer.LengthInBytes;
     public ArrayView<T> View => _buffer.View;
 
     /// <summary>Grows to at least <paramref name="count"/> elements (contents are then undefined).</summary>

@@ -23,7 +23,7 @@ internal struct LayerPlan
     public int Readout1, Readout2, ReadoutHidden, IsLast;
 }
 
-/// <summary>One layer's stored forward results: per edge slot the MLP's z and silu(z) and R ([q·S + slot]); per atom h̃, W_mix A and ∂readout/∂h.</summary>
+/// <summary>One layer's stored forward results: per chunk edge slot the MLP's z and silu(z) and R ([q·S + e]); per atom h̃, W_mix A and ∂readout/∂h.</summary>
 internal struct LayerViews<T> where T : unmanaged
 {
     public ArrayView<T> Z, Act, Rad, HT, AM, GRead;
@@ -31,7 +31,8 @@ internal struct LayerViews<T> where T : unmanaged
 
 /// <summary>
 /// Everything the equivariant kernels read and write besides the geometry: the model (weights in T, integer
-/// tables), per list slot s = k·stride + i the edge data ([q·S + s]), and per-atom scratch ([i·N + lm·C + c]).
+/// tables), the edge data of the current chunk of atoms [A0, A0 + CN) per chunk slot e = k·CS + (i − A0) ([q·S + e], S = capacity·CS),
+/// the per-edge gradient g_e and mirror per list slot s = k·stride + i (the whole list), and per-atom scratch ([i·N + lm·C + c]).
 /// </summary>
 internal struct EquivariantViews<T> where T : unmanaged
 {
@@ -43,11 +44,12 @@ internal struct EquivariantViews<T> where T : unmanaged
     public int C, Nsh, Nb, Species, EnvelopeP, HasCore, Embedding, PairRowsMax;
     public double Cutoff;
     public T InverseAverage;
-    // edges
+    // edges of the chunk (Dist, Y, …, G2: [q·S + e]) and of the whole list (Gx, Gy, Gz, Mirror: [s])
     public ArrayView<double> Dist, Gx, Gy, Gz;
     public ArrayView<T> Y, DY, B, DB, GY, G1, G2;
     public ArrayView<int> Mirror;
-    public int S;
+    /// <summary>The chunk: first atom, atoms, slot stride (a multiple of 64 ≥ CN) and slots S = capacity·CS.</summary>
+    public int A0, CN, CS, S;
     // atoms
     public ArrayView<double> AtomE;
     public ArrayView<T> A, Bc, P, GP, GA, GAm, GB, GHT;
@@ -71,6 +73,8 @@ internal struct LinearArgs<T> where T : unmanaged
 /// The equivariant model's forward and adjoint passes as ILGPU kernels, the same stages as <see cref="EquivariantReference"/>
 /// (whose remarks derive forces and stress) and kernels/equivariant.cl, all gathers: every thread writes only its own atom's,
 /// (atom, channel)'s or edge slot's outputs, in a fixed order, so there are no atomics and results are bit-reproducible.
+/// The edge stages (geometry, radial MLP, tensor-product gathers, edge adjoint) run over one chunk of atoms at a time and keep their
+/// per-edge data per chunk slot; a chunk's results are those of the whole list, bit for bit (the same arithmetic per edge and per atom).
 /// The edge geometry (harmonics, Bessel basis and envelope, the ZBL core and its learned distance) is evaluated in fp64 by
 /// <see cref="SphericalHarmonics.Component"/>, <see cref="RadialBasis.EnvelopeAt"/>, <see cref="RadialBasis.BesselAt"/>,
 /// <see cref="CoreRepulsion.LearnedDistanceAt"/> and <see cref="CoreRepulsion.PairEnergyAt"/> — the functions the CPU backends
@@ -79,45 +83,49 @@ internal struct LinearArgs<T> where T : unmanaged
 internal static class EquivariantKernels
 {
     /// <summary>
-    /// Per atom i, over its list entries: r &lt; r_c marks an edge (Dist = r, else 0); Y(d), ∂Y/∂d, b(ρ(r)), db/dr = b′(ρ) ρ′;
-    /// g_e = ½ E_core′ d/r (the core's part of ∂E/∂d_e) and E_i = E0 + ½ Σ_e E_core(r_e).
+    /// Per atom i = A0 + index of the chunk, over its list entries: r &lt; r_c marks an edge (Dist = r, else 0); Y(d), ∂Y/∂d, b(ρ(r)),
+    /// db/dr = b′(ρ) ρ′. With <paramref name="init"/> (the first time a call visits the chunk) also g_e = ½ E_core′ d/r (the core's part
+    /// of ∂E/∂d_e, 0 without a core) and E_i = E0 + ½ Σ_e E_core(r_e); later visits (a chunk's geometry recomputed) leave them.
     /// </summary>
-    public static void EdgeGeometry<T, R>(Index1D index, DeviceGeometry g, EquivariantViews<T> v)
+    public static void EdgeGeometry<T, R>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, int init)
         where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
     {
-        int i = index, ti = g.Type[i], S = v.S, nsh = v.Nsh;
+        int li = index, i = v.A0 + li, ti = g.Type[i], S = v.S, nsh = v.Nsh;
         double energy = v.E0[ti], cut2 = v.Cutoff * v.Cutoff;
         for (int k = 0, count = g.Count[i]; k < count; k++)
         {
-            int s = k * g.Stride + i;
+            int s = k * g.Stride + i, e = k * v.CS + li;
             int j = g.Displacement<double, F64>(i, s, out double dx, out double dy, out double dz);
-            v.Gx[s] = 0; v.Gy[s] = 0; v.Gz[s] = 0;
+            if (init != 0) { v.Gx[s] = 0; v.Gy[s] = 0; v.Gz[s] = 0; }
             double r2 = dx * dx + dy * dy + dz * dz;
-            if (r2 >= cut2) { v.Dist[s] = 0; continue; }
+            if (r2 >= cut2) { v.Dist[e] = 0; continue; }
             double r = Math.Sqrt(r2), inv = 1.0 / r;
-            v.Dist[s] = r;
+            v.Dist[e] = r;
             for (int q = 0; q < nsh; q++)
             {
-                v.Y[q * S + s] = R.From(SphericalHarmonics.Component(q, dx * inv, dy * inv, dz * inv, inv, out double yx, out double yy, out double yz));
-                v.DY[q * S + s] = R.From(yx); v.DY[(nsh + q) * S + s] = R.From(yy); v.DY[(2 * nsh + q) * S + s] = R.From(yz);
+                v.Y[q * S + e] = R.From(SphericalHarmonics.Component(q, dx * inv, dy * inv, dz * inv, inv, out double yx, out double yy, out double yz));
+                v.DY[q * S + e] = R.From(yx); v.DY[(nsh + q) * S + e] = R.From(yy); v.DY[(2 * nsh + q) * S + e] = R.From(yz);
             }
             double rho = r, drho = 1;
             if (v.HasCore != 0)
             {
                 int p = ti * v.Species + g.Type[j];
                 rho = CoreRepulsion.LearnedDistanceAt(r, v.CoreInner[p], v.CoreOuter[p], out drho);
-                energy += 0.5 * CoreRepulsion.PairEnergyAt(v.Z[ti], v.Z[g.Type[j]], r, v.CoreInner[p], v.CoreOuter[p], out double dEdr);
-                double kc = 0.5 * dEdr * inv;
-                v.Gx[s] = kc * dx; v.Gy[s] = kc * dy; v.Gz[s] = kc * dz;
+                if (init != 0)
+                {
+                    energy += 0.5 * CoreRepulsion.PairEnergyAt(v.Z[ti], v.Z[g.Type[j]], r, v.CoreInner[p], v.CoreOuter[p], out double dEdr);
+                    double kc = 0.5 * dEdr * inv;
+                    v.Gx[s] = kc * dx; v.Gy[s] = kc * dy; v.Gz[s] = kc * dz;
+                }
             }
             double u = RadialBasis.EnvelopeAt(rho, v.Cutoff, v.EnvelopeP, out double du);
             for (int q = 0; q < v.Nb; q++)
             {
-                v.B[q * S + s] = R.From(RadialBasis.BesselAt(q + 1, rho, v.Cutoff, u, du, out double db));
-                v.DB[q * S + s] = R.From(db * drho);
+                v.B[q * S + e] = R.From(RadialBasis.BesselAt(q + 1, rho, v.Cutoff, u, du, out double db));
+                v.DB[q * S + e] = R.From(db * drho);
             }
         }
-        v.AtomE[i] = energy;
+        if (init != 0) v.AtomE[i] = energy;
     }
 
     /// <summary>h⁽⁰⁾[i, c] = W_emb[zᵢ, c] (thread i·C + c).</summary>
@@ -149,23 +157,27 @@ internal static class EquivariantKernels
         }
     }
 
-    /// <summary>Whether slot s of the list is an edge (r &lt; r_c) of an atom below n: threads run over every slot.</summary>
-    private static bool IsEdge<T>(DeviceGeometry g, EquivariantViews<T> v, int s, int n, out int i) where T : unmanaged
+    /// <summary>
+    /// Whether chunk slot e (entry k of atom i = A0 + e mod CS) is an edge (r &lt; r_c) of an atom of the chunk: threads run over every
+    /// chunk slot. <paramref name="s"/> is the entry's slot in the whole list.
+    /// </summary>
+    private static bool IsEdge<T>(DeviceGeometry g, EquivariantViews<T> v, int e, out int i, out int s) where T : unmanaged
     {
-        i = s % g.Stride;
-        int k = s / g.Stride;
-        return i < n && k < g.Count[i] && v.Dist[s] != 0;
+        int li = e % v.CS, k = e / v.CS;
+        i = v.A0 + li;
+        s = k * g.Stride + i;
+        return li < v.CN && k < g.Count[i] && v.Dist[e] != 0;
     }
 
     /// <summary>
-    /// The radial MLP of edge slot s (RadialMlp.Forward): z₁ = b W₀, aₖ = silu(zₖ), …, R = a_last W_last; keeps z and a for the
+    /// The radial MLP of chunk slot s (RadialMlp.Forward): z₁ = b W₀, aₖ = silu(zₖ), …, R = a_last W_last; keeps z and a for the
     /// adjoint. Weights [in][out] row-major.
     /// </summary>
-    public static void Radial<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv, int n)
+    public static void Radial<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int s = index, S = v.S;
-        if (!IsEdge(g, v, s, n, out _)) return;
+        if (!IsEdge(g, v, s, out _, out _)) return;
         int zIn = -1, zOut = 0;   // hidden-unit offset of the layer's input (−1: the Bessel features) and output
         for (int k = 0; k < L.Depth; k++)
         {
@@ -183,7 +195,7 @@ internal static class EquivariantKernels
     }
 
     /// <summary>
-    /// The two per-atom gathers of the tensor product over i's edges e: i → j (thread i·C + c; <see cref="GatherArgs{T}.Adjoint"/> selects):
+    /// The two per-atom gathers of the tensor product over i's edges e: i → j (thread (i − A0)·C + c for the chunk's atoms; <see cref="GatherArgs{T}.Adjoint"/> selects):
     /// <code>
     ///   forward (TensorProduct.Forward):   A_i[lm₃, c]    = (1/n̄) Σ_e Σ_terms C R_e[p, c] h̃_j[lm₁, c] Y_e[lm₂]
     ///   adjoint (∂E/∂h̃ from edges j → i): ∂E/∂h̃_i[lm₁, c] = (1/n̄) Σ_e Σ_terms C R_e[p, c] ∂E/∂A_j[lm₃, c] (−1)^{l₂} Y_e[lm₂]
@@ -193,14 +205,14 @@ internal static class EquivariantKernels
     public static void TensorProductGather<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv, GatherArgs<T> a)
         where T : unmanaged, INumber<T>
     {
-        int C = v.C, i = index / C, c = index - i * C, S = v.S;
+        int C = v.C, li = index / C, c = index - li * C, i = v.A0 + li, S = v.S;
         int o0 = i * a.OutN + c;
         for (int lm = 0; lm * C < a.OutN; lm++) a.Out[o0 + lm * C] = T.Zero;
         for (int k = 0, count = g.Count[i]; k < count; k++)
         {
-            int s = k * g.Stride + i;
+            int s = k * v.CS + li;
             if (v.Dist[s] == 0) continue;
-            int x0 = g.J[s] * a.NodeN + c;
+            int x0 = g.J[k * g.Stride + i] * a.NodeN + c;
             for (int q = L.TpStart; q < L.TpEnd; q++)
             {
                 int p = v.Tp[5 * q], lm1 = v.Tp[5 * q + 1], lm2 = v.Tp[5 * q + 2], lm3 = v.Tp[5 * q + 3];
@@ -322,16 +334,16 @@ internal static class EquivariantKernels
     }
 
     /// <summary>
-    /// Per edge slot (i → j), the adjoint of the message (TensorProduct.Backward) and of the radial MLP (RadialMlp.Backward), then
+    /// Per chunk slot (edge i → j), the adjoint of the message (TensorProduct.Backward) and of the radial MLP (RadialMlp.Backward), then
     /// g_e += ∂E/∂d_e = (Σ_n ∂E/∂b_n db_n/dr) d/r + Σ_lm ∂E/∂Y_lm ∂Y_lm/∂d:
     /// <code>  ∂E/∂R_e[p, c] = (1/n̄) Σ C ∂E/∂A_i[lm₃, c] h̃_j[lm₁, c] Y[lm₂],   ∂E/∂Y[lm₂] = (1/n̄) Σ_c Σ C R_e[p, c] ∂E/∂A_i[lm₃, c] h̃_j[lm₁, c]  </code>
     /// </summary>
-    public static void EdgeAdjoint<T, R>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv, int n)
+    public static void EdgeAdjoint<T, R>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv)
         where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
     {
         int s = index, S = v.S, C = v.C;
-        if (!IsEdge(g, v, s, n, out int i)) return;
-        int j = g.J[s];
+        if (!IsEdge(g, v, s, out int i, out int slot)) return;
+        int j = g.J[slot];
         for (int q = 0; q < v.Nsh; q++) v.GY[q * S + s] = T.Zero;
         for (int o = 0; o < L.PC; o++) v.G1[o * S + s] = T.Zero;
         int ga0 = i * L.NA, h0 = j * L.NIn;
@@ -365,14 +377,14 @@ internal static class EquivariantKernels
         }
         double gr = 0;
         for (int q = 0; q < v.Nb; q++) gr += R.Widen(src[q * S + s] * v.DB[q * S + s]);
-        g.Displacement<double, F64>(i, s, out double dx, out double dy, out double dz);
+        g.Displacement<double, F64>(i, slot, out double dx, out double dy, out double dz);
         double radial = gr / v.Dist[s], gx = radial * dx, gyy = radial * dy, gz = radial * dz;
         for (int q = 0; q < v.Nsh; q++)
         {
             T gq = v.GY[q * S + s] * v.InverseAverage;
             gx += R.Widen(gq * v.DY[q * S + s]); gyy += R.Widen(gq * v.DY[(v.Nsh + q) * S + s]); gz += R.Widen(gq * v.DY[(2 * v.Nsh + q) * S + s]);
         }
-        v.Gx[s] += gx; v.Gy[s] += gyy; v.Gz[s] += gz;
+        v.Gx[slot] += gx; v.Gy[slot] += gyy; v.Gz[slot] += gz;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 using MlipEngine.ForceFields;
@@ -15,28 +16,37 @@ namespace MlipEngine.Backends.Ilgpu;
 /// accumulate in fp64). Per call: the edge geometry over the uploaded list, then per layer the up map, radial MLP, tensor-product
 /// gather, mix map, contraction, out and skip maps and readout; then, from the last layer down, the node adjoints, the per-edge
 /// adjoint (message and MLP, into g_e), the node gather of ∂E/∂h̃ and the input gradient; finally forces and virials per atom
-/// through each entry's mirror. Per edge slot it keeps, per layer, the MLP's z and silu(z) and R (2 Σ hidden + paths·C reals)
-/// plus Y, ∂Y, b, db and two adjoint buffers: all slots of the list at once (no chunking yet).
+/// through each entry's mirror.
 /// </summary>
-internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
+/// <remarks>
+/// Memory. The edge stages run over chunks of atoms (<see cref="EdgeChunks"/>, as the OpenCL backend does) whose per-slot scratch —
+/// r, Y, ∂Y, b, db, ∂E/∂Y, two MLP adjoint rows and per layer the MLP's z and silu(z) and R (2 Σ hidden + paths·C) — fits
+/// <see cref="EdgeScratchBudgetBytes"/>; only g_e (3 doubles) and the mirror index live for every list slot, and the node features
+/// per atom. With one chunk the geometry is computed once per call and each layer's MLP output survives for the adjoint; with several,
+/// both are recomputed per chunk in the adjoint. A chunk does per edge and per atom the arithmetic of the whole list, so the results
+/// do not depend on the chunk size, bit for bit (tested).
+/// </remarks>
+internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdgeChunkedComputer where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
 {
     private readonly EquivariantModel _m;
     private readonly LayerPlan[] _plans;
     private readonly int _C, _nsh, _nb, _pairRowsMax, _maxWidth, _maxNode, _maxA;
-    private int _weightsVersion, _slots;
-    private readonly List<IDisposable> _owned = [];
+    private readonly long _bytesPerSlot, _widestRow;
+    private int _weightsVersion, _capacity;
+    private readonly List<IDeviceMemory> _owned = [];
     private readonly DeviceArray<T> _w, _tpCoef, _pairCoef, _secondCoef;
     private readonly DeviceArray<int> _ints, _tp, _pair, _path, _second, _z, _mirror;
     private readonly DeviceArray<double> _e0, _coreInner, _coreOuter, _dist, _gx, _gy, _gz, _atomE;
     private readonly DeviceArray<T> _y, _dy, _b, _db, _gyh, _g1, _g2;
     private readonly DeviceArray<T> _h0, _h1, _gn0, _gn1, _gOut, _a, _bc, _p, _gp, _ga, _gam, _gb, _ght;
     private readonly DeviceArray<T>[] _zl, _act, _rad, _ht, _am, _gread;
-    private int[] _mirrorHost = [];
+    /// <summary>The arrays sized per chunk slot (the rest are per atom or per list slot).</summary>
+    private readonly IDeviceMemory[] _chunkScratch;
 
-    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>> _edgeGeometry;
+    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, int> _edgeGeometry;
     private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, ArrayView<T>> _embed;
     private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>> _linear;
-    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, int> _radial, _edgeAdjoint;
+    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>> _radial, _edgeAdjoint;
     private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, GatherArgs<T>> _tpGather;
     private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LayerPlan, LayerViews<T>> _contract, _contractAdjoint;
     private readonly Action<Index1D, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<T>> _readout;
@@ -114,6 +124,11 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
         _h0 = New<T>(); _h1 = New<T>(); _gn0 = New<T>(); _gn1 = New<T>(); _gOut = New<T>(); _a = New<T>(); _bc = New<T>();
         _p = New<T>(); _gp = New<T>(); _ga = New<T>(); _gam = New<T>(); _gb = New<T>(); _ght = New<T>();
         _zl = PerLayer<T>(); _act = PerLayer<T>(); _rad = PerLayer<T>(); _ht = PerLayer<T>(); _am = PerLayer<T>(); _gread = PerLayer<T>();
+        _chunkScratch = [_dist, _y, _dy, _b, _db, _gyh, _g1, _g2, .. _zl, .. _act, .. _rad];
+        // bytes and widest row per chunk slot: r (fp64); Y, ∂E/∂Y, ∂Y (3), b, db, two MLP adjoint rows; per layer z, silu(z), R
+        long perLayer = _plans.Sum(p => 2L * Math.Max(1, p.HiddenTotal) + p.PC);
+        _bytesPerSlot = sizeof(double) + (long)Unsafe.SizeOf<T>() * (5 * _nsh + 2 * _nb + 2 * _maxWidth + perLayer);
+        _widestRow = new long[] { 3 * _nsh, _nb, _maxWidth }.Concat(_plans.Select(p => (long)Math.Max(Math.Max(1, p.HiddenTotal), p.PC))).Max();
         _ints.Write(ints.ToArray()); _tp.Write(tp.ToArray()); _pair.Write(pair.ToArray()); _path.Write(path.ToArray()); _second.Write(second.ToArray());
         _tpCoef.Write(IlgpuBackend.ToReal<T, R>(tpCoef.ToArray())); _pairCoef.Write(IlgpuBackend.ToReal<T, R>(pairCoef.ToArray()));
         _secondCoef.Write(IlgpuBackend.ToReal<T, R>(secondCoef.ToArray()));
@@ -121,11 +136,11 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
         if (hp.Repulsion is { } core) { _coreInner.Write(core.Inner); _coreOuter.Write(core.Outer); }
         LoadWeights();
 
-        _edgeGeometry = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>>(EquivariantKernels.EdgeGeometry<T, R>);
+        _edgeGeometry = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, int>(EquivariantKernels.EdgeGeometry<T, R>);
         _embed = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, ArrayView<T>>(EquivariantKernels.Embed);
         _linear = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>>(EquivariantKernels.Linear);
-        _radial = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, int>(EquivariantKernels.Radial);
-        _edgeAdjoint = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, int>(EquivariantKernels.EdgeAdjoint<T, R>);
+        _radial = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.Radial);
+        _edgeAdjoint = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.EdgeAdjoint<T, R>);
         _tpGather = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, GatherArgs<T>>(EquivariantKernels.TensorProductGather);
         _contract = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.Contract);
         _contractAdjoint = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.ContractAdjoint);
@@ -141,27 +156,55 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
         _w.Write(IlgpuBackend.ToReal<T, R>(_m.Parameters));
     }
 
-    private protected override void ListUploaded(NeighborList list, int capacity, int stride)
+    public long EdgeScratchBudgetBytes { get; set; }
+    public int ChunkAtomsOverride { get; set; }
+    public int ChunkAtoms { get; private set; }
+    public int Chunks { get; private set; }
+    public long DeviceBytes => BaseDeviceBytes + _owned.Sum(d => d.Bytes);
+    public long EdgeScratchBytes => _chunkScratch.Sum(d => d.Bytes);
+    public long EdgeBytesPerSlot => _bytesPerSlot;
+
+    private protected override void ListUploaded(int atoms, int capacity, int stride)
     {
         long slots = (long)capacity * stride;
-        if (slots * Math.Max(3 * _nsh, _maxWidth) > int.MaxValue)
-            throw new InvalidOperationException($"equivariant on ILGPU: {slots} list slots × {Math.Max(3 * _nsh, _maxWidth)} per-edge values exceed one device array (2³¹ elements); the edge stages are not chunked yet");
-        _slots = (int)slots;
-        if (_mirrorHost.Length < slots) _mirrorHost = new int[slots];
-        ListMirror.Fill(list, stride, _mirrorHost, ForceField.Style);
-        _mirror.Write(_mirrorHost.AsSpan(0, _slots));
-        foreach (var d in new[] { _dist, _gx, _gy, _gz }) d.EnsureCapacity(slots);
-        _y.EnsureCapacity(_nsh * slots); _gyh.EnsureCapacity(_nsh * slots); _dy.EnsureCapacity(3 * _nsh * slots);
-        _b.EnsureCapacity(_nb * slots); _db.EnsureCapacity(_nb * slots);
-        _g1.EnsureCapacity(_maxWidth * slots); _g2.EnsureCapacity(_maxWidth * slots);
-        for (int t = 0; t < _plans.Length; t++)
-        {
-            _zl[t].EnsureCapacity(Math.Max(1, _plans[t].HiddenTotal) * slots); _act[t].EnsureCapacity(Math.Max(1, _plans[t].HiddenTotal) * slots);
-            _rad[t].EnsureCapacity(_plans[t].PC * slots);
-        }
+        if (slots > int.MaxValue)
+            throw new InvalidOperationException($"equivariant on ILGPU: {slots} list slots exceed one device array (2³¹ elements)");
+        _capacity = capacity;
+        FillMirror(_mirror, atoms, capacity, stride);
+        foreach (var d in new[] { _gx, _gy, _gz }) d.EnsureCapacity(slots);
     }
 
-    private EquivariantViews<T> Views(int n) => new()
+    /// <summary>Sizes the chunks of <paramref name="n"/> atoms (<see cref="EdgeChunks.AtomsPerChunk"/>) and their scratch; returns the chunk's slot stride.</summary>
+    private int PlanChunks(int n)
+    {
+        long budget = EdgeScratchBudgetBytes > 0 ? EdgeScratchBudgetBytes
+            : EdgeChunks.DefaultBudget(Accelerator.AcceleratorType == AcceleratorType.CPU ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : Accelerator.MemorySize);
+        // DeviceArray grows to 9/8 of what is asked: the budget covers that slack
+        ChunkAtoms = EdgeChunks.AtomsPerChunk(n, _capacity, _bytesPerSlot, budget / 9 * 8, ChunkAtomsOverride, _widestRow);
+        Chunks = (n + ChunkAtoms - 1) / ChunkAtoms;
+        int cs = (ChunkAtoms + 63) / 64 * 64;
+        long es = (long)_capacity * cs;
+        _dist.EnsureCapacity(es);
+        _y.EnsureCapacity(_nsh * es); _gyh.EnsureCapacity(_nsh * es); _dy.EnsureCapacity(3 * _nsh * es);
+        _b.EnsureCapacity(_nb * es); _db.EnsureCapacity(_nb * es);
+        _g1.EnsureCapacity(_maxWidth * es); _g2.EnsureCapacity(_maxWidth * es);
+        for (int t = 0; t < _plans.Length; t++)
+        {
+            _zl[t].EnsureCapacity(Math.Max(1, _plans[t].HiddenTotal) * es); _act[t].EnsureCapacity(Math.Max(1, _plans[t].HiddenTotal) * es);
+            _rad[t].EnsureCapacity(_plans[t].PC * es);
+        }
+        return cs;
+    }
+
+    /// <summary>The views with chunk <paramref name="chunk"/> (atoms [chunk·ChunkAtoms, …)) current.</summary>
+    private EquivariantViews<T> Chunk(EquivariantViews<T> v, int n, int chunk)
+    {
+        v.A0 = chunk * ChunkAtoms;
+        v.CN = Math.Min(ChunkAtoms, n - v.A0);
+        return v;
+    }
+
+    private EquivariantViews<T> Views(int cs) => new()
     {
         W = _w.View, TpCoef = _tpCoef.View, PairCoef = _pairCoef.View, SecondCoef = _secondCoef.View,
         Ints = _ints.View, Tp = _tp.View, Pair = _pair.View, Path = _path.View, Second = _second.View, Z = _z.View,
@@ -171,8 +214,9 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
         Cutoff = _m.Hyper.Cutoff, InverseAverage = R.From(1.0 / _m.Hyper.AvgNeighbors),
         Dist = _dist.View, Gx = _gx.View, Gy = _gy.View, Gz = _gz.View,
         Y = _y.View, DY = _dy.View, B = _b.View, DB = _db.View, GY = _gyh.View, G1 = _g1.View, G2 = _g2.View,
-        Mirror = _mirror.View, S = _slots,
+        Mirror = _mirror.View,
         AtomE = _atomE.View, A = _a.View, Bc = _bc.View, P = _p.View, GP = _gp.View, GA = _ga.View, GAm = _gam.View, GB = _gb.View, GHT = _ght.View,
+        CS = cs, S = _capacity * cs,
     };
 
     private LayerViews<T> LayerViewsOf(int t) => new()
@@ -199,10 +243,10 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
         {
             _ht[t].EnsureCapacity((long)n * _plans[t].NIn); _am[t].EnsureCapacity((long)n * _plans[t].NA); _gread[t].EnsureCapacity((long)n * C);
         }
-        var v = Views(n);
+        var v = Views(PlanChunks(n));
         var type = g.Type;
-        _edgeGeometry(n, g, v);
         _embed(n * C, type, v, _h0.View);
+        bool recompute = Chunks > 1;   // one chunk: the geometry and every layer's MLP output stay for the adjoint
 
         // forward, layer by layer
         ArrayView<T> hIn = _h0.View, hOut = _h1.View;
@@ -210,8 +254,13 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
         {
             var L = _plans[t]; var lv = LayerViewsOf(t);
             Linear(n, type, v, hIn, L.NIn, lv.HT, L.NIn, L.Up, L.LIn, false, false);
-            _radial(_slots, g, v, L, lv, n);
-            _tpGather(n * C, g, v, L, lv, new GatherArgs<T> { Node = lv.HT, NodeN = L.NIn, Out = v.A, OutN = L.NA });
+            for (int ch = 0; ch < Chunks; ch++)
+            {
+                var cv = Chunk(v, n, ch);
+                if (t == 0 || recompute) _edgeGeometry(cv.CN, g, cv, t == 0 ? 1 : 0);
+                _radial(cv.S, g, cv, L, lv);
+                _tpGather(cv.CN * C, g, cv, L, lv, new GatherArgs<T> { Node = lv.HT, NodeN = L.NIn, Out = v.A, OutN = L.NA });
+            }
             Linear(n, type, v, v.A, L.NA, lv.AM, L.NA, L.Mix, L.LA, false, false);
             _contract(n * C, type, v, L, lv);
             Linear(n, type, v, v.Bc, L.NOut, hOut, L.NOut, L.Out, L.LOut, false, false);
@@ -234,8 +283,13 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
             if (L.LSkip >= 0) Linear(n, type, v, _gOut.View, L.NOut, gIn, L.NIn, L.Skip, L.LSkip, true, true);
             _contractAdjoint(n * C, type, v, L, lv);
             Linear(n, type, v, v.GAm, L.NA, v.GA, L.NA, L.Mix, L.LA, true, false);
-            _edgeAdjoint(_slots, g, v, L, lv, n);
-            _tpGather(n * C, g, v, L, lv, new GatherArgs<T> { Node = v.GA, NodeN = L.NA, Out = v.GHT, OutN = L.NIn, Adjoint = 1 });
+            for (int ch = 0; ch < Chunks; ch++)
+            {
+                var cv = Chunk(v, n, ch);
+                if (recompute) { _edgeGeometry(cv.CN, g, cv, 0); _radial(cv.S, g, cv, L, lv); }
+                _edgeAdjoint(cv.S, g, cv, L, lv);
+                _tpGather(cv.CN * C, g, cv, L, lv, new GatherArgs<T> { Node = v.GA, NodeN = L.NA, Out = v.GHT, OutN = L.NIn, Adjoint = 1 });
+            }
             Linear(n, type, v, v.GHT, L.NIn, gIn, L.NIn, L.Up, L.LIn, true, true);
             (gNext, gIn) = (gIn, gNext);
         }
@@ -247,4 +301,23 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer where 
         foreach (var d in _owned) d.Dispose();
         base.Dispose();
     }
+}
+
+/// <summary>The equivariant computer's edge chunking and memory, whatever its precision (tests and benchmarks).</summary>
+internal interface IEdgeChunkedComputer
+{
+    /// <summary>Upper bound on the per-chunk edge scratch, bytes (0: <see cref="EdgeChunks.DefaultBudget"/> of the device; on the CPU accelerator, of host memory).</summary>
+    long EdgeScratchBudgetBytes { get; set; }
+    /// <summary>When positive, the chunk size in atoms (for tests of the chunked path).</summary>
+    int ChunkAtomsOverride { get; set; }
+    /// <summary>Atoms per edge chunk of the last call.</summary>
+    int ChunkAtoms { get; }
+    /// <summary>Chunks of the last call.</summary>
+    int Chunks { get; }
+    /// <summary>Bytes the computer holds on the device: positions, list, per-atom and per-slot arrays, the per-chunk scratch.</summary>
+    long DeviceBytes { get; }
+    /// <summary>Bytes of the per-chunk edge scratch (part of <see cref="DeviceBytes"/>).</summary>
+    long EdgeScratchBytes { get; }
+    /// <summary>Bytes of edge scratch per chunk slot (one list entry of one atom of the chunk).</summary>
+    long EdgeBytesPerSlot { get; }
 }

@@ -9,10 +9,11 @@ using MlipEngine.State;
 namespace MlipEngine.Backends.Ilgpu;
 
 /// <summary>
-/// Glue shared by the ILGPU force computers: the Verlet list is built on the host (full list, the
+/// Glue shared by the ILGPU force computers: for a force call from the host the Verlet list is built on the host (full list, the
 /// <see cref="NeighborForceComputer"/> machinery the CPU backend uses) and uploaded, when rebuilt, in the
 /// device layout of <see cref="DeviceGeometry"/>; positions (image-corrected) and the cell's shift vectors
-/// go up on every call. The potential's kernels (<see cref="Launch"/>) fill per-atom outputs; per-system
+/// go up on every call. Device-resident MD rebuilds the list on the device (<see cref="RebuildOnDevice"/>) where the cells allow it.
+/// The potential's kernels (<see cref="Launch"/>) fill per-atom outputs; per-system
 /// energies and virials are summed on the device (<see cref="ReductionKernels"/>) and read back with what
 /// the caller asked.
 /// </summary>
@@ -32,8 +33,10 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     private readonly Action<Index1D, ArrayView<int>, ArrayView<double>, ArrayView<double>> _systemSums;
     private double[] _xh = [], _yh = [], _zh = [], _sumsHost = [];
     private int[] _countH = [], _jH = [], _codeH = [];
-    private int _stride, _chunks, _uploadedBuild = -1;
+    private int _stride, _capacity, _chunks, _uploadedBuild = -1, _deviceBuilds;
     private NeighborList? _uploadedList;
+    private IlgpuNeighborListBuilder? _builder;
+    private Action<Index1D, DeviceGeometry, int, ArrayView<int>>? _mirror;
 
     protected IlgpuForceComputer(IForceField forceField, ComputeOptions options) : base(forceField, options, NeighborListKind.Full)
     {
@@ -74,10 +77,26 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     private protected abstract void Launch(int n, DeviceGeometry geometry, AtomOutputs outputs);
 
     /// <summary>
-    /// Called after a (re)built list went up: <paramref name="capacity"/> entries per atom, entry k of atom i at
-    /// slot k·<paramref name="stride"/> + i. Potentials that keep per-entry data size it here.
+    /// Called after a (re)built list went up or was built on the device: <paramref name="atoms"/> atoms, <paramref name="capacity"/>
+    /// entries per atom, entry k of atom i at slot k·<paramref name="stride"/> + i. Potentials that keep per-entry data size it here.
     /// </summary>
-    private protected virtual void ListUploaded(NeighborList list, int capacity, int stride) { }
+    private protected virtual void ListUploaded(int atoms, int capacity, int stride) { }
+
+    /// <summary>Host builds plus the device builds of resident MD.</summary>
+    public override int NeighborBuilds => base.NeighborBuilds + _deviceBuilds;
+
+    /// <summary>
+    /// Fills <paramref name="mirror"/> (grown to capacity·stride) with each list slot's mirror (<see cref="NeighborKernels.Mirror"/>): for
+    /// entry i → j with shift S, the slot of j's entry pointing to i with −S, −1 past an atom's count. On the device, for host- and
+    /// device-built lists alike.
+    /// </summary>
+    private protected void FillMirror(DeviceArray<int> mirror, int atoms, int capacity, int stride)
+    {
+        _mirror ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, int, ArrayView<int>>(NeighborKernels.Mirror);
+        long slots = (long)capacity * stride;
+        mirror.EnsureCapacity(slots);
+        _mirror((int)slots, Geometry, atoms, mirror.View);
+    }
 
     protected sealed override void Evaluate(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result)
     {
@@ -129,6 +148,10 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
         if ((outputs & ForceOutputs.AtomEnergies) != 0) _e.Read(result.AtomEnergies.AsSpan(0, n));
     }
 
+    /// <summary>Bytes of the positions, list, reduction plan and per-atom outputs on the device.</summary>
+    private protected long BaseDeviceBytes =>
+        new IDeviceMemory[] { _x, _y, _z, _shifts, _fx, _fy, _fz, _e, _v, _partial, _sums, _type, _count, _j, _code, _chunkFirst, _systemFirstChunk }.Sum(b => b.Bytes);
+
     /// <summary>The lock that serialises work on this computer's device.</summary>
     internal object DeviceLock => _device.Sync;
     /// <summary>The Verlet list this computer keeps (its reference positions are the skin test's).</summary>
@@ -138,6 +161,42 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     /// <summary>The device outputs of the last evaluation for <paramref name="n"/> atoms.</summary>
     internal AtomOutputs CurrentOutputs(int n) => Outputs(n);
 
+    /// <summary>The list's device arrays, for <see cref="IlgpuNeighborListBuilder"/>.</summary>
+    private DeviceListArrays ListArrays => new(_x, _y, _z, _shifts, _count, _j, _code);
+
+    /// <summary>
+    /// Rebuilds the list on the device from the raw positions there (device-resident MD: the batch's atoms, systems, types and cells
+    /// are those of the last host upload; only positions changed) when <see cref="IlgpuNeighborListBuilder.Applies"/>: new images w into
+    /// <paramref name="images"/>, r̃, the list, per-entry data of the potential (<see cref="ListUploaded"/>). The next call from the host
+    /// uploads its own list again. <paramref name="countBuild"/> false: the same pairs as the list there (a re-layout), not counted in
+    /// <see cref="NeighborBuilds"/>. Returns false (nothing done) when the cells need the host list.
+    /// </summary>
+    internal bool RebuildOnDevice(SystemBatch batch, ArrayView<double> rx, ArrayView<double> ry, ArrayView<double> rz, ArrayView<int> system, ArrayView<int> images,
+        bool countBuild = true)
+    {
+        double radius = ForceField.Cutoff + OwnNeighbors.Skin;
+        if (!IlgpuNeighborListBuilder.Applies(batch, radius, out _)) return false;
+        _builder ??= new IlgpuNeighborListBuilder(Accelerator);
+        int n = batch.AtomCount;
+        int capacity = _builder.Build(batch, radius, rx, ry, rz, system, images, ListArrays, _stride, _capacity);
+        _capacity = capacity;
+        ListUploaded(n, capacity, _stride);
+        _uploadedList = null;
+        if (countBuild) _deviceBuilds++;
+        return true;
+    }
+
+    /// <summary>The integer image of each shift code of the last device build (3 per code), for tests.</summary>
+    internal int[] DeviceCodeImages => _builder?.CodeImages ?? [];
+
+    /// <summary>Reads the list on the device: count, entries and codes in the slot layout (capacity·stride each).</summary>
+    internal (int[] Count, int[] J, int[] Code, int Capacity, int Stride) ReadList(int n)
+    {
+        var count = new int[n]; var j = new int[(long)_capacity * _stride]; var code = new int[j.Length];
+        _count.Read(count); _j.Read(j); _code.Read(code);
+        return (count, j, code, _capacity, _stride);
+    }
+
     /// <summary>Device-resident MD (nve) on this computer's device; see <see cref="IlgpuResidentDynamics"/>.</summary>
     public IResidentDynamics? TryCreateResident(MdSystem system, IIntegrator integrator, out string reason) =>
         IlgpuResidentDynamics.TryCreate(system, integrator, out reason);
@@ -146,21 +205,21 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     private void Upload(SystemBatch batch, NeighborList list, int[] types)
     {
         int n = batch.AtomCount;
+        _shifts.Write(list.ShiftVectors.AsSpan(0, 3 * list.ShiftCount));   // before the list: ListUploaded's mirrors read them
         bool own = ReferenceEquals(list, OwnNeighbors.List);
-        if (!own || !ReferenceEquals(list, _uploadedList) || NeighborBuilds != _uploadedBuild) UploadList(batch, list, types);
+        if (!own || !ReferenceEquals(list, _uploadedList) || OwnNeighbors.BuildCount != _uploadedBuild) UploadList(batch, list, types);
         _uploadedList = own ? list : null;   // a list passed in from outside (a committee's) is uploaded on every call
-        _uploadedBuild = NeighborBuilds;
+        _uploadedBuild = OwnNeighbors.BuildCount;
         if (_xh.Length < n) { _xh = new double[n]; _yh = new double[n]; _zh = new double[n]; }
         list.ImageCorrectedPositions(batch, _xh.AsSpan(0, n), _yh.AsSpan(0, n), _zh.AsSpan(0, n));
         _x.Write(_xh.AsSpan(0, n)); _y.Write(_yh.AsSpan(0, n)); _z.Write(_zh.AsSpan(0, n));
-        _shifts.Write(list.ShiftVectors.AsSpan(0, 3 * list.ShiftCount));
     }
 
     private void UploadList(SystemBatch batch, NeighborList list, int[] types)
     {
         int n = batch.AtomCount;
         _stride = (n + 63) / 64 * 64;
-        int capacity = Math.Max(1, list.MaxNeighborCount());
+        int capacity = _capacity = Math.Max(1, list.MaxNeighborCount());
         long size = (long)capacity * _stride;
         if (_countH.Length < n) _countH = new int[n];
         if (_jH.Length < size) { _jH = new int[size]; _codeH = new int[size]; }
@@ -169,7 +228,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
         _j.Write(_jH.AsSpan(0, (int)size));
         _code.Write(_codeH.AsSpan(0, (int)size));
         _type.Write(types.AsSpan(0, n));
-        ListUploaded(list, capacity, _stride);
+        ListUploaded(n, capacity, _stride);
         var (chunkFirst, systemFirst) = ReductionKernels.Plan(batch.SystemOffsets.AsSpan(0, batch.SystemCount + 1));
         _chunks = chunkFirst.Length - 1;
         _chunkFirst.Write(chunkFirst);
@@ -180,6 +239,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     {
         foreach (var b in new[] { _x, _y, _z, _shifts, _fx, _fy, _fz, _e, _v, _partial, _sums }) b.Dispose();
         foreach (var b in new[] { _type, _count, _j, _code, _chunkFirst, _systemFirstChunk }) b.Dispose();
+        _builder?.Dispose();
         base.Dispose();
     }
 }

@@ -58,34 +58,6 @@ internal static class ManyBodyKernels
 }
 
 /// <summary>
-/// The mirror of each entry of a full list in the device layout: for entry i → j with lattice shift S (slot k·stride + i),
-/// the slot of the entry of j's list pointing to i with −S (a full list holds both). Gathers read the mirror's
-/// per-entry values instead of scattering into j (sw and tersoff heads, the equivariant model's edge gradients).
-/// </summary>
-internal static class ListMirror
-{
-    public static void Fill(NeighborList list, int stride, int[] mirror, string style)
-    {
-        var offsets = list.Offsets; var nbr = list.Neighbors;
-        for (int i = 0; i < list.AtomCount; i++)
-            for (int e = offsets[i]; e < offsets[i + 1]; e++)
-            {
-                int j = nbr[e];
-                var (sa, sb, sc) = list.LatticeShift(i, e);
-                int found = -1;
-                for (int f = offsets[j]; f < offsets[j + 1] && found < 0; f++)
-                {
-                    if (nbr[f] != i) continue;
-                    var (ta, tb, tc) = list.LatticeShift(j, f);
-                    if (ta == -sa && tb == -sb && tc == -sc) found = f - offsets[j];
-                }
-                if (found < 0) throw new InvalidOperationException($"{style} on ILGPU: list entry {i} → {j} has no mirror (the list is not a full list)");
-                mirror[(e - offsets[i]) * stride + i] = found * stride + j;
-            }
-    }
-}
-
-/// <summary>
 /// Glue of the many-body computers (sw, tersoff): per-entry arrays sized with the list, each entry's mirror
 /// (for entry i → j with lattice shift S, the entry of j's list pointing to i with −S; a full list holds both),
 /// and the centre kernel of the potential followed by <see cref="ManyBodyKernels.Heads"/>.
@@ -95,7 +67,6 @@ internal abstract class IlgpuManyBodyComputer<T> : IlgpuForceComputer where T : 
     private readonly DeviceArray<T> _ux, _uy, _uz, _r, _e, _de;
     private readonly DeviceArray<double> _gx, _gy, _gz, _headEnergy;
     private readonly DeviceArray<int> _mirror;
-    private int[] _mirrorHost = [];
     private readonly Action<Index1D, DeviceGeometry, ManyBodyEntries<T>, ArrayView<int>, AtomOutputs> _heads;
 
     protected IlgpuManyBodyComputer(IForceField forceField, ComputeOptions options) : base(forceField, options)
@@ -109,14 +80,12 @@ internal abstract class IlgpuManyBodyComputer<T> : IlgpuForceComputer where T : 
     /// <summary>Launches the potential's centre kernel (it must write every atom's outputs and every entry's G and head energy).</summary>
     private protected abstract void LaunchCentres(int n, DeviceGeometry geometry, ManyBodyEntries<T> entries, AtomOutputs outputs);
 
-    private protected override void ListUploaded(NeighborList list, int capacity, int stride)
+    private protected override void ListUploaded(int atoms, int capacity, int stride)
     {
         long slots = (long)capacity * stride;
         foreach (var b in new[] { _ux, _uy, _uz, _r, _e, _de }) b.EnsureCapacity(slots);
         foreach (var b in new[] { _gx, _gy, _gz, _headEnergy }) b.EnsureCapacity(slots);
-        if (_mirrorHost.Length < slots) _mirrorHost = new int[slots];
-        ListMirror.Fill(list, stride, _mirrorHost, ForceField.Style);
-        _mirror.Write(_mirrorHost.AsSpan(0, (int)slots));
+        FillMirror(_mirror, atoms, capacity, stride);
     }
 
     private protected sealed override void Launch(int n, DeviceGeometry geometry, AtomOutputs outputs)

@@ -112,16 +112,25 @@ internal static class VerletKernels
     private static void StorePosition(int i, double r0, double r1, double r2, ResidentState s, DeviceGeometry g, double limit2)
     {
         s.Rx[i] = r0; s.Ry[i] = r1; s.Rz[i] = r2;
-        int h = 9 * s.System[i];
-        double wa = s.Images[3 * i], wb = s.Images[3 * i + 1], wc = s.Images[3 * i + 2];
-        g.X[i] = r0 - (wa * s.Cells[h] + wb * s.Cells[h + 3] + wc * s.Cells[h + 6]);
-        g.Y[i] = r1 - (wa * s.Cells[h + 1] + wb * s.Cells[h + 4] + wc * s.Cells[h + 7]);
-        g.Z[i] = r2 - (wa * s.Cells[h + 2] + wb * s.Cells[h + 5] + wc * s.Cells[h + 8]);
+        ImageCorrect(i, s, g);
         double dx = r0 - s.X0[i], dy = r1 - s.Y0[i], dz = r2 - s.Z0[i];
         int bits = dx * dx + dy * dy + dz * dz <= limit2 ? 0 : FlagRebuild;
         if (double.IsNaN(r0) || double.IsNaN(r1) || double.IsNaN(r2) || double.IsInfinity(r0) || double.IsInfinity(r1) || double.IsInfinity(r2)) bits |= FlagNonFinite;
         if (bits != 0) Atomic.Or(ref s.Flag[0], bits);
     }
+
+    /// <summary>r̃ = r − w·H of atom i (Å), with the list's images w.</summary>
+    private static void ImageCorrect(int i, ResidentState s, DeviceGeometry g)
+    {
+        int h = 9 * s.System[i];
+        double r0 = s.Rx[i], r1 = s.Ry[i], r2 = s.Rz[i], wa = s.Images[3 * i], wb = s.Images[3 * i + 1], wc = s.Images[3 * i + 2];
+        g.X[i] = r0 - (wa * s.Cells[h] + wb * s.Cells[h + 3] + wc * s.Cells[h + 6]);
+        g.Y[i] = r1 - (wa * s.Cells[h + 1] + wb * s.Cells[h + 4] + wc * s.Cells[h + 7]);
+        g.Z[i] = r2 - (wa * s.Cells[h + 2] + wb * s.Cells[h + 5] + wc * s.Cells[h + 8]);
+    }
+
+    /// <summary>r̃ of every atom from the raw positions and images (after a list built at other positions than the current ones).</summary>
+    public static void ImageCorrect(Index1D index, ResidentState s, DeviceGeometry g) => ImageCorrect((int)index, s, g);
 
     /// <summary>The closing half kick of the last step of an <see cref="IResidentDynamics.Advance"/>.</summary>
     public static void Kick(Index1D index, ResidentState s, AtomOutputs f, double halfDt)
@@ -136,10 +145,11 @@ internal static class VerletKernels
 /// Device-resident NVE (velocity Verlet) and Langevin (BAOAB) on ILGPU for an <see cref="MdSystem"/> whose force computer is an
 /// <see cref="IlgpuForceComputer"/>: positions, velocities and forces stay on the device; one step is a drift
 /// kernel, a 4-byte flag read, the force kernels. When the flag says an atom moved past skin/2 (the rule of
-/// <see cref="MlipEngine.Neighbors.VerletNeighborList"/>, so rebuilds fall on the CPU path's steps) the positions
-/// come back and the computer's own host path rebuilds the list and uploads it — the ILGPU backend has no
-/// device list builder yet. nve and nvt-langevin (BAOAB with the OpenCL kernel's Philox stream); the other
-/// integrators integrate on the host.
+/// <see cref="MlipEngine.Neighbors.VerletNeighborList"/>, so rebuilds fall on the CPU path's steps) the list is rebuilt
+/// on the device (<see cref="IlgpuNeighborListBuilder"/>, a few 4-byte reads) when every system is fully periodic and at
+/// least as thick as the list radius; otherwise the positions come back and the computer's own host path rebuilds the
+/// list and uploads it (<see cref="Description"/> says which and why). nve and nvt-langevin (BAOAB with the OpenCL
+/// kernel's Philox stream); the other integrators integrate on the host.
 /// </summary>
 public sealed class IlgpuResidentDynamics : IResidentDynamics
 {
@@ -153,11 +163,13 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
     private readonly DeviceArray<int> _images, _system, _flag;
     private readonly Action<Index1D, ResidentState, AtomOutputs, DeviceGeometry, int, double, double, double> _drift;
     private readonly Action<Index1D, ResidentState, AtomOutputs, double> _kick;
+    private readonly Action<Index1D, ResidentState, DeviceGeometry> _imageCorrect;
     private readonly double[] _kineticTensor = new double[9];
     private readonly int[] _flagHost = new int[1];
     private double[] _hx = [], _hy = [], _hz = [], _cellHost = [];
     private readonly ForceResult _rebuildResult = new();
-    private bool _nonFinite;
+    private readonly bool _buildOnDevice;
+    private bool _nonFinite, _referenceOnDevice;
 
     private IlgpuResidentDynamics(MdSystem system, IlgpuForceComputer computer, IIntegrator integrator)
     {
@@ -171,8 +183,11 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
         _baoabDrift = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, AtomOutputs, DeviceGeometry, LangevinStep>(VerletKernels.BaoabDrift);
         _drift = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, AtomOutputs, DeviceGeometry, int, double, double, double>(VerletKernels.Drift);
         _kick = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, AtomOutputs, double>(VerletKernels.Kick);
+        _imageCorrect = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, DeviceGeometry>(VerletKernels.ImageCorrect);
+        _buildOnDevice = IlgpuNeighborListBuilder.Applies(system.Batch, computer.ForceField.Cutoff + computer.Verlet.Skin, out string why);
         Description = $"device-resident MD on ILGPU device {computer.Options.DeviceIndex} ({computer.DeviceName}): {integrator.Name}, {computer.Options.Precision}; " +
-            "positions, velocities and forces stay on the device (list rebuilt on the host when the skin test asks)";
+            "positions, velocities and forces stay on the device; " +
+            (_buildOnDevice ? "the list is rebuilt on the device when the skin test asks" : $"the list is rebuilt on the host when the skin test asks ({why})");
     }
 
     /// <summary>The stepper, or null with the reason (for the log) when this combination integrates on the host.</summary>
@@ -208,9 +223,28 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
             _cells.Write(_cellHost.AsSpan(0, 9 * ns));
             UploadListState(n);
             _flag.Write([0]);
+            if (_buildOnDevice) RelayOutOnDevice(b, n);
         }
         _nonFinite = false;
+        _referenceOnDevice = false;
         _heat0 = _langevin?.Heat ?? 0;
+    }
+
+    /// <summary>
+    /// The host list's pairs again in the device builder's layout and order: the list built on the device at the host list's reference
+    /// positions (the positions it was built at), r̃ of the current positions with its images, and the forces with it. So a run's lists
+    /// all come from the device builder, whether it started fresh or from a checkpoint (whose reference the host list was built at):
+    /// a restarted run then sums its forces in the uninterrupted run's order, bit for bit. Not counted as a build (the pairs are the
+    /// host list's).
+    /// </summary>
+    private void RelayOutOnDevice(SystemBatch b, int n)
+    {
+        var v = _c.Verlet;
+        _rx.Write(v.ReferenceX); _ry.Write(v.ReferenceY); _rz.Write(v.ReferenceZ);
+        if (!_c.RebuildOnDevice(b, _rx.View, _ry.View, _rz.View, _system.View, _images.View, countBuild: false)) return;
+        _rx.Write(b.X.AsSpan(0, n)); _ry.Write(b.Y.AsSpan(0, n)); _rz.Write(b.Z.AsSpan(0, n));
+        _imageCorrect(n, State, _c.CurrentGeometry);
+        _c.EvaluateResident(n);
     }
 
     /// <summary>The list's images and the skin reference (positions at its last build), after a build on the host.</summary>
@@ -266,16 +300,26 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
     }
 
     /// <summary>
-    /// Positions come back; the computer's host path rebuilds the list (its own skin test agrees with the
-    /// flag's), uploads it with r̃ and computes the forces; images and the new skin reference go back up.
+    /// On the device where the cells allow it: the list from the positions there, r₀ ← r, then the forces. Otherwise the positions
+    /// come back; the computer's host path rebuilds the list (its own skin test agrees with the flag's), uploads it with r̃ and computes
+    /// the forces; images and the new skin reference go back up.
     /// </summary>
     private void Rebuild(SystemBatch b, int n)
     {
+        if (_buildOnDevice && _c.RebuildOnDevice(b, _rx.View, _ry.View, _rz.View, _system.View, _images.View))
+        {
+            foreach (var (r, r0) in new[] { (_rx, _x0), (_ry, _y0), (_rz, _z0) }) r.View.SubView(0, n).CopyTo(r0.View.SubView(0, n));
+            _flag.View.MemSetToZero();
+            _referenceOnDevice = true;
+            _c.EvaluateResident(n);
+            return;
+        }
         _rx.Read(b.X.AsSpan(0, n)); _ry.Read(b.Y.AsSpan(0, n)); _rz.Read(b.Z.AsSpan(0, n));
         // forces (and virials) asked, though only the device copies are used: a computer may skip work for outputs not asked
         _c.Compute(b, ForceOutputs.Energy | ForceOutputs.Forces | ForceOutputs.Virial, _rebuildResult);
         UploadListState(n);
         _flag.Write([0]);
+        _referenceOnDevice = false;
     }
 
     public void Synchronize(bool state)
@@ -319,8 +363,16 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
 
     public void CopyNeighborReference(NeighborReference reference)
     {
-        var v = _c.Verlet;
-        reference.Set(v.ReferenceX, v.ReferenceY, v.ReferenceZ, _sys.Batch.Cells[0]);
+        if (!_referenceOnDevice)
+        {
+            var v = _c.Verlet;
+            reference.Set(v.ReferenceX, v.ReferenceY, v.ReferenceZ, _sys.Batch.Cells[0]);
+            return;
+        }
+        int n = _sys.Batch.AtomCount;   // the last build was on the device: its reference positions are there
+        var x = new double[n]; var y = new double[n]; var z = new double[n];
+        lock (_c.DeviceLock) { _x0.Read(x); _y0.Read(y); _z0.Read(z); }
+        reference.Set(x, y, z, _sys.Batch.Cells[0]);
     }
 
     public void Dispose()

@@ -141,15 +141,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     /// <summary>Upper bound on the per-chunk edge scratch, bytes (0: <see cref="DefaultScratchBudget"/>).</summary>
     public long EdgeScratchBudgetBytes { get; set; }
 
-    /// <summary>
-    /// 1/8 of device memory, clamped to 64 MiB–4 GiB, and at most 4× the device's largest allocation (the
-    /// biggest scratch buffer, R or ∂E/∂R of one layer, is under a quarter of the total).
-    /// </summary>
-    public static long DefaultScratchBudget(OpenClDeviceInfo device)
-    {
-        long budget = Math.Clamp(device.GlobalMemoryBytes / 8, 64L << 20, 4L << 30);
-        return device.MaxAllocationBytes > 0 ? Math.Min(budget, 4 * device.MaxAllocationBytes) : budget;
-    }
+    /// <summary><see cref="EdgeChunks.DefaultBudget"/> of the device: 1/8 of its memory, clamped to 64 MiB–4 GiB, at most 4× its largest allocation.</summary>
+    public static long DefaultScratchBudget(OpenClDeviceInfo device) => EdgeChunks.DefaultBudget(device.GlobalMemoryBytes, device.MaxAllocationBytes);
 
     /// <summary>Atoms per edge chunk of the last call (tests force several chunks through <see cref="ChunkAtomsOverride"/>).</summary>
     public int ChunkAtoms { get; private set; }
@@ -346,9 +339,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         int layers = _plans.Length;
         long perSlot = 4 + (long)realBytes * (3 + 2 * _nsh + 2 * _nb + layers * (2 * _hiddenTotal + _maxPc) + _maxPc + 2 * _maxMlp);
         long budget = EdgeScratchBudgetBytes > 0 ? EdgeScratchBudgetBytes : DefaultScratchBudget(Context.Device);
-        long atoms = budget / (perSlot * Math.Max(1, cap));
-        int chunk = ChunkAtomsOverride > 0 ? ChunkAtomsOverride : (int)Math.Clamp(atoms / 64 * 64, 64, int.MaxValue);
-        ChunkAtoms = Math.Min(chunk, n);
+        ChunkAtoms = EdgeChunks.AtomsPerChunk(n, cap, perSlot, budget, ChunkAtomsOverride);
         _chunkCount = (n + ChunkAtoms - 1) / ChunkAtoms;
         _chunkStride = (ChunkAtoms + 63) / 64 * 64;
         long es = (long)cap * _chunkStride;   // upper bound of the compacted edge slots

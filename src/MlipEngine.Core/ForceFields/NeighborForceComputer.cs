@@ -33,7 +33,8 @@ public abstract class NeighborForceComputer : IForceComputer, INeighborListEvalu
 
     public IForceField ForceField { get; }
     public ComputeOptions Options { get; }
-    public int NeighborBuilds => _neighbors.BuildCount;
+    /// <summary>Neighbor-list builds so far (a backend that also builds lists elsewhere, on a device, counts those too).</summary>
+    public virtual int NeighborBuilds => _neighbors.BuildCount;
     public NeighborListKind ListKind { get; }
     /// <summary>Wall time spent checking and rebuilding the neighbor list so far, s (for timing breakdowns).</summary>
     public double NeighborSeconds => _neighborTicks / (double)System.Diagnostics.Stopwatch.Frequency;

@@ -138,9 +138,11 @@ internal static class EquivariantBackendChecks
     /// than 1e4 over these runs, so positions stay within 1e-10 of the RMS displacement (at least <paramref name="minRms"/>: not
     /// vacuous) and energies within 1e-10 relative, with the list rebuilt on the same steps (at least three builds). fp32: step-0 forces
     /// within the single-precision kernel bound 1e-5; the fp32 force error (~2e-6 relative per step) perturbs the trajectory by far
-    /// less than the motion: positions within 1e-5 of the RMS displacement, energies within 1e-6 relative.
+    /// less than the motion: positions within 1e-5 of the RMS displacement, energies within 1e-6 relative. With
+    /// <paramref name="listOn"/>, the resident stepper's description must say where it rebuilds the list ("device" or "host").
     /// </summary>
-    public static void AssertNveMatchesCpuBackend(ITestOutputHelper output, Backend backend, (int X, int Y, int Z) repeat, double skin, int steps, double minRms)
+    public static void AssertNveMatchesCpuBackend(ITestOutputHelper output, Backend backend, (int X, int Y, int Z) repeat, double skin, int steps, double minRms,
+        string? listOn = null)
     {
         var cpu = CuSystem(Backend.Cpu, repeat, skin);
         var dev = CuSystem(backend, repeat, skin);
@@ -159,9 +161,9 @@ internal static class EquivariantBackendChecks
         for (int s = 0; s < steps; s++) verlet.Step(cpu);
         double tCpu = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         t0 = Stopwatch.GetTimestamp();
-        RunResident(dev, steps);
+        RunResident(dev, steps, listOn);
         double tDev = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        RunResident(dev32, steps);
+        RunResident(dev32, steps, listOn);
         var bc = cpu.Batch;
         double ss = 0;
         for (int i = 0; i < n; i++)
@@ -184,9 +186,10 @@ internal static class EquivariantBackendChecks
         foreach (var sys in new[] { cpu, dev, dev32 }) sys.Computer.Dispose();
     }
 
-    private static void RunResident(MdSystem sys, int steps)
+    private static void RunResident(MdSystem sys, int steps, string? listOn)
     {
         using var resident = ((IResidentDynamicsSource)sys.Computer).TryCreateResident(sys, new VelocityVerlet(), out string why) ?? throw new InvalidOperationException(why);
+        if (listOn != null) Assert.Contains($"rebuilt on the {listOn}", resident.Description);
         resident.Upload();
         Assert.Equal(steps, resident.Advance(0, steps));
         resident.Synchronize(state: true);

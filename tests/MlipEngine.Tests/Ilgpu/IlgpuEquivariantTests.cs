@@ -91,5 +91,83 @@ public class IlgpuEquivariantTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Nve_Trajectory_MatchesCpuBackend() =>
-        EquivariantBackendChecks.AssertNveMatchesCpuBackend(output, IlgpuBackend.Name, (2, 1, 1), skin: 0.1, steps: 60, minRms: 0.05);
+        EquivariantBackendChecks.AssertNveMatchesCpuBackend(output, IlgpuBackend.Name, (2, 1, 1), skin: 0.1, steps: 60, minRms: 0.05, listOn: "host");
+
+    /// <summary>
+    /// The same with the list rebuilt on the device (<see cref="IlgpuNeighborListBuilder"/>, mirrors by <see cref="NeighborKernels.Mirror"/>):
+    /// 32 atoms (2×2×2 fcc, faces 7.3 Å ≥ r_c + skin, though r_c = 4.5 Å is more than half of them), skin 0.1 Å, 40 steps (RMS displacement
+    /// ~0.1 Å, a rebuild every ~10 steps), the bounds of <see cref="EquivariantBackendChecks.AssertNveMatchesCpuBackend"/>.
+    /// </summary>
+    [Fact]
+    public void Nve_WithDeviceList_Trajectory_MatchesCpuBackend() =>
+        EquivariantBackendChecks.AssertNveMatchesCpuBackend(output, IlgpuBackend.Name, (2, 2, 2), skin: 0.1, steps: 40, minRms: 0.05, listOn: "device");
+}
+
+/// <summary>
+/// The equivariant model's edge stages over chunks of atoms (<see cref="IEdgeChunkedComputer"/>): the per-edge scratch is sized per
+/// chunk, and the results are the one-chunk results bit for bit and the Reference's within the kernel bound.
+/// </summary>
+public class IlgpuEquivariantChunkTests(ITestOutputHelper output)
+{
+    public static TheoryData<string, Precision> Cases() => new()
+    {
+        { "l2-nu3-2layers", Precision.Float64 }, { "l2-nu3-2layers", Precision.Float32 }, { "core", Precision.Float64 },
+    };
+
+    /// <summary>
+    /// A batch of a 108-atom skewed cell, a cluster and the slab thinner than the cutoff (~160 atoms, ~7,000 edges) in chunks of
+    /// 40 atoms (~1,700 edges each; the geometry and MLP are then recomputed per chunk in the adjoint) against one chunk: energies,
+    /// forces and virials bit-identical (each edge and atom does the same arithmetic in the same order), and within the fp64 kernel
+    /// bound (1e-10) or the fp32 one (1e-5) of the Reference, as <see cref="IlgpuEquivariantTests"/> holds the unchunked path.
+    /// </summary>
+    [Theory, MemberData(nameof(Cases))]
+    public void ChunkedEdgeStages_MatchOneChunkBitForBitAndReference(string model, Precision precision)
+    {
+        var ff = model == "core" ? CoreModels.MaceLike() : EquivariantBackendChecks.Shapes[model];
+        string[] species = EquivariantBackendChecks.Species(model);
+        double a = model == "core" ? 2.9 : 3.6;
+        AtomicStructure[] systems = [Samples.Periodic(species, a, 21, repeat: 3), Samples.Cluster(species, a, 23), EquivariantBackendChecks.Thin(species)];
+        var options = new ComputeOptions { Backend = IlgpuBackend.Name, Precision = precision, Skin = 1.0 };
+        var batch = SystemBatch.FromStructures(systems);
+        var whole = new ForceResult(); var chunked = new ForceResult();
+        using var one = TestCatalog.Instance.Bind(ff, options);
+        using var many = TestCatalog.Instance.Bind(ff, options);
+        ((IEdgeChunkedComputer)many).ChunkAtomsOverride = 40;
+        one.Compute(batch, ForceOutputs.All, whole);
+        many.Compute(batch, ForceOutputs.All, chunked);
+        var o = (IEdgeChunkedComputer)one; var m = (IEdgeChunkedComputer)many;
+        output.WriteLine($"{batch.AtomCount} atoms: one chunk {o.EdgeScratchBytes / 1e6:F2} MB edge scratch, {o.DeviceBytes / 1e6:F2} MB in all; " +
+            $"{m.Chunks} chunks of {m.ChunkAtoms} atoms {m.EdgeScratchBytes / 1e6:F2} MB edge scratch, {m.DeviceBytes / 1e6:F2} MB in all");
+        Assert.Equal(1, o.Chunks);
+        Assert.Equal(40, m.ChunkAtoms);
+        Assert.True(m.Chunks >= 4, $"{m.Chunks} chunks");
+        Assert.True(m.EdgeScratchBytes < o.EdgeScratchBytes / 2, $"chunked scratch {m.EdgeScratchBytes} vs whole {o.EdgeScratchBytes}");
+        int n = batch.AtomCount, ns = systems.Length;
+        Assert.Equal(whole.Energy.AsSpan(0, ns).ToArray(), chunked.Energy.AsSpan(0, ns).ToArray());
+        Assert.Equal(whole.AtomEnergies.AsSpan(0, n).ToArray(), chunked.AtomEnergies.AsSpan(0, n).ToArray());
+        Assert.Equal(whole.Fx.AsSpan(0, n).ToArray(), chunked.Fx.AsSpan(0, n).ToArray());
+        Assert.Equal(whole.Fy.AsSpan(0, n).ToArray(), chunked.Fy.AsSpan(0, n).ToArray());
+        Assert.Equal(whole.Fz.AsSpan(0, n).ToArray(), chunked.Fz.AsSpan(0, n).ToArray());
+        Assert.Equal(whole.Virial.AsSpan(0, 9 * ns).ToArray(), chunked.Virial.AsSpan(0, 9 * ns).ToArray());
+        EquivariantBackendChecks.CompareWithReference(output, ff, systems, many, precision == Precision.Float64 ? 1e-10 : 1e-5, $"{model} chunked {precision}");
+    }
+
+    /// <summary>Energies alone (no adjoint) in chunks equal the one-chunk energies bit for bit (the core's energy is added once per atom).</summary>
+    [Fact]
+    public void ChunkedEnergyOnly_MatchesOneChunk()
+    {
+        var ff = CoreModels.MaceLike();
+        string[] species = EquivariantBackendChecks.Species("core");
+        var batch = SystemBatch.FromStructures([Samples.Periodic(species, 2.9, 21, repeat: 3)]);
+        var options = new ComputeOptions { Backend = IlgpuBackend.Name, Precision = Precision.Float64, Skin = 1.0 };
+        var whole = new ForceResult(); var chunked = new ForceResult();
+        using var one = TestCatalog.Instance.Bind(ff, options);
+        using var many = TestCatalog.Instance.Bind(ff, options);
+        ((IEdgeChunkedComputer)many).ChunkAtomsOverride = 30;
+        one.Compute(batch, ForceOutputs.Energy | ForceOutputs.AtomEnergies, whole);
+        many.Compute(batch, ForceOutputs.Energy | ForceOutputs.AtomEnergies, chunked);
+        Assert.Equal(4, ((IEdgeChunkedComputer)many).Chunks);
+        Assert.Equal(whole.Energy[0], chunked.Energy[0]);
+        Assert.Equal(whole.AtomEnergies.AsSpan(0, batch.AtomCount).ToArray(), chunked.AtomEnergies.AsSpan(0, batch.AtomCount).ToArray());
+    }
 }

@@ -1,0 +1,137 @@
+using ILGPU;
+
+namespace MlipEngine.Backends.Ilgpu;
+
+/// <summary>
+/// The cell grid of a device list build: per system the bins along a, b, c and its first bin (4 ints), the cells H and H⁻¹
+/// (9 doubles each, row-major, rows the lattice vectors), and per bin its atom count and up to <see cref="Capacity"/> atoms.
+/// </summary>
+internal struct BinGrid
+{
+    public ArrayView<double> Cells, Inverse;
+    public ArrayView<int> Dims, Count, Atoms, AtomBin, Overflow;
+    public int Capacity;
+}
+
+/// <summary>
+/// Full neighbor lists built on the device (kernels/neighbor.cl's algorithm, in C#), for fully periodic cells whose three face
+/// distances are all at least the list radius r_l (general triclinic; the cutoff may exceed half a box length).
+/// <para>Bins are cut in fractional coordinates: N_a = ⌊d_a / r_l⌋ ≥ 1 bins along axis a (d_a the face distance). Two points closer
+/// than r_l differ in fractional coordinate a by at most r_l/d_a ≤ 1/N_a, so every neighbor lies in the 3×3×3 bins around the atom's
+/// own. Visiting unwrapped bin b + δ means lattice image n = ⌊(b + δ)/N_a⌋ of bin (b + δ) mod N_a; with δ ∈ {−1, 0, 1} and N_a ≥ 1
+/// each (bin, image) pair is visited once, so no pair is listed twice even for N_a = 1 or 2.</para>
+/// <para>Passes: <see cref="Bin"/> (wrap into the cell: images w, r̃ = r − w·H; append to fixed-capacity bins by integer atomic add,
+/// overflow reported by atomic max), <see cref="SortBins"/> (each bin's atoms by index, so the list's order does not depend on which
+/// thread the atomics served first: deterministic lists, deterministic forces), <see cref="Fill"/> (per atom, the 27 bins in a fixed
+/// order, r &lt; r_l kept, up to the capacity; the true count is kept so the host can grow the capacity and fill again).
+/// <see cref="Mirror"/> finds each entry's mirror for the potentials that need it. No float atomics.</para>
+/// </summary>
+internal static class NeighborKernels
+{
+    /// <summary>Wraps atom i into its cell (images w, r̃ = r − w·H), finds its bin and appends it there.</summary>
+    public static void Bin(Index1D index, ArrayView<double> rx, ArrayView<double> ry, ArrayView<double> rz, ArrayView<int> system,
+        BinGrid grid, ArrayView<int> images, DeviceGeometry g)
+    {
+        int i = index, s = system[i], h = 9 * s;
+        double r0 = rx[i], r1 = ry[i], r2 = rz[i];
+        int w0 = 0, w1 = 0, w2 = 0, b0 = 0, b1 = 0, b2 = 0;
+        for (int a = 0; a < 3; a++)
+        {
+            double f = r0 * grid.Inverse[h + a] + r1 * grid.Inverse[h + 3 + a] + r2 * grid.Inverse[h + 6 + a];   // s = r·H⁻¹ (row vector)
+            double fl = Math.Floor(f);
+            f -= fl;
+            int nb = grid.Dims[4 * s + a], bi = (int)(f * nb);
+            bi = bi < 0 ? 0 : (bi >= nb ? nb - 1 : bi);   // f may round to 1.0
+            if (a == 0) { w0 = (int)fl; b0 = bi; } else if (a == 1) { w1 = (int)fl; b1 = bi; } else { w2 = (int)fl; b2 = bi; }
+        }
+        images[3 * i] = w0; images[3 * i + 1] = w1; images[3 * i + 2] = w2;
+        grid.AtomBin[3 * i] = b0; grid.AtomBin[3 * i + 1] = b1; grid.AtomBin[3 * i + 2] = b2;
+        double wa = w0, wb = w1, wc = w2;
+        g.X[i] = r0 - (wa * grid.Cells[h] + wb * grid.Cells[h + 3] + wc * grid.Cells[h + 6]);
+        g.Y[i] = r1 - (wa * grid.Cells[h + 1] + wb * grid.Cells[h + 4] + wc * grid.Cells[h + 7]);
+        g.Z[i] = r2 - (wa * grid.Cells[h + 2] + wb * grid.Cells[h + 5] + wc * grid.Cells[h + 8]);
+        int bin = grid.Dims[4 * s + 3] + (b0 * grid.Dims[4 * s + 1] + b1) * grid.Dims[4 * s + 2] + b2;
+        int slot = Atomic.Add(ref grid.Count[bin], 1);
+        if (slot < grid.Capacity) grid.Atoms[bin * grid.Capacity + slot] = i;
+        Atomic.Max(ref grid.Overflow[0], slot + 1);
+    }
+
+    /// <summary>Sorts one bin's atoms by index (insertion sort: bins hold ~10–30 atoms).</summary>
+    public static void SortBins(Index1D index, BinGrid grid)
+    {
+        int bin = index, m = Math.Min(grid.Count[bin], grid.Capacity), a0 = bin * grid.Capacity;
+        for (int p = 1; p < m; p++)
+        {
+            int v = grid.Atoms[a0 + p], q = p - 1;
+            while (q >= 0 && grid.Atoms[a0 + q] > v) { grid.Atoms[a0 + q + 1] = grid.Atoms[a0 + q]; q--; }
+            grid.Atoms[a0 + q + 1] = v;
+        }
+    }
+
+    /// <summary>
+    /// Atom i's entries: the 27 bins around its own (images −1, 0, 1 per axis, code 27·s + 9(n_a+1) + 3(n_b+1) + n_c+1), their atoms in
+    /// index order, r &lt; r_l (<paramref name="radius2"/> = r_l²) and not i itself unshifted; up to <paramref name="capacity"/> entries
+    /// stored, the true count in Count[i] and the largest count in Overflow[1].
+    /// </summary>
+    public static void Fill(Index1D index, ArrayView<int> system, BinGrid grid, DeviceGeometry g, double radius2, int capacity)
+    {
+        int i = index, s = system[i];
+        int na = grid.Dims[4 * s], nb = grid.Dims[4 * s + 1], nc = grid.Dims[4 * s + 2], first = grid.Dims[4 * s + 3];
+        int ba = grid.AtomBin[3 * i], bb = grid.AtomBin[3 * i + 1], bc = grid.AtomBin[3 * i + 2];
+        double xi = g.X[i], yi = g.Y[i], zi = g.Z[i];
+        int count = 0;
+        for (int da = -1; da <= 1; da++)
+        {
+            int a = ba + da, ia = a < 0 ? -1 : (a >= na ? 1 : 0);
+            a -= ia * na;
+            for (int db = -1; db <= 1; db++)
+            {
+                int b = bb + db, ib = b < 0 ? -1 : (b >= nb ? 1 : 0);
+                b -= ib * nb;
+                for (int dc = -1; dc <= 1; dc++)
+                {
+                    int c = bc + dc, ic = c < 0 ? -1 : (c >= nc ? 1 : 0);
+                    c -= ic * nc;
+                    int code = 27 * s + (ia + 1) * 9 + (ib + 1) * 3 + (ic + 1);
+                    bool unshifted = ia == 0 && ib == 0 && ic == 0;
+                    double sx = g.Shifts[3 * code], sy = g.Shifts[3 * code + 1], sz = g.Shifts[3 * code + 2];
+                    int bin = first + (a * nb + b) * nc + c, m = Math.Min(grid.Count[bin], grid.Capacity);
+                    for (int p = 0; p < m; p++)
+                    {
+                        int j = grid.Atoms[bin * grid.Capacity + p];
+                        if (j == i && unshifted) continue;
+                        double dx = g.X[j] - xi + sx, dy = g.Y[j] - yi + sy, dz = g.Z[j] - zi + sz;
+                        if (dx * dx + dy * dy + dz * dz < radius2)
+                        {
+                            if (count < capacity) { g.J[count * g.Stride + i] = j; g.Code[count * g.Stride + i] = code; }
+                            count++;
+                        }
+                    }
+                }
+            }
+        }
+        g.Count[i] = count;
+        Atomic.Max(ref grid.Overflow[1], count);
+    }
+
+    /// <summary>
+    /// The mirror of list slot s (entry i → j with shift S): the slot of j's entry pointing to i with −S (a full list holds both), found
+    /// by |S + S′|² &lt; 1e-8 Å² (distinct images differ by at least a lattice vector); −1 for slots past an atom's count.
+    /// </summary>
+    public static void Mirror(Index1D index, DeviceGeometry g, int n, ArrayView<int> mirror)
+    {
+        int s = index, i = s % g.Stride, k = s / g.Stride;
+        mirror[s] = -1;
+        if (i >= n || k >= g.Count[i]) return;
+        int j = g.J[s], c = 3 * g.Code[s];
+        double sx = g.Shifts[c], sy = g.Shifts[c + 1], sz = g.Shifts[c + 2];
+        for (int q = 0, m = g.Count[j]; q < m; q++)
+        {
+            int f = q * g.Stride + j;
+            if (g.J[f] != i) continue;
+            int c2 = 3 * g.Code[f];
+            double ex = g.Shifts[c2] + sx, ey = g.Shifts[c2 + 1] + sy, ez = g.Shifts[c2 + 2] + sz;
+            if (ex * ex + ey * ey + ez * ez < 1e-8) { mirror[s] = f; return; }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using MlipEngine.Backends.Ilgpu;
+using MlipEngine.ForceFields;
+using MlipEngine.Geometry;
+using MlipEngine.Neighbors;
+using MlipEngine.Potentials.Spec;
+using MlipEngine.State;
+using MlipEngine.Tests.Dynamics;
+using MlipEngine.Tests.Equivariant;
+using MlipEngine.Tests.Support;
+using Xunit;
+
+namespace MlipEngine.Tests.Ilgpu;
+
+/// <summary>
+/// The ILGPU device neighbor-list builder (<see cref="IlgpuNeighborListBuilder"/>, <see cref="NeighborKernels"/>) against the CPU Verlet
+/// list (<see cref="NeighborListBuilder"/>), on ILGPU's CPU accelerator in CI: the same neighbor sets, reproducible builds, the host
+/// fallback for cells it does not take, and a device-built list giving the host-built list's forces for every ILGPU potential.
+/// </summary>
+public class IlgpuNeighborListTests
+{
+    /// <summary>
+    /// Positions with some atoms moved by whole lattice vectors (unwrapped coordinates, as MD produces), so the images w matter.
+    /// </summary>
+    private static AtomicStructure Unwrapped(AtomicStructure s, int seed)
+    {
+        var rng = new Random(seed);
+        var h = s.Cell.Matrix;
+        var pos = s.Positions.Select(r => rng.Next(3) == 0 ? r + new Vec3(rng.Next(-2, 3), rng.Next(-1, 2), rng.Next(-1, 2)) * h : r).ToArray();
+        return new AtomicStructure(s.Numbers, pos, s.Cell);
+    }
+
+    /// <summary>The cases and list radii: each cell at least as thick as the radius, the device builder's domain.</summary>
+    public static TheoryData<string> Cases() => ["orthorhombic", "triclinic", "half-box", "batch"];
+
+    private static (AtomicStructure[] Systems, double Radius) Case(string name) => name switch
+    {
+        // 4×3×3 fcc Cu (14.5 × 10.8 × 10.8 Å), r_l 5.3 Å: 2 × 2 × 2 bins
+        "orthorhombic" => ([Unwrapped(TestStructures.Fcc("Cu", 3.615, 4, 3, 3, jitter: 0.1, seed: 3), 4)], 5.3),
+        // the skewed 3×3×3 fcc cell of the kernel tests (faces ≈ 9.5 Å), r_l 4.7 Å: 2 bins per axis
+        "triclinic" => ([Unwrapped(Samples.Periodic(["Cu", "Ni"], 3.6, 21, repeat: 3), 5)], 4.7),
+        // 2×2×2 fcc (7.23 Å) with r_l 5.0 Å: the cutoff exceeds half a box length, one bin per axis, images −1, 0, 1 all visited
+        "half-box" => ([Unwrapped(TestStructures.Fcc("Cu", 3.615, 2, 2, 2, jitter: 0.1, seed: 6), 7)], 5.0),
+        // a batch of a skewed small cell (rc > half its faces) and an orthorhombic one: codes per system
+        "batch" => ([Unwrapped(Samples.Periodic(["Cu"], 3.6, 8, repeat: 2), 9), Unwrapped(TestStructures.Fcc("Cu", 3.615, 3, 3, 3, jitter: 0.1, seed: 10), 11)], 4.5),
+        _ => throw new ArgumentException(name),
+    };
+
+    /// <summary>One device build of <paramref name="batch"/>: per atom the entries (j, total lattice shift for the raw positions), in list order.</summary>
+    private static List<(int J, int A, int B, int C)>[] DeviceEntries(SystemBatch batch, double radius)
+    {
+        var device = IlgpuDevices.Get(0).Accelerator;
+        int n = batch.AtomCount, stride = (n + 63) / 64 * 64;
+        var arrays = new List<IDeviceMemory>();
+        DeviceArray<TT> New<TT>() where TT : unmanaged { var d = new DeviceArray<TT>(device); arrays.Add(d); return d; }
+        try
+        {
+            var (rx, ry, rz, images, system) = (New<double>(), New<double>(), New<double>(), New<int>(), New<int>());
+            var list = new DeviceListArrays(New<double>(), New<double>(), New<double>(), New<double>(), New<int>(), New<int>(), New<int>());
+            rx.Write(batch.X.AsSpan(0, n)); ry.Write(batch.Y.AsSpan(0, n)); rz.Write(batch.Z.AsSpan(0, n)); system.Write(batch.SystemIndex.AsSpan(0, n));
+            images.EnsureCapacity(3L * n);
+            using var builder = new IlgpuNeighborListBuilder(device);
+            int cap = builder.Build(batch, radius, rx.View, ry.View, rz.View, system.View, images.View, list, stride, capacity: 8);   // small: the fill must grow it
+            var count = new int[n]; var j = new int[cap * stride]; var code = new int[j.Length]; var w = new int[3 * n];
+            list.Count.Read(count); list.J.Read(j); list.Code.Read(code); images.Read(w);
+            var ci = builder.CodeImages;
+            var result = new List<(int, int, int, int)>[n];
+            for (int i = 0; i < n; i++)
+            {
+                result[i] = [];
+                for (int k = 0; k < count[i]; k++)
+                {
+                    int jj = j[k * stride + i], c = code[k * stride + i];
+                    result[i].Add((jj, ci[3 * c] + w[3 * i] - w[3 * jj], ci[3 * c + 1] + w[3 * i + 1] - w[3 * jj + 1], ci[3 * c + 2] + w[3 * i + 2] - w[3 * jj + 2]));
+                }
+            }
+            return result;
+        }
+        finally { foreach (var a in arrays) a.Dispose(); }
+    }
+
+    /// <summary>
+    /// Per atom the device list holds exactly the CPU full list's entries (neighbor index and total lattice shift, as sets; no
+    /// duplicates), and a second build of the same positions gives the same arrays entry for entry (bins sorted by atom index: the
+    /// order does not depend on how the atomics were served).
+    /// </summary>
+    [Theory, MemberData(nameof(Cases))]
+    public void DeviceList_EqualsCpuVerletList(string name)
+    {
+        var (systems, radius) = Case(name);
+        var batch = SystemBatch.FromStructures(systems);
+        Assert.True(IlgpuNeighborListBuilder.Applies(batch, radius, out string why), why);
+        var host = new NeighborListBuilder(1);
+        var list = host.Create(NeighborListKind.Full);
+        host.Build(batch, radius, list);
+        var device = DeviceEntries(batch, radius);
+        int entries = 0;
+        for (int i = 0; i < batch.AtomCount; i++)
+        {
+            var expected = new List<(int, int, int, int)>();
+            for (int e = list.Offsets[i]; e < list.Offsets[i + 1]; e++)
+            {
+                var (a, b, c) = list.LatticeShift(i, e);
+                expected.Add((list.Neighbors[e], a, b, c));
+            }
+            Assert.Equal(expected.Count, device[i].Distinct().Count());
+            Assert.Equal(expected.Order(), device[i].Order());
+            entries += expected.Count;
+        }
+        Assert.True(entries > 20 * batch.AtomCount, $"{entries} entries: too few to test anything");
+        var again = DeviceEntries(batch, radius);
+        for (int i = 0; i < batch.AtomCount; i++) Assert.Equal(device[i], again[i]);
+    }
+
+    /// <summary>Cells thinner than the list radius (several images of one neighbor per axis) and open or mixed boundaries are the host list's, with a reason.</summary>
+    [Fact]
+    public void ThinOrOpenCells_AreLeftToTheHostWithAReason()
+    {
+        var thin = SystemBatch.FromStructure(EquivariantBackendChecks.Thin(["Cu"]));   // c = 3.6 Å
+        Assert.False(IlgpuNeighborListBuilder.Applies(thin, 4.5, out string why));
+        Assert.Contains("less than the list radius", why);
+        var open = SystemBatch.FromStructure(Samples.Cluster(["Cu"], 3.6, 3));
+        Assert.False(IlgpuNeighborListBuilder.Applies(open, 4.5, out why));
+        Assert.Contains("not fully periodic", why);
+    }
+
+    public static TheoryData<string> Potentials() => ["lj", "eam", "sw", "tersoff", "equivariant", "equivariant-fp32"];
+
+    /// <summary>
+    /// A list built on the device (as device-resident MD does) gives the forces, energies and virials of the host-uploaded list for
+    /// every ILGPU potential, the mirrors of sw, tersoff and the equivariant model found on the device too: the same pairs summed in
+    /// another order, so to round-off (1e-12 relative in fp64, 1e-6 in fp32).
+    /// </summary>
+    [Theory, MemberData(nameof(Potentials))]
+    public void DeviceBuiltList_GivesTheHostListResults(string potential)
+    {
+        IForceField ff = potential switch
+        {
+            "lj" => PotentialFactory.Create(PotentialSpecLoader.Resolve(MdTestSystems.ArgonSpec)),
+            "eam" => PotentialFactory.Create(PotentialSpecLoader.Resolve(MdTestSystems.CopperSpec)),
+            "sw" => MlipEngine.Potentials.StillingerWeber.StillingerWeberPotential.FromFile(GoldenFiles.LammpsPotential("Si.sw"), ["Si"]),
+            "tersoff" => MlipEngine.Potentials.Tersoff.TersoffPotential.FromFile(GoldenFiles.LammpsPotential("SiC.tersoff"), ["Si", "C"]),
+            _ => EquivariantBackendChecks.Shapes["l2-nu3-2layers"],
+        };
+        AtomicStructure s = potential switch
+        {
+            "lj" => TestStructures.Fcc("Ar", 5.26, 4, 4, 4, jitter: 0.2, seed: 2),
+            "eam" => TestStructures.Fcc("Cu", 3.615, 3, 3, 3, jitter: 0.15, seed: 2),
+            "sw" or "tersoff" => TestStructures.Diamond("Si", 5.431, 2, 2, 2, jitter: 0.15, seed: 2),
+            _ => Samples.Periodic(["Cu", "Ni"], 3.6, 21, repeat: 3),
+        };
+        if (potential == "tersoff")
+        {
+            var z = s.Numbers.Select((v, i) => i % 2 == 0 ? v : 6).ToArray();   // SiC on the diamond sites
+            s = new AtomicStructure(z, s.Positions, s.Cell);
+        }
+        s = Unwrapped(s, 12);
+        var precision = potential == "equivariant-fp32" ? Precision.Float32 : Precision.Float64;
+        using var c = (IlgpuForceComputer)TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = IlgpuBackend.Name, Precision = precision, Skin = 0.5 });
+        var batch = SystemBatch.FromStructure(s);
+        int n = batch.AtomCount;
+        var host = new ForceResult(); var device = new ForceResult();
+        c.Compute(batch, ForceOutputs.All, host);
+        int builds = c.NeighborBuilds;
+        using var rx = new DeviceArray<double>(c.Accelerator); using var ry = new DeviceArray<double>(c.Accelerator); using var rz = new DeviceArray<double>(c.Accelerator);
+        using var system = new DeviceArray<int>(c.Accelerator); using var images = new DeviceArray<int>(c.Accelerator, 3L * n);
+        rx.Write(batch.X.AsSpan(0, n)); ry.Write(batch.Y.AsSpan(0, n)); rz.Write(batch.Z.AsSpan(0, n)); system.Write(batch.SystemIndex.AsSpan(0, n));
+        lock (c.DeviceLock)
+        {
+            Assert.True(c.RebuildOnDevice(batch, rx.View, ry.View, rz.View, system.View, images.View));
+            c.EvaluateResident(n);
+            device.Prepare(batch, ForceOutputs.All);
+            c.ReadResults(batch, ForceOutputs.All, device);
+        }
+        Assert.Equal(builds + 1, c.NeighborBuilds);
+        double tol = precision == Precision.Float64 ? 1e-12 : 1e-6;
+        double fScale = 0;
+        for (int i = 0; i < n; i++) fScale = Math.Max(fScale, Math.Abs(host.Fx[i]) + Math.Abs(host.Fy[i]) + Math.Abs(host.Fz[i]));
+        for (int i = 0; i < n; i++)
+        {
+            Assert.True(Math.Abs(host.Fx[i] - device.Fx[i]) + Math.Abs(host.Fy[i] - device.Fy[i]) + Math.Abs(host.Fz[i] - device.Fz[i]) <= tol * fScale,
+                $"atom {i}: host ({host.Fx[i]}, {host.Fy[i]}, {host.Fz[i]}), device-built ({device.Fx[i]}, {device.Fy[i]}, {device.Fz[i]})");
+        }
+        double eScale = host.AtomEnergies.AsSpan(0, n).ToArray().Sum(Math.Abs);
+        Assert.True(Math.Abs(host.Energy[0] - device.Energy[0]) <= tol * eScale, $"E {device.Energy[0]:R} vs host {host.Energy[0]:R}");
+        double wScale = host.Virial.AsSpan(0, 9).ToArray().Max(Math.Abs);
+        for (int k = 0; k < 9; k++) Assert.True(Math.Abs(host.Virial[k] - device.Virial[k]) <= tol * wScale, $"virial[{k}] {device.Virial[k]:R} vs host {host.Virial[k]:R}");
+
+        // the next call from the host uploads its own list again (the device list, its codes and images, are not reused)
+        var again = new ForceResult();
+        c.Compute(batch, ForceOutputs.All, again);
+        Assert.Equal(host.Fx.AsSpan(0, n).ToArray(), again.Fx.AsSpan(0, n).ToArray());
+        Assert.Equal(host.Energy[0], again.Energy[0]);
+    }
+}
