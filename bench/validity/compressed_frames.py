@@ -2,7 +2,7 @@
 """Uniformly compressed crystals labelled with DFT (GPAW, PBE), aligned to the mlearn (VASP, PBE) data, for
 training the shipped models where their data stops (issue 14: the compression wells of Cu, Ni and Si).
 
-Usage: compressed_frames.py DATA_DIR EL OUT.xyz [--ratios 0.95,0.9,...] [--rattled N]
+Usage: compressed_frames.py DATA_DIR EL OUT.xyz [--ratios 0.95,0.9,...] [--rattled N] [--near 0.85]
 
 Why: the mlearn sets hold no crystal compressed beyond a few per cent, so the models' energies of, say, fcc Cu at
 V/V0 = 0.35 (twelve neighbours at 1.8 Å) are pure extrapolation, and three of the six models fall into deep wells
@@ -64,6 +64,9 @@ def main():
     ap.add_argument("--rattled", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-spin", action="store_true")
+    ap.add_argument("--near", type=float, default=None, metavar="RATIO",
+                    help="frames with V/V0 ≥ RATIO get config_type CompressedNear instead of Compressed, so a training "
+                         "config can weight the near-equilibrium ones (which fix B) like the data and the deep ones lightly")
     a = ap.parse_args()
     global SPIN
     SPIN = not a.no_spin
@@ -102,7 +105,8 @@ def main():
             s_label = s + p0 * np.eye(3)
             out = atoms.copy()
             out.calc = SinglePointCalculator(out, energy=e_label, forces=f, stress=full_3x3_to_voigt_6_stress(s_label))
-            out.info.update(config_type="Compressed", volume_ratio=r, gpaw_energy=e,
+            near = a.near is not None and r >= a.near - 1e-9
+            out.info.update(config_type="CompressedNear" if near else "Compressed", volume_ratio=r, gpaw_energy=e,
                             gpaw_stress=" ".join(f"{x:.10g}" for x in s.ravel()),
                             description=f"{el} {lattice} at V/V0 = {r} ({tag}), GPAW PBE aligned to the mlearn VASP data")
             frames.append(out)

@@ -2,7 +2,7 @@
 """Uniform compression curves of the shipped models (issue 14): E/atom and pressure of the ground-state crystal
 from V/V0 = 1 down to 0.25 in steps of 0.01, with `mlip eval`, and where the curve is not monotonically repulsive.
 
-Usage: compression.py [--models DIR] [--elements Cu,Ni,...] [--out runs/validity/compression] [--dft DIR]
+Usage: compression.py [--models DIR] [--elements Cu,Ni,...] [--out runs/validity/compression] [--dft DIR] [--deep 0.05]
   --dft DIR: also plot the aligned GPAW points of DIR/<El>.xyz (bench/validity/compressed_frames.py).
 Writes OUT/<El>.csv and OUT/compression.svg (E/atom − E(V0) against V/V0, log scale) and prints per element the
 lowest E on the curve and every V/V0 where the energy falls on compression (a well).
@@ -18,9 +18,9 @@ CRYSTALS = {"Cu": ("fcc", 3.634), "Ni": ("fcc", 3.521), "Li": ("bcc", 3.445), "M
             "Si": ("diamond", 5.467), "Ge": ("diamond", 5.783)}
 
 
-def curve(model, el, out):
+def curve(model, el, out, lowest=0.25, step=0.01):
     lattice, a0 = CRYSTALS[el]
-    ratios = np.round(np.arange(1.0, 0.2499, -0.01), 4)
+    ratios = np.round(np.arange(1.0, lowest - 1e-9, -step), 4)
     frames = [bulk(el, lattice, a=a0 * r ** (1 / 3), cubic=True) for r in ratios]
     src, dst = f"{out}/{el}-in.xyz", f"{out}/{el}-out.xyz"
     write(src, frames, format="extxyz")
@@ -28,7 +28,7 @@ def curve(model, el, out):
     res = read(dst, ":")
     e = np.array([f.get_potential_energy() / len(f) for f in res])
     p = np.array([-np.trace(f.get_stress(voigt=False)) / 3 * 160.21766 for f in res])
-    with open(f"{out}/{el}.csv", "w") as fh:
+    with open(f"{out}/{el}{'' if lowest >= 0.25 else '-deep'}.csv", "w") as fh:
         fh.write("volume_ratio,nn_distance_A,energy_per_atom_eV,pressure_GPa\n")
         for r, f, ei, pi in zip(ratios, frames, e, p):
             d = np.sort(f.get_all_distances(mic=True)[0])[1]
@@ -70,6 +70,9 @@ def main():
     ap.add_argument("--elements", default="Cu,Ni,Li,Mo,Si,Ge")
     ap.add_argument("--out", default=f"{ROOT}/runs/validity/compression")
     ap.add_argument("--dft")
+    ap.add_argument("--deep", type=float, metavar="RATIO",
+                    help="also scan on below V/V0 0.25, where no model has training data, down to RATIO in steps of 0.005, "
+                         "and print where the energy first falls there and the rise from E(V0) to that point")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     curves, dft = {}, {}
@@ -83,6 +86,15 @@ def main():
         if a.dft and os.path.exists(f"{a.dft}/{el}.xyz"):
             dft[el] = [(f.info["volume_ratio"], f.get_potential_energy() / len(f)) for f in read(f"{a.dft}/{el}.xyz", ":")
                        if len(f) <= 2]
+        if a.deep:
+            r, e, p, falls = curve(model, el, a.out, lowest=a.deep, step=0.005)
+            deep = [x for x in falls if x < 0.25]
+            if deep:
+                k = int(np.argmin(abs(r - deep[0])))
+                print(f"  below the data: energy first falls at V/V0 = {deep[0]:.3f} (E − E(V0) {e[k - 1] - e[0]:.0f} → {e[k] - e[0]:.0f} "
+                      f"eV/atom, P {p[k - 1]:.0f} GPa before the fall); falls at {len(deep)} of {sum(r < 0.25)} steps down to {a.deep}")
+            else:
+                print(f"  below the data: monotonic down to V/V0 = {a.deep} (E − E(V0) there {e[-1] - e[0]:.3g} eV/atom)")
     svg(curves, dft, f"{a.out}/compression.svg")
     print(f"wrote {a.out}/compression.svg", file=sys.stderr)
 
