@@ -24,8 +24,9 @@ namespace MlipEngine.Backends.Ilgpu;
 /// The edge stages run over chunks of atoms (<see cref="EdgeChunks"/>, as the OpenCL backend does) whose per-edge scratch —
 /// r, Y, ∂Y, b, db, ∂E/∂Y, two MLP adjoint rows and per layer the MLP's z and silu(z) and R (2 Σ hidden + paths·C) — fits
 /// <see cref="EdgeScratchBudgetBytes"/>, sized by the largest edge count of an atom (not the list's capacity); only g_e (3 doubles),
-/// the mirror index and the compacted edge's slot live for every list slot, and the node features per atom. With one chunk the geometry is computed once per call and each layer's MLP output survives for the adjoint; with several,
-/// both are recomputed per chunk in the adjoint. A chunk does per edge and per atom the arithmetic of the whole list, so the results
+/// the mirror index and the compacted edge's slot live for every list slot, and the node features per atom. With one chunk the
+/// geometry is computed once per call and each layer's MLP output survives for the adjoint; with several, both are recomputed per
+/// chunk in the adjoint. A chunk does per edge and per atom the arithmetic of the whole list, so the results
 /// do not depend on the chunk size, bit for bit (tested).
 /// </remarks>
 internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdgeChunkedComputer where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
