@@ -31,8 +31,9 @@ internal struct LayerViews<T> where T : unmanaged
 
 /// <summary>
 /// Everything the equivariant kernels read and write besides the geometry: the model (weights in T, integer
-/// tables), the edge data of the current chunk of atoms [A0, A0 + CN) per chunk slot e = k·CS + (i − A0) ([q·S + e], S = capacity·CS),
-/// the per-edge gradient g_e and mirror per list slot s = k·stride + i (the whole list), and per-atom scratch ([i·N + lm·C + c]).
+/// tables), the edge data of the current chunk of atoms [A0, A0 + CN) per chunk slot e = k′·CS + (i − A0) for i's k′-th edge
+/// (r &lt; r_c; [q·S + e], S = MaxEdges·CS), the compacted edges, per-edge gradient g_e and mirror per list slot s = k·stride + i
+/// (the whole list), and per-atom scratch ([i·N + lm·C + c]).
 /// </summary>
 internal struct EquivariantViews<T> where T : unmanaged
 {
@@ -44,10 +45,12 @@ internal struct EquivariantViews<T> where T : unmanaged
     public int C, Nsh, Nb, Species, EnvelopeP, HasCore, Embedding, PairRowsMax;
     public double Cutoff;
     public T InverseAverage;
-    // edges of the chunk (Dist, Y, …, G2: [q·S + e]) and of the whole list (Gx, Gy, Gz, Mirror: [s])
+    // edges of the chunk (Dist, Y, …, G2: [q·S + e]) and of the whole list (Gx, Gy, Gz, Mirror, EdgeSlot: [s]; EdgeCount: [i])
     public ArrayView<double> Dist, Gx, Gy, Gz;
     public ArrayView<T> Y, DY, B, DB, GY, G1, G2;
     public ArrayView<int> Mirror;
+    /// <summary>Compacted edges (<see cref="EquivariantKernels.CompactEdges{T}"/>): i's k′-th edge is list slot EdgeSlot[k′·stride + i], k′ &lt; EdgeCount[i].</summary>
+    public ArrayView<int> EdgeSlot, EdgeCount;
     /// <summary>The chunk: first atom, atoms, slot stride (a multiple of 64 ≥ CN) and slots S = capacity·CS.</summary>
     public int A0, CN, CS, S;
     // atoms
@@ -72,9 +75,11 @@ internal struct LinearArgs<T> where T : unmanaged
 /// <summary>
 /// The equivariant model's forward and adjoint passes as ILGPU kernels, the same stages as <see cref="EquivariantReference"/>
 /// (whose remarks derive forces and stress) and kernels/equivariant.cl, all gathers: every thread writes only its own atom's,
-/// (atom, channel)'s or edge slot's outputs, in a fixed order, so there are no atomics and results are bit-reproducible.
-/// The edge stages (geometry, radial MLP, tensor-product gathers, edge adjoint) run over one chunk of atoms at a time and keep their
-/// per-edge data per chunk slot; a chunk's results are those of the whole list, bit for bit (the same arithmetic per edge and per atom).
+/// (atom, channel)'s or edge slot's outputs, in a fixed order, so there are no float atomics and results are bit-reproducible.
+/// Each atom's list entries inside r_c are first compacted, in list order, to its edges (<see cref="CompactEdges{T}"/>); the edge
+/// stages (geometry, radial MLP, tensor-product gathers, edge adjoint) run over one chunk of atoms at a time and keep their
+/// per-edge data per chunk slot (one compacted edge of one atom of the chunk; the skin shell and padding take none); a chunk's
+/// results are those of the whole list, bit for bit (the same arithmetic per edge and per atom, sums in list order).
 /// The edge geometry (harmonics, Bessel basis and envelope, the ZBL core and its learned distance) is evaluated in fp64 by
 /// <see cref="SphericalHarmonics.Component"/>, <see cref="RadialBasis.EnvelopeAt"/>, <see cref="RadialBasis.BesselAt"/>,
 /// <see cref="CoreRepulsion.LearnedDistanceAt"/> and <see cref="CoreRepulsion.PairEnergyAt"/> — the functions the CPU backends
@@ -83,22 +88,42 @@ internal struct LinearArgs<T> where T : unmanaged
 internal static class EquivariantKernels
 {
     /// <summary>
-    /// Per atom i = A0 + index of the chunk, over its list entries: r &lt; r_c marks an edge (Dist = r, else 0); Y(d), ∂Y/∂d, b(ρ(r)),
+    /// Per atom i (thread i, all atoms), over its list entries in list order: zeroes g_e of every entry, and writes the slots of
+    /// the entries with r &lt; r_c (the edges) to EdgeSlot[k′·stride + i], k′ = 0, 1, …, and their number to EdgeCount[i]; the
+    /// largest count goes to <paramref name="maxEdges"/>[0] by integer atomic max (order-independent), which sizes the chunk
+    /// scratch (the list also holds the skin shell r_c ≤ r &lt; r_c + skin and padding up to its capacity). Each atom's edges are
+    /// its own entries in its own order, so the compaction does not depend on thread scheduling; r &lt; r_c is decided here once.
+    /// </summary>
+    public static void CompactEdges<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, ArrayView<int> maxEdges) where T : unmanaged
+    {
+        int i = index, kk = 0;
+        double cut2 = v.Cutoff * v.Cutoff;
+        for (int k = 0, count = g.Count[i]; k < count; k++)
+        {
+            int s = k * g.Stride + i;
+            v.Gx[s] = 0; v.Gy[s] = 0; v.Gz[s] = 0;
+            g.Displacement<double, F64>(i, s, out double dx, out double dy, out double dz);
+            if (dx * dx + dy * dy + dz * dz < cut2) v.EdgeSlot[(kk++) * g.Stride + i] = s;
+        }
+        v.EdgeCount[i] = kk;
+        Atomic.Max(ref maxEdges[0], kk);
+    }
+
+    /// <summary>
+    /// Per atom i = A0 + index of the chunk, over its edges (<see cref="CompactEdges{T}"/>): Dist = r, Y(d), ∂Y/∂d, b(ρ(r)),
     /// db/dr = b′(ρ) ρ′. With <paramref name="init"/> (the first time a call visits the chunk) also g_e = ½ E_core′ d/r (the core's part
-    /// of ∂E/∂d_e, 0 without a core) and E_i = E0 + ½ Σ_e E_core(r_e); later visits (a chunk's geometry recomputed) leave them.
+    /// of ∂E/∂d_e; g_e is zero without a core) and E_i = E0 + ½ Σ_e E_core(r_e); later visits (a chunk's geometry recomputed) leave them.
     /// </summary>
     public static void EdgeGeometry<T, R>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, int init)
         where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
     {
         int li = index, i = v.A0 + li, ti = g.Type[i], S = v.S, nsh = v.Nsh;
-        double energy = v.E0[ti], cut2 = v.Cutoff * v.Cutoff;
-        for (int k = 0, count = g.Count[i]; k < count; k++)
+        double energy = v.E0[ti];
+        for (int k = 0, count = v.EdgeCount[i]; k < count; k++)
         {
-            int s = k * g.Stride + i, e = k * v.CS + li;
+            int s = v.EdgeSlot[k * g.Stride + i], e = k * v.CS + li;
             int j = g.Displacement<double, F64>(i, s, out double dx, out double dy, out double dz);
-            if (init != 0) { v.Gx[s] = 0; v.Gy[s] = 0; v.Gz[s] = 0; }
             double r2 = dx * dx + dy * dy + dz * dz;
-            if (r2 >= cut2) { v.Dist[e] = 0; continue; }
             double r = Math.Sqrt(r2), inv = 1.0 / r;
             v.Dist[e] = r;
             for (int q = 0; q < nsh; q++)
@@ -158,15 +183,17 @@ internal static class EquivariantKernels
     }
 
     /// <summary>
-    /// Whether chunk slot e (entry k of atom i = A0 + e mod CS) is an edge (r &lt; r_c) of an atom of the chunk: threads run over every
-    /// chunk slot. <paramref name="s"/> is the entry's slot in the whole list.
+    /// Whether chunk slot e (edge k′ of atom i = A0 + e mod CS) holds an edge of an atom of the chunk: threads run over every chunk
+    /// slot. <paramref name="s"/> is the edge's slot in the whole list.
     /// </summary>
     private static bool IsEdge<T>(DeviceGeometry g, EquivariantViews<T> v, int e, out int i, out int s) where T : unmanaged
     {
         int li = e % v.CS, k = e / v.CS;
         i = v.A0 + li;
-        s = k * g.Stride + i;
-        return li < v.CN && k < g.Count[i] && v.Dist[e] != 0;
+        s = 0;
+        if (li >= v.CN || k >= v.EdgeCount[i]) return false;
+        s = v.EdgeSlot[k * g.Stride + i];
+        return true;
     }
 
     /// <summary>
@@ -195,7 +222,8 @@ internal static class EquivariantKernels
     }
 
     /// <summary>
-    /// The two per-atom gathers of the tensor product over i's edges e: i → j (thread (i − A0)·C + c for the chunk's atoms; <see cref="GatherArgs{T}.Adjoint"/> selects):
+    /// The two per-atom gathers of the tensor product over i's edges e: i → j in list order (thread (i − A0)·C + c for the chunk's atoms;
+    /// <see cref="GatherArgs{T}.Adjoint"/> selects):
     /// <code>
     ///   forward (TensorProduct.Forward):   A_i[lm₃, c]    = (1/n̄) Σ_e Σ_terms C R_e[p, c] h̃_j[lm₁, c] Y_e[lm₂]
     ///   adjoint (∂E/∂h̃ from edges j → i): ∂E/∂h̃_i[lm₁, c] = (1/n̄) Σ_e Σ_terms C R_e[p, c] ∂E/∂A_j[lm₃, c] (−1)^{l₂} Y_e[lm₂]
@@ -208,11 +236,10 @@ internal static class EquivariantKernels
         int C = v.C, li = index / C, c = index - li * C, i = v.A0 + li, S = v.S;
         int o0 = i * a.OutN + c;
         for (int lm = 0; lm * C < a.OutN; lm++) a.Out[o0 + lm * C] = T.Zero;
-        for (int k = 0, count = g.Count[i]; k < count; k++)
+        for (int k = 0, count = v.EdgeCount[i]; k < count; k++)
         {
             int s = k * v.CS + li;
-            if (v.Dist[s] == 0) continue;
-            int x0 = g.J[k * g.Stride + i] * a.NodeN + c;
+            int x0 = g.J[v.EdgeSlot[k * g.Stride + i]] * a.NodeN + c;
             for (int q = L.TpStart; q < L.TpEnd; q++)
             {
                 int p = v.Tp[5 * q], lm1 = v.Tp[5 * q + 1], lm2 = v.Tp[5 * q + 2], lm3 = v.Tp[5 * q + 3];

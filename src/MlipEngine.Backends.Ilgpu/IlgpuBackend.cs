@@ -43,10 +43,10 @@ public sealed class IlgpuBackend : IComputeBackend
             EamPotential eam => new IlgpuEamComputer<float, F32>(eam, options),
             StillingerWeberPotential sw when fp64 => new IlgpuStillingerWeberComputer<double, F64>(sw, options),
             StillingerWeberPotential sw => new IlgpuStillingerWeberComputer<float, F32>(sw, options),
-            TersoffPotential tersoff when fp64 => new IlgpuTersoffComputer(tersoff, options),
+            TersoffPotential tersoff when fp64 => new IlgpuTersoffComputer<double, F64>(tersoff, options),
+            TersoffPotential tersoff => new IlgpuTersoffComputer<float, F32>(tersoff, options),
             EquivariantModel model when fp64 => new IlgpuEquivariantComputer<double, F64>(model, options),
             EquivariantModel model => new IlgpuEquivariantComputer<float, F32>(model, options),
-            TersoffPotential => throw new NotSupportedException("tersoff on ILGPU: only float64 is implemented (as on the CPU)"),
             _ => throw new NotSupportedException($"{forceField.Style} has no ILGPU backend (ILGPU runs {string.Join(", ", Styles)})"),
         };
     }

@@ -19,11 +19,14 @@ namespace MlipEngine.Backends.Ilgpu;
 /// through each entry's mirror.
 /// </summary>
 /// <remarks>
-/// Memory. The edge stages run over chunks of atoms (<see cref="EdgeChunks"/>, as the OpenCL backend does) whose per-slot scratch —
+/// Memory. Each atom's list entries inside r_c are compacted to its edges first (<see cref="EquivariantKernels.CompactEdges{T}"/>,
+/// as the OpenCL backend does; one 4-byte read of the largest edge count per call), so the skin shell and padding hold no scratch.
+/// The edge stages run over chunks of atoms (<see cref="EdgeChunks"/>, as the OpenCL backend does) whose per-edge scratch —
 /// r, Y, ∂Y, b, db, ∂E/∂Y, two MLP adjoint rows and per layer the MLP's z and silu(z) and R (2 Σ hidden + paths·C) — fits
-/// <see cref="EdgeScratchBudgetBytes"/>; only g_e (3 doubles) and the mirror index live for every list slot, and the node features
-/// per atom. With one chunk the geometry is computed once per call and each layer's MLP output survives for the adjoint; with several,
-/// both are recomputed per chunk in the adjoint. A chunk does per edge and per atom the arithmetic of the whole list, so the results
+/// <see cref="EdgeScratchBudgetBytes"/>, sized by the largest edge count of an atom (not the list's capacity); only g_e (3 doubles),
+/// the mirror index and the compacted edge's slot live for every list slot, and the node features per atom. With one chunk the
+/// geometry is computed once per call and each layer's MLP output survives for the adjoint; with several, both are recomputed per
+/// chunk in the adjoint. A chunk does per edge and per atom the arithmetic of the whole list, so the results
 /// do not depend on the chunk size, bit for bit (tested).
 /// </remarks>
 internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdgeChunkedComputer where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
@@ -32,10 +35,11 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     private readonly LayerPlan[] _plans;
     private readonly int _C, _nsh, _nb, _pairRowsMax, _maxWidth, _maxNode, _maxA;
     private readonly long _bytesPerSlot, _widestRow;
-    private int _weightsVersion, _capacity;
+    private int _weightsVersion, _capacity, _maxEdges;
+    private readonly int[] _maxEdgesHost = new int[1];
     private readonly List<IDeviceMemory> _owned = [];
     private readonly DeviceArray<T> _w, _tpCoef, _pairCoef, _secondCoef;
-    private readonly DeviceArray<int> _ints, _tp, _pair, _path, _second, _z, _mirror;
+    private readonly DeviceArray<int> _ints, _tp, _pair, _path, _second, _z, _mirror, _edgeSlot, _edgeCount, _edgeMax;
     private readonly DeviceArray<double> _e0, _coreInner, _coreOuter, _dist, _gx, _gy, _gz, _atomE;
     private readonly DeviceArray<T> _y, _dy, _b, _db, _gyh, _g1, _g2;
     private readonly DeviceArray<T> _h0, _h1, _gn0, _gn1, _gOut, _a, _bc, _p, _gp, _ga, _gam, _gb, _ght;
@@ -43,6 +47,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     /// <summary>The arrays sized per chunk slot (the rest are per atom or per list slot).</summary>
     private readonly IDeviceMemory[] _chunkScratch;
 
+    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, ArrayView<int>> _compactEdges;
     private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, int> _edgeGeometry;
     private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, ArrayView<T>> _embed;
     private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>> _linear;
@@ -118,6 +123,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         }
         _w = New<T>(); _tpCoef = New<T>(); _pairCoef = New<T>(); _secondCoef = New<T>();
         _ints = New<int>(); _tp = New<int>(); _pair = New<int>(); _path = New<int>(); _second = New<int>(); _z = New<int>(); _mirror = New<int>();
+        _edgeSlot = New<int>(); _edgeCount = New<int>(); _edgeMax = New<int>();
         _e0 = New<double>(); _coreInner = New<double>(); _coreOuter = New<double>();
         _dist = New<double>(); _gx = New<double>(); _gy = New<double>(); _gz = New<double>(); _atomE = New<double>();
         _y = New<T>(); _dy = New<T>(); _b = New<T>(); _db = New<T>(); _gyh = New<T>(); _g1 = New<T>(); _g2 = New<T>();
@@ -136,6 +142,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         if (hp.Repulsion is { } core) { _coreInner.Write(core.Inner); _coreOuter.Write(core.Outer); }
         LoadWeights();
 
+        _compactEdges = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, ArrayView<int>>(EquivariantKernels.CompactEdges);
         _edgeGeometry = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, int>(EquivariantKernels.EdgeGeometry<T, R>);
         _embed = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, ArrayView<T>>(EquivariantKernels.Embed);
         _linear = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>>(EquivariantKernels.Linear);
@@ -163,6 +170,8 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     public long DeviceBytes => BaseDeviceBytes + _owned.Sum(d => d.Bytes);
     public long EdgeScratchBytes => _chunkScratch.Sum(d => d.Bytes);
     public long EdgeBytesPerSlot => _bytesPerSlot;
+    public int MaxEdgesPerAtom => _maxEdges;
+    public int ListCapacity => _capacity;
 
     private protected override void ListUploaded(int atoms, int capacity, int stride)
     {
@@ -172,18 +181,37 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         _capacity = capacity;
         FillMirror(_mirror, atoms, capacity, stride);
         foreach (var d in new[] { _gx, _gy, _gz }) d.EnsureCapacity(slots);
+        _edgeSlot.EnsureCapacity(slots);
+        _edgeCount.EnsureCapacity(atoms);
     }
 
-    /// <summary>Sizes the chunks of <paramref name="n"/> atoms (<see cref="EdgeChunks.AtomsPerChunk"/>) and their scratch; returns the chunk's slot stride.</summary>
+    /// <summary>
+    /// Compacts every atom's entries inside r_c to its edges (<see cref="EquivariantKernels.CompactEdges{T}"/>, which also zeroes g_e)
+    /// and reads the largest edge count of an atom (a 4-byte read: it sizes the chunks' scratch and the edge launches).
+    /// </summary>
+    private void CompactEdges(int n, DeviceGeometry g)
+    {
+        _edgeMax.View.MemSetToZero();
+        _compactEdges(n, g, Views(0), _edgeMax.View);
+        Accelerator.Synchronize();
+        _edgeMax.Read(_maxEdgesHost);
+        _maxEdges = _maxEdgesHost[0];
+    }
+
+    /// <summary>
+    /// Sizes the chunks of <paramref name="n"/> atoms (<see cref="EdgeChunks.AtomsPerChunk"/>, at the largest edge count of an atom)
+    /// and their scratch; returns the chunk's slot stride.
+    /// </summary>
     private int PlanChunks(int n)
     {
         long budget = EdgeScratchBudgetBytes > 0 ? EdgeScratchBudgetBytes
             : EdgeChunks.DefaultBudget(Accelerator.AcceleratorType == AcceleratorType.CPU ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : Accelerator.MemorySize);
         // DeviceArray grows to 9/8 of what is asked: the budget covers that slack
-        ChunkAtoms = EdgeChunks.AtomsPerChunk(n, _capacity, _bytesPerSlot, budget / 9 * 8, ChunkAtomsOverride, _widestRow);
+        int edges = Math.Max(1, _maxEdges);
+        ChunkAtoms = EdgeChunks.AtomsPerChunk(n, edges, _bytesPerSlot, budget / 9 * 8, ChunkAtomsOverride, _widestRow);
         Chunks = (n + ChunkAtoms - 1) / ChunkAtoms;
         int cs = (ChunkAtoms + 63) / 64 * 64;
-        long es = (long)_capacity * cs;
+        long es = (long)edges * cs;
         _dist.EnsureCapacity(es);
         _y.EnsureCapacity(_nsh * es); _gyh.EnsureCapacity(_nsh * es); _dy.EnsureCapacity(3 * _nsh * es);
         _b.EnsureCapacity(_nb * es); _db.EnsureCapacity(_nb * es);
@@ -214,9 +242,9 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         Cutoff = _m.Hyper.Cutoff, InverseAverage = R.From(1.0 / _m.Hyper.AvgNeighbors),
         Dist = _dist.View, Gx = _gx.View, Gy = _gy.View, Gz = _gz.View,
         Y = _y.View, DY = _dy.View, B = _b.View, DB = _db.View, GY = _gyh.View, G1 = _g1.View, G2 = _g2.View,
-        Mirror = _mirror.View,
+        Mirror = _mirror.View, EdgeSlot = _edgeSlot.View, EdgeCount = _edgeCount.View,
         AtomE = _atomE.View, A = _a.View, Bc = _bc.View, P = _p.View, GP = _gp.View, GA = _ga.View, GAm = _gam.View, GB = _gb.View, GHT = _ght.View,
-        CS = cs, S = _capacity * cs,
+        CS = cs, S = Math.Max(1, _maxEdges) * cs,
     };
 
     private LayerViews<T> LayerViewsOf(int t) => new()
@@ -243,6 +271,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         {
             _ht[t].EnsureCapacity((long)n * _plans[t].NIn); _am[t].EnsureCapacity((long)n * _plans[t].NA); _gread[t].EnsureCapacity((long)n * C);
         }
+        CompactEdges(n, g);
         var v = Views(PlanChunks(n));
         var type = g.Type;
         _embed(n * C, type, v, _h0.View);
@@ -318,6 +347,10 @@ internal interface IEdgeChunkedComputer
     long DeviceBytes { get; }
     /// <summary>Bytes of the per-chunk edge scratch (part of <see cref="DeviceBytes"/>).</summary>
     long EdgeScratchBytes { get; }
-    /// <summary>Bytes of edge scratch per chunk slot (one list entry of one atom of the chunk).</summary>
+    /// <summary>Bytes of edge scratch per chunk slot (one edge, r &lt; r_c, of one atom of the chunk).</summary>
     long EdgeBytesPerSlot { get; }
+    /// <summary>The largest number of edges (list entries with r &lt; r_c) of an atom in the last call: chunk slots per atom.</summary>
+    int MaxEdgesPerAtom { get; }
+    /// <summary>List entries per atom (the list's capacity: the skin shell and padding included).</summary>
+    int ListCapacity { get; }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
 using MlipEngine.ForceFields;
@@ -15,69 +16,74 @@ internal struct TersoffTables
 }
 
 /// <summary>
-/// Tersoff terms centred on each atom, by <see cref="TersoffFunctions"/> (the functions the Reference and Cpu
+/// Tersoff terms centred on each atom, by <see cref="TersoffFunctions{T, R}"/> (the functions the Reference and Cpu
 /// backends call) and in the CPU backend's order, for the two-gather scheme of <see cref="IlgpuManyBodyComputer{T}"/>.
 /// Per bond i→j: ζᵢⱼ over the other bonds k, b(ζ), the term ½f_c(f_R + b f_A) (½ to i, ½ to j), then the
 /// gradients with respect to dᵢⱼ and each dᵢₖ (the k loop recomputes f_c, g and the exponential instead of
-/// storing them per (j, k)). fp64 only, as on the CPU.
+/// storing them per (j, k)). fp64 (T = double) or fp32 (T = float: bond geometry and every term in float, as the sw kernel;
+/// ζ, energies and gradients summed in double).
 /// </summary>
 internal static class TersoffKernels
 {
-    public static void Centres(Index1D index, DeviceGeometry g, TersoffTables t, ManyBodyEntries<double> s, AtomOutputs o)
+    public static void Centres<T, R>(Index1D index, DeviceGeometry g, TersoffTables t, ManyBodyEntries<T> s, AtomOutputs o)
+        where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
     {
         int i = index, n = t.Types, ti = g.Type[i], count = g.Count[i];
         for (int k = 0; k < count; k++)
         {
             int slot = k * g.Stride + i;
-            int j = g.Displacement<double, F64>(i, slot, out double dx, out double dy, out double dz);
-            double r2 = dx * dx + dy * dy + dz * dz;
+            int j = g.Displacement<T, R>(i, slot, out T dx, out T dy, out T dz);
+            T r2 = dx * dx + dy * dy + dz * dz;
             s.Gx[slot] = 0; s.Gy[slot] = 0; s.Gz[slot] = 0; s.HeadEnergy[slot] = 0;
-            if (r2 >= t.ShortCutSq[ti * n + g.Type[j]]) { s.R[slot] = 0; continue; }
-            double r = Math.Sqrt(r2), inv = 1.0 / r;
+            if (R.Widen(r2) >= t.ShortCutSq[ti * n + g.Type[j]]) { s.R[slot] = T.Zero; continue; }
+            T r = T.Sqrt(r2), inv = T.One / r;
             s.Ux[slot] = dx * inv; s.Uy[slot] = dy * inv; s.Uz[slot] = dz * inv; s.R[slot] = r;
         }
         double energy = 0;
+        T half = R.From(0.5);
         for (int a = 0; a < count; a++)
         {
             int sa = a * g.Stride + i;
-            double rij = s.R[sa];
-            if (rij == 0) continue;
+            T rij = s.R[sa];
+            if (rij == T.Zero) continue;
             int pairBase = (ti * n + g.Type[g.J[sa]]) * n;
             var pij = t.Parameters[pairBase + g.Type[g.J[sa]]];
-            if (rij * rij >= pij.CutSquared) continue;
-            double uxa = s.Ux[sa], uya = s.Uy[sa], uza = s.Uz[sa];
-            double zeta = 0;
+            if (R.Widen(rij * rij) >= pij.CutSquared) continue;
+            T uxa = s.Ux[sa], uya = s.Uy[sa], uza = s.Uz[sa];
+            double zetaSum = 0;
             for (int b = 0; b < count; b++)
             {
-                if (!ThirdBond(g, t, s, i, a, b, pairBase, out int sb, out double rik, out var pk)) continue;
-                double cos = uxa * s.Ux[sb] + uya * s.Uy[sb] + uza * s.Uz[sb];
-                zeta += TersoffFunctions.Fc(rik, pk) * TersoffFunctions.G(cos, pk, out _) * TersoffFunctions.ExpTerm(rij - rik, pk, out _);
+                if (!ThirdBond<T, R>(g, t, s, i, a, b, pairBase, out int sb, out T rik, out var pk)) continue;
+                T cos = uxa * s.Ux[sb] + uya * s.Uy[sb] + uza * s.Uz[sb];
+                zetaSum += R.Widen(TersoffFunctions<T, R>.Fc(rik, pk) * TersoffFunctions<T, R>.G(cos, pk, out _) * TersoffFunctions<T, R>.ExpTerm(rij - rik, pk, out _));
             }
-            double vr = TersoffFunctions.Repulsive(rij, pij, out double dvr);
-            double fa = TersoffFunctions.Attractive(rij, pij, out double dfa);
-            double bij = TersoffFunctions.Bij(zeta, pij);
-            double term = 0.5 * vr + 0.5 * bij * fa;
-            energy += 0.5 * term;
-            s.HeadEnergy[sa] += 0.5 * term;
-            double pre = 0.5 * fa * TersoffFunctions.BijDerivative(zeta, pij);
-            double radial = 0.5 * dvr + 0.5 * bij * dfa;
-            double gax = radial * uxa, gay = radial * uya, gaz = radial * uza;
-            double invRij = 1.0 / rij;
+            T zeta = R.From(zetaSum);
+            T vr = TersoffFunctions<T, R>.Repulsive(rij, pij, out T dvr);
+            T fa = TersoffFunctions<T, R>.Attractive(rij, pij, out T dfa);
+            T bij = TersoffFunctions<T, R>.Bij(zeta, pij);
+            T term = half * vr + half * bij * fa;
+            double share = R.Widen(half * term);
+            energy += share;
+            s.HeadEnergy[sa] += share;
+            T pre = half * fa * TersoffFunctions<T, R>.BijDerivative(zeta, pij);
+            T radial = half * dvr + half * bij * dfa;
+            double gax = R.Widen(radial * uxa), gay = R.Widen(radial * uya), gaz = R.Widen(radial * uza);
+            T invRij = T.One / rij;
             for (int b = 0; b < count; b++)
             {
-                if (!ThirdBond(g, t, s, i, a, b, pairBase, out int sb, out double rik, out var pk)) continue;
-                double uxb = s.Ux[sb], uyb = s.Uy[sb], uzb = s.Uz[sb];
-                double cos = uxa * uxb + uya * uyb + uza * uzb;
-                double fc = TersoffFunctions.Fc(rik, pk);
-                double gv = TersoffFunctions.G(cos, pk, out double dg);
-                double ex = TersoffFunctions.ExpTerm(rij - rik, pk, out double dex);
-                double dr1 = fc * gv * dex, dr2 = TersoffFunctions.FcDerivative(rik, pk) * gv * ex - fc * gv * dex, dcos = fc * dg * ex;
-                double pc = pre * dcos;
-                double cj = pre * dr1 - pc * cos * invRij, ck = pc * invRij;
-                gax += cj * uxa + ck * uxb; gay += cj * uya + ck * uyb; gaz += cj * uza + ck * uzb;
-                double invRik = 1.0 / rik;
-                double bk = pre * dr2 - pc * cos * invRik, bj = pc * invRik;
-                s.Gx[sb] += bk * uxb + bj * uxa; s.Gy[sb] += bk * uyb + bj * uya; s.Gz[sb] += bk * uzb + bj * uza;
+                if (!ThirdBond<T, R>(g, t, s, i, a, b, pairBase, out int sb, out T rik, out var pk)) continue;
+                T uxb = s.Ux[sb], uyb = s.Uy[sb], uzb = s.Uz[sb];
+                T cos = uxa * uxb + uya * uyb + uza * uzb;
+                T fc = TersoffFunctions<T, R>.Fc(rik, pk);
+                T gv = TersoffFunctions<T, R>.G(cos, pk, out T dg);
+                T ex = TersoffFunctions<T, R>.ExpTerm(rij - rik, pk, out T dex);
+                T dr1 = fc * gv * dex, dr2 = TersoffFunctions<T, R>.FcDerivative(rik, pk) * gv * ex - fc * gv * dex, dcos = fc * dg * ex;
+                T pc = pre * dcos;
+                T cj = pre * dr1 - pc * cos * invRij, ck = pc * invRij;
+                gax += R.Widen(cj * uxa + ck * uxb); gay += R.Widen(cj * uya + ck * uyb); gaz += R.Widen(cj * uza + ck * uzb);
+                T invRik = T.One / rik;
+                T bk = pre * dr2 - pc * cos * invRik, bj = pc * invRik;
+                s.Gx[sb] += R.Widen(bk * uxb + bj * uxa); s.Gy[sb] += R.Widen(bk * uyb + bj * uya); s.Gz[sb] += R.Widen(bk * uzb + bj * uza);
             }
             s.Gx[sa] += gax; s.Gy[sa] += gay; s.Gz[sa] += gaz;
         }
@@ -85,23 +91,24 @@ internal static class TersoffKernels
     }
 
     /// <summary>Whether entry b of atom i is a bond k of the triplet (i, j = entry a, k): b ≠ a and inside the (tᵢ, tⱼ, tₖ) cutoff.</summary>
-    private static bool ThirdBond(DeviceGeometry g, TersoffTables t, ManyBodyEntries<double> s, int i, int a, int b, int pairBase,
-        out int sb, out double rik, out TersoffParameters pk)
+    private static bool ThirdBond<T, R>(DeviceGeometry g, TersoffTables t, ManyBodyEntries<T> s, int i, int a, int b, int pairBase,
+        out int sb, out T rik, out TersoffParameters pk)
+        where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
     {
         sb = b * g.Stride + i;
         rik = s.R[sb];
         pk = t.Parameters[pairBase + g.Type[g.J[sb]]];
-        return b != a && rik != 0 && rik * rik < pk.CutSquared;
+        return b != a && rik != T.Zero && R.Widen(rik * rik) < pk.CutSquared;
     }
 }
 
-/// <summary>tersoff on ILGPU, fp64 (OpenCL has no tersoff kernels).</summary>
-internal sealed class IlgpuTersoffComputer : IlgpuManyBodyComputer<double>
+/// <summary>tersoff on ILGPU, fp64 or fp32 (OpenCL has no tersoff kernels).</summary>
+internal sealed class IlgpuTersoffComputer<T, R> : IlgpuManyBodyComputer<T> where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
 {
     private readonly MemoryBuffer1D<TersoffParameters, Stride1D.Dense> _parameters;
     private readonly DeviceArray<double> _shortCutSq;
     private readonly int _types;
-    private readonly Action<Index1D, DeviceGeometry, TersoffTables, ManyBodyEntries<double>, AtomOutputs> _centres;
+    private readonly Action<Index1D, DeviceGeometry, TersoffTables, ManyBodyEntries<T>, AtomOutputs> _centres;
 
     public IlgpuTersoffComputer(TersoffPotential tersoff, ComputeOptions options) : base(tersoff, options)
     {
@@ -118,10 +125,10 @@ internal sealed class IlgpuTersoffComputer : IlgpuManyBodyComputer<double>
         _parameters = Accelerator.Allocate1D(p);
         _shortCutSq = new DeviceArray<double>(Accelerator, cut.Length);
         _shortCutSq.Write(cut);
-        _centres = Accelerator.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, TersoffTables, ManyBodyEntries<double>, AtomOutputs>(TersoffKernels.Centres);
+        _centres = Accelerator.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, TersoffTables, ManyBodyEntries<T>, AtomOutputs>(TersoffKernels.Centres<T, R>);
     }
 
-    private protected override void LaunchCentres(int n, DeviceGeometry geometry, ManyBodyEntries<double> entries, AtomOutputs outputs) =>
+    private protected override void LaunchCentres(int n, DeviceGeometry geometry, ManyBodyEntries<T> entries, AtomOutputs outputs) =>
         _centres(n, geometry, new TersoffTables { Parameters = _parameters.View, ShortCutSq = _shortCutSq.View, Types = _types }, entries, outputs);
 
     public override void Dispose()

@@ -23,7 +23,8 @@ public static class EdgeChunks
     }
 
     /// <summary>
-    /// Atoms per chunk for <paramref name="atoms"/> atoms with <paramref name="capacity"/> list slots each: the budget over
+    /// Atoms per chunk for <paramref name="atoms"/> atoms with <paramref name="capacity"/> slots each (OpenCL: the list's capacity;
+    /// ILGPU: the largest count of an atom's edges inside r_c, its compacted slots): the budget over
     /// (bytes per slot × capacity), a multiple of <see cref="Granularity"/> (at least one granule), at most <paramref name="atoms"/>;
     /// <paramref name="overrideAtoms"/> &gt; 0 (tests) replaces the budget's figure. With <paramref name="widestRow"/> &gt; 0 the chunk
     /// is also kept small enough that its widest scratch array (<paramref name="widestRow"/> values per slot) indexes in an int.

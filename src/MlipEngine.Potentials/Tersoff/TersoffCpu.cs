@@ -1,6 +1,8 @@
 using MlipEngine.ForceFields;
 using MlipEngine.Potentials.ManyBody;
 
+using TersoffFunctions = MlipEngine.Potentials.Tersoff.TersoffFunctions<double, MlipEngine.Kernels.F64>;
+
 namespace MlipEngine.Potentials.Tersoff;
 
 /// <summary>

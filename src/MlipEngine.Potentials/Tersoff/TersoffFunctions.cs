@@ -1,10 +1,15 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using MlipEngine.Kernels;
 
 namespace MlipEngine.Potentials.Tersoff;
 
 /// <summary>
-/// The scalar functions of the Tersoff potential, exactly as LAMMPS 29Sep2021 evaluates them
-/// (pair_tersoff.cpp/.h), shared by the Reference and Cpu kernels so both see the same branches.
+/// The scalar functions of the Tersoff potential, with LAMMPS 29Sep2021's branches and clamps (pair_tersoff.cpp/.h; g(θ) is
+/// rearranged to avoid a cancellation, see <see cref="G"/>), written once for the Reference and Cpu kernels (T = double, through the alias
+/// <c>TersoffFunctions = TersoffFunctions&lt;double, F64&gt;</c>) and the ILGPU kernels (double or float), so all see
+/// the same branches. Parameters stay in double (<see cref="TersoffParameters"/>) and are rounded to
+/// <typeparamref name="T"/> where they enter (for double every rounding is the identity).
 /// </summary>
 /// <remarks>
 /// <code>
@@ -17,76 +22,86 @@ namespace MlipEngine.Potentials.Tersoff;
 /// b(ζ) switches to its asymptotic expansions when βζ passes c1 &gt; c2 (large) or c4 &lt; c3 (small),
 /// and the exponential is clamped to 1e30 / 0 when its argument leaves ±69.0776, as LAMMPS does.
 /// </remarks>
-public static class TersoffFunctions
+public static class TersoffFunctions<T, R> where T : IFloatingPointIeee754<T> where R : IReal<T>
 {
     /// <summary>Cutoff function f_c(r).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Fc(double r, in TersoffParameters p)
+    public static T Fc(T r, in TersoffParameters p)
     {
-        if (r < p.R - p.CutoffWidth) return 1.0;
-        if (r > p.R + p.CutoffWidth) return 0.0;
-        return 0.5 * (1.0 - Math.Sin(Math.PI / 2 * (r - p.R) / p.CutoffWidth));
+        if (r < R.From(p.R - p.CutoffWidth)) return T.One;
+        if (r > R.From(p.R + p.CutoffWidth)) return T.Zero;
+        return R.From(0.5) * (T.One - T.Sin(R.From(Math.PI / 2) * (r - R.From(p.R)) / R.From(p.CutoffWidth)));
     }
 
     /// <summary>df_c/dr, 1/Å.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double FcDerivative(double r, in TersoffParameters p)
+    public static T FcDerivative(T r, in TersoffParameters p)
     {
-        if (r < p.R - p.CutoffWidth) return 0.0;
-        if (r > p.R + p.CutoffWidth) return 0.0;
-        return -(Math.PI / 4 / p.CutoffWidth) * Math.Cos(Math.PI / 2 * (r - p.R) / p.CutoffWidth);
+        if (r < R.From(p.R - p.CutoffWidth)) return T.Zero;
+        if (r > R.From(p.R + p.CutoffWidth)) return T.Zero;
+        T width = R.From(p.CutoffWidth);
+        return -(R.From(Math.PI / 4) / width) * T.Cos(R.From(Math.PI / 2) * (r - R.From(p.R)) / width);
     }
 
     /// <summary>Attractive pair function f_c f_A (eV) and its r-derivative (eV/Å).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Attractive(double r, in TersoffParameters p, out double derivative)
+    public static T Attractive(T r, in TersoffParameters p, out T derivative)
     {
-        if (r > p.R + p.CutoffWidth) { derivative = 0; return 0; }
-        double e = p.B * Math.Exp(-p.Lambda2 * r), fc = Fc(r, p);
-        derivative = e * (p.Lambda2 * fc - FcDerivative(r, p));
+        if (r > R.From(p.R + p.CutoffWidth)) { derivative = T.Zero; return T.Zero; }
+        T lambda2 = R.From(p.Lambda2);
+        T e = R.From(p.B) * T.Exp(-lambda2 * r), fc = Fc(r, p);
+        derivative = e * (lambda2 * fc - FcDerivative(r, p));
         return -e * fc;
     }
 
     /// <summary>Repulsive pair function f_c f_R (eV) and its r-derivative (eV/Å).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Repulsive(double r, in TersoffParameters p, out double derivative)
+    public static T Repulsive(T r, in TersoffParameters p, out T derivative)
     {
-        double e = p.A * Math.Exp(-p.Lambda1 * r), fc = Fc(r, p);
-        derivative = e * (FcDerivative(r, p) - p.Lambda1 * fc);
+        T lambda1 = R.From(p.Lambda1);
+        T e = R.From(p.A) * T.Exp(-lambda1 * r), fc = Fc(r, p);
+        derivative = e * (FcDerivative(r, p) - lambda1 * fc);
         return e * fc;
     }
 
     /// <summary>Bond order b(ζ).</summary>
-    public static double Bij(double zeta, in TersoffParameters p)
+    public static T Bij(T zeta, in TersoffParameters p)
     {
-        double t = p.Beta * zeta;
-        if (t > p.C1) return 1.0 / Math.Sqrt(t);
-        if (t > p.C2) return (1.0 - Math.Pow(t, -p.N) / (2.0 * p.N)) / Math.Sqrt(t);
-        if (t < p.C4) return 1.0;
-        if (t < p.C3) return 1.0 - Math.Pow(t, p.N) / (2.0 * p.N);
-        return Math.Pow(1.0 + Math.Pow(t, p.N), -1.0 / (2.0 * p.N));
+        T t = R.From(p.Beta) * zeta, n = R.From(p.N), twoN = R.From(2.0) * n;
+        if (t > R.From(p.C1)) return T.One / T.Sqrt(t);
+        if (t > R.From(p.C2)) return (T.One - T.Pow(t, -n) / twoN) / T.Sqrt(t);
+        if (t < R.From(p.C4)) return T.One;
+        if (t < R.From(p.C3)) return T.One - T.Pow(t, n) / twoN;
+        return T.Pow(T.One + T.Pow(t, n), -T.One / twoN);
     }
 
     /// <summary>db/dζ, with the same branches as <see cref="Bij"/> (LAMMPS ters_bij_d, 2015 fix included).</summary>
-    public static double BijDerivative(double zeta, in TersoffParameters p)
+    public static T BijDerivative(T zeta, in TersoffParameters p)
     {
-        double t = p.Beta * zeta;
-        if (t > p.C1) return p.Beta * -0.5 * Math.Pow(t, -1.5);
-        if (t > p.C2) return p.Beta * (-0.5 * Math.Pow(t, -1.5) * (1.0 - (1.0 + 1.0 / (2.0 * p.N)) * Math.Pow(t, -p.N)));
-        if (t < p.C4) return 0.0;
-        if (t < p.C3) return -0.5 * p.Beta * Math.Pow(t, p.N - 1.0);
-        double tn = Math.Pow(t, p.N);
-        return -0.5 * Math.Pow(1.0 + tn, -1.0 - 1.0 / (2.0 * p.N)) * tn / zeta;
+        T beta = R.From(p.Beta), t = beta * zeta, n = R.From(p.N), twoN = R.From(2.0) * n;
+        T minusHalf = R.From(-0.5), minusThreeHalves = R.From(-1.5);
+        if (t > R.From(p.C1)) return beta * minusHalf * T.Pow(t, minusThreeHalves);
+        if (t > R.From(p.C2)) return beta * (minusHalf * T.Pow(t, minusThreeHalves) * (T.One - (T.One + T.One / twoN) * T.Pow(t, -n)));
+        if (t < R.From(p.C4)) return T.Zero;
+        if (t < R.From(p.C3)) return minusHalf * beta * T.Pow(t, n - T.One);
+        T tn = T.Pow(t, n);
+        return minusHalf * T.Pow(T.One + tn, -T.One - T.One / twoN) * tn / zeta;
     }
 
-    /// <summary>Angular function g(cos θ) and dg/dcos θ.</summary>
+    /// <summary>
+    /// Angular function g(cos θ) and dg/dcos θ. LAMMPS writes g = γ(1 + c²/d² − c²/(d² + (h − cos θ)²)), whose two large terms
+    /// (c²/d² ~ 4e7–8e7 for the Si and C parameters) cancel; here g = γ(1 + (c²/d²)(h − cos θ)²/(d² + (h − cos θ)²)), the same
+    /// function without the cancellation (in fp64 a change at round-off, LAMMPS' own cancellation error of ~1e-14 of g; in fp32
+    /// the difference between ~1e-6 and ~1e-7 relative error).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double G(double cosTheta, in TersoffParameters p, out double derivative)
+    public static T G(T cosTheta, in TersoffParameters p, out T derivative)
     {
-        double c2 = p.C * p.C, d2 = p.D * p.D, hc = p.H - cosTheta;
-        double inv = 1.0 / (d2 + hc * hc);
-        derivative = p.Gamma * (-2.0 * c2 * hc) * inv * inv;
-        return p.Gamma * (1.0 + c2 / d2 - c2 * inv);
+        T c = R.From(p.C), d = R.From(p.D), gamma = R.From(p.Gamma);
+        T c2 = c * c, d2 = d * d, hc = R.From(p.H) - cosTheta, hc2 = hc * hc;
+        T inv = T.One / (d2 + hc2);
+        derivative = gamma * (R.From(-2.0) * c2 * hc) * inv * inv;
+        return gamma * (T.One + c2 / d2 * hc2 * inv);
     }
 
     /// <summary>
@@ -94,14 +109,15 @@ public static class TersoffFunctions
     /// and its Δ-derivative m λ3^m Δ^{m−1} times the (clamped) exponential.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double ExpTerm(double delta, in TersoffParameters p, out double derivative)
+    public static T ExpTerm(T delta, in TersoffParameters p, out T derivative)
     {
-        double arg = p.M == 3 ? Cube(p.Lambda3 * delta) : p.Lambda3 * delta;
-        double e = arg > 69.0776 ? 1.0e30 : arg < -69.0776 ? 0.0 : Math.Exp(arg);
-        derivative = p.M == 3 ? 3.0 * Cube(p.Lambda3) * delta * delta * e : p.Lambda3 * e;
+        T lambda3 = R.From(p.Lambda3);
+        T arg = p.M == 3 ? Cube(lambda3 * delta) : lambda3 * delta;
+        T e = arg > R.From(69.0776) ? R.From(1.0e30) : arg < R.From(-69.0776) ? T.Zero : T.Exp(arg);
+        derivative = p.M == 3 ? R.From(3.0) * Cube(lambda3) * delta * delta * e : lambda3 * e;
         return e;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Cube(double x) => x * x * x;
+    private static T Cube(T x) => x * x * x;
 }

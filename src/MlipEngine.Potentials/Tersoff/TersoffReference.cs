@@ -3,6 +3,8 @@ using MlipEngine.Geometry;
 using MlipEngine.Neighbors;
 using MlipEngine.State;
 
+using TersoffFunctions = MlipEngine.Potentials.Tersoff.TersoffFunctions<double, MlipEngine.Kernels.F64>;
+
 namespace MlipEngine.Potentials.Tersoff;
 
 /// <summary>Tersoff on plain double-precision loops over the full neighbor list: the oracle for <see cref="TersoffCpu"/>.</summary>

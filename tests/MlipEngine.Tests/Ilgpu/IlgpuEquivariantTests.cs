@@ -121,13 +121,38 @@ public class IlgpuEquivariantChunkTests(ITestOutputHelper output)
     /// bound (1e-10) or the fp32 one (1e-5) of the Reference, as <see cref="IlgpuEquivariantTests"/> holds the unchunked path.
     /// </summary>
     [Theory, MemberData(nameof(Cases))]
-    public void ChunkedEdgeStages_MatchOneChunkBitForBitAndReference(string model, Precision precision)
+    public void ChunkedEdgeStages_MatchOneChunkBitForBitAndReference(string model, Precision precision) =>
+        AssertChunksMatch(model, precision, skin: 1.0);
+
+    /// <summary>
+    /// The edges compacted to r &lt; r_c (<see cref="EquivariantKernels.CompactEdges{T}"/>) with a 3 Å skin, so that most list
+    /// entries lie in the skin shell: the chunk scratch is sized by the largest edge count of an atom, well under the list's
+    /// capacity, and the results are as with the 1 Å skin — chunked equal to one chunk bit for bit and within the kernel bound
+    /// of the Reference (an entry outside r_c must add nothing: were one counted as an edge, the sums would take its terms).
+    /// </summary>
+    [Theory, MemberData(nameof(Cases))]
+    public void CompactedEdges_WideSkin_MatchOneChunkBitForBitAndReference(string model, Precision precision)
+    {
+        var one = AssertChunksMatch(model, precision, skin: 3.0);
+        output.WriteLine($"list capacity {one.ListCapacity} entries per atom, at most {one.MaxEdgesPerAtom} edges per atom inside r_c");
+        Assert.True(one.MaxEdgesPerAtom > 0 && 2 * one.MaxEdgesPerAtom < one.ListCapacity, $"{one.MaxEdgesPerAtom} edges of {one.ListCapacity} slots");
+        // scratch per chunk slot × the compacted slots (max edges × the chunk's atoms padded to 64), with DeviceArray's 1/8 growth slack
+        long atoms = (one.ChunkAtoms + 63) / 64 * 64;
+        Assert.InRange(one.EdgeScratchBytes, one.EdgeBytesPerSlot * one.MaxEdgesPerAtom * atoms,
+            one.EdgeBytesPerSlot * one.MaxEdgesPerAtom * atoms * 9 / 8 + 1024);
+    }
+
+    /// <summary>
+    /// One chunk against chunks of 40 atoms on the batch (skewed cell, cluster, thin slab) with <paramref name="skin"/>: bit-identical
+    /// energies, per-atom energies, forces and virials, and the Reference's within the kernel bound; returns the one-chunk computer's figures.
+    /// </summary>
+    private ChunkFigures AssertChunksMatch(string model, Precision precision, double skin)
     {
         var ff = model == "core" ? CoreModels.MaceLike() : EquivariantBackendChecks.Shapes[model];
         string[] species = EquivariantBackendChecks.Species(model);
         double a = model == "core" ? 2.9 : 3.6;
         AtomicStructure[] systems = [Samples.Periodic(species, a, 21, repeat: 3), Samples.Cluster(species, a, 23), EquivariantBackendChecks.Thin(species)];
-        var options = new ComputeOptions { Backend = IlgpuBackend.Name, Precision = precision, Skin = 1.0 };
+        var options = new ComputeOptions { Backend = IlgpuBackend.Name, Precision = precision, Skin = skin };
         var batch = SystemBatch.FromStructures(systems);
         var whole = new ForceResult(); var chunked = new ForceResult();
         using var one = TestCatalog.Instance.Bind(ff, options);
@@ -136,7 +161,7 @@ public class IlgpuEquivariantChunkTests(ITestOutputHelper output)
         one.Compute(batch, ForceOutputs.All, whole);
         many.Compute(batch, ForceOutputs.All, chunked);
         var o = (IEdgeChunkedComputer)one; var m = (IEdgeChunkedComputer)many;
-        output.WriteLine($"{batch.AtomCount} atoms: one chunk {o.EdgeScratchBytes / 1e6:F2} MB edge scratch, {o.DeviceBytes / 1e6:F2} MB in all; " +
+        output.WriteLine($"{batch.AtomCount} atoms, skin {skin} A: one chunk {o.EdgeScratchBytes / 1e6:F2} MB edge scratch, {o.DeviceBytes / 1e6:F2} MB in all; " +
             $"{m.Chunks} chunks of {m.ChunkAtoms} atoms {m.EdgeScratchBytes / 1e6:F2} MB edge scratch, {m.DeviceBytes / 1e6:F2} MB in all");
         Assert.Equal(1, o.Chunks);
         Assert.Equal(40, m.ChunkAtoms);
@@ -149,8 +174,11 @@ public class IlgpuEquivariantChunkTests(ITestOutputHelper output)
         Assert.Equal(whole.Fy.AsSpan(0, n).ToArray(), chunked.Fy.AsSpan(0, n).ToArray());
         Assert.Equal(whole.Fz.AsSpan(0, n).ToArray(), chunked.Fz.AsSpan(0, n).ToArray());
         Assert.Equal(whole.Virial.AsSpan(0, 9 * ns).ToArray(), chunked.Virial.AsSpan(0, 9 * ns).ToArray());
-        EquivariantBackendChecks.CompareWithReference(output, ff, systems, many, precision == Precision.Float64 ? 1e-10 : 1e-5, $"{model} chunked {precision}");
+        EquivariantBackendChecks.CompareWithReference(output, ff, systems, many, precision == Precision.Float64 ? 1e-10 : 1e-5, $"{model} chunked {precision} skin {skin}");
+        return new ChunkFigures(o.ListCapacity, o.MaxEdgesPerAtom, o.ChunkAtoms, o.EdgeScratchBytes, o.EdgeBytesPerSlot);
     }
+
+    private sealed record ChunkFigures(int ListCapacity, int MaxEdgesPerAtom, int ChunkAtoms, long EdgeScratchBytes, long EdgeBytesPerSlot);
 
     /// <summary>Energies alone (no adjoint) in chunks equal the one-chunk energies bit for bit (the core's energy is added once per atom).</summary>
     [Fact]
