@@ -48,8 +48,10 @@ print("""
 ## Uniform compression
 
 `bench/validity/compression.py` (run by `run.sh`) compresses each model's ground-state crystal from V/V0 = 1 to 0.25
-in steps of 0.01 and lists where the energy falls on compression (a well). Cu, Ni, Si and Ge were fine-tuned on
-GPAW-labelled compressed crystals for this (issue 14; [repulsion](repulsion.md#compression-fine-tune-on-dft-compressed-crystals)):
+in steps of 0.01 and lists where the energy falls on compression (a well); then, below V/V0 0.25 (the deepest GPAW crystal any
+model was trained on; Cu's stop at 0.35), down to 0.05 in steps of 0.005 ("below the data"; [repulsion](repulsion.md#below-the-data)). Cu, Ni, Si and
+Ge were fine-tuned on GPAW-labelled compressed crystals for this (issue 14;
+[repulsion](repulsion.md#compression-fine-tune-on-dft-compressed-crystals)):
 """)
 try:
     print("```\n" + open(comp).read().strip() + "\n```")
@@ -75,9 +77,23 @@ The targets of issue 14 are a0 within 0.5 %, B and C_ij within 10 %, vacancy E_f
   The reference cell itself is not stress-free (σ_xx = −0.15 GPa, about the stress change a 1 % strain
   produces, 0.16 GPa), and C' = (C11 − C12)/2 is only 1.1 GPa. Stress-weighted fine-tunes (× 1000, × 10 000) did not move C11 (12.7 → 13.1 GPa).
   Without Li frames at larger strains, the data cannot pin C' to 10 %.
-- **Si C12 and B.** The compressed-crystal fine-tune moved B from 102.5 to 97.6 GPa (DFT 88.5) and C12 from 79.8 to
-  72.7 (56.4). Weighting the Elastic stresses × 1000 reaches the DFT C_ij (`examples/train/si-mlearn-finetune.yaml`)
-  but costs 2.3 % in held-out force error, which the issue does not allow.
+- **Si C12 (+15 %).** B is within target (92.9 against 88.5 GPa, +4.9 %), C12 is not. The model overstates the transverse
+  stress of the data's own uniaxially strained frames (at ε_xx = +10 %, σ_yy 4.7 GPa against DFT 3.5 before the elastic
+  fine-tune), while their energies agree within 1 meV/atom. That C12 is not a flaw of the data: the GPAW E(V) of the
+  compressed crystals gives the same B. C12 trades against held-out forces in every fine-tune measured (validation
+  split, `paired_errors.py`: force MAE difference against the model of the issue's date, 32.33 meV/Å, with a 95 %
+  bootstrap interval over frames):
+
+  | Si model | C12 (GPa) | B (GPa) | E MAE (meV/atom) | F MAE (meV/Å) | ΔF vs issue date |
+  |---|---|---|---|---|---|
+  | issue date (2026-11-22) | 84.8 (+50 %) | 107.1 (+21 %) | 1.707 | 32.33 | — |
+  | compression fine-tune | 72.7 (+29 %) | 97.6 (+10 %) | 1.693 | 32.78 | +1.4 % (−0.1 … +3.1) |
+  | elastic step 1 (Elastic σ × 1000) | 61.9 (+10 %) | 91.3 (+3 %) | 1.538 | 33.56 | +3.8 % (+1.7 … +5.8) |
+  | elastic step 2 (× 300) | 62.8 (+11 %) | 91.7 (+4 %) | 1.460 | 33.31 | +3.0 % (+1.2 … +4.8) |
+  | **shipped**: elastic step 3 (× 100) | 64.8 (+15 %) | 92.9 (+5 %) | 1.490 | 32.87 | +1.7 % (−0.05 … +3.3) |
+
+  The shipped step is the last whose force error is not distinguishable from the issue date's. The 15k-parameter model
+  (16 channels) does not hold both; a larger model trained from the start with these weights is the next step.
 - **Mo vacancy E_f (+40 %).** The DFT value is a difference of two AIMD averages with a statistical error of
   ±0.48 eV; the model's 2.98 eV is 1.8 σ from it.
 

@@ -22,7 +22,7 @@ Mo bcc 3.16 3
 Si diamond 5.47 2
 Ge diamond 5.76 2
 LIST
-/usr/bin/python3 "$ROOT/bench/validity/compression.py" --out "$OUT/compression" --dft "$ROOT/runs/compressed" > "$OUT/compression/summary.txt"
+/usr/bin/python3 "$ROOT/bench/validity/compression.py" --out "$OUT/compression" --dft "$ROOT/runs/compressed" --deep 0.05 > "$OUT/compression/summary.txt"
 /usr/bin/python3 "$ROOT/bench/validity/dft_reference.py" "$DATA" Cu Ni Li Mo Si Ge > "$OUT/dft.json"
 /usr/bin/python3 "$ROOT/bench/validity/make_table.py" "$OUT" "$(git -C "$ROOT" rev-parse --short HEAD)" > "$ROOT/docs/validity.md"
 echo "wrote docs/validity.md" >&2
