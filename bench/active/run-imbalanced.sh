@@ -5,7 +5,7 @@
 # (and the harder one) by score.py. The runs share iteration 0 (copied from the committee run: the configs differ only
 # in the selection and the output folder). One thread per process. Writes runs/active-bench/{imbalanced-committee,
 # imbalanced-random,imbalanced-random2}/, imbalanced-score.txt, imbalanced-score2.txt and imbalanced-mix.txt.
-# Measured 2026-12-07 01:30-03:2x UTC at load 2-21 (~2 h of one core; docs/active-learning.md).
+# Measured 2026-12-07 01:30-03:15 UTC at load 2-21 (~2 h of one core; docs/active-learning.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=runs/active-bench
