@@ -11,31 +11,17 @@ cd "$(dirname "$0")/../.."
 OUT=runs/active-bench
 MLIP=${MLIP:-./mlip}
 mkdir -p $OUT
-if [[ ! -f $OUT/cu-test.xyz ]]; then   # the test set, as run.sh makes it
-  $MLIP md bench/active/cu-test-md.yaml > $OUT/test-md.log
-  : > $OUT/cu-test.xyz.part
-  for r in 0 1 2 3; do
-    $MLIP eval -p '{style: eam/alloy, file: /usr/share/lammps/potentials/Cu_mishin1.eam.alloy, elements: [Cu]}' -i $OUT/test-md.r$r.xyz -o $OUT/test-r$r.xyz -t 1
-    cat $OUT/test-r$r.xyz >> $OUT/cu-test.xyz.part
-  done
-  mv $OUT/cu-test.xyz.part $OUT/cu-test.xyz
-fi
+source bench/active/common.sh
+make_test_set   # the test set, as run.sh makes it
 MLIP="$MLIP" bash bench/active/hard-test.sh
 $MLIP active-learn bench/active/cu-varied.yaml | tee $OUT/varied-committee.log
-share_iteration0() {   # the committee run's iteration 0 (initial labels, members, first pool) into another run's folder
-  local dst=$OUT/$1
-  [[ -d $dst/iter-000 ]] && return 0
-  mkdir -p $dst/data $dst/iter-000
-  cp $OUT/varied-committee/data/initial.xyz $dst/data/
-  cp -r $OUT/varied-committee/iter-000/member-* $OUT/varied-committee/iter-000/pool.xyz $dst/iter-000/
-}
-share_iteration0 varied-random
+share_iteration0 varied-committee varied-random
 $MLIP active-learn bench/active/cu-varied.yaml --set select.method=random --set output=../../runs/active-bench/varied-random | tee $OUT/varied-random.log
-share_iteration0 varied-quantile
+share_iteration0 varied-committee varied-quantile
 # the adaptive band: lower edge at the 0.75 quantile of the pool's spreads (no absolute floor), 6 iterations
 $MLIP active-learn bench/active/cu-varied.yaml --set select.lower=0 --set select.lower_quantile=0.75 --set iterations=6 --set output=../../runs/active-bench/varied-quantile | tee $OUT/varied-quantile.log
 # the same with DP-GEN's relative deviation σ_F,i / (|F̄_i| + 0.5 eV/Å) as the score
-share_iteration0 varied-relative
+share_iteration0 varied-committee varied-relative
 $MLIP active-learn bench/active/cu-varied.yaml --set select.lower=0 --set select.lower_quantile=0.75 --set select.relative=0.5 --set iterations=6 --set output=../../runs/active-bench/varied-relative | tee $OUT/varied-relative.log
 MLIP="$MLIP" python3 bench/active/score.py $OUT/varied-random $OUT/varied-committee $OUT/varied-quantile $OUT/varied-relative | tee $OUT/varied-score.txt
 # labels or training: each labelled set trained once from scratch (300 epochs)

@@ -73,11 +73,34 @@ public static class JsonLinesJournal
                 goodLength = start;
             }
         }
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         stream.SetLength(goodLength);
         stream.Position = goodLength;
         if (goodLength == 0) { stream.Write(Encoding.UTF8.GetBytes(headerLine + "\n")); stream.Flush(); }
         return stream;
+    }
+
+    /// <summary>
+    /// Removes the last record line of a journal opened by <see cref="Open{TRecord}"/> (a run reopening its last unit of
+    /// work); the header stays. The stream is left at the new end.
+    /// </summary>
+    public static void DropLast(FileStream stream)
+    {
+        long end = stream.Length;   // every line, the last included, ends with '\n'
+        if (end == 0) return;
+        var one = new byte[1];
+        long start = end - 1;       // walk back from the last line's newline to the one before it
+        while (start > 0)
+        {
+            stream.Position = start - 1;
+            stream.ReadExactly(one);
+            if (one[0] == (byte)'\n') break;
+            start--;
+        }
+        if (start == 0) return;     // only the header: nothing to drop
+        stream.SetLength(start);
+        stream.Position = start;
+        stream.Flush();
     }
 
     /// <summary>Writes one record as a line and flushes it to the OS (an fsync per record would cost more than small units of work).</summary>

@@ -56,11 +56,22 @@ public sealed class ActiveLearningRun(ActiveLearningOptions options, ILabeller l
             $"{Dir("iterations.jsonl")} was written by an active-learning run with other settings; use another output folder or delete it to start again", Records.Add);
         using var cache = LabelCache.Open(Dir("labels.jsonl"), labeller.Identity);
         if (Records.Count > 0) log.WriteLine($"active-learn: resuming after iteration {Records[^1].Iteration} ({Records.Count} finished)");
-        if (Records.Count > 0 && Records[^1].Stop.Length > 0) { log.WriteLine($"active-learn: finished earlier: {Records[^1].Stop}"); return Records; }
 
         var data = new List<string>(_o.InitialData);
         if (_o.InitialRattle != null) data.Add(InitialFrames(cache, cancel));
         for (int i = 0; i < Records.Count; i++) if (File.Exists(Dir("data", Iter(i) + ".xyz"))) data.Add(Dir("data", Iter(i) + ".xyz"));
+        if (Records.Count > 0 && Records[^1].Stop.Length > 0)
+        {
+            // A run ended by the iteration count or the label budget stopped its last iteration after training, before
+            // exploring (Explored 0). When the settings now allow more (a larger `iterations` or `stop.labels`: they may
+            // change on resume), that iteration goes on: its record is dropped and it explores with its trained committee.
+            var last = Records[^1];
+            bool extend = last.Explored == 0 && last.Iteration < _o.Iterations && !(_o.LabelBudget is int b && last.Labels - Initial(data) >= b);
+            if (!extend) { log.WriteLine($"active-learn: finished earlier: {last.Stop}"); return Records; }
+            log.WriteLine($"active-learn: extending: iteration {last.Iteration} ({last.Stop} earlier) explores now");
+            Records.RemoveAt(Records.Count - 1);
+            JsonLinesJournal.DropLast(journal);
+        }
         var test = _o.TestData is string t ? StructureFile.ReadFrames(t).ToList() : null;
 
         for (int i = Records.Count; ; i++)

@@ -83,13 +83,13 @@ public class ActiveLearnCliTests : IDisposable
     [Fact]
     public void ShippedExamples_Parse()
     {
-        foreach (var example in new[] { "examples/active/cu-eam.yaml", "examples/active/ethanol-xtb.yaml", "bench/active/cu-committee.yaml", "bench/active/cu-varied.yaml" })
+        foreach (var example in new[] { "examples/active/cu-eam.yaml", "examples/active/ethanol-xtb.yaml", "bench/active/cu-committee.yaml", "bench/active/cu-varied.yaml", "bench/active/cu-imbalanced.yaml" })
         {
             string path = Path.Combine(NativeLibrary.RepoRoot, example);
             var overrides = new List<string> { "output=" + Path.Combine(_dir, Path.GetFileName(example)) };
             if (example.StartsWith("bench/"))
             {
-                // the benchmarks' test set is made by bench/active/run.sh (runs/active-bench/cu-test.xyz): stand in for it
+                // the benchmarks' test set is made by bench/active/common.sh (runs/active-bench/cu-test.xyz): stand in for it
                 string test = Path.Combine(_dir, "bench-test.xyz");
                 if (!File.Exists(test)) MlipEngine.IO.Extxyz.ExtxyzWriter.Write(test, MlipEngine.Tests.Training.ClassicalData.Make(1, 2));
                 overrides.Add("data.test=" + test);

@@ -320,6 +320,38 @@ public class ActiveLearningTests : IDisposable
     }
 
     [Fact]
+    public void Loop_AFinishedRunIsExtended_ByMoreIterationsOrALargerLabelBudget()
+    {
+        using var eam = TestCatalog.Instance.Bind(TestCatalog.Instance.Load(CuEam), Cpu);
+        var labeller = new CountingLabeller(new PotentialLabeller(eam, "eam"));
+        string output = Path.Combine(_dir, "al");
+        var first = new ActiveLearningRun(TinyLoop(output), labeller, TestCatalog.Instance, TextWriter.Null).Run();
+        Assert.Equal("1 iterations", first[^1].Stop);
+        int before = labeller.Calls;
+        // `--set iterations=2`: the last iteration, which stopped before exploring, explores and labels now
+        var extended = new ActiveLearningRun(TinyLoop(output) with { Iterations = 2 }, labeller, TestCatalog.Instance, TextWriter.Null).Run();
+        Assert.Equal(3, extended.Count);
+        Assert.Equal("", extended[1].Stop);
+        Assert.True(extended[1].Explored > 0);
+        Assert.Equal(4, extended[1].Labelled);
+        Assert.Equal(before + 4, labeller.Calls);
+        Assert.Equal(14, extended[2].Labels);
+        Assert.Equal("2 iterations", extended[2].Stop);
+        string[] journal = File.ReadAllLines(Path.Combine(output, "iterations.jsonl"));
+        Assert.Equal(1 + 3, journal.Length);   // the header and one record per iteration: the dropped record is gone
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(output, "iterations.csv")).Length - 1);
+        // the same settings again: finished, nothing labelled; a label budget already reached keeps it finished
+        Assert.Equal(3, new ActiveLearningRun(TinyLoop(output) with { Iterations = 2 }, labeller, TestCatalog.Instance, TextWriter.Null).Run().Count);
+        Assert.Equal(3, new ActiveLearningRun(TinyLoop(output) with { Iterations = 5, LabelBudget = 8 }, labeller, TestCatalog.Instance, TextWriter.Null).Run().Count);
+        Assert.Equal(before + 4, labeller.Calls);
+        // a larger budget extends it again
+        var more = new ActiveLearningRun(TinyLoop(output) with { Iterations = 5, LabelBudget = 9 }, labeller, TestCatalog.Instance, TextWriter.Null).Run();
+        Assert.Equal(4, more.Count);
+        Assert.Equal(before + 8, labeller.Calls);
+        Assert.Equal("label budget 9 reached", more[^1].Stop);
+    }
+
+    [Fact]
     public void Loop_FailedLabelsAreRecordedAndSkipped()
     {
         using var eam = TestCatalog.Instance.Bind(TestCatalog.Instance.Load(CuEam), Cpu);
