@@ -63,8 +63,9 @@ internal static class Philox
 }
 
 /// <summary>
-/// Velocity Verlet on the device, operation for operation the host's <see cref="MdSystem.KickDrift"/> and
-/// <see cref="MdSystem.Kick"/> (c = h/m; v += c·F; r += Δt·v), as kernels/md.cl does it.
+/// Velocity Verlet and BAOAB on the device through the host's own per-atom updates (<see cref="IntegratorFormula"/>: the kick
+/// v += c·F with c = h/m, the drift r += h·v, the O step), so a step's arithmetic is the host's <see cref="MdSystem.KickDrift"/>,
+/// <see cref="MdSystem.Kick"/> and <see cref="LangevinBaoab"/>'s; kernels/md.cl restates the same lines in C.
 /// </summary>
 internal static class VerletKernels
 {
@@ -78,10 +79,11 @@ internal static class VerletKernels
     {
         int i = index;
         double c = halfDt * s.Accel[i];
-        double v0 = s.Vx[i], v1 = s.Vy[i], v2 = s.Vz[i];
-        for (int k = 0; k < kicks; k++) { v0 += c * f.Fx[i]; v1 += c * f.Fy[i]; v2 += c * f.Fz[i]; }
+        double v0 = s.Vx[i], v1 = s.Vy[i], v2 = s.Vz[i], r0 = s.Rx[i], r1 = s.Ry[i], r2 = s.Rz[i];
+        for (int k = 0; k < kicks; k++) IntegratorFormula.Kick(ref v0, ref v1, ref v2, c, f.Fx[i], f.Fy[i], f.Fz[i]);
         s.Vx[i] = v0; s.Vy[i] = v1; s.Vz[i] = v2;
-        StorePosition(i, s.Rx[i] + dt * v0, s.Ry[i] + dt * v1, s.Rz[i] + dt * v2, s, g, limit2);
+        IntegratorFormula.Drift(ref r0, ref r1, ref r2, dt, v0, v1, v2);
+        StorePosition(i, r0, r1, r2, s, g, limit2);
     }
 
     /// <summary>
@@ -93,16 +95,16 @@ internal static class VerletKernels
     {
         int i = index;
         double a = s.Accel[i], c = p.HalfDt * a;
-        double v0 = s.Vx[i], v1 = s.Vy[i], v2 = s.Vz[i];
-        for (int k = 0; k < p.Kicks; k++) { v0 += c * f.Fx[i]; v1 += c * f.Fy[i]; v2 += c * f.Fz[i]; }
-        double r0 = s.Rx[i] + p.HalfDt * v0, r1 = s.Ry[i] + p.HalfDt * v1, r2 = s.Rz[i] + p.HalfDt * v2;
+        double v0 = s.Vx[i], v1 = s.Vy[i], v2 = s.Vz[i], r0 = s.Rx[i], r1 = s.Ry[i], r2 = s.Rz[i];
+        for (int k = 0; k < p.Kicks; k++) IntegratorFormula.Kick(ref v0, ref v1, ref v2, c, f.Fx[i], f.Fy[i], f.Fz[i]);
+        IntegratorFormula.Drift(ref r0, ref r1, ref r2, p.HalfDt, v0, v1, v2);
         Philox.Gaussian3(p.SeedLo, p.SeedHi, p.Step, (uint)i, out double g0, out double g1, out double g2);
-        double sg = p.C2 * Math.Sqrt(p.KT * a);
         double before = v0 * v0 + v1 * v1 + v2 * v2;
-        v0 = p.C1 * v0 + sg * g0; v1 = p.C1 * v1 + sg * g1; v2 = p.C1 * v2 + sg * g2;
+        IntegratorFormula.Thermalize(ref v0, ref v1, ref v2, p.C1, p.C2 * Math.Sqrt(p.KT * a), g0, g1, g2);
         p.Heat[i] += 0.5 * p.Conv * p.Mass[i] * ((v0 * v0 + v1 * v1 + v2 * v2) - before);
         s.Vx[i] = v0; s.Vy[i] = v1; s.Vz[i] = v2;
-        StorePosition(i, r0 + p.HalfDt * v0, r1 + p.HalfDt * v1, r2 + p.HalfDt * v2, s, g, p.Limit2);
+        IntegratorFormula.Drift(ref r0, ref r1, ref r2, p.HalfDt, v0, v1, v2);
+        StorePosition(i, r0, r1, r2, s, g, p.Limit2);
     }
 
     /// <summary>
@@ -136,8 +138,7 @@ internal static class VerletKernels
     public static void Kick(Index1D index, ResidentState s, AtomOutputs f, double halfDt)
     {
         int i = index;
-        double c = halfDt * s.Accel[i];
-        s.Vx[i] += c * f.Fx[i]; s.Vy[i] += c * f.Fy[i]; s.Vz[i] += c * f.Fz[i];
+        IntegratorFormula.Kick(ref s.Vx[i], ref s.Vy[i], ref s.Vz[i], halfDt * s.Accel[i], f.Fx[i], f.Fy[i], f.Fz[i]);
     }
 }
 

@@ -67,13 +67,8 @@ public sealed class LangevinBaoab : IIntegrator
         double c1 = Math.Exp(-dt / Damping), c2 = Math.Sqrt(1 - c1 * c1);
         double k0 = s.KineticEnergy();
         Span<double> vx = s.VX, vy = s.VY, vz = s.VZ;
-        for (int i = 0; i < n; i++)
-        {
-            double sg = c2 * _sigma[i];
-            vx[i] = c1 * vx[i] + sg * _rng.NextGaussian();
-            vy[i] = c1 * vy[i] + sg * _rng.NextGaussian();
-            vz[i] = c1 * vz[i] + sg * _rng.NextGaussian();
-        }
+        for (int i = 0; i < n; i++)   // ξ drawn x, y, z per atom in atom order (arguments evaluate left to right)
+            IntegratorFormula.Thermalize(ref vx[i], ref vy[i], ref vz[i], c1, c2 * _sigma[i], _rng.NextGaussian(), _rng.NextGaussian(), _rng.NextGaussian());
         _heat += s.KineticEnergy() - k0;
         s.Drift(0.5 * dt);
     }

@@ -4,6 +4,7 @@ using MlipEngine.ForceFields;
 using MlipEngine.Geometry;
 using MlipEngine.State;
 using MlipEngine.Units;
+using MlipEngine.Dynamics.Integrators;
 
 namespace MlipEngine.Dynamics.Md;
 
@@ -257,9 +258,8 @@ public sealed class MdSystem
         int o = Start;
         for (int i = start; i < end; i++)
         {
-            double c = h * a[i];
             int g = o + i;
-            vx[g] += c * fx[g]; vy[g] += c * fy[g]; vz[g] += c * fz[g];
+            IntegratorFormula.Kick(ref vx[g], ref vy[g], ref vz[g], h * a[i], fx[g], fy[g], fz[g]);
         }
     }
 
@@ -287,6 +287,6 @@ public sealed class MdSystem
     {
         var x = Batch.X; var y = Batch.Y; var z = Batch.Z;
         var vx = Batch.VX; var vy = Batch.VY; var vz = Batch.VZ;
-        for (int g = Start + start, e = Start + end; g < e; g++) { x[g] += h * vx[g]; y[g] += h * vy[g]; z[g] += h * vz[g]; }
+        for (int g = Start + start, e = Start + end; g < e; g++) IntegratorFormula.Drift(ref x[g], ref y[g], ref z[g], h, vx[g], vy[g], vz[g]);
     }
 }
