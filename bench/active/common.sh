@@ -1,4 +1,10 @@
-# Sourced by bench/active/run*.sh (from the repository root, with OUT and MLIP set): the steps they share.
+# Sourced by bench/active/run*.sh: the setup and the steps they share. Moves to the repository root, stops on the first
+# error, and sets OUT (runs/active-bench, created) and MLIP (./mlip unless exported).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+OUT=runs/active-bench
+MLIP=${MLIP:-./mlip}
+mkdir -p $OUT
 
 # The issue's test set, runs/active-bench/cu-test.xyz: independent oracle MD of the 32-atom cell at 300-1200 K
 # (cu-test-md.yaml), labelled with the Mishin EAM. Made once; kept while it exists.

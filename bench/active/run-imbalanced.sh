@@ -6,12 +6,7 @@
 # in the selection and the output folder). One thread per process. Writes runs/active-bench/{imbalanced-committee,
 # imbalanced-random,imbalanced-random2}/, imbalanced-score.txt, imbalanced-score2.txt and imbalanced-mix.txt.
 # Measured 2026-12-07 01:30-03:15 UTC at load 2-21 (~2 h of one core; docs/active-learning.md).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-OUT=runs/active-bench
-MLIP=${MLIP:-./mlip}
-mkdir -p $OUT
-source bench/active/common.sh
+source "$(dirname "$0")/common.sh"
 make_test_set
 MLIP="$MLIP" bash bench/active/hard-test.sh
 $MLIP active-learn bench/active/cu-imbalanced.yaml | tee -a $OUT/imbalanced-committee.log

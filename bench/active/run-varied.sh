@@ -6,12 +6,7 @@
 # from the committee run, as they would be computed identically). One process at a time, one thread.
 # Writes runs/active-bench/{varied-committee,varied-random,varied-quantile,varied-relative,retrain}/, varied-score.txt and
 # retrain.txt. ~90 min on one shared core (measured 22:48-00:16 at load 4-14).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-OUT=runs/active-bench
-MLIP=${MLIP:-./mlip}
-mkdir -p $OUT
-source bench/active/common.sh
+source "$(dirname "$0")/common.sh"
 make_test_set   # the issue's test set, as run.sh makes it
 MLIP="$MLIP" bash bench/active/hard-test.sh
 $MLIP active-learn bench/active/cu-varied.yaml | tee $OUT/varied-committee.log

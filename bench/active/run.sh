@@ -2,12 +2,7 @@
 # bench/active: committee against random selection (Cu, Mishin EAM oracle), one process at a time, one thread.
 # Writes runs/active-bench/{cu-test.xyz, committee/, random/, compare.svg, halt-demo.txt}. ~45 min on one core.
 # The xtb example is separate: ./mlip active-learn examples/active/ethanol-xtb.yaml
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-OUT=runs/active-bench
-mkdir -p $OUT
-MLIP=./mlip
-source bench/active/common.sh
+source "$(dirname "$0")/common.sh"
 make_test_set
 ./mlip active-learn bench/active/cu-committee.yaml | tee $OUT/committee.log
 ./mlip active-learn bench/active/cu-committee.yaml --set select.method=random --set output=../../runs/active-bench/random | tee $OUT/random.log
