@@ -18,6 +18,8 @@ $MLIP active-learn bench/active/cu-imbalanced.yaml --set select.method=random --
 share_iteration0 imbalanced-committee imbalanced-random2
 $MLIP active-learn bench/active/cu-imbalanced.yaml --set select.method=random --set select.seed=2 --set output=../../runs/active-bench/imbalanced-random2 | tee -a $OUT/imbalanced-random2.log
 $MLIP active-learn bench/active/cu-imbalanced.yaml --set select.method=random --set select.seed=2 --set output=../../runs/active-bench/imbalanced-random2 --set iterations=14 --set stop.labels=150 | tee -a $OUT/imbalanced-random2.log
-MLIP="$MLIP" python3 bench/active/score.py $OUT/imbalanced-random $OUT/imbalanced-committee $OUT/imbalanced-random2 | tee $OUT/imbalanced-score.txt
-MLIP="$MLIP" python3 bench/active/score.py $OUT/imbalanced-random2 $OUT/imbalanced-committee | tee $OUT/imbalanced-score2.txt
+# a second committee run: another exploration (MD) seed; same initial data, members and selection rule
+$MLIP active-learn bench/active/cu-imbalanced.yaml --set explore.seed=2 --set output=../../runs/active-bench/imbalanced-committee-s2 | tee -a $OUT/imbalanced-committee-s2.log
+MLIP="$MLIP" python3 bench/active/score.py $OUT/imbalanced-random $OUT/imbalanced-committee $OUT/imbalanced-random2 $OUT/imbalanced-committee-s2 | tee $OUT/imbalanced-score.txt
+MLIP="$MLIP" python3 bench/active/score.py $OUT/imbalanced-random2 $OUT/imbalanced-committee $OUT/imbalanced-committee-s2 | tee $OUT/imbalanced-score2.txt
 python3 bench/active/selected-mix.py --config bench/active/cu-imbalanced.yaml $OUT/imbalanced-committee $OUT/imbalanced-random $OUT/imbalanced-random2 | tee $OUT/imbalanced-mix.txt
