@@ -1,3 +1,4 @@
+using MlipEngine.Dynamics.Structures;
 using MlipEngine.ForceFields;
 using MlipEngine.Geometry;
 using MlipEngine.Potentials.Equivariant;
@@ -64,7 +65,7 @@ public class ShippedModelRepulsionTests
         var model = Load(element);
         var ratios = new List<double>();
         for (int k = 0; 1 - 0.01 * k >= lowestRatio - 1e-9; k++) ratios.Add(1 - 0.01 * k);
-        var crystals = ratios.Select(r => Crystal(element, lattice, a0 * Math.Cbrt(r), 1)).ToList();
+        var crystals = ratios.Select(r => CrystalLattice.Build(lattice, element, a0 * Math.Cbrt(r), 1, 1, 1)).ToList();
         using var c = TestCatalog.Instance.Bind(model, new ComputeOptions { Backend = Backend.Cpu });
         var ev = Eval.Batch(c, crystals);
         for (int k = 1; k < ev.Length; k++)
@@ -89,7 +90,7 @@ public class ShippedModelRepulsionTests
     public void AtomPushedIntoItsNeighbour_RaisesTheEnergyAtEveryStep(string element, string lattice, double a0)
     {
         var model = Load(element);
-        var crystal = Crystal(element, lattice, a0, 2);
+        var crystal = CrystalLattice.Build(lattice, element, a0, 2, 2, 2);
         // Atom 0 sits at the origin; its nearest neighbour lies inside the 2×2×2 cell (no image needed).
         int nearest = Enumerable.Range(1, crystal.AtomCount - 1).MinBy(j => crystal.Positions[j].Norm);
         var bond = crystal.Positions[nearest];
@@ -114,11 +115,4 @@ public class ShippedModelRepulsionTests
             Assert.True(along < 0, $"{element}: at {distances[k]:F2} Å the force on the pushed atom points into its neighbour ({along} eV/Å)");
         }
     }
-
-    private static AtomicStructure Crystal(string element, string lattice, double a, int n) => lattice switch
-    {
-        "bcc" => TestStructures.Bcc(element, a, n, n, n),
-        "fcc" => TestStructures.Fcc(element, a, n, n, n),
-        _ => TestStructures.Diamond(element, a, n, n, n),
-    };
 }
