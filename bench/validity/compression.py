@@ -18,17 +18,22 @@ CRYSTALS = {"Cu": ("fcc", 3.634), "Ni": ("fcc", 3.521), "Li": ("bcc", 3.445), "M
             "Si": ("diamond", 5.467), "Ge": ("diamond", 5.783)}
 
 
-def curve(model, el, out, lowest=0.25, step=0.01):
-    lattice, a0 = CRYSTALS[el]
-    ratios = np.round(np.arange(1.0, lowest - 1e-9, -step), 4)
-    frames = [bulk(el, lattice, a=a0 * r ** (1 / 3), cubic=True) for r in ratios]
-    src, dst = f"{out}/{el}-in.xyz", f"{out}/{el}-out.xyz"
+def evaluate(model, frames, src, dst):
+    """The frames as `mlip eval -p MODEL` labels them (one thread), through the extxyz files SRC and DST."""
     write(src, frames, format="extxyz")
-    subprocess.run([f"{ROOT}/mlip", "eval", "-p", model, "-i", src, "-o", dst, "-t", "1"], check=True, stdout=subprocess.DEVNULL)
-    res = read(dst, ":")
+    subprocess.run([f"{ROOT}/mlip", "eval", "-p", model, "-i", src, "-o", dst, "-t", "1"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return read(dst, ":")
+
+
+def curve(model, el, out, ratios, name):
+    """E/atom and pressure of the ground-state crystal at each V/V0 in RATIOS; OUT/NAME.csv; the ratios where E falls."""
+    lattice, a0 = CRYSTALS[el]
+    frames = [bulk(el, lattice, a=a0 * r ** (1 / 3), cubic=True) for r in ratios]
+    res = evaluate(model, frames, f"{out}/{name}-in.xyz", f"{out}/{name}-out.xyz")
     e = np.array([f.get_potential_energy() / len(f) for f in res])
     p = np.array([-np.trace(f.get_stress(voigt=False)) / 3 * 160.21766 for f in res])
-    with open(f"{out}/{el}{'' if lowest >= 0.25 else '-deep'}.csv", "w") as fh:
+    with open(f"{out}/{name}.csv", "w") as fh:
         fh.write("volume_ratio,nn_distance_A,energy_per_atom_eV,pressure_GPa\n")
         for r, f, ei, pi in zip(ratios, frames, e, p):
             d = np.sort(f.get_all_distances(mic=True)[0])[1]
@@ -78,7 +83,7 @@ def main():
     curves, dft = {}, {}
     for el in a.elements.split(","):
         model = f"{a.models}/{el.lower()}-mlearn.mlip"
-        curves[el] = curve(model, el, a.out)
+        curves[el] = curve(model, el, a.out, np.round(np.arange(1.0, 0.2499, -0.01), 4), el)
         ratios, e, p, falls = curves[el]
         k = int(np.argmin(e))
         print(f"{el}: E(V0) {e[0]:.4f} eV/atom; lowest {e[k]:.4f} at V/V0 {ratios[k]}; P(0.5) {p[np.argmin(abs(ratios - 0.5))]:.0f} GPa; "
@@ -87,14 +92,14 @@ def main():
             dft[el] = [(f.info["volume_ratio"], f.get_potential_energy() / len(f)) for f in read(f"{a.dft}/{el}.xyz", ":")
                        if len(f) <= 2]
         if a.deep:
-            r, e, p, falls = curve(model, el, a.out, lowest=a.deep, step=0.005)
-            deep = [x for x in falls if x < 0.25]
-            if deep:
-                k = int(np.argmin(abs(r - deep[0])))
-                print(f"  below the data: energy first falls at V/V0 = {deep[0]:.3f} (E − E(V0) {e[k - 1] - e[0]:.0f} → {e[k] - e[0]:.0f} "
-                      f"eV/atom, P {p[k - 1]:.0f} GPa before the fall); falls at {len(deep)} of {sum(r < 0.25)} steps down to {a.deep}")
+            # From 0.25 (the last point of the curve above, so a fall right below it counts) down in finer steps
+            r, ed, pd, falls = curve(model, el, a.out, np.round(np.arange(0.25, a.deep - 1e-9, -0.005), 4), f"{el}-deep")
+            if falls:
+                k = int(np.argmin(abs(r - falls[0])))
+                print(f"  below the data: energy first falls at V/V0 = {falls[0]:.3f} (E − E(V0) {ed[k - 1] - e[0]:.0f} → {ed[k] - e[0]:.0f} "
+                      f"eV/atom, P {pd[k - 1]:.0f} GPa before the fall); falls at {len(falls)} of {len(r) - 1} steps down to {a.deep}")
             else:
-                print(f"  below the data: monotonic down to V/V0 = {a.deep} (E − E(V0) there {e[-1] - e[0]:.3g} eV/atom)")
+                print(f"  below the data: monotonic down to V/V0 = {a.deep} (E − E(V0) there {ed[-1] - e[0]:.3g} eV/atom)")
     svg(curves, dft, f"{a.out}/compression.svg")
     print(f"wrote {a.out}/compression.svg", file=sys.stderr)
 

@@ -10,19 +10,17 @@ first: the difference of force MAE with a 95 % interval from a bootstrap over fr
 replacement, the same resample for both models: the frames are the unit of independence, atoms within a frame are
 correlated).
 """
-import argparse, os, subprocess, sys, tempfile
+import argparse, os, sys, tempfile
 import numpy as np
-from ase.io import read, write
+from ase.io import read
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compression import evaluate  # noqa: E402
 
 
 def per_frame(model, frames, tmp):
-    src, dst = f"{tmp}/in.xyz", f"{tmp}/out.xyz"
-    write(src, frames, format="extxyz")
-    subprocess.run([f"{ROOT}/mlip", "eval", "-p", model, "-i", src, "-o", dst, "-t", "1"], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    out = read(dst, ":")
+    out = evaluate(model, frames, f"{tmp}/in.xyz", f"{tmp}/out.xyz")
     ae = np.array([abs(o.get_potential_energy() - f.get_potential_energy()) / len(f) * 1000 for f, o in zip(frames, out)])
     fs = np.array([np.abs(o.get_forces() - f.get_forces()).sum() * 1000 for f, o in zip(frames, out)])   # Σ|ΔF| per frame
     return ae, fs
