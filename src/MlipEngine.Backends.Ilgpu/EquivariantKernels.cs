@@ -56,6 +56,12 @@ internal struct EquivariantViews<T> where T : unmanaged
     // atoms
     public ArrayView<double> AtomE;
     public ArrayView<T> A, Bc, P, GP, GA, GAm, GB, GHT;
+    // parameter gradient (training; <see cref="EquivariantKernels.AtomSums{T, R}"/>): off when 0
+    public int ParameterGradient;
+    /// <summary>Per chunk slot ∂E/∂z_k of the radial MLP's weight layers k ([(zₖ + o)·S + e], zₖ = Σ_{k′&lt;k} width_{k′+1}; R = z_last at Σ hidden).</summary>
+    public ArrayView<T> GZ;
+    /// <summary>Per atom, the atom's terms of a parameter block's gradient ([i·K + k]), summed over atoms by <see cref="EquivariantKernels.AtomSums{T, R}"/>.</summary>
+    public ArrayView<T> AtomGrad;
 }
 
 /// <summary>The tensor-product gather's node features (h̃, or ∂E/∂A in the adjoint) and output (A, or ∂E/∂h̃), features per atom of each.</summary>
@@ -85,7 +91,7 @@ internal struct LinearArgs<T> where T : unmanaged
 /// <see cref="CoreRepulsion.LearnedDistanceAt"/> and <see cref="CoreRepulsion.PairEnergyAt"/> — the functions the CPU backends
 /// call — and stored in T, as the Cpu backend does; the MLP activation is <see cref="RadialMlp.Silu{T}"/>.
 /// </summary>
-internal static class EquivariantKernels
+internal static partial class EquivariantKernels
 {
     /// <summary>
     /// Per atom i (thread i, all atoms), over its list entries in list order: zeroes g_e of every entry, and writes the slots of
@@ -300,17 +306,31 @@ internal static class EquivariantKernels
         for (int e = L.PathStart; e < L.PathEnd; e++)
         {
             int nu = v.Path[5 * e], l = v.Path[5 * e + 1], po = v.Path[5 * e + 2], oL = l * l;
-            T we = v.W[w0 + (e - L.PathStart) * C];
-            if (nu == 1) for (int m = 0; m <= 2 * l; m++) v.GAm[a0 + (oL + m) * C] += we * v.GB[b0 + (oL + m) * C];
-            else if (nu == 2) for (int m = 0; m <= 2 * l; m++) v.GP[p0 + (po + m) * C] += we * v.GB[b0 + (oL + m) * C];
+            T we = v.W[w0 + (e - L.PathStart) * C], gw = T.Zero;   // gw = ∂E/∂w[zᵢ, η, c] = Σ_m T_η[m] ∂E/∂B[LM, c] (atom i's term)
+            if (nu == 1)
+                for (int m = 0; m <= 2 * l; m++)
+                {
+                    T gb = v.GB[b0 + (oL + m) * C];
+                    v.GAm[a0 + (oL + m) * C] += we * gb;
+                    gw += lv.AM[a0 + (oL + m) * C] * gb;
+                }
+            else if (nu == 2)
+                for (int m = 0; m <= 2 * l; m++)
+                {
+                    T gb = v.GB[b0 + (oL + m) * C];
+                    v.GP[p0 + (po + m) * C] += we * gb;
+                    gw += v.P[p0 + (po + m) * C] * gb;
+                }
             else
                 for (int q = v.Path[5 * e + 3]; q < v.Path[5 * e + 4]; q++)
                 {
                     int m12 = v.Second[3 * q], lm3 = v.Second[3 * q + 1];
-                    T cg = v.SecondCoef[q] * we * v.GB[b0 + (oL + v.Second[3 * q + 2]) * C];
+                    T gb = v.GB[b0 + (oL + v.Second[3 * q + 2]) * C], cg = v.SecondCoef[q] * we * gb;
                     v.GP[p0 + (po + m12) * C] += cg * lv.AM[a0 + lm3 * C];
                     v.GAm[a0 + lm3 * C] += cg * v.P[p0 + (po + m12) * C];
+                    gw += v.SecondCoef[q] * v.P[p0 + (po + m12) * C] * lv.AM[a0 + lm3 * C] * gb;
                 }
+            if (v.ParameterGradient != 0) v.AtomGrad[(i * L.ContractionPaths + e - L.PathStart) * C + c] = gw;
         }
         for (int q = L.PairStart; q < L.PairEnd; q++)
         {
@@ -331,20 +351,32 @@ internal static class EquivariantKernels
         double e = 0;
         if (L.IsLast == 0)
         {
-            for (int c = 0; c < C; c++) { T w = v.W[L.Readout1 + c]; e += R.Widen(w * h[h0 + c]); lv.GRead[g0 + c] = w; }
+            for (int c = 0; c < C; c++)
+            {
+                T w = v.W[L.Readout1 + c];
+                e += R.Widen(w * h[h0 + c]);
+                lv.GRead[g0 + c] = w;
+                if (v.ParameterGradient != 0) v.AtomGrad[g0 + c] = h[h0 + c];   // ∂Eᵢ/∂w_c
+            }
         }
         else
         {
-            int H = L.ReadoutHidden;
+            int H = L.ReadoutHidden, K = C * H + H;   // ∂Eᵢ/∂W[c, k] at i·K + c·H + k, ∂Eᵢ/∂v_k at i·K + C·H + k
             for (int c = 0; c < C; c++) lv.GRead[g0 + c] = T.Zero;
             for (int k = 0; k < H; k++)
             {
                 T z = T.Zero;
                 for (int c = 0; c < C; c++) z += v.W[L.Readout1 + c * H + k] * h[h0 + c];
                 T vk = v.W[L.Readout2 + k];
-                e += R.Widen(vk * RadialMlp.SiluWithDerivative(z, out T slope));
+                T act = RadialMlp.SiluWithDerivative(z, out T slope);
+                e += R.Widen(vk * act);
                 T gz = vk * slope;
                 for (int c = 0; c < C; c++) lv.GRead[g0 + c] += gz * v.W[L.Readout1 + c * H + k];
+                if (v.ParameterGradient != 0)
+                {
+                    v.AtomGrad[i * K + C * H + k] = act;
+                    for (int c = 0; c < C; c++) v.AtomGrad[i * K + c * H + k] = gz * h[h0 + c];
+                }
             }
         }
         v.AtomE[i] += e;
@@ -393,6 +425,7 @@ internal static class EquivariantKernels
         for (int k = L.Depth - 1; k >= 0; k--)
         {
             int nin = v.Ints[L.MlpWidths + k], nout = v.Ints[L.MlpWidths + k + 1], w = v.Ints[L.MlpOffsets + k];
+            if (v.ParameterGradient != 0) for (int o = 0; o < nout; o++) v.GZ[(zOut + o) * S + s] = src[o * S + s];   // ∂E/∂z_k
             zOut -= k > 0 ? nin : 0;
             for (int q = 0; q < nin; q++)
             {

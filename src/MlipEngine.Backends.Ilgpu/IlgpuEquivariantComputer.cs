@@ -6,6 +6,7 @@ using MlipEngine.ForceFields;
 using MlipEngine.Kernels;
 using MlipEngine.Neighbors;
 using MlipEngine.Potentials.Equivariant;
+using MlipEngine.State;
 
 namespace MlipEngine.Backends.Ilgpu;
 
@@ -28,8 +29,12 @@ namespace MlipEngine.Backends.Ilgpu;
 /// geometry is computed once per call and each layer's MLP output survives for the adjoint; with several, both are recomputed per
 /// chunk in the adjoint. A chunk does per edge and per atom the arithmetic of the whole list, so the results
 /// do not depend on the chunk size, bit for bit (tested).
+/// <para>Parameter gradient (<see cref="AccumulateEnergyGradient"/>, training): the same forward and adjoint passes with every layer's h,
+/// A and B kept (per layer instead of reused) and, per chunk slot, the MLP's ∂E/∂z_k; the weights' gradients are then sums over atoms
+/// or edges (<see cref="EquivariantKernels.AtomSums{T, R}"/>, <see cref="EquivariantKernels.LinearWeightGradient{T, R}"/>,
+/// <see cref="EquivariantKernels.RadialWeightGradient{T, R}"/>), each owned by one thread.</para>
 /// </remarks>
-internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdgeChunkedComputer where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
+internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdgeChunkedComputer, IEnergyParameterGradient where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
 {
     private readonly EquivariantModel _m;
     private readonly LayerPlan[] _plans;
@@ -44,6 +49,15 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     private readonly DeviceArray<T> _y, _dy, _b, _db, _gyh, _g1, _g2;
     private readonly DeviceArray<T> _h0, _h1, _gn0, _gn1, _gOut, _a, _bc, _p, _gp, _ga, _gam, _gb, _ght;
     private readonly DeviceArray<T>[] _zl, _act, _rad, _ht, _am, _gread;
+    // parameter gradient: per layer h (T + 1), A and B; ∂E/∂z_k per chunk slot; per-atom terms; the gradient (fp64)
+    private readonly DeviceArray<T>[] _hl, _al, _bcl;
+    private readonly DeviceArray<T> _mlpGrad, _atomGrad;
+    private readonly DeviceArray<double> _grad;
+    private readonly int _gzRow, _atomGradRow;
+    private bool _parameterGradient;
+    private double[] _gradHost = [];
+    private readonly ForceResult _gradResult = new();
+    private GradientKernels? _gradientKernels;
     /// <summary>The arrays sized per chunk slot (the rest are per atom or per list slot).</summary>
     private readonly IDeviceMemory[] _chunkScratch;
 
@@ -130,7 +144,11 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         _h0 = New<T>(); _h1 = New<T>(); _gn0 = New<T>(); _gn1 = New<T>(); _gOut = New<T>(); _a = New<T>(); _bc = New<T>();
         _p = New<T>(); _gp = New<T>(); _ga = New<T>(); _gam = New<T>(); _gb = New<T>(); _ght = New<T>();
         _zl = PerLayer<T>(); _act = PerLayer<T>(); _rad = PerLayer<T>(); _ht = PerLayer<T>(); _am = PerLayer<T>(); _gread = PerLayer<T>();
-        _chunkScratch = [_dist, _y, _dy, _b, _db, _gyh, _g1, _g2, .. _zl, .. _act, .. _rad];
+        _hl = [.. PerLayer<T>(), New<T>()]; _al = PerLayer<T>(); _bcl = PerLayer<T>();
+        _mlpGrad = New<T>(); _atomGrad = New<T>(); _grad = New<double>();
+        _gzRow = _plans.Max(p => p.HiddenTotal + p.PC);
+        _atomGradRow = Math.Max(_C * hp.ReadoutHidden + hp.ReadoutHidden, _plans.Max(p => p.ContractionPaths * _C));
+        _chunkScratch = [_dist, _y, _dy, _b, _db, _gyh, _g1, _g2, .. _zl, .. _act, .. _rad, _mlpGrad];
         // bytes and widest row per chunk slot: r (fp64); Y, ∂E/∂Y, ∂Y (3), b, db, two MLP adjoint rows; per layer z, silu(z), R
         long perLayer = _plans.Sum(p => 2L * Math.Max(1, p.HiddenTotal) + p.PC);
         _bytesPerSlot = sizeof(double) + (long)Unsafe.SizeOf<T>() * (5 * _nsh + 2 * _nb + 2 * _maxWidth + perLayer);
@@ -208,7 +226,9 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
             : EdgeChunks.DefaultBudget(Accelerator.AcceleratorType == AcceleratorType.CPU ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : Accelerator.MemorySize);
         // DeviceArray grows to 9/8 of what is asked: the budget covers that slack
         int edges = Math.Max(1, _maxEdges);
-        ChunkAtoms = EdgeChunks.AtomsPerChunk(n, edges, _bytesPerSlot, budget / 9 * 8, ChunkAtomsOverride, _widestRow);
+        long perSlot = _bytesPerSlot + (_parameterGradient ? (long)Unsafe.SizeOf<T>() * _gzRow : 0);
+        ChunkAtoms = EdgeChunks.AtomsPerChunk(n, edges, perSlot, budget / 9 * 8, ChunkAtomsOverride,
+            _parameterGradient ? Math.Max(_widestRow, _gzRow) : _widestRow);
         Chunks = (n + ChunkAtoms - 1) / ChunkAtoms;
         int cs = (ChunkAtoms + 63) / 64 * 64;
         long es = (long)edges * cs;
@@ -221,6 +241,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
             _zl[t].EnsureCapacity(Math.Max(1, _plans[t].HiddenTotal) * es); _act[t].EnsureCapacity(Math.Max(1, _plans[t].HiddenTotal) * es);
             _rad[t].EnsureCapacity(_plans[t].PC * es);
         }
+        if (_parameterGradient) _mlpGrad.EnsureCapacity(_gzRow * es);
         return cs;
     }
 
@@ -245,6 +266,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         Mirror = _mirror.View, EdgeSlot = _edgeSlot.View, EdgeCount = _edgeCount.View,
         AtomE = _atomE.View, A = _a.View, Bc = _bc.View, P = _p.View, GP = _gp.View, GA = _ga.View, GAm = _gam.View, GB = _gb.View, GHT = _ght.View,
         CS = cs, S = Math.Max(1, _maxEdges) * cs,
+        ParameterGradient = _parameterGradient ? 1 : 0, GZ = _mlpGrad.View, AtomGrad = _atomGrad.View,
     };
 
     private LayerViews<T> LayerViewsOf(int t) => new()
@@ -262,6 +284,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     {
         if (_weightsVersion != _m.ParameterVersion) LoadWeights();
         int C = _C;
+        bool grad = _parameterGradient;
         long nodes = (long)n * _maxNode;
         foreach (var d in new[] { _h0, _h1, _gn0, _gn1, _gOut, _bc, _gb, _ght }) d.EnsureCapacity(nodes);
         foreach (var d in new[] { _a, _ga, _gam }) d.EnsureCapacity((long)n * _maxA);
@@ -271,36 +294,41 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         {
             _ht[t].EnsureCapacity((long)n * _plans[t].NIn); _am[t].EnsureCapacity((long)n * _plans[t].NA); _gread[t].EnsureCapacity((long)n * C);
         }
+        if (grad) PrepareGradient(n);
         CompactEdges(n, g);
         var v = Views(PlanChunks(n));
         var type = g.Type;
-        _embed(n * C, type, v, _h0.View);
+        // with the parameter gradient every layer keeps its h, A and B (the adjoint reads them), else they are reused
+        ArrayView<T> hIn = grad ? _hl[0].View : _h0.View, hOut = _h1.View;
+        _embed(n * C, type, v, hIn);
         bool recompute = Chunks > 1;   // one chunk: the geometry and every layer's MLP output stay for the adjoint
 
         // forward, layer by layer
-        ArrayView<T> hIn = _h0.View, hOut = _h1.View;
         for (int t = 0; t < _plans.Length; t++)
         {
             var L = _plans[t]; var lv = LayerViewsOf(t);
-            Linear(n, type, v, hIn, L.NIn, lv.HT, L.NIn, L.Up, L.LIn, false, false);
+            var vt = grad ? v with { A = _al[t].View, Bc = _bcl[t].View } : v;
+            if (grad) hOut = _hl[t + 1].View;
+            Linear(n, type, vt, hIn, L.NIn, lv.HT, L.NIn, L.Up, L.LIn, false, false);
             for (int ch = 0; ch < Chunks; ch++)
             {
-                var cv = Chunk(v, n, ch);
+                var cv = Chunk(vt, n, ch);
                 if (t == 0 || recompute) _edgeGeometry(cv.CN, g, cv, t == 0 ? 1 : 0);
                 _radial(cv.S, g, cv, L, lv);
-                _tpGather(cv.CN * C, g, cv, L, lv, new GatherArgs<T> { Node = lv.HT, NodeN = L.NIn, Out = v.A, OutN = L.NA });
+                _tpGather(cv.CN * C, g, cv, L, lv, new GatherArgs<T> { Node = lv.HT, NodeN = L.NIn, Out = vt.A, OutN = L.NA });
             }
-            Linear(n, type, v, v.A, L.NA, lv.AM, L.NA, L.Mix, L.LA, false, false);
-            _contract(n * C, type, v, L, lv);
-            Linear(n, type, v, v.Bc, L.NOut, hOut, L.NOut, L.Out, L.LOut, false, false);
-            if (L.LSkip >= 0) Linear(n, type, v, hIn, L.NIn, hOut, L.NOut, L.Skip, L.LSkip, false, true);
-            _readout(n, v, L, lv, hOut);
+            Linear(n, type, vt, vt.A, L.NA, lv.AM, L.NA, L.Mix, L.LA, false, false);
+            _contract(n * C, type, vt, L, lv);
+            Linear(n, type, vt, vt.Bc, L.NOut, hOut, L.NOut, L.Out, L.LOut, false, false);
+            if (L.LSkip >= 0) Linear(n, type, vt, hIn, L.NIn, hOut, L.NOut, L.Skip, L.LSkip, false, true);
+            _readout(n, vt, L, lv, hOut);
+            if (grad) AtomSums(n, type, _atomGrad.View, L.IsLast != 0 ? C * L.ReadoutHidden + L.ReadoutHidden : C, false, L.Readout1);
             (hIn, hOut) = (hOut, hIn);
         }
 
         // adjoint, from the last layer down: g = ∂E/∂(…) (skipped for energies alone: g_e then holds only the core's part,
         // and the forces and virials written below are not read)
-        if ((Requested & (ForceOutputs.Forces | ForceOutputs.Virial)) == 0) { _forces(n, g, v, outputs); return; }
+        if ((Requested & (ForceOutputs.Forces | ForceOutputs.Virial)) == 0 && !grad) { _forces(n, g, v, outputs); return; }
         ArrayView<T> gNext = _gn0.View, gIn = _gn1.View;
         for (int t = _plans.Length - 1; t >= 0; t--)
         {
@@ -312,17 +340,89 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
             if (L.LSkip >= 0) Linear(n, type, v, _gOut.View, L.NOut, gIn, L.NIn, L.Skip, L.LSkip, true, true);
             _contractAdjoint(n * C, type, v, L, lv);
             Linear(n, type, v, v.GAm, L.NA, v.GA, L.NA, L.Mix, L.LA, true, false);
+            if (grad)
+            {
+                WeightGradient(n, type, v, _bcl[t].View, L.NOut, _gOut.View, L.NOut, L.Out, L.LOut, false);
+                if (L.LSkip >= 0) WeightGradient(n, type, v, _hl[t].View, L.NIn, _gOut.View, L.NOut, L.Skip, L.LSkip, true);
+                AtomSums(n, type, _atomGrad.View, L.ContractionPaths * C, true, L.ContractionWeights);
+                WeightGradient(n, type, v, _al[t].View, L.NA, v.GAm, L.NA, L.Mix, L.LA, false);
+            }
             for (int ch = 0; ch < Chunks; ch++)
             {
                 var cv = Chunk(v, n, ch);
                 if (recompute) { _edgeGeometry(cv.CN, g, cv, 0); _radial(cv.S, g, cv, L, lv); }
                 _edgeAdjoint(cv.S, g, cv, L, lv);
+                if (grad) _gradientKernels!.Radial(RadialWeights(t), g, cv, L, lv, _grad.View);
                 _tpGather(cv.CN * C, g, cv, L, lv, new GatherArgs<T> { Node = v.GA, NodeN = L.NA, Out = v.GHT, OutN = L.NIn, Adjoint = 1 });
             }
+            if (grad) WeightGradient(n, type, v, _hl[t].View, L.NIn, v.GHT, L.NIn, L.Up, L.LIn, false);
             Linear(n, type, v, v.GHT, L.NIn, gIn, L.NIn, L.Up, L.LIn, true, true);
             (gNext, gIn) = (gIn, gNext);
         }
+        if (grad)
+        {
+            // ∂E/∂h⁽⁰⁾ = ∂E/∂W_emb[zᵢ] per atom
+            AtomSums(n, type, gNext, C, true, _m.Embedding);
+        }
         _forces(n, g, v, outputs);
+    }
+
+    /// <summary>The parameter-gradient kernels, loaded on first use (force calls never compile them).</summary>
+    private sealed class GradientKernels(Accelerator a)
+    {
+        public readonly Action<Index1D, ArrayView<int>, ArrayView<T>, int, int, int, ArrayView<double>, int> AtomSums =
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<T>, int, int, int, ArrayView<double>, int>(EquivariantKernels.AtomSums<T, R>);
+        public readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>, int, int, ArrayView<double>> Linear =
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>, int, int, ArrayView<double>>(EquivariantKernels.LinearWeightGradient<T, R>);
+        public readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<double>> Radial =
+            a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<double>>(EquivariantKernels.RadialWeightGradient<T, R>);
+    }
+
+    /// <summary>Sizes the per-layer and per-atom arrays of the parameter gradient for <paramref name="n"/> atoms and zeroes the gradient.</summary>
+    private void PrepareGradient(int n)
+    {
+        _gradientKernels ??= new GradientKernels(Accelerator);
+        for (int t = 0; t <= _plans.Length; t++) _hl[t].EnsureCapacity((long)n * (t < _plans.Length ? _plans[t].NIn : _C));
+        for (int t = 0; t < _plans.Length; t++) { _al[t].EnsureCapacity((long)n * _plans[t].NA); _bcl[t].EnsureCapacity((long)n * _plans[t].NOut); }
+        _atomGrad.EnsureCapacity((long)n * _atomGradRow);
+        _grad.EnsureCapacity(_m.ParameterCount);
+        _grad.View.SubView(0, _m.ParameterCount).MemSetToZero();
+    }
+
+    /// <summary>grad[offset …] += the per-atom terms <paramref name="terms"/> ([i·K + k]) summed per species (<paramref name="perSpecies"/>) or over all atoms.</summary>
+    private void AtomSums(int n, ArrayView<int> type, ArrayView<T> terms, int K, bool perSpecies, int offset) =>
+        _gradientKernels!.AtomSums((perSpecies ? _m.Hyper.Species.Length : 1) * K, type, terms, n, K, perSpecies ? 1 : 0, _grad.View, offset);
+
+    /// <summary>The number of weights of layer <paramref name="t"/>'s radial MLP (Σ_k width_k · width_{k+1}).</summary>
+    private int RadialWeights(int t)
+    {
+        var widths = _m.Layers[t].Radial.Widths;
+        int count = 0;
+        for (int k = 0; k + 1 < widths.Length; k++) count += widths[k] * widths[k + 1];
+        return count;
+    }
+
+    /// <summary>The gradient of a linear map's weights (table <paramref name="table"/>, l ≤ <paramref name="lmax"/>) from its input and ∂E/∂output.</summary>
+    private void WeightGradient(int n, ArrayView<int> type, EquivariantViews<T> v, ArrayView<T> input, int inN, ArrayView<T> gOutput, int outN, int table, int lmax, bool perSpecies) =>
+        _gradientKernels!.Linear((lmax + 1) * (perSpecies ? _m.Hyper.Species.Length : 1) * _C * _C, type, v,
+            new LinearArgs<T> { In = input, Out = gOutput, InN = inN, OutN = outN, Table = table, LMax = lmax }, n, perSpecies ? 1 : 0, _grad.View);
+
+    /// <summary>
+    /// E of the one system of <paramref name="frame"/> and a·∂E/∂θ added to <paramref name="gradient"/>: the forward and adjoint passes
+    /// with the parameter sums (see the remarks), read back in fp64.
+    /// </summary>
+    public double AccumulateEnergyGradient(SystemBatch frame, double energyCoefficient, Span<double> gradient)
+    {
+        if (frame.SystemCount != 1) throw new ArgumentException("the energy gradient takes one system");
+        int count = _m.ParameterCount;
+        if (gradient.Length != count) throw new ArgumentException($"gradient has {gradient.Length} entries for {count} parameters");
+        _parameterGradient = true;
+        try { Compute(frame, ForceOutputs.Energy, _gradResult); }
+        finally { _parameterGradient = false; }
+        if (_gradHost.Length < count) _gradHost = new double[count];
+        lock (DeviceLock) _grad.Read(_gradHost.AsSpan(0, count));
+        for (int k = 0; k < count; k++) gradient[k] += energyCoefficient * _gradHost[k];
+        return _gradResult.Energy[0];
     }
 
     public override void Dispose()
