@@ -62,6 +62,8 @@ internal struct EquivariantViews<T> where T : unmanaged
     public ArrayView<T> GZ;
     /// <summary>Per atom, the atom's terms of a parameter block's gradient ([i·K + k]), summed over atoms by <see cref="EquivariantKernels.AtomSums{T, R}"/>.</summary>
     public ArrayView<T> AtomGrad;
+    /// <summary>Per atom the loss's weight a of its system's energy: the adjoint is seeded with a instead of 1, so the gradient is Σ_s a_s ∂E_s/∂θ.</summary>
+    public ArrayView<T> Seed;
 }
 
 /// <summary>The tensor-product gather's node features (h̃, or ∂E/∂A in the adjoint) and output (A, or ∂E/∂h̃), features per atom of each.</summary>
@@ -378,6 +380,14 @@ internal static partial class EquivariantKernels
                     for (int c = 0; c < C; c++) v.AtomGrad[i * K + c * H + k] = gz * h[h0 + c];
                 }
             }
+        }
+        if (v.ParameterGradient != 0)
+        {
+            // the adjoint of a_s E (a_s: the weight of atom i's system) is a_s times that of E
+            T a = v.Seed[i];
+            int K = L.IsLast == 0 ? C : C * L.ReadoutHidden + L.ReadoutHidden;
+            for (int c = 0; c < C; c++) lv.GRead[g0 + c] *= a;
+            for (int k = 0; k < K; k++) v.AtomGrad[i * K + k] *= a;
         }
         v.AtomE[i] += e;
     }

@@ -51,7 +51,8 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     private readonly DeviceArray<T>[] _zl, _act, _rad, _ht, _am, _gread;
     // parameter gradient: per layer h (T + 1), A and B; ∂E/∂z_k per chunk slot; per-atom terms; the gradient (fp64)
     private readonly DeviceArray<T>[] _hl, _al, _bcl;
-    private readonly DeviceArray<T> _mlpGrad, _atomGrad;
+    private readonly DeviceArray<T> _mlpGrad, _atomGrad, _seed;
+    private T[] _seedHost = [];
     private readonly DeviceArray<double> _grad;
     private readonly int _gzRow, _atomGradRow;
     private bool _parameterGradient;
@@ -145,7 +146,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         _p = New<T>(); _gp = New<T>(); _ga = New<T>(); _gam = New<T>(); _gb = New<T>(); _ght = New<T>();
         _zl = PerLayer<T>(); _act = PerLayer<T>(); _rad = PerLayer<T>(); _ht = PerLayer<T>(); _am = PerLayer<T>(); _gread = PerLayer<T>();
         _hl = [.. PerLayer<T>(), New<T>()]; _al = PerLayer<T>(); _bcl = PerLayer<T>();
-        _mlpGrad = New<T>(); _atomGrad = New<T>(); _grad = New<double>();
+        _mlpGrad = New<T>(); _atomGrad = New<T>(); _seed = New<T>(); _grad = New<double>();
         _gzRow = _plans.Max(p => p.HiddenTotal + p.PC);
         _atomGradRow = Math.Max(_C * hp.ReadoutHidden + hp.ReadoutHidden, _plans.Max(p => p.ContractionPaths * _C));
         _chunkScratch = [_dist, _y, _dy, _b, _db, _gyh, _g1, _g2, .. _zl, .. _act, .. _rad, _mlpGrad];
@@ -266,7 +267,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         Mirror = _mirror.View, EdgeSlot = _edgeSlot.View, EdgeCount = _edgeCount.View,
         AtomE = _atomE.View, A = _a.View, Bc = _bc.View, P = _p.View, GP = _gp.View, GA = _ga.View, GAm = _gam.View, GB = _gb.View, GHT = _ght.View,
         CS = cs, S = Math.Max(1, _maxEdges) * cs,
-        ParameterGradient = _parameterGradient ? 1 : 0, GZ = _mlpGrad.View, AtomGrad = _atomGrad.View,
+        ParameterGradient = _parameterGradient ? 1 : 0, GZ = _mlpGrad.View, AtomGrad = _atomGrad.View, Seed = _seed.View,
     };
 
     private LayerViews<T> LayerViewsOf(int t) => new()
@@ -408,21 +409,29 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
             new LinearArgs<T> { In = input, Out = gOutput, InN = inN, OutN = outN, Table = table, LMax = lmax }, n, perSpecies ? 1 : 0, _grad.View);
 
     /// <summary>
-    /// E of the one system of <paramref name="frame"/> and a·∂E/∂θ added to <paramref name="gradient"/>: the forward and adjoint passes
-    /// with the parameter sums (see the remarks), read back in fp64.
+    /// E_s of each system of <paramref name="batch"/> and Σ_s a_s ∂E_s/∂θ added to <paramref name="gradient"/>: the forward and adjoint
+    /// passes with the parameter sums (see the remarks), the adjoint seeded per atom with its system's a_s; the gradient is read back in fp64.
     /// </summary>
-    public double AccumulateEnergyGradient(SystemBatch frame, double energyCoefficient, Span<double> gradient)
+    public void AccumulateEnergyGradient(SystemBatch batch, ReadOnlySpan<double> energyCoefficients, Span<double> gradient, Span<double> energies)
     {
-        if (frame.SystemCount != 1) throw new ArgumentException("the energy gradient takes one system");
-        int count = _m.ParameterCount;
+        int ns = batch.SystemCount, count = _m.ParameterCount, n = batch.AtomCount;
+        if (energyCoefficients.Length != ns || energies.Length != ns)
+            throw new ArgumentException($"{energyCoefficients.Length} coefficients and {energies.Length} energies for {ns} systems");
         if (gradient.Length != count) throw new ArgumentException($"gradient has {gradient.Length} entries for {count} parameters");
+        if (_seedHost.Length < n) _seedHost = new T[n];
+        for (int s = 0; s < ns; s++)
+            _seedHost.AsSpan(batch.SystemOffsets[s], batch.SystemOffsets[s + 1] - batch.SystemOffsets[s]).Fill(R.From(energyCoefficients[s]));
         _parameterGradient = true;
-        try { Compute(frame, ForceOutputs.Energy, _gradResult); }
+        try
+        {
+            lock (DeviceLock) _seed.Write(_seedHost.AsSpan(0, n));
+            Compute(batch, ForceOutputs.Energy, _gradResult);
+        }
         finally { _parameterGradient = false; }
         if (_gradHost.Length < count) _gradHost = new double[count];
         lock (DeviceLock) _grad.Read(_gradHost.AsSpan(0, count));
-        for (int k = 0; k < count; k++) gradient[k] += energyCoefficient * _gradHost[k];
-        return _gradResult.Energy[0];
+        for (int k = 0; k < count; k++) gradient[k] += _gradHost[k];
+        _gradResult.Energy.AsSpan(0, ns).CopyTo(energies);
     }
 
     public override void Dispose()

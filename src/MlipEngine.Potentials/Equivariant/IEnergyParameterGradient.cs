@@ -11,8 +11,9 @@ namespace MlipEngine.Potentials.Equivariant;
 public interface IEnergyParameterGradient
 {
     /// <summary>
-    /// Adds a·∂E/∂θ to <paramref name="gradient"/> (one entry per parameter; a = <paramref name="energyCoefficient"/>, 1/eV times the
-    /// loss's units) for the energy E of the one system of <paramref name="frame"/>, and returns E (eV) with the current parameters.
+    /// Adds Σ_s a_s ∂E_s/∂θ to <paramref name="gradient"/> (one entry per parameter) for the energies E_s of the systems of
+    /// <paramref name="batch"/> with weights a_s = <paramref name="energyCoefficients"/>[s] (1/eV times the loss's units: a
+    /// minibatch of frames in one call), and writes E_s (eV, current parameters) to <paramref name="energies"/>.
     /// </summary>
-    double AccumulateEnergyGradient(SystemBatch frame, double energyCoefficient, Span<double> gradient);
+    void AccumulateEnergyGradient(SystemBatch batch, ReadOnlySpan<double> energyCoefficients, Span<double> gradient, Span<double> energies);
 }
