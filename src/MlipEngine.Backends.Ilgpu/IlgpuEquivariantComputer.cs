@@ -418,6 +418,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         if (energyCoefficients.Length != ns || energies.Length != ns)
             throw new ArgumentException($"{energyCoefficients.Length} coefficients and {energies.Length} energies for {ns} systems");
         if (gradient.Length != count) throw new ArgumentException($"gradient has {gradient.Length} entries for {count} parameters");
+        if (n == 0) { energies.Clear(); return; }   // no kernels run (Evaluate returns early), nothing to add
         if (_seedHost.Length < n) _seedHost = new T[n];
         for (int s = 0; s < ns; s++)
             _seedHost.AsSpan(batch.SystemOffsets[s], batch.SystemOffsets[s + 1] - batch.SystemOffsets[s]).Fill(R.From(energyCoefficients[s]));
