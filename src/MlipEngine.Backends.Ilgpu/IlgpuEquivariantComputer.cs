@@ -32,7 +32,8 @@ namespace MlipEngine.Backends.Ilgpu;
 /// <para>Parameter gradient (<see cref="AccumulateEnergyGradient"/>, training): the same forward and adjoint passes with every layer's h,
 /// A and B kept (per layer instead of reused) and, per chunk slot, the MLP's ∂E/∂z_k; the weights' gradients are then sums over atoms
 /// or edges (<see cref="EquivariantKernels.AtomSums{T, R}"/>, <see cref="EquivariantKernels.LinearWeightGradient{T, R}"/>,
-/// <see cref="EquivariantKernels.RadialWeightGradient{T, R}"/>), each owned by one thread.</para>
+/// <see cref="EquivariantKernels.RadialWeightGradient{T, R}"/>), split into ranges of 64 atoms or 1,024 edge slots (at most 256) whose
+/// partial sums are added in order (<see cref="PartialSums"/>).</para>
 /// </remarks>
 internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdgeChunkedComputer, IEnergyParameterGradient where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
 {
@@ -53,7 +54,9 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     private readonly DeviceArray<T>[] _hl, _al, _bcl;
     private readonly DeviceArray<T> _mlpGrad, _atomGrad, _seed;
     private T[] _seedHost = [];
-    private readonly DeviceArray<double> _grad;
+    private readonly DeviceArray<double> _grad, _gradParts;
+    /// <summary>Items (atoms, edge slots) per part of a weight's sum, and the most parts (<see cref="PartialSums"/>).</summary>
+    private const int AtomsPerPart = 64, SlotsPerPart = 1024, MaxParts = 256;
     private readonly int _gzRow, _atomGradRow;
     private bool _parameterGradient;
     private double[] _gradHost = [];
@@ -146,7 +149,8 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         _p = New<T>(); _gp = New<T>(); _ga = New<T>(); _gam = New<T>(); _gb = New<T>(); _ght = New<T>();
         _zl = PerLayer<T>(); _act = PerLayer<T>(); _rad = PerLayer<T>(); _ht = PerLayer<T>(); _am = PerLayer<T>(); _gread = PerLayer<T>();
         _hl = [.. PerLayer<T>(), New<T>()]; _al = PerLayer<T>(); _bcl = PerLayer<T>();
-        _mlpGrad = New<T>(); _atomGrad = New<T>(); _seed = New<T>(); _grad = New<double>();
+        _mlpGrad = New<T>(); _atomGrad = New<T>(); _seed = New<T>(); _grad = New<double>(); _gradParts = New<double>();
+        CheckConsecutiveBlocks(model);
         _gzRow = _plans.Max(p => p.HiddenTotal + p.PC);
         _atomGradRow = Math.Max(_C * hp.ReadoutHidden + hp.ReadoutHidden, _plans.Max(p => p.ContractionPaths * _C));
         _chunkScratch = [_dist, _y, _dy, _b, _db, _gyh, _g1, _g2, .. _zl, .. _act, .. _rad, _mlpGrad];
@@ -343,20 +347,21 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
             Linear(n, type, v, v.GAm, L.NA, v.GA, L.NA, L.Mix, L.LA, true, false);
             if (grad)
             {
-                WeightGradient(n, type, v, _bcl[t].View, L.NOut, _gOut.View, L.NOut, L.Out, L.LOut, false);
-                if (L.LSkip >= 0) WeightGradient(n, type, v, _hl[t].View, L.NIn, _gOut.View, L.NOut, L.Skip, L.LSkip, true);
+                var M = _m.Layers[t];
+                WeightGradient(n, type, v, _bcl[t].View, L.NOut, _gOut.View, L.NOut, L.Out, L.LOut, false, M.Out[0]);
+                if (L.LSkip >= 0) WeightGradient(n, type, v, _hl[t].View, L.NIn, _gOut.View, L.NOut, L.Skip, L.LSkip, true, M.Skip[0][0]);
                 AtomSums(n, type, _atomGrad.View, L.ContractionPaths * C, true, L.ContractionWeights);
-                WeightGradient(n, type, v, _al[t].View, L.NA, v.GAm, L.NA, L.Mix, L.LA, false);
+                WeightGradient(n, type, v, _al[t].View, L.NA, v.GAm, L.NA, L.Mix, L.LA, false, M.Mix[0]);
             }
             for (int ch = 0; ch < Chunks; ch++)
             {
                 var cv = Chunk(v, n, ch);
                 if (recompute) { _edgeGeometry(cv.CN, g, cv, 0); _radial(cv.S, g, cv, L, lv); }
                 _edgeAdjoint(cv.S, g, cv, L, lv);
-                if (grad) _gradientKernels!.Radial(RadialWeights(t), g, cv, L, lv, _grad.View);
+                if (grad) Reduce(RadialWeights(t), cv.S, SlotsPerPart, _m.Layers[t].Radial.WeightOffsets[0], (threads, p) => _gradientKernels!.Radial(threads, g, cv, L, lv, p));
                 _tpGather(cv.CN * C, g, cv, L, lv, new GatherArgs<T> { Node = v.GA, NodeN = L.NA, Out = v.GHT, OutN = L.NIn, Adjoint = 1 });
             }
-            if (grad) WeightGradient(n, type, v, _hl[t].View, L.NIn, v.GHT, L.NIn, L.Up, L.LIn, false);
+            if (grad) WeightGradient(n, type, v, _hl[t].View, L.NIn, v.GHT, L.NIn, L.Up, L.LIn, false, _m.Layers[t].Up[0]);
             Linear(n, type, v, v.GHT, L.NIn, gIn, L.NIn, L.Up, L.LIn, true, true);
             (gNext, gIn) = (gIn, gNext);
         }
@@ -371,12 +376,14 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     /// <summary>The parameter-gradient kernels, loaded on first use (force calls never compile them).</summary>
     private sealed class GradientKernels(Accelerator a)
     {
-        public readonly Action<Index1D, ArrayView<int>, ArrayView<T>, int, int, int, ArrayView<double>, int> AtomSums =
-            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<T>, int, int, int, ArrayView<double>, int>(EquivariantKernels.AtomSums<T, R>);
-        public readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>, int, int, ArrayView<double>> Linear =
-            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>, int, int, ArrayView<double>>(EquivariantKernels.LinearWeightGradient<T, R>);
-        public readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<double>> Radial =
-            a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<double>>(EquivariantKernels.RadialWeightGradient<T, R>);
+        public readonly Action<Index1D, PartialSums, ArrayView<double>, int> SumParts =
+            a.LoadAutoGroupedStreamKernel<Index1D, PartialSums, ArrayView<double>, int>(EquivariantKernels.SumParts);
+        public readonly Action<Index1D, ArrayView<int>, ArrayView<T>, int, int, int, PartialSums> AtomSums =
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<T>, int, int, int, PartialSums>(EquivariantKernels.AtomSums<T, R>);
+        public readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>, int, int, PartialSums> Linear =
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>, int, int, PartialSums>(EquivariantKernels.LinearWeightGradient<T, R>);
+        public readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, PartialSums> Radial =
+            a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, PartialSums>(EquivariantKernels.RadialWeightGradient<T, R>);
     }
 
     /// <summary>Sizes the per-layer and per-atom arrays of the parameter gradient for <paramref name="n"/> atoms and zeroes the gradient.</summary>
@@ -392,7 +399,42 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
 
     /// <summary>grad[offset …] += the per-atom terms <paramref name="terms"/> ([i·K + k]) summed per species (<paramref name="perSpecies"/>) or over all atoms.</summary>
     private void AtomSums(int n, ArrayView<int> type, ArrayView<T> terms, int K, bool perSpecies, int offset) =>
-        _gradientKernels!.AtomSums((perSpecies ? _m.Hyper.Species.Length : 1) * K, type, terms, n, K, perSpecies ? 1 : 0, _grad.View, offset);
+        Reduce((perSpecies ? _m.Hyper.Species.Length : 1) * K, n, AtomsPerPart, offset,
+            (threads, p) => _gradientKernels!.AtomSums(threads, type, terms, n, K, perSpecies ? 1 : 0, p));
+
+    /// <summary>
+    /// Adds <paramref name="count"/> weights' sums over <paramref name="items"/> items to grad[first …]: <paramref name="launch"/> runs the
+    /// partial sums (threads, parts), then <see cref="EquivariantKernels.SumParts"/> adds the parts in order.
+    /// </summary>
+    private void Reduce(int count, int items, int itemsPerPart, int first, Action<int, PartialSums> launch)
+    {
+        int parts = Math.Clamp((items + itemsPerPart - 1) / itemsPerPart, 1, MaxParts);
+        _gradParts.EnsureCapacity((long)count * parts);
+        var p = new PartialSums { Partial = _gradParts.View, Count = count, Parts = parts };
+        launch(count * parts, p);
+        _gradientKernels!.SumParts(count, p, _grad.View, first);
+    }
+
+    /// <summary>
+    /// The gradient kernels write weight q of a block to its first parameter + q: W_up, W_mix, W_out per l, the skip per l and species, the
+    /// MLP's matrices and the two readout tensors must be consecutive in <see cref="EquivariantModel.Parameters"/> (as the model lays them out).
+    /// </summary>
+    private static void CheckConsecutiveBlocks(EquivariantModel model)
+    {
+        int C = model.Hyper.Channels, ns = model.Hyper.Species.Length;
+        foreach (var L in model.Layers)
+        {
+            bool ok = true;
+            foreach (var map in new[] { L.Up, L.Mix, L.Out })
+                for (int l = 0; l < map.Length; l++) ok &= map[l] == map[0] + l * C * C;
+            for (int l = 0; l < L.Skip.Length; l++)
+                for (int s = 0; s < ns; s++) ok &= L.Skip[l][s] == L.Skip[0][0] + (l * ns + s) * C * C;
+            var widths = L.Radial.Widths;
+            for (int k = 1, at = L.Radial.WeightOffsets[0]; k < widths.Length - 1; k++) ok &= L.Radial.WeightOffsets[k] == (at += widths[k - 1] * widths[k]);
+            if (L.IsLast) ok &= L.Readout2 == L.Readout1 + C * model.Hyper.ReadoutHidden;
+            if (!ok) throw new InvalidOperationException($"equivariant on ILGPU: layer {L.Index}'s parameter blocks are not laid out consecutively");
+        }
+    }
 
     /// <summary>The number of weights of layer <paramref name="t"/>'s radial MLP (Σ_k width_k · width_{k+1}).</summary>
     private int RadialWeights(int t)
@@ -404,9 +446,10 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     }
 
     /// <summary>The gradient of a linear map's weights (table <paramref name="table"/>, l ≤ <paramref name="lmax"/>) from its input and ∂E/∂output.</summary>
-    private void WeightGradient(int n, ArrayView<int> type, EquivariantViews<T> v, ArrayView<T> input, int inN, ArrayView<T> gOutput, int outN, int table, int lmax, bool perSpecies) =>
-        _gradientKernels!.Linear((lmax + 1) * (perSpecies ? _m.Hyper.Species.Length : 1) * _C * _C, type, v,
-            new LinearArgs<T> { In = input, Out = gOutput, InN = inN, OutN = outN, Table = table, LMax = lmax }, n, perSpecies ? 1 : 0, _grad.View);
+    private void WeightGradient(int n, ArrayView<int> type, EquivariantViews<T> v, ArrayView<T> input, int inN, ArrayView<T> gOutput, int outN, int table, int lmax,
+        bool perSpecies, int first) =>
+        Reduce((lmax + 1) * (perSpecies ? _m.Hyper.Species.Length : 1) * _C * _C, n, AtomsPerPart, first, (threads, p) => _gradientKernels!.Linear(threads, type, v,
+            new LinearArgs<T> { In = input, Out = gOutput, InN = inN, OutN = outN, Table = table, LMax = lmax }, n, perSpecies ? 1 : 0, p));
 
     /// <summary>
     /// E_s of each system of <paramref name="batch"/> and Σ_s a_s ∂E_s/∂θ added to <paramref name="gradient"/>: the forward and adjoint

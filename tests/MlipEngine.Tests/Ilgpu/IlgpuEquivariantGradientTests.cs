@@ -104,7 +104,8 @@ public class IlgpuEquivariantGradientTests(ITestOutputHelper output)
     /// <summary>
     /// A minibatch in one call: a periodic cell, a cluster and the thin slab with loss weights a = (0.7, −1.3, 2.0) give Σ_s a_s ∂E_s/∂θ
     /// of the CPU's per-frame gradients within the fp64 bound (1e-10 per block), and each system's energy bit-identical to a plain
-    /// energy call of the same computer (the same forward pass).
+    /// energy call of the same computer (the same forward pass). 82 atoms: the sums over atoms run in two ranges (<see cref="PartialSums"/>,
+    /// 64 atoms each), the MLP's sums over edge slots in several.
     /// </summary>
     [Fact]
     public void EnergyGradient_Batch_IsWeightedSumOfPerFrameGradients()
