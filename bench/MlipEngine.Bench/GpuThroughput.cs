@@ -80,6 +80,53 @@ public static class GpuThroughput
     }
 
     /// <summary>
+    /// Training's energy parameter gradient for a minibatch of <paramref name="frames"/> jittered Cu cells of 4·REPEAT³ atoms (cu-mlearn,
+    /// fp64): ∂E/∂θ of the whole minibatch in one ILGPU call (<see cref="MlipEngine.Potentials.Equivariant.IEnergyParameterGradient"/>)
+    /// against the CPU trainer's dual pass frame by frame on one thread (<see cref="MlipEngine.Training.Gradients.EquivariantParameterGradient"/>),
+    /// with no direction (∂E/∂θ, the same quantity) and with a force direction (the full loss gradient's cost, which the device does not
+    /// do yet). Best of <paramref name="reps"/> after one warm-up call.
+    /// </summary>
+    public static int Gradient(int frames, int repeat, int reps, int ilgpuDevice)
+    {
+        var structures = new List<AtomicStructure>();
+        IForceField ff = null!;
+        for (int f = 0; f < frames; f++)
+        {
+            (ff, var s) = Systems.Create("mlip", repeat);
+            Systems.Jitter(s, seed: 12345 + f);
+            structures.Add(s);
+        }
+        var model = (MlipEngine.Potentials.Equivariant.EquivariantModel)ff;
+        var batch = SystemBatch.FromStructures(structures);
+        var d = IlgpuDevices.Devices[ilgpuDevice];
+        Console.WriteLine($"# equivariant cu-mlearn, {frames} frames of {structures[0].AtomCount} atoms ({batch.AtomCount} in all), {model.ParameterCount} parameters; " +
+            $"ILGPU device {ilgpuDevice}: {d.Name} ({d.AcceleratorType})" + (d.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU ? " — ILGPU's CPU accelerator: not a GPU figure" : ""));
+        static double Best(int reps, Action a)
+        {
+            a();
+            double best = double.MaxValue;
+            for (int r = 0; r < reps; r++) { var t = System.Diagnostics.Stopwatch.StartNew(); a(); best = Math.Min(best, t.Elapsed.TotalSeconds); }
+            return best;
+        }
+        var gradient = new double[model.ParameterCount];
+        using var c = Systems.Catalog.Bind(ff, new ComputeOptions { Backend = IlgpuBackend.Name, DeviceIndex = ilgpuDevice, Skin = 1.0 });
+        var coefficients = Enumerable.Repeat(1.0, frames).ToArray();
+        var energies = new double[frames];
+        double device = Best(reps, () => ((MlipEngine.Potentials.Equivariant.IEnergyParameterGradient)c).AccumulateEnergyGradient(batch, coefficients, gradient, energies));
+        var graphs = structures.Select(s => MlipEngine.Training.Gradients.FrameGraph.Build(model, SystemBatch.FromStructure(s))).ToArray();
+        var cpu = new MlipEngine.Training.Gradients.EquivariantParameterGradient(model);
+        var u = new double[3 * structures[0].AtomCount];
+        for (int k = 0; k < u.Length; k++) u[k] = Math.Sin(k);
+        double cpuEnergy = Best(reps, () => { foreach (var g in graphs) cpu.Accumulate(g, 1.0, [], [], gradient); });
+        double cpuForces = Best(reps, () => { foreach (var g in graphs) cpu.Accumulate(g, 1.0, u, [], gradient); });
+        Console.WriteLine("what                                              s/minibatch");
+        Console.WriteLine($"ilgpu fp64 dE/dtheta, one call                    {device,11:F3}");
+        Console.WriteLine($"cpu dual pass dE/dtheta, per frame, 1 thread      {cpuEnergy,11:F3}");
+        Console.WriteLine($"cpu dual pass E+F loss gradient, per frame, 1 th. {cpuForces,11:F3}   (not on the device yet)");
+        return 0;
+    }
+
+    /// <summary>
     /// A full neighbor-list rebuild for EAM Cu on 4·REPEAT³ atoms (list radius r_c + 1 Å): on the host (the CPU backend's builder on all
     /// cores, the neighbor-major copy and the upload, as ILGPU's host path does it) vs on the ILGPU device (<see cref="IlgpuForceComputer.RebuildOnDevice"/>:
     /// bin, sort, fill, no positions read back). Best of <paramref name="reps"/>.

@@ -10,6 +10,7 @@ using MlipEngine.Bench;
 //   dotnet run -c Release -- gpu-md eam|lj|mlip REPEAT STEPS [OPENCL_DEVICE] [ILGPU_DEVICE]  NVE MD: CPU vs device-resident OpenCL and ILGPU
 //   dotnet run -c Release -- opencl-md eam|lj|mlip REPEAT STEPS [DEVICE]  NVE MD throughput: CPU, OpenCL per-step upload, device-resident
 //   dotnet run -c Release -- ilgpu-memory REPEAT [BUDGET_MIB] [ILGPU_DEVICE]  equivariant model on ILGPU: edge chunks, device bytes, call time
+//   dotnet run -c Release -- ilgpu-grad FRAMES REPEAT REPS [ILGPU_DEVICE]  training's ∂E/∂θ of a minibatch on ILGPU vs the CPU trainer's dual pass
 //   dotnet run -c Release -- ilgpu-list REPEAT REPS [ILGPU_DEVICE]  EAM Cu neighbor-list rebuild: host (build, copy, upload) vs ILGPU device builder
 //   dotnet run -c Release -- gp-fit N D                          Gaussian-process surrogate fit and prediction timing (docs/optimize.md)
 if (args.Length > 0 && args[0] == "kernels")
@@ -40,6 +41,10 @@ if (args.Length >= 4 && args[0] == "gpu")
 if (args.Length >= 2 && args[0] == "ilgpu-memory")
 {
     return GpuThroughput.Memory(int.Parse(args[1]), args.Length > 2 ? int.Parse(args[2]) : 0, args.Length > 3 ? int.Parse(args[3]) : 0);
+}
+if (args.Length >= 4 && args[0] == "ilgpu-grad")
+{
+    return GpuThroughput.Gradient(int.Parse(args[1]), int.Parse(args[2]), int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 0);
 }
 if (args.Length >= 3 && args[0] == "ilgpu-list")
 {

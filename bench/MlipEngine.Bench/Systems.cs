@@ -49,9 +49,9 @@ public static class Systems
     }
 
     /// <summary>Deterministic thermal-like displacements (±0.05 Å) so distances are not all lattice-exact.</summary>
-    public static void Jitter(AtomicStructure s, double amplitude = 0.05)
+    public static void Jitter(AtomicStructure s, double amplitude = 0.05, int seed = 12345)
     {
-        var rng = new Random(12345);
+        var rng = new Random(seed);
         for (int i = 0; i < s.AtomCount; i++)
             s.Positions[i] += amplitude * new Vec3(2 * rng.NextDouble() - 1, 2 * rng.NextDouble() - 1, 2 * rng.NextDouble() - 1);
     }
