@@ -27,6 +27,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 # element: lattice, the model's a0 (docs/validity.md), the deepest V/V0 of its training crystals (docs/repulsion.md)
 CRYSTALS = {"Ni": ("fcc", 3.521, 0.25), "Si": ("diamond", 5.467, 0.25), "Cu": ("fcc", 3.634, 0.35),
             "Ge": ("diamond", 5.783, 0.25), "Mo": ("bcc", 3.169, 0.25), "Li": ("bcc", 3.445, 1.0)}
+# the commit prototype.patch was written against (the Reference backend before the shipped density fade)
+PATCH_BASE = "ee2b792"
 VARIANTS = [("none", {}), ("cap m=0.25", {"MLIP_PROTO_CAP_WIDTH": "0.25"}), ("cap m=0.05", {"MLIP_PROTO_CAP_WIDTH": "0.05"}),
             ("fade w=0.1", {"MLIP_PROTO_FADE_WIDTH": "0.1"}), ("fade w=0.2", {"MLIP_PROTO_FADE_WIDTH": "0.2"}),
             ("fade w=0.5", {"MLIP_PROTO_FADE_WIDTH": "0.5"})]
@@ -60,7 +62,7 @@ def main():
     if not os.path.exists(f"{cli}/mlip.dll"):
         os.makedirs(out, exist_ok=True)
         if not os.path.exists(src):
-            subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", src], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", src, PATCH_BASE], check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["git", "-C", src, "checkout", "-q", "."], check=True)
         subprocess.run(["git", "-C", src, "apply", os.path.join(os.path.dirname(os.path.abspath(__file__)), "prototype.patch")], check=True)
         subprocess.run(["dotnet", "build", f"{src}/src/MlipEngine.Cli/MlipEngine.Cli.csproj", "-c", "Release", "-o", cli, "--nologo", "-v", "quiet"],

@@ -28,10 +28,13 @@ internal static class CoreModels
     public static EquivariantModel MaceLikeFading()
     {
         var m = MaceLike();
-        var samples = new[] { Samples.Periodic(["Cu", "Ni"], 3.0, 1), Samples.Cluster(["Cu", "Ni"], 3.0, 2), Samples.Periodic(["Cu", "Ni"], 3.0, 3) };
-        var max = MlipEngine.Training.Data.NeighbourDensities.Max(samples, m.SpeciesNumbers, m.Core!, m.Cutoff);
+        var max = MlipEngine.Training.Data.NeighbourDensities.Max(FadingSamples, m.SpeciesNumbers, m.Core!, m.Cutoff);
         return WithCore(m, m.Hyper.Repulsion! with { DensityMax = max.Select(x => 0.93 * x).ToArray(), DensityWidth = 0.3 });
     }
+
+    /// <summary>The samples <see cref="MaceLikeFading"/>'s window is set from: two skewed periodic cells and a cluster, lattice 3.0 Å.</summary>
+    public static readonly AtomicStructure[] FadingSamples =
+        [Samples.Periodic(["Cu", "Ni"], 3.0, 1), Samples.Cluster(["Cu", "Ni"], 3.0, 2), Samples.Periodic(["Cu", "Ni"], 3.0, 3)];
 
     /// <summary>Two atoms of one species at distance r in an open cell.</summary>
     public static AtomicStructure Dimer(int z, double r) => new([z, z], [new Vec3(0, 0, 0), new Vec3(0.3 * r, -0.4 * r, Math.Sqrt(0.75) * r)], Cell.Open);
