@@ -54,7 +54,7 @@ public class EquivariantCoreConformance : ForceFieldConformance
 }
 
 /// <summary>The conformance suite on a model whose density fade is partly active on every sample (h between ~0.5 and 1).</summary>
-[AlsoOnOpenCl]
+[AlsoOnOpenCl, AlsoOnIlgpu]
 public class EquivariantDensityFadeConformance : ForceFieldConformance
 {
     private static readonly IForceField Ff = CoreModels.MaceLikeFading();
