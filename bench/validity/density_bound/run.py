@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Two model-level bounds on the learned energy below the training data, tried as a prototype (issue 14; not shipped;
-results in docs/repulsion.md, "Two bounds tried").
+"""Two model-level bounds on the learned energy below the training data, tried as a prototype (issue 14; results in
+docs/repulsion.md, "The density fade"). The fade was then built into every backend and ships with the Ni model
+(`mlip model repulsion --fade-data`); the cap was not.
 
 Uniform compression below V/V0 0.25 puts every neighbour of every atom inside the ZBL core at once. The per-pair ρ
 clamp keeps each pair's radial features bounded, but the number of neighbours inside the cutoff keeps growing, and the
