@@ -197,6 +197,67 @@ void eq_core(int n, __global const acc_t* x, __global const acc_t* y, __global c
     e[i] += ei;
 }
 
+#ifndef EQ_FADE
+#define EQ_FADE 0
+#endif
+#if EQ_FADE
+// The density fade of the core (CoreRepulsion, "Density fade"; EquivariantCpu.FadePass). Per atom, over its list entries:
+//   n_i = sum_{r < r_c} u(rho(r)),  h = s((n_i/N - 1)/w) (eq_core_switch from 1 to 1 + w),  E_i = E0 + h (E_i - E0)
+// where E_i is the sum of the readouts so far (run before eq_core); hfade[i] = h scales the readout adjoints
+// (eq_add_scalars), and (grad) g_e += (E_i - E0) (dh/dn) u'(rho) rho' d/r. fade[] = N per species, then w.
+inline acc_t eq_neighbour_weight(acc_t r, acc_t ri, acc_t ro, acc_t cutoff, acc_t* dw)
+{
+    acc_t rho = r, drho = 1;
+    if (r < ro) { acc_t depth = (acc_t)0.25 * (ro - ri), th = tanh((ro - r) / depth); drho = 1 - th * th; rho = ro - depth * th; }
+    acc_t xr = rho / cutoff;
+    if (xr >= 1) { *dw = 0; return 0; }
+    acc_t xp1 = pown(xr, EQ_P - 1), xp = xp1 * xr;
+    const acc_t pp = (acc_t)EQ_P;
+    *dw = -(acc_t)0.5 * pp * (pp + 1) * (pp + 2) * xp1 * (1 - xr) * (1 - xr) / cutoff * drho;
+    return 1 - (acc_t)0.5 * (pp + 1) * (pp + 2) * xp + pp * (pp + 2) * xp * xr - (acc_t)0.5 * pp * (pp + 1) * xp * xr * xr;
+}
+
+__kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
+void eq_fade(int n, acc_t cutoff, __global const acc_t* x, __global const acc_t* y, __global const acc_t* z,
+             __global const int* nbr_count, __global const int* nbr_j, __global const int* nbr_code,
+             int cap, int stride, __global const acc_t* shifts, __global const int* type, __global const acc_t* core,
+             __global const acc_t* fade, __global const acc_t* e0, int grad, __global acc_t* gedge, __global acc_t* e, __global acc_t* hfade)
+{
+    int i = get_global_id(0);
+    if (i >= n) return;
+    int m = min(nbr_count[i], cap), ti = type[i];
+    size_t slots = (size_t)cap * stride;
+    acc_t density = 0, dw;
+    for (int k = 0; k < m; k++)
+    {
+        int s = k * stride + i, j = nbr_j[s], code = nbr_code[s];
+        __global const acc_t* c = core + 4 * (ti * EQ_NS + type[j]);
+        acc_t dx = x[j] - x[i] + shifts[3 * code], dy = y[j] - y[i] + shifts[3 * code + 1], dz = z[j] - z[i] + shifts[3 * code + 2];
+        acc_t r = sqrt(dx * dx + dy * dy + dz * dz);
+        if (r < cutoff) density += eq_neighbour_weight(r, c[0], c[1], cutoff, &dw);
+    }
+    acc_t h, dhdx;
+    eq_core_switch(density / fade[ti], 1, 1 + fade[EQ_NS], &h, &dhdx);
+    hfade[i] = h;
+    if (h == 1 && dhdx == 0) return;
+    acc_t learned = e[i] - e0[ti];
+    e[i] = e0[ti] + h * learned;
+    if (!grad || dhdx == 0) return;
+    acc_t k0 = learned * dhdx / fade[ti];
+    for (int k = 0; k < m; k++)
+    {
+        int s = k * stride + i, j = nbr_j[s], code = nbr_code[s];
+        __global const acc_t* c = core + 4 * (ti * EQ_NS + type[j]);
+        acc_t dx = x[j] - x[i] + shifts[3 * code], dy = y[j] - y[i] + shifts[3 * code + 1], dz = z[j] - z[i] + shifts[3 * code + 2];
+        acc_t r = sqrt(dx * dx + dy * dy + dz * dz);
+        if (r >= cutoff) continue;
+        eq_neighbour_weight(r, c[0], c[1], cutoff, &dw);
+        acc_t g = k0 * dw / r;
+        gedge[s] += g * dx; gedge[slots + s] += g * dy; gedge[2 * slots + s] += g * dz;
+    }
+}
+#endif
+
 // Edge geometry of a chunk (SphericalHarmonics.Evaluate, RadialBasis.Evaluate): for each compacted slot
 // the neighbor j (-1 for an empty slot), d = r_j - r_i + shift (A), Y(d), b_n(r) and db_n/dr.
 //   b_n(r) = sqrt(2/r_c) sin(n pi r/r_c)/r u(r/r_c),
@@ -534,14 +595,19 @@ void eq_readout(int n, int stride, int last, __global const real* h, __global co
     e[i] += ei;
 }
 
-// g[c][i] += add[c][i] for the first C rows (the readout's l = 0 gradient into dE/dh').
+// g[c][i] += add[c][i] for the first C rows (the readout's l = 0 gradient into dE/dh'), times the density fade's h_i
+// (eq_fade) where the model has one.
 __kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
-void eq_add_scalars(int n, int stride, __global real* g, __global const real* add)
+void eq_add_scalars(int n, int stride, __global real* g, __global const real* add, __global const acc_t* hfade)
 {
     int gid = get_global_id(0);
     if (gid >= EQ_C * stride) return;
     if (gid % stride >= n) return;
+#if EQ_FADE
+    g[gid] += add[gid] * (real)hfade[gid % stride];
+#else
     g[gid] += add[gid];
+#endif
 }
 
 // Per edge (i -> j) of a chunk, the adjoint of the message (TensorProduct.Backward):

@@ -2,7 +2,7 @@
 """Uniformly compressed crystals labelled with DFT (GPAW, PBE), aligned to the mlearn (VASP, PBE) data, for
 training the shipped models where their data stops (issue 14: the compression wells of Cu, Ni and Si).
 
-Usage: compressed_frames.py DATA_DIR EL OUT.xyz [--ratios 0.95,0.9,...] [--rattled N] [--near 0.85]
+Usage: compressed_frames.py DATA_DIR EL OUT.xyz [--ratios 0.95,0.9,...] [--rattled N] [--near 0.85] [--geometry-only]
 
 Why: the mlearn sets hold no crystal compressed beyond a few per cent, so the models' energies of, say, fcc Cu at
 V/V0 = 0.35 (twelve neighbours at 1.8 Å) are pure extrapolation, and three of the six models fall into deep wells
@@ -67,6 +67,9 @@ def main():
     ap.add_argument("--near", type=float, default=None, metavar="RATIO",
                     help="frames with V/V0 ≥ RATIO get config_type CompressedNear instead of Compressed, so a training "
                          "config can weight the near-equilibrium ones (which fix B) like the data and the deep ones lightly")
+    ap.add_argument("--geometry-only", action="store_true",
+                    help="write the primitive cells at each V/V0 without labels and run no DFT (for `mlip model repulsion "
+                         "--fade-data`, which needs only where the training crystals are)")
     a = ap.parse_args()
     global SPIN
     SPIN = not a.no_spin
@@ -77,6 +80,14 @@ def main():
     v0_atom = ref.get_volume() / n_ref
     e_vasp_atom = ref.get_potential_energy() / n_ref
     a0 = (v0_atom * per_cube) ** (1 / 3)
+    if a.geometry_only:
+        frames = []
+        for r in [float(x) for x in a.ratios.split(",")]:
+            atoms = bulk(el, lattice, a=a0 * r ** (1 / 3))
+            atoms.info.update(config_type="Compressed", volume_ratio=r, description=f"{el} {lattice} at V/V0 = {r} (prim), no labels")
+            frames.append(atoms)
+        write(a.out, frames, format="extxyz")
+        return
     work = os.path.splitext(a.out)[0] + ".gpaw"
     os.makedirs(work, exist_ok=True)
 

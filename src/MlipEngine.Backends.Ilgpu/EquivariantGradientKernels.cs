@@ -49,15 +49,17 @@ internal static partial class EquivariantKernels
 
     /// <summary>
     /// Weight s·K + k: Σ_{i: zᵢ = s} x[i·K + k] over its range of atoms, in atom order; with <paramref name="perSpecies"/> 0 a single
-    /// block (s = 0) over all atoms. Sums in fp64.
+    /// block (s = 0) over all atoms; with <paramref name="weighted"/> each term times <paramref name="weight"/>[i] (the density fade's
+    /// h_i for the readouts: E_i = E0 + core + h_i L_i, h_i independent of θ). Sums in fp64.
     /// </summary>
-    public static void AtomSums<T, R>(Index1D index, ArrayView<int> type, ArrayView<T> x, int n, int K, int perSpecies, PartialSums p)
+    public static void AtomSums<T, R>(Index1D index, ArrayView<int> type, ArrayView<T> x, int n, int K, int perSpecies, ArrayView<double> weight, int weighted,
+        PartialSums p)
         where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
     {
         int q = p.Range(index, n, out int begin, out int end), s = q / K, k = q - s * K;
         double acc = 0;
         for (int i = begin; i < end; i++)
-            if (perSpecies == 0 || type[i] == s) acc += R.Widen(x[i * K + k]);
+            if (perSpecies == 0 || type[i] == s) acc += weighted != 0 ? R.Widen(x[i * K + k]) * weight[i] : R.Widen(x[i * K + k]);
         p.Partial[index] = acc;
     }
 

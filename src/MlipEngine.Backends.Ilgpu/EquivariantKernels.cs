@@ -42,6 +42,10 @@ internal struct EquivariantViews<T> where T : unmanaged
     /// <summary>Tp: 5 per term (path, lm₁, lm₂, lm₃, l₂ odd); Pair: 3 per term (row, lm_a, lm_b); Path: 5 per path (ν, L, pair row, second begin, end); Second: 3 per term (m₁₂, lm₃, m).</summary>
     public ArrayView<int> Ints, Tp, Pair, Path, Second, Z;
     public ArrayView<double> E0, CoreInner, CoreOuter;
+    /// <summary>The core's density fade (<see cref="EquivariantKernels.Fade{T}"/>): N per species, width w, h_i per atom; HasFade = 0: none.</summary>
+    public ArrayView<double> FadeMax, HFade;
+    public double FadeWidth;
+    public int HasFade;
     public int C, Nsh, Nb, Species, EnvelopeP, HasCore, Embedding, PairRowsMax;
     public double Cutoff;
     public T InverseAverage;
@@ -159,6 +163,44 @@ internal static partial class EquivariantKernels
             }
         }
         if (init != 0) v.AtomE[i] = energy;
+    }
+
+    /// <summary>
+    /// The density fade of the core (<see cref="CoreRepulsion"/>, "Density fade"; EquivariantCpu.FadePass), per atom i (thread i, all
+    /// atoms, after the last readout), over its edges: n_i = Σ_e u(ρ(r_e)) (<see cref="CoreRepulsion.NeighbourWeightAt"/>), h_i =
+    /// <see cref="CoreRepulsion.FadeAt"/>, E_i = E0 + core_i + h_i L_i with L_i = E_i − (E0 + core_i) the readouts' sum (core_i recomputed
+    /// in <see cref="EdgeGeometry{T, R}"/>'s order), HFade[i] = h_i (the readout adjoints are scaled by it in
+    /// <see cref="OutputGradient{T, R}"/>), and with <paramref name="grad"/> g_e += L_i (dh/dn)_i u′(ρ)ρ′ d_e/r_e. Atoms with h = 1 are left as they are.
+    /// </summary>
+    public static void Fade<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, int grad) where T : unmanaged
+    {
+        int i = index, ti = g.Type[i];
+        double density = 0, core = v.E0[ti];
+        for (int k = 0, count = v.EdgeCount[i]; k < count; k++)
+        {
+            int s = v.EdgeSlot[k * g.Stride + i];
+            int j = g.Displacement<double, F64>(i, s, out double dx, out double dy, out double dz);
+            double r = Math.Sqrt(dx * dx + dy * dy + dz * dz);
+            int p = ti * v.Species + g.Type[j];
+            density += CoreRepulsion.NeighbourWeightAt(r, v.CoreInner[p], v.CoreOuter[p], v.Cutoff, v.EnvelopeP, out _);
+            core += 0.5 * CoreRepulsion.PairEnergyAt(v.Z[ti], v.Z[g.Type[j]], r, v.CoreInner[p], v.CoreOuter[p], out _);
+        }
+        double h = CoreRepulsion.FadeAt(density, v.FadeMax[ti], v.FadeWidth, out double dh);
+        v.HFade[i] = h;
+        if (h == 1 && dh == 0) return;
+        double learned = v.AtomE[i] - core;
+        v.AtomE[i] = core + h * learned;
+        if (grad == 0 || dh == 0) return;
+        for (int k = 0, count = v.EdgeCount[i]; k < count; k++)
+        {
+            int s = v.EdgeSlot[k * g.Stride + i];
+            int j = g.Displacement<double, F64>(i, s, out double dx, out double dy, out double dz);
+            double r = Math.Sqrt(dx * dx + dy * dy + dz * dz);
+            int p = ti * v.Species + g.Type[j];
+            CoreRepulsion.NeighbourWeightAt(r, v.CoreInner[p], v.CoreOuter[p], v.Cutoff, v.EnvelopeP, out double dw);
+            double kf = learned * dh * dw / r;
+            v.Gx[s] += kf * dx; v.Gy[s] += kf * dy; v.Gz[s] += kf * dz;
+        }
     }
 
     /// <summary>h⁽⁰⁾[i, c] = W_emb[zᵢ, c] (thread i·C + c).</summary>
@@ -392,13 +434,16 @@ internal static partial class EquivariantKernels
         v.AtomE[i] += e;
     }
 
-    /// <summary>∂E/∂h′ of a layer: the readout's l = 0 gradient plus (<paramref name="haveNext"/>) ∂E/∂h of the layer above (thread i·N_out + f).</summary>
-    public static void OutputGradient<T>(Index1D index, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv, ArrayView<T> gNext, int haveNext, ArrayView<T> gOut)
-        where T : unmanaged, INumber<T>
+    /// <summary>
+    /// ∂E/∂h′ of a layer: the readout's l = 0 gradient (times the density fade's h_i where the model has one) plus (<paramref name="haveNext"/>)
+    /// ∂E/∂h of the layer above (thread i·N_out + f).
+    /// </summary>
+    public static void OutputGradient<T, R>(Index1D index, EquivariantViews<T> v, LayerPlan L, LayerViews<T> lv, ArrayView<T> gNext, int haveNext, ArrayView<T> gOut)
+        where T : unmanaged, IFloatingPointIeee754<T> where R : struct, IReal<T>
     {
         int i = index / L.NOut, f = index - i * L.NOut;
         T g = haveNext != 0 ? gNext[index] : T.Zero;
-        if (f < v.C) g += lv.GRead[i * v.C + f];
+        if (f < v.C) g += v.HasFade != 0 ? lv.GRead[i * v.C + f] * R.From(v.HFade[i]) : lv.GRead[i * v.C + f];
         gOut[index] = g;
     }
 

@@ -46,12 +46,13 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     private readonly List<IDeviceMemory> _owned = [];
     private readonly DeviceArray<T> _w, _tpCoef, _pairCoef, _secondCoef;
     private readonly DeviceArray<int> _ints, _tp, _pair, _path, _second, _z, _mirror, _edgeSlot, _edgeCount, _edgeMax;
-    private readonly DeviceArray<double> _e0, _coreInner, _coreOuter, _dist, _gx, _gy, _gz, _atomE;
+    private readonly DeviceArray<double> _e0, _coreInner, _coreOuter, _fadeMax, _hFade, _dist, _gx, _gy, _gz, _atomE;
     private readonly DeviceArray<T> _y, _dy, _b, _db, _gyh, _g1, _g2;
     private readonly DeviceArray<T> _h0, _h1, _gn0, _gn1, _gOut, _a, _bc, _p, _gp, _ga, _gam, _gb, _ght;
     private readonly DeviceArray<T>[] _zl, _act, _rad, _ht, _am, _gread;
-    // parameter gradient: per layer h (T + 1), A and B; ∂E/∂z_k per chunk slot; per-atom terms; the gradient (fp64)
-    private readonly DeviceArray<T>[] _hl, _al, _bcl;
+    // parameter gradient: per layer h (T + 1), A, B and the readout weights' per-atom terms; ∂E/∂z_k per chunk slot; the contraction
+    // weights' per-atom terms; per-atom seeds; the gradient and its partial sums (fp64)
+    private readonly DeviceArray<T>[] _hl, _al, _bcl, _readoutTerms;
     private readonly DeviceArray<T> _mlpGrad, _atomGrad, _seed;
     private T[] _seedHost = [];
     private readonly DeviceArray<double> _grad, _gradParts;
@@ -66,7 +67,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     private readonly IDeviceMemory[] _chunkScratch;
 
     private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, ArrayView<int>> _compactEdges;
-    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, int> _edgeGeometry;
+    private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, int> _edgeGeometry, _fade;
     private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, ArrayView<T>> _embed;
     private readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>> _linear;
     private readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>> _radial, _edgeAdjoint;
@@ -142,17 +143,17 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         _w = New<T>(); _tpCoef = New<T>(); _pairCoef = New<T>(); _secondCoef = New<T>();
         _ints = New<int>(); _tp = New<int>(); _pair = New<int>(); _path = New<int>(); _second = New<int>(); _z = New<int>(); _mirror = New<int>();
         _edgeSlot = New<int>(); _edgeCount = New<int>(); _edgeMax = New<int>();
-        _e0 = New<double>(); _coreInner = New<double>(); _coreOuter = New<double>();
+        _e0 = New<double>(); _coreInner = New<double>(); _coreOuter = New<double>(); _fadeMax = New<double>(); _hFade = New<double>();
         _dist = New<double>(); _gx = New<double>(); _gy = New<double>(); _gz = New<double>(); _atomE = New<double>();
         _y = New<T>(); _dy = New<T>(); _b = New<T>(); _db = New<T>(); _gyh = New<T>(); _g1 = New<T>(); _g2 = New<T>();
         _h0 = New<T>(); _h1 = New<T>(); _gn0 = New<T>(); _gn1 = New<T>(); _gOut = New<T>(); _a = New<T>(); _bc = New<T>();
         _p = New<T>(); _gp = New<T>(); _ga = New<T>(); _gam = New<T>(); _gb = New<T>(); _ght = New<T>();
         _zl = PerLayer<T>(); _act = PerLayer<T>(); _rad = PerLayer<T>(); _ht = PerLayer<T>(); _am = PerLayer<T>(); _gread = PerLayer<T>();
-        _hl = [.. PerLayer<T>(), New<T>()]; _al = PerLayer<T>(); _bcl = PerLayer<T>();
+        _hl = [.. PerLayer<T>(), New<T>()]; _al = PerLayer<T>(); _bcl = PerLayer<T>(); _readoutTerms = PerLayer<T>();
         _mlpGrad = New<T>(); _atomGrad = New<T>(); _seed = New<T>(); _grad = New<double>(); _gradParts = New<double>();
         CheckConsecutiveBlocks(model);
         _gzRow = _plans.Max(p => p.HiddenTotal + p.PC);
-        _atomGradRow = Math.Max(_C * hp.ReadoutHidden + hp.ReadoutHidden, _plans.Max(p => p.ContractionPaths * _C));
+        _atomGradRow = _plans.Max(p => p.ContractionPaths * _C);   // the contraction weights' terms (the readouts' are kept per layer)
         _chunkScratch = [_dist, _y, _dy, _b, _db, _gyh, _g1, _g2, .. _zl, .. _act, .. _rad, _mlpGrad];
         // bytes and widest row per chunk slot: r (fp64); Y, ∂E/∂Y, ∂Y (3), b, db, two MLP adjoint rows; per layer z, silu(z), R
         long perLayer = _plans.Sum(p => 2L * Math.Max(1, p.HiddenTotal) + p.PC);
@@ -163,6 +164,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         _secondCoef.Write(IlgpuBackend.ToReal<T, R>(secondCoef.ToArray()));
         _z.Write(model.SpeciesNumbers); _e0.Write(model.E0);
         if (hp.Repulsion is { } core) { _coreInner.Write(core.Inner); _coreOuter.Write(core.Outer); }
+        if (hp.Repulsion?.DensityMax is { } nmax) _fadeMax.Write(nmax);
         LoadWeights();
 
         _compactEdges = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, ArrayView<int>>(EquivariantKernels.CompactEdges);
@@ -175,7 +177,8 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         _contract = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.Contract);
         _contractAdjoint = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LayerPlan, LayerViews<T>>(EquivariantKernels.ContractAdjoint);
         _readout = a.LoadAutoGroupedStreamKernel<Index1D, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<T>>(EquivariantKernels.Readout<T, R>);
-        _outputGradient = a.LoadAutoGroupedStreamKernel<Index1D, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<T>, int, ArrayView<T>>(EquivariantKernels.OutputGradient);
+        _outputGradient = a.LoadAutoGroupedStreamKernel<Index1D, EquivariantViews<T>, LayerPlan, LayerViews<T>, ArrayView<T>, int, ArrayView<T>>(EquivariantKernels.OutputGradient<T, R>);
+        _fade = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, int>(EquivariantKernels.Fade);
         _forces = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, AtomOutputs>(EquivariantKernels.Forces);
     }
 
@@ -263,6 +266,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         W = _w.View, TpCoef = _tpCoef.View, PairCoef = _pairCoef.View, SecondCoef = _secondCoef.View,
         Ints = _ints.View, Tp = _tp.View, Pair = _pair.View, Path = _path.View, Second = _second.View, Z = _z.View,
         E0 = _e0.View, CoreInner = _coreInner.View, CoreOuter = _coreOuter.View,
+        FadeMax = _fadeMax.View, HFade = _hFade.View, FadeWidth = _m.Hyper.Repulsion?.DensityWidth ?? 0, HasFade = _m.Core is { HasDensityFade: true } ? 1 : 0,
         C = _C, Nsh = _nsh, Nb = _nb, Species = _m.Hyper.Species.Length, EnvelopeP = _m.Hyper.EnvelopeExponent,
         HasCore = _m.Core is null ? 0 : 1, Embedding = _m.Embedding, PairRowsMax = _pairRowsMax,
         Cutoff = _m.Hyper.Cutoff, InverseAverage = R.From(1.0 / _m.Hyper.AvgNeighbors),
@@ -295,6 +299,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         foreach (var d in new[] { _a, _ga, _gam }) d.EnsureCapacity((long)n * _maxA);
         _p.EnsureCapacity((long)n * _pairRowsMax * C); _gp.EnsureCapacity((long)n * _pairRowsMax * C);
         _atomE.EnsureCapacity(n);
+        if (_m.Core is { HasDensityFade: true }) _hFade.EnsureCapacity(n);
         for (int t = 0; t < _plans.Length; t++)
         {
             _ht[t].EnsureCapacity((long)n * _plans[t].NIn); _am[t].EnsureCapacity((long)n * _plans[t].NA); _gread[t].EnsureCapacity((long)n * C);
@@ -326,14 +331,19 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
             _contract(n * C, type, vt, L, lv);
             Linear(n, type, vt, vt.Bc, L.NOut, hOut, L.NOut, L.Out, L.LOut, false, false);
             if (L.LSkip >= 0) Linear(n, type, vt, hIn, L.NIn, hOut, L.NOut, L.Skip, L.LSkip, false, true);
-            _readout(n, vt, L, lv, hOut);
-            if (grad) AtomSums(n, type, _atomGrad.View, L.IsLast != 0 ? C * L.ReadoutHidden + L.ReadoutHidden : C, false, L.Readout1);
+            // the readout's weight terms per atom are kept per layer and summed after the density fade, which scales them by h_i
+            _readout(n, grad ? vt with { AtomGrad = _readoutTerms[t].View } : vt, L, lv, hOut);
             (hIn, hOut) = (hOut, hIn);
         }
 
         // adjoint, from the last layer down: g = ∂E/∂(…) (skipped for energies alone: g_e then holds only the core's part,
         // and the forces and virials written below are not read)
-        if ((Requested & (ForceOutputs.Forces | ForceOutputs.Virial)) == 0 && !grad) { _forces(n, g, v, outputs); return; }
+        bool wantGradient = grad || (Requested & (ForceOutputs.Forces | ForceOutputs.Virial)) != 0;
+        if (_m.Core is { HasDensityFade: true }) _fade(n, g, v, wantGradient ? 1 : 0);
+        if (!wantGradient) { _forces(n, g, v, outputs); return; }
+        if (grad)
+            for (int t = 0; t < _plans.Length; t++)
+                AtomSums(n, type, _readoutTerms[t].View, ReadoutTerms(_plans[t]), false, _plans[t].Readout1, faded: _m.Core is { HasDensityFade: true });
         ArrayView<T> gNext = _gn0.View, gIn = _gn1.View;
         for (int t = _plans.Length - 1; t >= 0; t--)
         {
@@ -378,8 +388,8 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     {
         public readonly Action<Index1D, PartialSums, ArrayView<double>, int> SumParts =
             a.LoadAutoGroupedStreamKernel<Index1D, PartialSums, ArrayView<double>, int>(EquivariantKernels.SumParts);
-        public readonly Action<Index1D, ArrayView<int>, ArrayView<T>, int, int, int, PartialSums> AtomSums =
-            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<T>, int, int, int, PartialSums>(EquivariantKernels.AtomSums<T, R>);
+        public readonly Action<Index1D, ArrayView<int>, ArrayView<T>, int, int, int, ArrayView<double>, int, PartialSums> AtomSums =
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<T>, int, int, int, ArrayView<double>, int, PartialSums>(EquivariantKernels.AtomSums<T, R>);
         public readonly Action<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>, int, int, PartialSums> Linear =
             a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, EquivariantViews<T>, LinearArgs<T>, int, int, PartialSums>(EquivariantKernels.LinearWeightGradient<T, R>);
         public readonly Action<Index1D, DeviceGeometry, EquivariantViews<T>, LayerPlan, LayerViews<T>, PartialSums> Radial =
@@ -391,16 +401,24 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     {
         _gradientKernels ??= new GradientKernels(Accelerator);
         for (int t = 0; t <= _plans.Length; t++) _hl[t].EnsureCapacity((long)n * (t < _plans.Length ? _plans[t].NIn : _C));
-        for (int t = 0; t < _plans.Length; t++) { _al[t].EnsureCapacity((long)n * _plans[t].NA); _bcl[t].EnsureCapacity((long)n * _plans[t].NOut); }
+        for (int t = 0; t < _plans.Length; t++)
+        {
+            _al[t].EnsureCapacity((long)n * _plans[t].NA); _bcl[t].EnsureCapacity((long)n * _plans[t].NOut);
+            _readoutTerms[t].EnsureCapacity((long)n * ReadoutTerms(_plans[t]));
+        }
         _atomGrad.EnsureCapacity((long)n * _atomGradRow);
         _grad.EnsureCapacity(_m.ParameterCount);
         _grad.View.SubView(0, _m.ParameterCount).MemSetToZero();
     }
 
     /// <summary>grad[offset …] += the per-atom terms <paramref name="terms"/> ([i·K + k]) summed per species (<paramref name="perSpecies"/>) or over all atoms.</summary>
-    private void AtomSums(int n, ArrayView<int> type, ArrayView<T> terms, int K, bool perSpecies, int offset) =>
+    /// <remarks>With <paramref name="faded"/> each atom's terms are weighted by the density fade's h_i (the readouts).</remarks>
+    private void AtomSums(int n, ArrayView<int> type, ArrayView<T> terms, int K, bool perSpecies, int offset, bool faded = false) =>
         Reduce((perSpecies ? _m.Hyper.Species.Length : 1) * K, n, AtomsPerPart, offset,
-            (threads, p) => _gradientKernels!.AtomSums(threads, type, terms, n, K, perSpecies ? 1 : 0, p));
+            (threads, p) => _gradientKernels!.AtomSums(threads, type, terms, n, K, perSpecies ? 1 : 0, _hFade.View, faded ? 1 : 0, p));
+
+    /// <summary>A layer's readout weights: C (linear) or C·H + H (the last layer's W and v).</summary>
+    private int ReadoutTerms(LayerPlan L) => L.IsLast != 0 ? _C * L.ReadoutHidden + L.ReadoutHidden : _C;
 
     /// <summary>
     /// Adds <paramref name="count"/> weights' sums over <paramref name="items"/> items to grad[first …]: <paramref name="launch"/> runs the

@@ -35,6 +35,10 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private readonly FloatingBuffer _w, _e0, _cgCoef;
     // the ZBL core per species pair (r_in, r_out, Z_i, Z_j), acc_t; one dummy row without a core
     private readonly FloatingBuffer _coreTable;
+    // the density fade (N per species, then w) and h_i per atom; a one-element dummy without a fade (eq_add_scalars' argument)
+    private readonly OpenClKernel? _fade;
+    private readonly FloatingBuffer? _fadeTable;
+    private readonly FloatingBuffer _hFade;
     private readonly DeviceBuffer<int> _scPath, _cgIdx;
     // node buffers [feature][stride]
     private readonly FloatingBuffer[] _hT, _aMix, _gRead;
@@ -114,6 +118,12 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _reverse = Program.CreateKernel("eq_reverse_edges");
         _forces = Program.CreateKernel("eq_forces");
         _core = Program.CreateKernel("eq_core");
+        if (model.Core is { HasDensityFade: true } fading)
+        {
+            _fade = Program.CreateKernel("eq_fade");
+            _fadeTable = new FloatingBuffer(Context, AccIsDouble, hp.Species.Length + 1);
+            _fadeTable.Write(Queue, [.. fading.Spec.DensityMax!, fading.Spec.DensityWidth]);
+        }
 
         bool rd = RealIsDouble;
         _w = new FloatingBuffer(Context, rd, model.Parameters.Length);
@@ -121,6 +131,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _scPath = Upload(scPath); _cgIdx = Upload(cgIdx.Count > 0 ? cgIdx : [0, 0, 0, 0]);
         _cgCoef = new FloatingBuffer(Context, rd, Math.Max(1, cgCoef.Count)); if (cgCoef.Count > 0) _cgCoef.Write(Queue, cgCoef.ToArray());
         _coreTable = new FloatingBuffer(Context, AccIsDouble, 4 * hp.Species.Length * hp.Species.Length);
+        _hFade = new FloatingBuffer(Context, AccIsDouble);
         _coreTable.Write(Queue, CoreTable(model));
         LoadWeights();
 
@@ -165,6 +176,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
             ["EQ_NH"] = S(Irreps.Count(hp.HiddenLMax)), ["EQ_NB"] = S(hp.NumBessel), ["EQ_P"] = S(hp.EnvelopeExponent),
             ["EQ_TP_PATHS"] = S(model.Layers.Max(l => l.TensorProduct.Paths.Length)), ["EQ_READOUT_H"] = S(hp.ReadoutHidden),
             ["EQ_CORE"] = model.Core is null ? "0" : "1", ["EQ_NS"] = S(hp.Species.Length),
+            ["EQ_FADE"] = model.Core is { HasDensityFade: true } ? "1" : "0",
         };
         for (int t = 0; t < 3; t++)
         {
@@ -198,6 +210,16 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
                     t[p] = core.Inner(a, b); t[p + 1] = core.Outer(a, b); t[p + 2] = model.SpeciesNumbers[a]; t[p + 3] = model.SpeciesNumbers[b];
                 }
         return t;
+    }
+
+    /// <summary>eq_fade: the density fade of the atom energies (before the core is added), h_i into _hFade, and (grad) its gradient into g_e.</summary>
+    private void Fade(int n, bool grad)
+    {
+        var nl = Neighbors;
+        _fade!.Value(0, n).Real(1, _model.Hyper.Cutoff, AccIsDouble).Arg(2, nl.X).Arg(3, nl.Y).Arg(4, nl.Z).Arg(5, nl.Count).Arg(6, nl.J).Arg(7, nl.Code)
+            .Value(8, nl.Capacity).Value(9, nl.Stride).Arg(10, nl.Shifts).Arg(11, Types).Arg(12, _coreTable).Arg(13, _fadeTable!).Arg(14, _e0)
+            .Value(15, grad ? 1 : 0).Arg(16, _gEdge).Arg(17, AtomEnergy).Arg(18, _hFade);
+        Run(_fade, n);
     }
 
     /// <summary>eq_core: ½ E_core per directed edge into the atom energies, and (grad) its gradient into g_e.</summary>
@@ -244,6 +266,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _h0.EnsureCapacity(_nh * node); _h1.EnsureCapacity(_nh * node); _b.EnsureCapacity(_nh * node); _gHT.EnsureCapacity(_nh * node);
         _msg.EnsureCapacity(_nsh * node); _gA.EnsureCapacity(_nsh * node);
         _gEdge.EnsureCapacity(3 * slots);
+        if (_fade is not null) _hFade.EnsureCapacity(n);
         PlanChunks(n, cap);
         _geometryChunk = -1;
 
@@ -274,19 +297,21 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         bool wantGradient = (Requested & (ForceOutputs.Forces | ForceOutputs.Virial)) != 0;
         if (!wantGradient)
         {
+            if (_fade is not null) Fade(n, grad: false);
             if (_model.Core is not null) Core(n, grad: false);
             return;   // energies only: no adjoint pass
         }
 
         // backward: gOut = dE/dh' of layer t (gradient from layer t+1 plus the readout's)
         _gEdge.Zero(Queue, 3 * slots);
+        if (_fade is not null) Fade(n, grad: true);
         if (_model.Core is not null) Core(n, grad: true);
         FloatingBuffer gOut = _h0, gIn = _h1, gB = _b, gAm = _msg;
         for (int t = _plans.Length - 1; t >= 0; t--)
         {
             var p = _plans[t]; var L = p.Layer;
             if (t == _plans.Length - 1) gOut.Zero(Queue, p.NOut * node);
-            _addScalars.Value(0, n).Value(1, stride).Arg(2, gOut).Arg(3, _gRead[t]);
+            _addScalars.Value(0, n).Value(1, stride).Arg(2, gOut).Arg(3, _gRead[t]).Arg(4, _hFade);
             Run(_addScalars, node);
             Linear(n, p.NOut, gOut, gB, L.Out, 0, true, false);
             Contract(_contractBack, n, p, _aMix[t], gB, gAm);
@@ -472,6 +497,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     {
         foreach (var k in new[] { _compact, _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack, _readout, _addScalars,
                      _tpEdgeBack, _edgeGrad, _reverse, _forces, _core }) k.Dispose();
+        _fade?.Dispose(); _fadeTable?.Dispose(); _hFade.Dispose();
         foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_rad).Concat(_pre.SelectMany(x => x)).Concat(_post.SelectMany(x => x))) b.Dispose();
         foreach (var b in new[] { _w, _e0, _cgCoef, _coreTable, _h0, _h1, _msg, _b, _gA, _gHT, _gEdge,
                      _dvec, _ysh, _bes, _dbes, _gRad, _gy, _gm0, _gm1 }) b.Dispose();

@@ -110,8 +110,16 @@ public static class ModelCommand
         var inner = new Option<double?>("--inner") { Description = "r_in, Å, for every species pair (default r_out − width)" };
         var width = new Option<double>("--width") { Description = "Switching width r_out − r_in, Å", DefaultValueFactory = _ => 0.5 };
         var none = new Option<bool>("--none") { Description = "Remove the core" };
-        var cmd = new Command("repulsion", "Give a model a ZBL core below its training data (weights unchanged; r ≥ r_out is untouched)")
-            { file, output, data, outer, inner, width, none };
+        var fadeData = new Option<string[]>("--fade-data")
+        {
+            Description = "Density fade: every structure the model was trained on (extxyz, repeatable); N = each species' largest neighbour density in them. " +
+                          "Without --data/--outer the model's core radii are kept",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var fadeWidth = new Option<double>("--fade-width") { Description = "Density fade: the learned energy is gone at density N(1 + w)", DefaultValueFactory = _ => 0.2 };
+        var noFade = new Option<bool>("--no-fade") { Description = "Remove the density fade (the core radii are kept unless --data/--outer say otherwise)" };
+        var cmd = new Command("repulsion", "Give a model a ZBL core below its training data, and optionally a density fade beyond it (weights unchanged; the data are untouched)")
+            { file, output, data, outer, inner, width, none, fadeData, fadeWidth, noFade };
         cmd.SetAction(r =>
         {
             string path = r.GetValue(file)!;
@@ -120,7 +128,13 @@ public static class ModelCommand
             int ns = h.Species.Length;
             CoreRepulsionSpec? spec;
             var files = r.GetValue(data) ?? [];
-            if (r.GetValue(none)) spec = null;
+            var fadeFiles = r.GetValue(fadeData) ?? [];
+            bool fadeOnly = fadeFiles.Length > 0 || r.GetValue(noFade);
+            if (r.GetValue(none))
+            {
+                if (fadeFiles.Length > 0) throw new UsageException("a density fade needs the core: drop --none or --fade-data");
+                spec = null;
+            }
             else if (files.Length > 0)
             {
                 if (r.GetValue(outer) is not null) throw new UsageException("give either --data or --outer, not both");
@@ -135,7 +149,24 @@ public static class ModelCommand
             }
             else if (r.GetValue(outer) is double ro)
                 spec = CoreRepulsionSpec.Uniform(ns, r.GetValue(inner) ?? ro - r.GetValue(width), ro);
-            else throw new UsageException("say where the core ends: --data TRAINING.xyz, --outer R, or --none");
+            else if (fadeOnly)
+                spec = h.Repulsion ?? throw new UsageException($"{path} has no ZBL core: give its radii (--data or --outer) with the density fade");
+            else throw new UsageException("say where the core ends: --data TRAINING.xyz, --outer R, or --none (or only change the density fade: --fade-data, --no-fade)");
+
+            // the density fade: n depends on the core's radii, so new radii drop an old fade unless it is recomputed
+            if (spec is not null && fadeFiles.Length > 0)
+            {
+                var probe = new CoreRepulsion(m.SpeciesNumbers, spec with { DensityMax = null }, h.Cutoff, h.EnvelopeExponent);
+                var frames = fadeFiles.SelectMany(f => MlipEngine.IO.StructureFile.ReadFrames(f).Select(x => x.Structure));
+                var max = MlipEngine.Training.Data.NeighbourDensities.Max(frames, m.SpeciesNumbers, probe, h.Cutoff);
+                for (int a = 0; a < ns; a++)
+                    Console.WriteLine($"{h.Species[a]}: largest neighbour density in the data {(max[a] > 0 ? $"{max[a]:0.###}" : "none (species absent)")}");
+                try { spec = MlipEngine.Training.Data.NeighbourDensities.WithFade(spec, max, r.GetValue(fadeWidth)); }
+                catch (ArgumentException e) { throw new UsageException(e.Message); }
+            }
+            else if (spec is not null && r.GetValue(noFade)) spec = spec with { DensityMax = null, DensityWidth = 0 };
+            else if (spec is not null && !ReferenceEquals(spec, h.Repulsion) && h.Repulsion?.DensityMax is not null)
+                Console.WriteLine("note: the core's radii changed, so its density fade was dropped (give --fade-data to set it again)");
             EquivariantModel withCore;
             try { withCore = new EquivariantModel(h with { Repulsion = spec }, m.E0, m.Parameters); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }

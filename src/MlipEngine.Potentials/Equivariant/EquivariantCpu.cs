@@ -54,6 +54,8 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
     private T[] _h0 = [], _h1 = [], _gA = [], _g0 = [], _g1 = [];
     private Lane[] _lanes;
     private double[] _atomE = [];
+    // density fade (CoreRepulsion): n_i, u′(ρ)ρ′ per slot, L_i h′(n_i) per atom
+    private double[] _density = [], _dw = [], _learnedDh = [];
 
     private sealed class LayerTables
     {
@@ -153,6 +155,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
             _ws.Run(th => ForwardAtoms(th, L, types, hInL, _hT[t], _aM[t], hOutL, _gRead[t]));
             (hIn, hOut) = (hOut, hIn);
         }
+        if (_m.Core is { HasDensityFade: true }) _ws.Run(th => FadePass(th, types, sys, outputs));
         if (_m.Core is not null) _ws.Run(th => CorePass(th, types, sys, outputs));
         bool wantAE = (outputs & ForceOutputs.AtomEnergies) != 0;
         _ws.Run(th =>
@@ -200,7 +203,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         int slots = list.Offsets[n];
         if (_count.Length < n)
         {
-            _count = new int[n]; _atomE = new double[n];
+            _count = new int[n]; _atomE = new double[n]; _density = new double[n]; _learnedDh = new double[n];
             int maxNode = 0;
             foreach (var L in _layers) maxNode = Math.Max(maxNode, Math.Max(L.NIn, L.NOut));
             int maxA = _layers.Max(L => L.NA);
@@ -212,7 +215,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         if (_j.Length < slots)
         {
             int cap = slots + slots / 8;
-            _j = new int[cap]; _d = new double[4 * cap];
+            _j = new int[cap]; _d = new double[4 * cap]; _dw = new double[cap];
             _y = new T[_nsh * cap]; _dy = new T[3 * _nsh * cap]; _b = new T[_nb * cap]; _db = new T[_nb * cap];
         }
     }
@@ -246,9 +249,11 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         var x = _ws.Positions; var off = list.Offsets; var nbr = list.Neighbors; var codes = list.ShiftCodes; var sv = list.ShiftVectors;
         Span<double> y = stackalloc double[16], dy = stackalloc double[48], b = stackalloc double[64], db = stackalloc double[64];
         int nsh = _nsh, nb = _nb, lmax = _m.Hyper.ShLMax;
+        var fading = _m.Core is { HasDensityFade: true } c0 ? c0 : null;
         for (int i = _ws.Starts[th]; i < _ws.Starts[th + 1]; i++)
         {
             int e = off[i];
+            double density = 0;
             double xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
             for (int k = off[i]; k < off[i + 1]; k++)
             {
@@ -262,9 +267,11 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                 _m.EdgeBasis(types[i], types[j], r, b, db);
                 for (int q = 0; q < nsh; q++) { _y[e * nsh + q] = T.CreateTruncating(y[q]); for (int a = 0; a < 3; a++) _dy[(3 * e + a) * nsh + q] = T.CreateTruncating(dy[a * nsh + q]); }
                 for (int q = 0; q < nb; q++) { _b[e * nb + q] = T.CreateTruncating(b[q]); _db[e * nb + q] = T.CreateTruncating(db[q]); }
+                if (fading is not null) density += fading.NeighbourWeight(types[i], types[j], r, out _dw[e]);
                 e++;
             }
             _count[i] = e - off[i];
+            _density[i] = density;
         }
     }
 
@@ -277,9 +284,8 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
     /// </summary>
     private void CorePass(int th, int[] types, int[] sys, ForceOutputs outputs)
     {
-        var core = _m.Core!; var ws = _ws.Lanes[th]; var off = _listOffsets;
+        var core = _m.Core!; var off = _listOffsets;
         bool wantF = (outputs & (ForceOutputs.Forces | ForceOutputs.Virial)) != 0, wantV = (outputs & ForceOutputs.Virial) != 0;
-        var force = ws.Force; var vir = ws.Virial;
         double reach = core.MaxOuter;
         for (int i = _ws.Starts[th]; i < _ws.Starts[th + 1]; i++)
             for (int e = off[i]; e < off[i] + _count[i]; e++)
@@ -290,19 +296,49 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                 double energy = core.PairEnergy(types[i], types[j], r, out double dEdr);
                 if (energy == 0 && dEdr == 0) continue;
                 _atomE[i] += 0.5 * energy;
-                if (!wantF) continue;
-                double dx = _d[4 * e], dy = _d[4 * e + 1], dz = _d[4 * e + 2], k = 0.5 * dEdr / r;
-                double gx = k * dx, gy = k * dy, gz = k * dz;
-                force[3 * i] += gx; force[3 * i + 1] += gy; force[3 * i + 2] += gz;
-                force[3 * j] -= gx; force[3 * j + 1] -= gy; force[3 * j + 2] -= gz;
-                if (wantV)
-                {
-                    int v = 9 * sys[i];
-                    vir[v] -= dx * gx; vir[v + 1] -= dx * gy; vir[v + 2] -= dx * gz;
-                    vir[v + 3] -= dy * gx; vir[v + 4] -= dy * gy; vir[v + 5] -= dy * gz;
-                    vir[v + 6] -= dz * gx; vir[v + 7] -= dz * gy; vir[v + 8] -= dz * gz;
-                }
+                if (wantF) AddEdgeGradient(_ws.Lanes[th], i, e, 0.5 * dEdr / r, sys[i], wantV);
             }
+    }
+
+    /// <summary>
+    /// The density fade of the core (<see cref="CoreRepulsion"/>) for the thread's atoms: E_i = E0 + h_i L_i, the readout
+    /// adjoints of every layer scaled by h_i, and g_e = L_i h′_i u′(ρ)ρ′ d/r for each of i's edges into forces and the virial.
+    /// Runs after the forward layers and before the core, whose energy is not faded.
+    /// </summary>
+    private void FadePass(int th, int[] types, int[] sys, ForceOutputs outputs)
+    {
+        var core = _m.Core!; var off = _listOffsets;
+        bool wantF = (outputs & (ForceOutputs.Forces | ForceOutputs.Virial)) != 0, wantV = (outputs & ForceOutputs.Virial) != 0;
+        for (int i = _ws.Starts[th]; i < _ws.Starts[th + 1]; i++)
+        {
+            double h = core.Fade(types[i], _density[i], out double dh);
+            if (h == 1 && dh == 0) continue;
+            double learned = _atomE[i] - _m.E0[types[i]];
+            _atomE[i] = _m.E0[types[i]] + h * learned;
+            T hT = T.CreateTruncating(h);
+            foreach (var gRead in _gRead) for (int c = 0; c < _C; c++) gRead[i * _C + c] *= hT;
+            if (!wantF || dh == 0) continue;
+            for (int e = off[i]; e < off[i] + _count[i]; e++)
+                AddEdgeGradient(_ws.Lanes[th], i, e, learned * dh * _dw[e] / _d[4 * e + 3], sys[i], wantV);
+        }
+    }
+
+    /// <summary>g = k d_e for slot e of atom i (k = (∂E/∂r_e)/r_e) into the lane's forces (+g on i, −g on j) and virial (−d ⊗ g).</summary>
+    private void AddEdgeGradient(CpuWorkspace.ThreadLane ws, int i, int e, double k, int sysIndex, bool wantV)
+    {
+        var force = ws.Force; var vir = ws.Virial;
+        int j = _j[e];
+        double dx = _d[4 * e], dy = _d[4 * e + 1], dz = _d[4 * e + 2];
+        double gx = k * dx, gy = k * dy, gz = k * dz;
+        force[3 * i] += gx; force[3 * i + 1] += gy; force[3 * i + 2] += gz;
+        force[3 * j] -= gx; force[3 * j + 1] -= gy; force[3 * j + 2] -= gz;
+        if (wantV)
+        {
+            int v = 9 * sysIndex;
+            vir[v] -= dx * gx; vir[v + 1] -= dx * gy; vir[v + 2] -= dx * gz;
+            vir[v + 3] -= dy * gx; vir[v + 4] -= dy * gy; vir[v + 5] -= dy * gz;
+            vir[v + 6] -= dz * gx; vir[v + 7] -= dz * gy; vir[v + 8] -= dz * gz;
+        }
     }
 
     private void UpPass(int th, LayerTables L, T[] hIn, T[] hT)

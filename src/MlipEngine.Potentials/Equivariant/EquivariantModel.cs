@@ -60,7 +60,7 @@ public sealed class EquivariantModel : IForceField
         if (e0.Length != hyper.Species.Length) throw new ArgumentException($"E0 has {e0.Length} values for {hyper.Species.Length} species");
         E0 = e0;
         Basis = new RadialBasis(hyper.NumBessel, hyper.Cutoff, hyper.EnvelopeExponent);
-        Core = hyper.Repulsion is null ? null : new CoreRepulsion(SpeciesNumbers, hyper.Repulsion);
+        Core = hyper.Repulsion is null ? null : new CoreRepulsion(SpeciesNumbers, hyper.Repulsion, hyper.Cutoff, hyper.EnvelopeExponent);
         var tensors = new List<ParameterTensor>();
         int total = 0;
         int Add(string name, params int[] shape)

@@ -16,7 +16,8 @@ namespace MlipEngine.Potentials.Equivariant;
 /// <code>  ∂E/∂ε_ab = Σ_e d_a g_b,   σ = (1/V) ∂E/∂ε,   W = −∂E/∂ε  </code>
 /// symmetrised, (W + Wᵀ)/2 (the antisymmetric part vanishes for a rotation-invariant E). This is the
 /// exact strain derivative of a many-body energy, not a pair virial. The ZBL core (<see cref="CoreRepulsion"/>)
-/// is one more term of E in the edge vectors: ½ E_core(r_e) per directed edge, adding ½ E_core′ d_e/r_e to g_e.
+/// is one more term of E in the edge vectors: ½ E_core(r_e) per directed edge, adding ½ E_core′ d_e/r_e to g_e. Its density
+/// fade scales atom i's learned energy by h_i: the readouts' adjoints start from h_i, and g_e gains L_i h′_i u′ d_e/r_e.
 /// </remarks>
 internal sealed class EquivariantReference : NeighborForceComputer
 {
@@ -99,11 +100,28 @@ internal sealed class EquivariantReference : NeighborForceComputer
         }
         // the ZBL core: ½ E_core(r) per directed edge (each pair is listed both ways), its gradient ½ E_core′ d/r
         var gCore = new double[ne];
+        if (_m.Core is { HasDensityFade: true } fading)
+        {
+            // density fade: E_i = E0 + h_i L_i, h_i = h(n_i), n_i = Σ_e∈i u(ρ_e); ∂E/∂r_e gains L_i h′(n_i) du/dr_e
+            var density = new double[n]; var dw = new double[ne];
+            for (int e = 0; e < ne; e++) density[src[e]] += fading.NeighbourWeight(types[src[e]], types[dst[e]], r[e], out dw[e]);
+            var learnedDh = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                double h = fading.Fade(types[i], density[i], out double dh);
+                if (h == 1 && dh == 0) continue;
+                double learned = atomE[i] - _m.E0[types[i]];
+                atomE[i] = _m.E0[types[i]] + h * learned;
+                learnedDh[i] = learned * dh;
+                for (int t = 0; t < T; t++) for (int k = 0; k < gRead[t][i].Length; k++) gRead[t][i][k] *= h;
+            }
+            for (int e = 0; e < ne; e++) gCore[e] = learnedDh[src[e]] * dw[e] / r[e];
+        }
         if (_m.Core is { } core)
             for (int e = 0; e < ne; e++)
             {
                 atomE[src[e]] += 0.5 * core.PairEnergy(types[src[e]], types[dst[e]], r[e], out double dEdr);
-                gCore[e] = 0.5 * dEdr / r[e];
+                gCore[e] += 0.5 * dEdr / r[e];
             }
         var sys = batch.SystemIndex;
         for (int i = 0; i < n; i++)

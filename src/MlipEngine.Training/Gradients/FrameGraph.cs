@@ -30,7 +30,10 @@ public sealed class FrameGraph
     /// <summary>Cell volume, Å³ (NaN when not periodic in all three directions).</summary>
     public double Volume { get; private init; }
 
-    /// <summary>Builds the graph of system 0 of <paramref name="frame"/> for <paramref name="model"/>.</summary>
+    /// <summary>
+    /// Builds the graph of system 0 of <paramref name="frame"/> for <paramref name="model"/>. A frame on which the model's density
+    /// fade (<see cref="CoreRepulsion"/>) would act is refused: the parameter gradient has no fade term (mlip train raises N to its data).
+    /// </summary>
     public static FrameGraph Build(EquivariantModel model, SystemBatch frame)
     {
         if (frame.SystemCount != 1) throw new ArgumentException("a frame graph holds one system");
@@ -62,6 +65,15 @@ public sealed class FrameGraph
             r[e] = Math.Sqrt(x0 * x0 + x1 * x1 + x2 * x2);
             SphericalHarmonics.Evaluate(hp.ShLMax, x0, x1, x2, y.AsSpan(e * nsh, nsh), dy.AsSpan(e * 3 * nsh, 3 * nsh));
             model.EdgeBasis(types[src[e]], types[dst[e]], r[e], b.AsSpan(e * nb, nb), db.AsSpan(e * nb, nb));
+        }
+        if (model.Core is { HasDensityFade: true } core)
+        {
+            var density = new double[n];
+            for (int e = 0; e < ne; e++) density[src[e]] += core.NeighbourWeight(types[src[e]], types[dst[e]], r[e], out _);
+            for (int i = 0; i < n; i++)
+                if (core.Spec.DensityMax![types[i]] < density[i])
+                    throw new ArgumentException($"atom {i} has neighbour density {density[i]:0.###}, above the model's density fade N = {core.Spec.DensityMax[types[i]]:0.###}: " +
+                        "the training gradient has no fade term, so N must cover every frame trained on (mlip train raises it to its data)");
         }
         var cell = frame.Cells[0];
         bool periodic = cell.PeriodicA && cell.PeriodicB && cell.PeriodicC;

@@ -87,6 +87,7 @@ public sealed class TrainRun
             Say($"model: continuing from {init} ({model.ParameterCount} parameters)");
         }
         else model = NewModel(train);
+        model = CoverDensities(model, train.Concat(valid).Concat(test));
         var known = model.SpeciesNumbers.ToHashSet();
         foreach (var f in train.Concat(valid).Concat(test)) TrainingSet.Check(f, keys, req with { Species = known });
         AuditStress(train, valid, test);
@@ -245,6 +246,25 @@ public sealed class TrainRun
             $"model: {model.ParameterCount} parameters; species {string.Join(" ", species)}; E0 ({_c.E0.Mode}) {string.Join(" ", e0.Select(x => x.ToString("F4", CultureInfo.InvariantCulture)))} eV; " +
             $"cutoff {hyper.Cutoff} Å, mean neighbours {hyper.AvgNeighbors:F1}, C {hyper.Channels}, L {hyper.HiddenLMax}/{hyper.ShLMax}, ν {hyper.Correlation}, {hyper.Layers} layers"));
         return model;
+    }
+
+    /// <summary>
+    /// A continued model's density fade (<see cref="Potentials.Equivariant.CoreRepulsion"/>) must not act on the frames it is trained
+    /// and judged on: the parameter gradient (<see cref="Training.Gradients.EquivariantParameterGradient"/>) has no fade term. Where
+    /// the data are denser than the model's N, N is raised to the data's largest density, so h ≡ 1 on every frame, as it is for the
+    /// data the fade was set from.
+    /// </summary>
+    private EquivariantModel CoverDensities(EquivariantModel model, IEnumerable<Frame> frames)
+    {
+        if (model.Core is not { HasDensityFade: true } core) return model;
+        var spec = core.Spec;
+        var data = NeighbourDensities.Max(frames.Select(f => f.Structure), model.SpeciesNumbers, core, model.Cutoff);
+        var raised = spec.DensityMax!.Zip(data, Math.Max).ToArray();
+        if (raised.SequenceEqual(spec.DensityMax!)) return model;
+        var species = model.Hyper.Species;
+        Say("density fade: N raised to the data's largest neighbour density (the fade must be inactive on every frame trained on): " +
+            string.Join(", ", species.Select((e, k) => string.Create(CultureInfo.InvariantCulture, $"{e} {spec.DensityMax![k]:0.###} → {raised[k]:0.###}"))));
+        return new EquivariantModel(model.Hyper with { Repulsion = spec with { DensityMax = raised } }, model.E0, model.Parameters) { SourcePath = model.SourcePath };
     }
 
     private static double MeanNeighbors(List<Frame> frames, double cutoff)

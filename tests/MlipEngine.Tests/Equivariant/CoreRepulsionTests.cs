@@ -21,6 +21,21 @@ internal static class CoreModels
 
     public static EquivariantModel WithCore(EquivariantModel m, CoreRepulsionSpec? spec) => new(m.Hyper with { Repulsion = spec }, m.E0, m.Parameters);
 
+    /// <summary>
+    /// <see cref="MaceLike"/> with a density fade whose window the atoms of the conformance samples sit inside: N_s = 0.93 × the
+    /// largest density of species s in the periodic and cluster samples, width 0.3 (so h_i runs from 1 down to ~0.5).
+    /// </summary>
+    public static EquivariantModel MaceLikeFading()
+    {
+        var m = MaceLike();
+        var max = MlipEngine.Training.Data.NeighbourDensities.Max(FadingSamples, m.SpeciesNumbers, m.Core!, m.Cutoff);
+        return WithCore(m, m.Hyper.Repulsion! with { DensityMax = max.Select(x => 0.93 * x).ToArray(), DensityWidth = 0.3 });
+    }
+
+    /// <summary>The samples <see cref="MaceLikeFading"/>'s window is set from: two skewed periodic cells and a cluster, lattice 3.0 Å.</summary>
+    public static readonly AtomicStructure[] FadingSamples =
+        [Samples.Periodic(["Cu", "Ni"], 3.0, 1), Samples.Cluster(["Cu", "Ni"], 3.0, 2), Samples.Periodic(["Cu", "Ni"], 3.0, 3)];
+
     /// <summary>Two atoms of one species at distance r in an open cell.</summary>
     public static AtomicStructure Dimer(int z, double r) => new([z, z], [new Vec3(0, 0, 0), new Vec3(0.3 * r, -0.4 * r, Math.Sqrt(0.75) * r)], Cell.Open);
 }
@@ -36,6 +51,98 @@ public class EquivariantCoreConformance : ForceFieldConformance
     protected override IForceField ForceField => Ff;
     protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Cu", "Ni"], 3.0, seed);
     protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.0, seed);
+}
+
+/// <summary>The conformance suite on a model whose density fade is partly active on every sample (h between ~0.5 and 1).</summary>
+[AlsoOnOpenCl, AlsoOnIlgpu]
+public class EquivariantDensityFadeConformance : ForceFieldConformance
+{
+    private static readonly IForceField Ff = CoreModels.MaceLikeFading();
+    protected override IForceField ForceField => Ff;
+    protected override AtomicStructure PeriodicSample(int seed) => Samples.Periodic(["Cu", "Ni"], 3.0, seed);
+    protected override AtomicStructure ClusterSample(int seed) => Samples.Cluster(["Cu", "Ni"], 3.0, seed);
+}
+
+public class DensityFadeTests
+{
+    private static readonly ComputeOptions Reference = new() { Backend = Backend.Reference };
+
+    [Fact]
+    public void Fade_IsPartlyActiveOnTheConformanceSamples()
+    {
+        // the conformance class above tests something only if some atoms are inside the window, and some energy moved
+        var fading = CoreModels.MaceLikeFading();
+        var plain = CoreModels.MaceLike();
+        var s = Samples.Periodic(["Cu", "Ni"], 3.0, 1);
+        var a = Eval.One(fading, s, Reference);
+        var b = Eval.One(plain, s, Reference);
+        int changed = Enumerable.Range(0, s.AtomCount).Count(i => Math.Abs(a.AtomEnergies[i] - b.AtomEnergies[i]) > 1e-6);
+        Assert.True(changed >= 2, $"only {changed} atoms are inside the fade window");
+    }
+
+    [Fact]
+    public void Fade_SetFromTheData_ChangesNothingOnThatData()
+    {
+        var m = CoreModels.MaceLike();
+        var data = new[] { Samples.Periodic(["Cu", "Ni"], 3.0, 5), Samples.Cluster(["Cu", "Ni"], 3.0, 6), Samples.Periodic(["Cu", "Ni"], 2.8, 7) };
+        var max = MlipEngine.Training.Data.NeighbourDensities.Max(data, m.SpeciesNumbers, m.Core!, m.Cutoff);
+        var fading = CoreModels.WithCore(m, MlipEngine.Training.Data.NeighbourDensities.WithFade(m.Hyper.Repulsion!, max, 0.2));
+        foreach (var backend in new[] { Reference, new ComputeOptions { Backend = Backend.Cpu, Threads = 2 } })
+            foreach (var s in data)
+            {
+                var a = Eval.One(m, s, backend); var b = Eval.One(fading, s, backend);
+                Assert.Equal(a.Energy, b.Energy);
+                for (int i = 0; i < s.AtomCount; i++) Assert.Equal(a.Forces[i], b.Forces[i]);
+            }
+    }
+
+    [Fact]
+    public void BeyondTheWindow_OnlyE0AndTheCoreRemain()
+    {
+        // compressed to a lattice constant of 2.2 Å every atom's density exceeds N(1 + w) of a fade set at 3.0 Å
+        var m = CoreModels.MaceLike();
+        var max = MlipEngine.Training.Data.NeighbourDensities.Max([Samples.Periodic(["Cu", "Ni"], 3.0, 1)], m.SpeciesNumbers, m.Core!, m.Cutoff);
+        var fading = CoreModels.WithCore(m, MlipEngine.Training.Data.NeighbourDensities.WithFade(m.Hyper.Repulsion!, max, 0.3));
+        var s = Samples.Periodic(["Cu", "Ni"], 2.2, 1);
+        var dense = MlipEngine.Training.Data.NeighbourDensities.Max([s], m.SpeciesNumbers, m.Core!, m.Cutoff);
+        Assert.True(dense[0] > 1.3 * max[0] && dense[1] > 1.3 * max[1]);
+        var core = m.Core!;
+        double expected = 0;
+        var batch = SystemBatch.FromStructure(s);
+        var builder = new MlipEngine.Neighbors.NeighborListBuilder();
+        var list = builder.Create(MlipEngine.Neighbors.NeighborListKind.Full);
+        builder.Build(batch, m.Cutoff, list);
+        int T(int i) => Array.IndexOf(m.SpeciesNumbers, batch.Numbers[i]);
+        for (int i = 0; i < s.AtomCount; i++)
+        {
+            expected += m.E0[T(i)];
+            for (int k = list.Offsets[i]; k < list.Offsets[i + 1]; k++)
+                expected += 0.5 * core.PairEnergy(T(i), T(list.Neighbors[k]), list.Displacement(batch, i, k).Norm, out _);
+        }
+        foreach (var backend in new[] { Reference, new ComputeOptions { Backend = Backend.Cpu, Threads = 2 } })
+            Assert.Equal(expected, Eval.One(fading, s, backend).Energy, 1e-9 * Math.Abs(expected));
+    }
+
+    [Fact]
+    public void ModelFile_RoundTripsTheFade_AsVersion3()
+    {
+        string dir = Directory.CreateTempSubdirectory("mlip-fade-").FullName;
+        try
+        {
+            var m = CoreModels.MaceLikeFading();
+            string path = Path.Combine(dir, "fade.mlip");
+            EquivariantModelFile.Write(m, path);
+            Assert.Equal(3u, BitConverter.ToUInt32(File.ReadAllBytes(path), 8));
+            var back = EquivariantModelFile.Read(path);
+            Assert.Equal(m.Hyper.Repulsion!.DensityMax, back.Hyper.Repulsion!.DensityMax);
+            Assert.Equal(m.Hyper.Repulsion!.DensityWidth, back.Hyper.Repulsion!.DensityWidth);
+            var s = Samples.Periodic(["Cu", "Ni"], 3.0, 2);
+            Assert.Equal(Eval.One(m, s, Reference).Energy, Eval.One(back, s, Reference).Energy);
+            var e = Assert.Throws<ArgumentException>(() => CoreModels.WithCore(m, m.Hyper.Repulsion! with { DensityMax = [1.0] }));
+            Assert.Contains("one value per species", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }
 
 public class CoreRepulsionTests
@@ -63,7 +170,7 @@ public class CoreRepulsionTests
     [Fact]
     public void PairEnergy_IsSmoothMonotoneAndVanishesAtOuter()
     {
-        var core = new CoreRepulsion([29, 28], new CoreRepulsionSpec([1.3, 1.4, 1.4, 1.2], [1.8, 1.9, 1.9, 1.7]));
+        var core = new CoreRepulsion([29, 28], new CoreRepulsionSpec([1.3, 1.4, 1.4, 1.2], [1.8, 1.9, 1.9, 1.7]), 5.0, 5);
         Assert.Equal(0, core.PairEnergy(0, 1, 1.9, out double d0)); Assert.Equal(0, d0);
         Assert.Equal(0, core.PairEnergy(0, 1, 2.5, out _));
         Assert.Equal(ZieglerBiersackLittmark.Energy(29, 28, 1.2, out _), core.PairEnergy(0, 1, 1.2, out _));

@@ -55,6 +55,24 @@ internal static class EquivariantBackendChecks
     }
 
     /// <summary>
+    /// The density fade (<see cref="CoreModels.MaceLikeFading"/>: atoms of every sample inside the fade window) on the backend of
+    /// <paramref name="options"/> against the Reference: energies, per-atom energies, forces and virials of a batch, within
+    /// <paramref name="tol"/> (<see cref="AssertAgree"/>), and the energies of an energies-only call (the pass without adjoints).
+    /// </summary>
+    public static void AssertDensityFadeMatchesReference(ITestOutputHelper output, ComputeOptions options, double tol)
+    {
+        var m = CoreModels.MaceLikeFading();
+        using var c = TestCatalog.Instance.Bind(m, options);
+        CompareWithReference(output, m, CoreModels.FadingSamples, c, tol, $"density fade {options.Backend} {options.Precision}");
+        using var rc = TestCatalog.Instance.Bind(m, ComputeOptions.Reference);
+        foreach (var s in CoreModels.FadingSamples)
+        {
+            double reference = Eval.One(rc, s).Energy, got = Eval.Energy(c, s);
+            Assert.True(Math.Abs(reference - got) <= tol * Math.Abs(reference), $"energies only: {got:R} vs the Reference's {reference:R}");
+        }
+    }
+
+    /// <summary>
     /// Forces within <paramref name="tol"/> of the largest reference force, E within tol of Σᵢ|Eᵢ|, each Eᵢ within tol of the largest
     /// |Eᵢ|, the virial within tol of its largest component. Σᵢ|Eᵢ| is the magnitude the energy's rounding accumulates over: on a
     /// compressed cell with a ZBL core the per-atom energies reach ±96 eV and sum to 28 eV, and the Cpu backend's fp32 energy is off by

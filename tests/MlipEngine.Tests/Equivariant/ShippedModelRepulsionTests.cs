@@ -47,30 +47,32 @@ public class ShippedModelRepulsionTests
 
     /// <summary>
     /// Uniform compression of the ground-state crystal from V/V0 = 1 down to <paramref name="lowestRatio"/> in steps
-    /// of 0.01 (the conventional cell): the energy per atom rises at every step. Before issue 14's compressed-crystal
-    /// fine-tune Cu fell into a well of −1659 eV/atom at V/V0 0.31 (from 0.47 on), Ni from 0.44 and Si from 0.55, Ge
-    /// dipped at 0.63–0.64; the models now train on GPAW-labelled compressed crystals down to V/V0 0.25
-    /// (bench/validity/compressed_frames.py). Where a model still dips below the range tested here, docs/repulsion.md
-    /// says where and by how much.
+    /// of 0.01, and of 0.005 below V/V0 0.25 (the conventional cell): the energy per atom rises at every step. Before issue 14's
+    /// compressed-crystal fine-tune Cu fell into a well of −1659 eV/atom at V/V0 0.31 (from 0.47 on), Ni from 0.44 and Si from
+    /// 0.55, Ge dipped at 0.63–0.64; the models now train on GPAW-labelled compressed crystals down to V/V0 0.25
+    /// (bench/validity/compressed_frames.py). Below that only Li, Mo and Ge rose on their own; Ni does since its core has a
+    /// density fade (−16 000 eV/atom at V/V0 0.15 before). Where Cu and Si still dip below the range tested here,
+    /// docs/repulsion.md says where and by how much.
     /// </summary>
     [Theory]
     [InlineData("Cu", "fcc", 3.634, 0.27)]
-    [InlineData("Ni", "fcc", 3.521, 0.25)]
-    [InlineData("Li", "bcc", 3.445, 0.25)]
-    [InlineData("Mo", "bcc", 3.169, 0.25)]
+    [InlineData("Ni", "fcc", 3.521, 0.05)]
+    [InlineData("Li", "bcc", 3.445, 0.05)]
+    [InlineData("Mo", "bcc", 3.169, 0.05)]
     [InlineData("Si", "diamond", 5.467, 0.25)]
-    [InlineData("Ge", "diamond", 5.783, 0.25)]
+    [InlineData("Ge", "diamond", 5.783, 0.05)]
     public void UniformCompression_RaisesTheEnergyAtEveryStep(string element, string lattice, double a0, double lowestRatio)
     {
         var model = Load(element);
         var ratios = new List<double>();
-        for (int k = 0; 1 - 0.01 * k >= lowestRatio - 1e-9; k++) ratios.Add(1 - 0.01 * k);
+        for (int k = 0; 1 - 0.01 * k >= Math.Max(lowestRatio, 0.25) - 1e-9; k++) ratios.Add(1 - 0.01 * k);
+        for (int k = 1; 0.25 - 0.005 * k >= lowestRatio - 1e-9; k++) ratios.Add(0.25 - 0.005 * k);
         var crystals = ratios.Select(r => CrystalLattice.Build(lattice, element, a0 * Math.Cbrt(r), 1, 1, 1)).ToList();
         using var c = TestCatalog.Instance.Bind(model, new ComputeOptions { Backend = Backend.Cpu });
         var ev = Eval.Batch(c, crystals);
         for (int k = 1; k < ev.Length; k++)
             Assert.True(ev[k].Energy > ev[k - 1].Energy,
-                $"{element} {lattice}: E/atom falls from {ev[k - 1].Energy / crystals[k].AtomCount:F3} to {ev[k].Energy / crystals[k].AtomCount:F3} eV on compression to V/V0 = {ratios[k]:F2}");
+                $"{element} {lattice}: E/atom falls from {ev[k - 1].Energy / crystals[k].AtomCount:F3} to {ev[k].Energy / crystals[k].AtomCount:F3} eV on compression to V/V0 = {ratios[k]:F3}");
     }
 
     /// <summary>

@@ -180,6 +180,11 @@ public class IlgpuEquivariantChunkTests(ITestOutputHelper output)
 
     private sealed record ChunkFigures(int ListCapacity, int MaxEdgesPerAtom, int ChunkAtoms, long EdgeScratchBytes, long EdgeBytesPerSlot);
 
+    /// <summary>The density fade of the core (<see cref="EquivariantKernels.Fade{T}"/>, readout adjoints × h_i) against the Reference.</summary>
+    [Theory, InlineData(Precision.Float64, 1e-10), InlineData(Precision.Float32, 1e-5)]
+    public void DensityFade_MatchesReference(Precision precision, double tol) =>
+        EquivariantBackendChecks.AssertDensityFadeMatchesReference(output, new ComputeOptions { Backend = IlgpuBackend.Name, Precision = precision, Skin = 1.0 }, tol);
+
     /// <summary>Energies alone (no adjoint) in chunks equal the one-chunk energies bit for bit (the core's energy is added once per atom).</summary>
     [Fact]
     public void ChunkedEnergyOnly_MatchesOneChunk()

@@ -76,6 +76,11 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
         if (chunkAtoms > 0) Assert.Equal(chunkAtoms, c.ChunkAtoms);
     }
 
+    /// <summary>The density fade of the core (eq_fade, and the readout adjoints scaled by h_i in eq_add_scalars) against the Reference.</summary>
+    [Theory, InlineData(Precision.Float64, 1e-10), InlineData(Precision.Float32, 1e-5)]
+    public void DensityFade_MatchesReference(Precision precision, double tol) =>
+        EquivariantBackendChecks.AssertDensityFadeMatchesReference(output, OpenCl(precision), tol);
+
     /// <summary>The edge stages split over several atom chunks (here 40 atoms each) give the one-chunk results.</summary>
     [Fact]
     public void ChunkedEdgeStages_MatchReference() => Compare("l2-nu3-2layers", "batch", Precision.Float64, 1e-10, chunkAtoms: 40);
