@@ -323,13 +323,17 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         }
     }
 
-    /// <summary>g = k d_e for slot e of atom i (k = (∂E/∂r_e)/r_e) into the lane's forces (+g on i, −g on j) and virial (−d ⊗ g).</summary>
+    /// <summary>g = k d_e for slot e of atom i (k = (∂E/∂r_e)/r_e) into the lane's forces and virial (<see cref="AccumulateEdge"/>).</summary>
     private void AddEdgeGradient(CpuWorkspace.ThreadLane ws, int i, int e, double k, int sysIndex, bool wantV)
     {
-        var force = ws.Force; var vir = ws.Virial;
-        int j = _j[e];
         double dx = _d[4 * e], dy = _d[4 * e + 1], dz = _d[4 * e + 2];
-        double gx = k * dx, gy = k * dy, gz = k * dz;
+        AccumulateEdge(ws.Force, ws.Virial, i, _j[e], dx, dy, dz, k * dx, k * dy, k * dz, sysIndex, wantV);
+    }
+
+    /// <summary>g_e = ∂E/∂d_e of edge i → j (d = r_j − r_i) into forces (+g on i, −g on j) and, with <paramref name="wantV"/>, the virial (−d ⊗ g).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccumulateEdge(double[] force, double[] vir, int i, int j, double dx, double dy, double dz, double gx, double gy, double gz, int sysIndex, bool wantV)
+    {
         force[3 * i] += gx; force[3 * i + 1] += gy; force[3 * i + 2] += gz;
         force[3 * j] -= gx; force[3 * j + 1] -= gy; force[3 * j + 2] -= gz;
         if (wantV)
@@ -641,15 +645,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
                 for (int q = 0; q < nb; q++) gr += double.CreateTruncating(lane.GX[idx * nb + q] * _db[e * nb + q]);
                 double r = _d[4 * e + 3], dx = _d[4 * e], dy = _d[4 * e + 1], dz = _d[4 * e + 2];
                 double gx = gr * dx / r + lane.Partial[3 * idx], gyv = gr * dy / r + lane.Partial[3 * idx + 1], gz = gr * dz / r + lane.Partial[3 * idx + 2];
-                force[3 * i] += gx; force[3 * i + 1] += gyv; force[3 * i + 2] += gz;
-                force[3 * j] -= gx; force[3 * j + 1] -= gyv; force[3 * j + 2] -= gz;
-                if (wantV)
-                {
-                    int v = 9 * si;
-                    vir[v] -= dx * gx; vir[v + 1] -= dx * gyv; vir[v + 2] -= dx * gz;
-                    vir[v + 3] -= dy * gx; vir[v + 4] -= dy * gyv; vir[v + 5] -= dy * gz;
-                    vir[v + 6] -= dz * gx; vir[v + 7] -= dz * gyv; vir[v + 8] -= dz * gz;
-                }
+                AccumulateEdge(force, vir, i, j, dx, dy, dz, gx, gyv, gz, si, wantV);
             }
             // g_h_in += W_upᵀ g_h̃
             var gh = gIn.AsSpan(i * L.NIn, L.NIn);
