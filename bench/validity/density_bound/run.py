@@ -71,7 +71,7 @@ def main():
     ratios = np.round(np.arange(0.40, 0.0499, -0.005), 4)
     for el in args.elements.split(","):
         lattice, a0, deepest = CRYSTALS[el]
-        model = f"{ROOT}/potentials/{el.lower()}-mlearn.mlip"
+        model = f"{src}/potentials/{el.lower()}-mlearn.mlip"   # the models as they were at PATCH_BASE (no fade, format ≤ 2)
         hdr = header(model)
         n_max = density(bulk(el, lattice, a=a0 * deepest ** (1 / 3), cubic=True), hdr)
         frames = [bulk(el, lattice, a=a0 * r ** (1 / 3), cubic=True) for r in ratios]
