@@ -69,6 +69,10 @@ public sealed class TrainRun
             train = split.Train; valid = split.Validation;
             if (valid.Count == 0) throw new TrainingDataException($"validation fraction {_c.ValidationFraction} of {pool.Count} frames leaves no validation frame");
         }
+        // The model's starting point (E0, the ZBL core radii, the mean neighbour count, the readout scale and the E0
+        // centring) comes from these frames alone: train_only frames, such as crystals compressed to V/V0 0.25, would
+        // otherwise set it (a from-scratch Si run had its E0 shifted by 20 eV/atom and its core moved to 1.49 Å).
+        var main = train;
         if (_c.TrainOnlyFiles.Length > 0)
         {
             var extra = Load(_c.TrainOnlyFiles);
@@ -86,7 +90,7 @@ public sealed class TrainRun
             model = EquivariantModelFile.Read(init);
             Say($"model: continuing from {init} ({model.ParameterCount} parameters)");
         }
-        else model = NewModel(train);
+        else model = NewModel(train, main);
         model = CoverDensities(model, train.Concat(valid).Concat(test));
         var known = model.SpeciesNumbers.ToHashSet();
         foreach (var f in train.Concat(valid).Concat(test)) TrainingSet.Check(f, keys, req with { Species = known });
@@ -109,7 +113,7 @@ public sealed class TrainRun
         var trainS = train.Select(Sample).ToList();
         var validS = valid.Select(Sample).ToList();
         var testS = test.Select(Sample).ToList();
-        if (_c.Model.InitFrom is null && restart is null) { ScaleReadout(model, trainS); AlignE0(model, train, trainS); }
+        if (_c.Model.InitFrom is null && restart is null) { ScaleReadout(model, trainS[..main.Count]); AlignE0(model, main, trainS[..main.Count]); }
 
         var schedule = new LearningRateScheduleOptions
         {
@@ -211,15 +215,17 @@ public sealed class TrainRun
     /// <summary>Exit code <see cref="Run"/> returns when the token cancels the run (130, as for Ctrl-C; a host may set 143 for SIGTERM).</summary>
     public int InterruptExitCode { get; set; } = 130;
 
-    /// <summary>A new random model over the species of the data, with E0 and the mean neighbour count taken from the training frames.</summary>
-    private EquivariantModel NewModel(List<Frame> train)
+    /// <summary>A new random model over the species of all training frames, with E0, the core radii and the mean
+    /// neighbour count taken from <paramref name="main"/>, the training frames of the split (without train_only).</summary>
+    private EquivariantModel NewModel(List<Frame> all, List<Frame> main)
     {
+        var train = main;
         var m = _c.Model;
-        var species = m.Species ?? train.SelectMany(f => f.Structure.Numbers).Distinct().Order().Select(Element.Symbol).ToArray();
+        var species = m.Species ?? all.SelectMany(f => f.Structure.Numbers).Distinct().Order().Select(Element.Symbol).ToArray();
         var numbers = species.Select(Element.AtomicNumber).ToArray();
         var e0map = _c.E0.Mode switch
         {
-            "isolated" => ReferenceEnergies.FromIsolatedAtoms(train),
+            "isolated" => ReferenceEnergies.FromIsolatedAtoms(all),
             "fixed" => _c.E0.Values!.ToDictionary(kv => Element.AtomicNumber(kv.Key), kv => kv.Value),
             _ => ReferenceEnergies.FitLeastSquares(train, numbers),
         };

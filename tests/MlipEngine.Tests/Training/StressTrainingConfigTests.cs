@@ -1,6 +1,8 @@
+using MlipEngine.Geometry;
 using MlipEngine.Cli.Commands;
 using MlipEngine.Cli.Train;
 using MlipEngine.IO;
+using MlipEngine.State;
 using MlipEngine.IO.Extxyz;
 using MlipEngine.Training.Loss;
 using Xunit;
@@ -151,5 +153,34 @@ public class StressTrainingConfigTests : IDisposable
         // the same validation frames: their group counts are those of the run without the extra frames
         string Counts(IEnumerable<string> rows) => string.Join(";", rows.Select(l => string.Join(",", l.Split(',').Take(2))));
         Assert.Equal(Counts(validRows), Counts(csv.Where(l => l.StartsWith("validation"))));
+    }
+
+    /// <summary>
+    /// A new model's starting point (E0, the ZBL core radii, the mean neighbour count, the readout scale, the E0
+    /// centring) comes from the split's training frames, not from train_only frames: crystals compressed far beyond
+    /// the data, with energies far above it, once shifted a from-scratch Si run's E0 by 20 eV/atom and its core inward.
+    /// </summary>
+    [Fact]
+    public void TrainOnlyFrames_DoNotSetTheNewModelsStartingPoint()
+    {
+        string cfg = Config();
+        var squeeze = Mat3.FromRowMajor([0.8, 0, 0, 0, 0.8, 0, 0, 0, 0.8]);
+        var extra = ClassicalData.Make(3, 2);
+        foreach (var f in extra)
+        {
+            var s = f.Structure;
+            f.Structure = new AtomicStructure(s.Numbers, s.Positions.Select(r => r * squeeze).ToArray(), s.Cell.WithMatrix(s.Cell.Matrix * squeeze));
+            f.Energy += 20.0 * s.AtomCount;
+            f.Stress = null;
+        }
+        ExtxyzWriter.Write(Path.Combine(_dir, "squeezed.xyz"), extra);
+        string[] Start(string text) => text.Split('\n').Where(l => l.StartsWith("model:") && l.Contains("parameters") || l.StartsWith("repulsion:")
+            || l.StartsWith("readout scaled") || l.StartsWith("E0 shifted")).ToArray();
+        var plain = new StringWriter();
+        Assert.Equal(0, TrainCommand.Run(cfg, ["epochs=1"], null, plain));
+        var with = new StringWriter();
+        Assert.Equal(0, TrainCommand.Run(cfg, ["epochs=1", "data.train_only=squeezed.xyz", "output.dir=out2"], null, with));
+        Assert.Equal(4, Start(plain.ToString()).Length);
+        Assert.Equal(Start(plain.ToString()), Start(with.ToString()));
     }
 }
