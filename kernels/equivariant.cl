@@ -133,6 +133,28 @@ void eq_edge_compact(int a0, int cn, int cstride, real cutoff,
     ccount[ii] = kk;
 }
 
+// The largest number of edges (list entries with r < r_c, decided as eq_edge_compact decides it) of any atom, into
+// cmax (integer atomic_max: order-independent): the host sizes each chunk's edge scratch by it instead of by the
+// list's capacity (which also counts the skin shell and padding).
+__kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
+void eq_edge_count(int n, real cutoff, __global const acc_t* x, __global const acc_t* y, __global const acc_t* z,
+                   __global const int* nbr_count, __global const int* nbr_j, __global const int* nbr_code,
+                   int cap, int stride, __global const acc_t* shifts, __global int* cmax)
+{
+    int i = get_global_id(0);
+    if (i >= n) return;
+    int m = min(nbr_count[i], cap), kk = 0;
+    real cut2 = cutoff * cutoff;
+    for (int k = 0; k < m; k++)
+    {
+        int e = k * stride + i;
+        real dx, dy, dz;
+        displacement(x, y, z, shifts, i, nbr_j[e], nbr_code[e], &dx, &dy, &dz);
+        if (dx * dx + dy * dy + dz * dz < cut2) kk++;
+    }
+    atomic_max(cmax, kk);
+}
+
 #ifndef EQ_CORE
 #define EQ_CORE 0
 #endif

@@ -35,6 +35,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private readonly FloatingBuffer _w, _e0, _cgCoef;
     // the ZBL core per species pair (r_in, r_out, Z_i, Z_j), acc_t; one dummy row without a core
     private readonly FloatingBuffer _coreTable;
+    private readonly OpenClKernel _count;
     // the density fade (N per species, then w) and h_i per atom; a one-element dummy without a fade (eq_add_scalars' argument)
     private readonly OpenClKernel? _fade;
     private readonly FloatingBuffer? _fadeTable;
@@ -118,6 +119,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _reverse = Program.CreateKernel("eq_reverse_edges");
         _forces = Program.CreateKernel("eq_forces");
         _core = Program.CreateKernel("eq_core");
+        _count = Program.CreateKernel("eq_edge_count");
         if (model.Core is { HasDensityFade: true } fading)
         {
             _fade = Program.CreateKernel("eq_fade");
@@ -267,7 +269,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _msg.EnsureCapacity(_nsh * node); _gA.EnsureCapacity(_nsh * node);
         _gEdge.EnsureCapacity(3 * slots);
         if (_fade is not null) _hFade.EnsureCapacity(n);
-        PlanChunks(n, cap);
+        PlanChunks(n, CountEdges(n));
         _geometryChunk = -1;
 
         // forward
@@ -358,16 +360,38 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private int _chunkStride, _chunkSlots, _chunkIndex, _chunkCount;
     private int _a0, _cn;
 
-    private void PlanChunks(int n, int cap)
+    /// <summary>The largest number of edges (r &lt; r_c) of an atom: eq_edge_count over the whole list, one integer read back.</summary>
+    private int CountEdges(int n)
+    {
+        var nl = Neighbors;
+        _cmax.Fill(Queue, 0, 1);
+        _count.Value(0, n).Real(1, _model.Hyper.Cutoff, RealIsDouble).Arg(2, nl.X).Arg(3, nl.Y).Arg(4, nl.Z).Arg(5, nl.Count).Arg(6, nl.J).Arg(7, nl.Code)
+            .Value(8, nl.Capacity).Value(9, nl.Stride).Arg(10, nl.Shifts).Arg(11, _cmax);
+        Run(_count, n);
+        _cmax.Read(Queue, _cmaxHost);
+        return MaxEdgesPerAtom = Math.Max(1, _cmaxHost[0]);
+    }
+
+    /// <summary>The largest number of edges (list entries with r &lt; r_c) of an atom in the last call: the chunk scratch's slots per atom.</summary>
+    public int MaxEdgesPerAtom { get; private set; }
+    /// <summary>Edge slots the chunk scratch was sized for in the last call (<see cref="MaxEdgesPerAtom"/> × the chunk's padded atom count).</summary>
+    public long EdgeSlotCapacity { get; private set; }
+
+    /// <summary>
+    /// Chunks of atoms whose edge scratch fits the budget, sized by <paramref name="maxEdges"/> per atom (the edges inside r_c, not the
+    /// list's capacity, which also holds the skin shell and padding).
+    /// </summary>
+    private void PlanChunks(int n, int maxEdges)
     {
         int realBytes = RealIsDouble ? 8 : 4;
         int layers = _plans.Length;
         long perSlot = 4 + (long)realBytes * (3 + 2 * _nsh + 2 * _nb + layers * (2 * _hiddenTotal + _maxPc) + _maxPc + 2 * _maxMlp);
         long budget = EdgeScratchBudgetBytes > 0 ? EdgeScratchBudgetBytes : DefaultScratchBudget(Context.Device);
-        ChunkAtoms = EdgeChunks.AtomsPerChunk(n, cap, perSlot, budget, ChunkAtomsOverride);
+        ChunkAtoms = EdgeChunks.AtomsPerChunk(n, maxEdges, perSlot, budget, ChunkAtomsOverride);
         _chunkCount = (n + ChunkAtoms - 1) / ChunkAtoms;
         _chunkStride = (ChunkAtoms + 63) / 64 * 64;
-        long es = (long)cap * _chunkStride;   // upper bound of the compacted edge slots
+        long es = (long)maxEdges * _chunkStride;   // upper bound of the compacted edge slots of any chunk
+        EdgeSlotCapacity = es;
         _cj.EnsureCapacity(es); _clist.EnsureCapacity(es); _ccount.EnsureCapacity(_chunkStride);
         _dvec.EnsureCapacity(3 * es); _ysh.EnsureCapacity(_nsh * es); _bes.EnsureCapacity(_nb * es); _dbes.EnsureCapacity(_nb * es);
         _gRad.EnsureCapacity(_maxPc * es); _gy.EnsureCapacity(_nsh * es);
@@ -496,7 +520,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     public override void Dispose()
     {
         foreach (var k in new[] { _compact, _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack, _readout, _addScalars,
-                     _tpEdgeBack, _edgeGrad, _reverse, _forces, _core }) k.Dispose();
+                     _tpEdgeBack, _edgeGrad, _reverse, _forces, _core, _count }) k.Dispose();
         _fade?.Dispose(); _fadeTable?.Dispose(); _hFade.Dispose();
         foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_rad).Concat(_pre.SelectMany(x => x)).Concat(_post.SelectMany(x => x))) b.Dispose();
         foreach (var b in new[] { _w, _e0, _cgCoef, _coreTable, _h0, _h1, _msg, _b, _gA, _gHT, _gEdge,

@@ -81,6 +81,22 @@ public class OpenClEquivariantTests(ITestOutputHelper output)
     public void DensityFade_MatchesReference(Precision precision, double tol) =>
         EquivariantBackendChecks.AssertDensityFadeMatchesReference(output, OpenCl(precision), tol);
 
+    /// <summary>
+    /// The chunk scratch is sized by the most edges (r &lt; r_c) of any atom, not by the list's capacity (the skin shell and padding):
+    /// with a 1 Å skin the list holds far more entries than edges, and the results still match the Reference.
+    /// </summary>
+    [Fact]
+    public void ChunkScratch_IsSizedByEdgesNotListCapacity()
+    {
+        using var c = (OpenClEquivariantComputer)TestCatalog.Instance.Bind(Models["l2-nu3-2layers"], OpenCl(Precision.Float64));
+        var systems = Systems("triclinic", "l2-nu3-2layers");
+        EquivariantBackendChecks.CompareWithReference(output, Models["l2-nu3-2layers"], systems, c, 1e-10, "scratch by edges");
+        int capacity = c.Neighbors.Capacity;
+        output.WriteLine($"list capacity {capacity} entries per atom, most edges {c.MaxEdgesPerAtom}, scratch slots {c.EdgeSlotCapacity}");
+        Assert.True(c.MaxEdgesPerAtom < capacity, $"{c.MaxEdgesPerAtom} edges vs capacity {capacity}");
+        Assert.Equal((long)c.MaxEdgesPerAtom * ((c.ChunkAtoms + 63) / 64 * 64), c.EdgeSlotCapacity);
+    }
+
     /// <summary>The edge stages split over several atom chunks (here 40 atoms each) give the one-chunk results.</summary>
     [Fact]
     public void ChunkedEdgeStages_MatchReference() => Compare("l2-nu3-2layers", "batch", Precision.Float64, 1e-10, chunkAtoms: 40);
