@@ -54,8 +54,8 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
     private T[] _h0 = [], _h1 = [], _gA = [], _g0 = [], _g1 = [];
     private Lane[] _lanes;
     private double[] _atomE = [];
-    // density fade (CoreRepulsion): n_i, u′(ρ)ρ′ per slot, L_i h′(n_i) per atom
-    private double[] _density = [], _dw = [], _learnedDh = [];
+    // density fade (CoreRepulsion): n_i per atom, u′(ρ)ρ′ per slot
+    private double[] _density = [], _dw = [];
 
     private sealed class LayerTables
     {
@@ -203,7 +203,7 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         int slots = list.Offsets[n];
         if (_count.Length < n)
         {
-            _count = new int[n]; _atomE = new double[n]; _density = new double[n]; _learnedDh = new double[n];
+            _count = new int[n]; _atomE = new double[n]; _density = new double[n];
             int maxNode = 0;
             foreach (var L in _layers) maxNode = Math.Max(maxNode, Math.Max(L.NIn, L.NOut));
             int maxA = _layers.Max(L => L.NA);
