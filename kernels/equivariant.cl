@@ -106,13 +106,15 @@ inline void eq_sh_poly(real x, real y, real z, real* p, real* gx, real* gy, real
 // skin shell r_c <= r < r_c + skin, ~40 % of its entries, and padding up to the capacity; compacting
 // halves the work of every edge stage). clist[el] = the list slot k*stride + i the edge came from.
 // One work-item per atom, looping over its list entries (<= cap); the largest count of the chunk goes
-// to cmax (integer atomic_max: order-independent) so the host sizes the edge launches.
+// to cmax (integer atomic_max: order-independent) so the host sizes the edge launches. With count_only
+// the kernel writes only cmax: run over all atoms (a0 = 0, cn = n) it gives the most edges of any atom,
+// by which the host sizes every chunk's scratch.
 __kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
 void eq_edge_compact(int a0, int cn, int cstride, real cutoff,
                      __global const acc_t* x, __global const acc_t* y, __global const acc_t* z,
                      __global const int* nbr_count, __global const int* nbr_j, __global const int* nbr_code,
                      int cap, int stride, __global const acc_t* shifts,
-                     __global int* ccount, __global int* clist, __global int* cmax)
+                     __global int* ccount, __global int* clist, __global int* cmax, int count_only)
 {
     int ii = get_global_id(0);
     if (ii >= cstride) return;
@@ -126,33 +128,11 @@ void eq_edge_compact(int a0, int cn, int cstride, real cutoff,
             int e = k * stride + i;
             real dx, dy, dz;
             displacement(x, y, z, shifts, i, nbr_j[e], nbr_code[e], &dx, &dy, &dz);
-            if (dx * dx + dy * dy + dz * dz < cut2) clist[(kk++) * cstride + ii] = e;
+            if (dx * dx + dy * dy + dz * dz < cut2) { if (!count_only) clist[kk * cstride + ii] = e; kk++; }
         }
         atomic_max(cmax, kk);
     }
-    ccount[ii] = kk;
-}
-
-// The largest number of edges (list entries with r < r_c, decided as eq_edge_compact decides it) of any atom, into
-// cmax (integer atomic_max: order-independent): the host sizes each chunk's edge scratch by it instead of by the
-// list's capacity (which also counts the skin shell and padding).
-__kernel __attribute__((reqd_work_group_size(WG_ATOMS, 1, 1)))
-void eq_edge_count(int n, real cutoff, __global const acc_t* x, __global const acc_t* y, __global const acc_t* z,
-                   __global const int* nbr_count, __global const int* nbr_j, __global const int* nbr_code,
-                   int cap, int stride, __global const acc_t* shifts, __global int* cmax)
-{
-    int i = get_global_id(0);
-    if (i >= n) return;
-    int m = min(nbr_count[i], cap), kk = 0;
-    real cut2 = cutoff * cutoff;
-    for (int k = 0; k < m; k++)
-    {
-        int e = k * stride + i;
-        real dx, dy, dz;
-        displacement(x, y, z, shifts, i, nbr_j[e], nbr_code[e], &dx, &dy, &dz);
-        if (dx * dx + dy * dy + dz * dz < cut2) kk++;
-    }
-    atomic_max(cmax, kk);
+    if (!count_only) ccount[ii] = kk;
 }
 
 #ifndef EQ_CORE

@@ -35,7 +35,6 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private readonly FloatingBuffer _w, _e0, _cgCoef;
     // the ZBL core per species pair (r_in, r_out, Z_i, Z_j), acc_t; one dummy row without a core
     private readonly FloatingBuffer _coreTable;
-    private readonly OpenClKernel _count;
     // the density fade (N per species, then w) and h_i per atom; a one-element dummy without a fade (eq_add_scalars' argument)
     private readonly OpenClKernel? _fade;
     private readonly FloatingBuffer? _fadeTable;
@@ -119,7 +118,6 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         _reverse = Program.CreateKernel("eq_reverse_edges");
         _forces = Program.CreateKernel("eq_forces");
         _core = Program.CreateKernel("eq_core");
-        _count = Program.CreateKernel("eq_edge_count");
         if (model.Core is { HasDensityFade: true } fading)
         {
             _fade = Program.CreateKernel("eq_fade");
@@ -360,16 +358,20 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private int _chunkStride, _chunkSlots, _chunkIndex, _chunkCount;
     private int _a0, _cn;
 
-    /// <summary>The largest number of edges (r &lt; r_c) of an atom: eq_edge_count over the whole list, one integer read back.</summary>
-    private int CountEdges(int n)
+    /// <summary>The largest number of edges (r &lt; r_c) of an atom: eq_edge_compact over all atoms with count_only, one integer read back.</summary>
+    private int CountEdges(int n) => MaxEdgesPerAtom = Math.Max(1, Compact(0, n, (n + 63) / 64 * 64, countOnly: true));
+
+    /// <summary>eq_edge_compact over atoms [a0, a0 + cn) (cstride ≥ cn, a multiple of 64); returns the most edges of one of them.</summary>
+    private int Compact(int a0, int cn, int cstride, bool countOnly)
     {
         var nl = Neighbors;
         _cmax.Fill(Queue, 0, 1);
-        _count.Value(0, n).Real(1, _model.Hyper.Cutoff, RealIsDouble).Arg(2, nl.X).Arg(3, nl.Y).Arg(4, nl.Z).Arg(5, nl.Count).Arg(6, nl.J).Arg(7, nl.Code)
-            .Value(8, nl.Capacity).Value(9, nl.Stride).Arg(10, nl.Shifts).Arg(11, _cmax);
-        Run(_count, n);
+        _compact.Value(0, a0).Value(1, cn).Value(2, cstride).Real(3, _model.Hyper.Cutoff, RealIsDouble)
+            .Arg(4, nl.X).Arg(5, nl.Y).Arg(6, nl.Z).Arg(7, nl.Count).Arg(8, nl.J).Arg(9, nl.Code).Value(10, nl.Capacity).Value(11, nl.Stride)
+            .Arg(12, nl.Shifts).Arg(13, _ccount).Arg(14, _clist).Arg(15, _cmax).Value(16, countOnly ? 1 : 0);
+        Run(_compact, cstride);
         _cmax.Read(Queue, _cmaxHost);
-        return MaxEdgesPerAtom = Math.Max(1, _cmaxHost[0]);
+        return _cmaxHost[0];
     }
 
     /// <summary>The largest number of edges (list entries with r &lt; r_c) of an atom in the last call: the chunk scratch's slots per atom.</summary>
@@ -417,13 +419,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     private void Geometry()
     {
         var nl = Neighbors;
-        _cmax.Fill(Queue, 0, 1);
-        _compact.Value(0, _a0).Value(1, _cn).Value(2, _chunkStride).Real(3, _model.Hyper.Cutoff, RealIsDouble)
-            .Arg(4, nl.X).Arg(5, nl.Y).Arg(6, nl.Z).Arg(7, nl.Count).Arg(8, nl.J).Arg(9, nl.Code).Value(10, nl.Capacity).Value(11, nl.Stride)
-            .Arg(12, nl.Shifts).Arg(13, _ccount).Arg(14, _clist).Arg(15, _cmax);
-        Run(_compact, _chunkStride);
-        _cmax.Read(Queue, _cmaxHost);
-        _chunkSlots = Math.Max(1, _cmaxHost[0]) * _chunkStride;
+        _chunkSlots = Math.Max(1, Compact(_a0, _cn, _chunkStride, countOnly: false)) * _chunkStride;
         _geometry.Value(0, _a0).Value(1, _chunkStride).Value(2, _chunkSlots).Real(3, _model.Hyper.Cutoff, RealIsDouble)
             .Arg(4, nl.X).Arg(5, nl.Y).Arg(6, nl.Z).Arg(7, nl.J).Arg(8, nl.Code).Value(9, nl.Stride).Arg(10, nl.Shifts)
             .Arg(11, _ccount).Arg(12, _clist).Arg(13, _cj).Arg(14, _dvec).Arg(15, _ysh).Arg(16, _bes).Arg(17, _dbes)
@@ -520,7 +516,7 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
     public override void Dispose()
     {
         foreach (var k in new[] { _compact, _geometry, _dense, _denseBack, _linear, _embed, _tpGather, _contract, _contractBack, _readout, _addScalars,
-                     _tpEdgeBack, _edgeGrad, _reverse, _forces, _core, _count }) k.Dispose();
+                     _tpEdgeBack, _edgeGrad, _reverse, _forces, _core }) k.Dispose();
         _fade?.Dispose(); _fadeTable?.Dispose(); _hFade.Dispose();
         foreach (var b in _hT.Concat(_aMix).Concat(_gRead).Concat(_rad).Concat(_pre.SelectMany(x => x)).Concat(_post.SelectMany(x => x))) b.Dispose();
         foreach (var b in new[] { _w, _e0, _cgCoef, _coreTable, _h0, _h1, _msg, _b, _gA, _gHT, _gEdge,
