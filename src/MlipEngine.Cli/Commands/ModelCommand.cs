@@ -166,7 +166,7 @@ public static class ModelCommand
             }
             else if (spec is not null && r.GetValue(noFade)) spec = spec with { DensityMax = null, DensityWidth = 0 };
             else if (spec is not null && !ReferenceEquals(spec, h.Repulsion) && h.Repulsion?.DensityMax is not null)
-                Console.WriteLine("note: the core's radii changed, so its density fade was dropped (give --fade-data to set it again)");
+                Console.WriteLine("note: the core's radii were set anew, so its density fade was dropped (give --fade-data to set it again)");
             EquivariantModel withCore;
             try { withCore = new EquivariantModel(h with { Repulsion = spec }, m.E0, m.Parameters); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }

@@ -18,29 +18,11 @@ public static class NeighbourDensities
     /// </summary>
     public static double[] Max(IEnumerable<AtomicStructure> structures, IReadOnlyList<int> species, CoreRepulsion core, double cutoff)
     {
-        int ns = species.Count;
-        var max = new double[ns];
-        var builder = new NeighborListBuilder();
-        var list = builder.Create(NeighborListKind.Full);
-        foreach (var s in structures)
-        {
-            var batch = SystemBatch.FromStructure(s);
-            builder.Build(batch, cutoff, list);
-            for (int i = 0; i < batch.AtomCount; i++)
-            {
-                int ti = IndexOf(species, batch.Numbers[i]);
-                if (ti < 0) continue;
-                double n = 0;
-                for (int k = list.Offsets[i]; k < list.Offsets[i + 1]; k++)
-                {
-                    int tj = IndexOf(species, batch.Numbers[list.Neighbors[k]]);
-                    if (tj < 0) continue;
-                    double r = list.Displacement(batch, i, k).Norm;
-                    if (r < cutoff) n += core.NeighbourWeight(ti, tj, r, out _);
-                }
-                if (n > max[ti]) max[ti] = n;
-            }
-        }
+        var max = new double[species.Count];
+        double n = 0;
+        SpeciesNeighbours.ForEach(structures, species, cutoff, NeighborListKind.Full,
+            (ti, tj, r) => { if (r < cutoff) n += core.NeighbourWeight(ti, tj, r, out _); },
+            ti => { if (n > max[ti]) max[ti] = n; n = 0; });
         return max;
     }
 
@@ -54,11 +36,5 @@ public static class NeighbourDensities
         double fallback = densityMax.Max();
         if (!(fallback > 0)) throw new ArgumentException("no atom of the model's species has a neighbour within the cutoff in the data");
         return spec with { DensityMax = densityMax.Select(x => x > 0 ? x : fallback).ToArray(), DensityWidth = width };
-    }
-
-    private static int IndexOf(IReadOnlyList<int> species, int z)
-    {
-        for (int k = 0; k < species.Count; k++) if (species[k] == z) return k;
-        return -1;
     }
 }

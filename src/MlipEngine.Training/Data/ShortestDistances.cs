@@ -19,25 +19,10 @@ public static class ShortestDistances
     {
         int ns = species.Count;
         var d = Enumerable.Repeat(double.PositiveInfinity, ns * ns).ToArray();
-        var builder = new NeighborListBuilder();
-        var list = builder.Create(NeighborListKind.Half);
-        foreach (var s in structures)
+        SpeciesNeighbours.ForEach(structures, species, reach, NeighborListKind.Half, (ti, tj, r) =>
         {
-            var batch = SystemBatch.FromStructure(s);
-            builder.Build(batch, reach, list);
-            for (int i = 0; i < batch.AtomCount; i++)
-            {
-                int ti = IndexOf(species, batch.Numbers[i]);
-                if (ti < 0) continue;
-                for (int k = list.Offsets[i]; k < list.Offsets[i + 1]; k++)
-                {
-                    int tj = IndexOf(species, batch.Numbers[list.Neighbors[k]]);
-                    if (tj < 0) continue;
-                    double r = list.Displacement(batch, i, k).Norm;
-                    if (r < d[ti * ns + tj]) d[ti * ns + tj] = d[tj * ns + ti] = r;
-                }
-            }
-        }
+            if (r < d[ti * ns + tj]) d[ti * ns + tj] = d[tj * ns + ti] = r;
+        });
         return d;
     }
 
@@ -60,11 +45,5 @@ public static class ShortestDistances
             if (inner[p] <= 0) throw new ArgumentException($"the shortest distance {outer[p]} Å leaves no room for a switching width of {width} Å");
         }
         return new CoreRepulsionSpec(inner, outer);
-    }
-
-    private static int IndexOf(IReadOnlyList<int> species, int z)
-    {
-        for (int k = 0; k < species.Count; k++) if (species[k] == z) return k;
-        return -1;
     }
 }

@@ -215,11 +215,10 @@ public sealed class TrainRun
     /// <summary>Exit code <see cref="Run"/> returns when the token cancels the run (130, as for Ctrl-C; a host may set 143 for SIGTERM).</summary>
     public int InterruptExitCode { get; set; } = 130;
 
-    /// <summary>A new random model over the species of all training frames, with E0, the core radii and the mean
-    /// neighbour count taken from <paramref name="main"/>, the training frames of the split (without train_only).</summary>
-    private EquivariantModel NewModel(List<Frame> all, List<Frame> main)
+    /// <summary>A new random model over the species of <paramref name="all"/> training frames, with E0, the core radii and the mean
+    /// neighbour count taken from <paramref name="train"/>, the training frames of the split (without train_only).</summary>
+    private EquivariantModel NewModel(List<Frame> all, List<Frame> train)
     {
-        var train = main;
         var m = _c.Model;
         var species = m.Species ?? all.SelectMany(f => f.Structure.Numbers).Distinct().Order().Select(Element.Symbol).ToArray();
         var numbers = species.Select(Element.AtomicNumber).ToArray();
