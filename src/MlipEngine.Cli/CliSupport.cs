@@ -58,8 +58,8 @@ public static class CliParsing
 
     public static Precision ParsePrecision(string name) => name.Trim().ToLowerInvariant() switch
     {
-        "float64" or "fp64" or "double" => Precision.Float64,
-        "float32" or "fp32" or "single" => Precision.Float32,
+        "float64" or "fp64" or "f64" or "double" => Precision.Float64,
+        "float32" or "fp32" or "f32" or "single" => Precision.Float32,
         _ => throw new UsageException($"unknown precision '{name}' (float64, float32)"),
     };
 }

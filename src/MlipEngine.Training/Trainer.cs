@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MlipEngine.ForceFields;
 using MlipEngine.Potentials.Equivariant;
 using MlipEngine.Training.Loss;
 using MlipEngine.Training.Optimization;
@@ -15,12 +16,21 @@ namespace MlipEngine.Training;
 /// </summary>
 public sealed record StageTwo(int StartEpoch, LossWeights Weights, double? LearningRate = null, double? StartSeconds = null);
 
+/// <summary>
+/// Training on a device (<see cref="DeviceLossGradient"/>): <paramref name="Name"/> (e.g. "ilgpu:0", recorded in the checkpoint's
+/// fingerprint), <paramref name="Bind"/> binding the model to a computer that implements <see cref="IEnergyParameterGradient"/>,
+/// whether it works in fp32, and the finite-difference step (null: the default for the precision).
+/// </summary>
+public sealed record DeviceTraining(string Name, Func<EquivariantModel, IForceComputer> Bind, bool Float32 = false, double? Step = null);
+
 /// <summary>How to train (defaults follow MACE where it has one).</summary>
 public sealed record TrainerOptions
 {
     public int Epochs { get; init; } = 100;
     public int BatchSize { get; init; } = 5;
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Where the loss gradient runs: null, the CPU (<see cref="Threads"/> workers, each frame's exact dual pass); else a device, a mini-batch per call.</summary>
+    public DeviceTraining? Device { get; init; }
     public int Seed { get; init; } = 1;
     public LossWeights Loss { get; init; } = new();
     public StageTwo? StageTwo { get; init; }
@@ -70,6 +80,7 @@ public sealed class Trainer : IDisposable
     private readonly IReadOnlyList<TrainingSample> _train, _valid;
     private readonly TrainerOptions _o;
     private readonly FrameLossGradient[] _workers;
+    private readonly DeviceLossGradient? _device;
 
     public Trainer(EquivariantModel model, IReadOnlyList<TrainingSample> train, IReadOnlyList<TrainingSample> validation, TrainerOptions options)
     {
@@ -77,13 +88,22 @@ public sealed class Trainer : IDisposable
         if (validation.Count == 0) throw new ArgumentException("no validation frames");
         if (options.BatchSize < 1) throw new ArgumentException("batch size must be at least 1");
         _model = model; _train = train; _valid = validation; _o = options;
+        if (options.Device is { } d)
+        {
+            _workers = [];
+            _device = new DeviceLossGradient(model, d.Bind(model), d.Step, d.Float32);
+            return;
+        }
         _workers = new FrameLossGradient[Math.Max(1, options.Threads)];
         for (int k = 0; k < _workers.Length; k++) _workers[k] = new FrameLossGradient(model);
+        // the CPU pass needs every frame's graph: build them now, so a frame it cannot take fails before the first epoch
+        foreach (var s in train) _ = s.Graph;
+        foreach (var s in validation) _ = s.Graph;
     }
 
     /// <summary>What must match between a checkpoint and the run that resumes it.</summary>
     public string Fingerprint => $"P={_model.ParameterCount};train={_train.Count};valid={_valid.Count};batch={_o.BatchSize};seed={_o.Seed};ema={_o.EmaDecay}" +
-        (_o.DataFingerprint.Length > 0 ? $";data={_o.DataFingerprint}" : "");
+        (_o.DataFingerprint.Length > 0 ? $";data={_o.DataFingerprint}" : "") + (_o.Device is { } d ? $";device={d.Name}{(d.Float32 ? "/fp32" : "")}" : "");
 
     public TrainingOutcome Run(string? resumeFrom = null, Action<TrainingStatus>? progress = null, Action<EpochRecord>? epochDone = null,
         CancellationToken cancel = default)
@@ -119,7 +139,7 @@ public sealed class Trainer : IDisposable
         var records = new List<EpochRecord>();
         int B = _o.BatchSize;
         var frameGrad = new double[Math.Min(B, _train.Count)][];
-        for (int k = 0; k < frameGrad.Length; k++) frameGrad[k] = new double[P];
+        for (int k = 0; k < frameGrad.Length; k++) frameGrad[k] = _device is null ? new double[P] : [];
         var grad = new double[P];
         var live = new double[P];
         var frameLoss = new double[frameGrad.Length];
@@ -156,18 +176,29 @@ public sealed class Trainer : IDisposable
             for (int start = 0; start < order.Length; start += B)
             {
                 int nb = Math.Min(B, order.Length - start);
-                RunParallel(nb, (w, k) =>
-                {
-                    Array.Clear(frameGrad[k]);
-                    frameLoss[k] = _workers[w].Accumulate(_train[order[start + k]], weights, nb, frameGrad[k], out framePred[k]);
-                });
                 Array.Clear(grad);
+                if (_device is not null)
+                {
+                    var frames = new TrainingSample[nb];
+                    for (int k = 0; k < nb; k++) frames[k] = _train[order[start + k]];
+                    _device.Accumulate(frames, weights, nb, grad, frameLoss.AsSpan(0, nb), framePred.AsSpan(0, nb));
+                }
+                else
+                {
+                    RunParallel(nb, (w, k) =>
+                    {
+                        Array.Clear(frameGrad[k]);
+                        frameLoss[k] = _workers[w].Accumulate(_train[order[start + k]], weights, nb, frameGrad[k], out framePred[k]);
+                    });
+                    for (int k = 0; k < nb; k++)
+                    {
+                        var fg = frameGrad[k];
+                        for (int q = 0; q < P; q++) grad[q] += fg[q];
+                    }
+                }
                 for (int k = 0; k < nb; k++)
                 {
-                    var fg = frameGrad[k];
-                    for (int q = 0; q < P; q++) grad[q] += fg[q];
-                    var smp = _train[order[start + k]];
-                    AddMetrics(trainMetrics, smp, framePred[k]);
+                    AddMetrics(trainMetrics, _train[order[start + k]], framePred[k]);
                     lossSum += frameLoss[k] * nb;
                 }
                 if (_o.ClipNorm is double clip) GradientClipping.ClipByGlobalNorm(grad, clip);
@@ -217,7 +248,15 @@ public sealed class Trainer : IDisposable
     {
         var loss = new double[set.Count];
         var pred = new Prediction[set.Count];
-        RunParallel(set.Count, (w, k) => loss[k] = _workers[w].Loss(set[k], weights, set.Count, out pred[k]));
+        if (_device is not null)
+            for (int start = 0; start < set.Count; start += _o.BatchSize)
+            {
+                int nb = Math.Min(_o.BatchSize, set.Count - start);
+                var frames = new TrainingSample[nb];
+                for (int k = 0; k < nb; k++) frames[k] = set[start + k];
+                _device.Loss(frames, weights, set.Count, loss.AsSpan(start, nb), pred.AsSpan(start, nb));
+            }
+        else RunParallel(set.Count, (w, k) => loss[k] = _workers[w].Loss(set[k], weights, set.Count, out pred[k]));
         var metrics = new ErrorMetrics();
         double total = 0;
         for (int k = 0; k < set.Count; k++) { total += loss[k]; AddMetrics(metrics, set[k], pred[k]); }
@@ -255,5 +294,5 @@ public sealed class Trainer : IDisposable
         return order;
     }
 
-    public void Dispose() { foreach (var w in _workers) w.Dispose(); }
+    public void Dispose() { foreach (var w in _workers) w.Dispose(); _device?.Dispose(); }
 }

@@ -3,7 +3,7 @@ using MlipEngine.Cli.Train;
 
 namespace MlipEngine.Cli.Commands;
 
-/// <summary><c>mlip train TRAIN.yaml [--set key=value ...] [--restart checkpoint.ckpt]</c>: fit an equivariant model to energies, forces and stresses.</summary>
+/// <summary><c>mlip train TRAIN.yaml [--set key=value ...] [--device ilgpu[:INDEX]] [--restart checkpoint.ckpt]</c>: fit an equivariant model to energies, forces and stresses.</summary>
 public static class TrainCommand
 {
     public static Command Create()
@@ -11,8 +11,14 @@ public static class TrainCommand
         var config = new Argument<string>("config") { Description = "Training configuration (YAML): data, model, loss, optimizer, schedule, epochs, output" };
         var set = new Option<string[]>("--set") { Description = "Override a config value, e.g. --set epochs=10 (repeatable)", AllowMultipleArgumentsPerToken = false };
         var restart = new Option<string?>("--restart") { Description = "Continue from the checkpoint of an earlier run of the same config (identical result)" };
-        var cmd = new Command("train", "Train an equivariant potential on energies, forces and stresses (extxyz data)") { config, set, restart };
-        cmd.SetAction(r => Run(r.GetValue(config)!, r.GetValue(set) ?? [], r.GetValue(restart), Console.Out));
+        var device = new Option<string?>("--device") { Description = "Where the loss gradient runs: cpu (default; exact, all threads) or ilgpu[:INDEX] (the config key device:)" };
+        var cmd = new Command("train", "Train an equivariant potential on energies, forces and stresses (extxyz data)") { config, set, device, restart };
+        cmd.SetAction(r =>
+        {
+            var overrides = (r.GetValue(set) ?? []).ToList();
+            if (r.GetValue(device) is string d) overrides.Add("device=" + d);
+            return Run(r.GetValue(config)!, overrides, r.GetValue(restart), Console.Out);
+        });
         return cmd;
     }
 

@@ -1,4 +1,5 @@
 using MlipEngine.Cli.Md;
+using MlipEngine.ForceFields;
 using MlipEngine.IO.Yaml;
 using MlipEngine.Training.Loss;
 using MlipEngine.Workflows.Train;
@@ -27,7 +28,7 @@ public static class TrainConfigParser
     public static TrainConfig Parse(Dictionary<string, object?> root, string source, string baseDir)
     {
         var r = new ConfigReader(source);
-        r.RequireOnly(root, "", "data", "model", "loss", "stage_two", "optimizer", "schedule", "epochs", "max_time", "early_stopping", "threads", "seed", "output");
+        r.RequireOnly(root, "", "data", "model", "loss", "stage_two", "optimizer", "schedule", "epochs", "max_time", "early_stopping", "threads", "device", "precision", "seed", "output");
         var data = r.OptionalMapping(root, "", "data") ?? throw r.Error("data", "is required (data: {train: frames.xyz, validation: {fraction: 0.1}})");
         if (data.ContainsKey("config_type_weights"))
             throw r.Error("data.config_type_weights", "has moved to loss.config_type_weights (a number per group, or {energy, forces, stress} multipliers)");
@@ -149,6 +150,19 @@ public static class TrainConfigParser
         r.RequireOnly(output, "output", "dir", "model");
         string outDir = Path.GetFullPath(Path.Combine(baseDir, r.String(output, "output", "dir") ?? "train-output"));
         string modelPath = r.String(output, "output", "model") is string mp ? Path.GetFullPath(Path.Combine(baseDir, mp)) : Path.Combine(outDir, "model.mlip");
+        // device: cpu (the exact dual pass) or a device backend with a parameter gradient (ilgpu[:INDEX]); precision: its float type
+        string device = r.String(root, "", "device") ?? "cpu";
+        Backend backend;
+        try { (backend, _) = CliParsing.ParseDevice(device); }
+        catch (UsageException e) { throw r.Error("device", e.Message); }
+        var precision = Precision.Float64;
+        if (r.String(root, "", "precision") is string prec)
+        {
+            try { precision = CliParsing.ParsePrecision(prec); }
+            catch (UsageException e) { throw r.Error("precision", e.Message); }
+            if (precision == Precision.Float32 && backend == Backend.Cpu)
+                throw r.Error("precision", "fp32 needs a device (device: ilgpu); the CPU trainer's dual pass is fp64");
+        }
         return new TrainConfig
         {
             Source = source, BaseDirectory = baseDir, TrainFiles = train, TrainOnlyFiles = Files(data, "data", "train_only"), ValidationFiles = validFiles, ValidationFraction = fraction,
@@ -165,7 +179,7 @@ public static class TrainConfigParser
             Epochs = epochs, MaxMinutes = maxMinutes,
             EarlyStopping = early is null ? null : Int(early, "early_stopping", "patience", 1),
             Threads = Int(root, "", "threads", 1) ?? Environment.ProcessorCount, Seed = Int(root, "", "seed") ?? 1,
-            OutputDirectory = outDir, ModelPath = modelPath,
+            OutputDirectory = outDir, ModelPath = modelPath, Device = device, Precision = precision,
         };
     }
 

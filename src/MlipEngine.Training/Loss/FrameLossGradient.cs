@@ -5,19 +5,33 @@ using MlipEngine.Training.Gradients;
 
 namespace MlipEngine.Training.Loss;
 
-/// <summary>A training frame prepared once: the structure as a one-system batch, its graph and labels.</summary>
+/// <summary>
+/// A training frame prepared once: the structure as a one-system batch, its labels, and the CPU trainer's graph, built when first
+/// asked for (<see cref="DeviceLossGradient"/> never asks, so a device run does not hold every frame's edge tables in memory).
+/// </summary>
 public sealed class TrainingSample
 {
+    private readonly Lazy<FrameGraph> _graph;
+
     public TrainingSample(EquivariantModel model, AtomicStructure structure, FrameLabels labels, string name)
     {
         Batch = SystemBatch.FromStructure(structure);
-        Graph = FrameGraph.Build(model, Batch);
         Labels = labels;
         Name = name;
+        var cell = structure.Cell;
+        Volume = cell.FullyPeriodic ? Math.Abs(cell.Volume) : double.NaN;
+        _graph = new Lazy<FrameGraph>(() =>
+        {
+            try { return FrameGraph.Build(model, Batch); }
+            catch (ArgumentException e) { throw new ArgumentException($"{name}: {e.Message}", e); }
+        });
     }
 
     public SystemBatch Batch { get; }
-    public FrameGraph Graph { get; }
+    /// <summary>The frame's graph for the CPU trainer's dual pass (<see cref="FrameGraph.Build"/>, on first use; an error names the frame).</summary>
+    public FrameGraph Graph => _graph.Value;
+    /// <summary>The cell volume (Å³) of a frame periodic in all three directions, NaN otherwise (no stress term).</summary>
+    public double Volume { get; }
     public FrameLabels Labels { get; }
     /// <summary>"file, frame k" for messages.</summary>
     public string Name { get; }
@@ -52,7 +66,7 @@ public sealed class FrameLossGradient : IDisposable
     public Prediction Predict(TrainingSample sample)
     {
         var outputs = ForceOutputs.Energy | ForceOutputs.Forces;
-        bool periodic = double.IsFinite(sample.Graph.Volume);
+        bool periodic = double.IsFinite(sample.Volume);
         if (periodic) outputs |= ForceOutputs.Virial;
         _computer.Compute(sample.Batch, outputs, _result);
         int n = sample.Batch.AtomCount;
@@ -67,7 +81,7 @@ public sealed class FrameLossGradient : IDisposable
         prediction = Predict(sample);
         EnsureBuffers(sample.Batch.AtomCount);
         return LossFunction.Evaluate(sample.Labels, weights, batchSize, prediction.Energy, prediction.Forces, prediction.Stress,
-            sample.Graph.Volume, _u.AsSpan(0, 3 * sample.Batch.AtomCount), _strain, out _).Loss;
+            sample.Volume, _u.AsSpan(0, 3 * sample.Batch.AtomCount), _strain, out _).Loss;
     }
 
     /// <summary>Adds ∂L_f/∂θ to <paramref name="gradient"/> and returns L_f.</summary>
@@ -77,7 +91,7 @@ public sealed class FrameLossGradient : IDisposable
         int n = sample.Batch.AtomCount;
         EnsureBuffers(n);
         var (loss, a) = LossFunction.Evaluate(sample.Labels, weights, batchSize, prediction.Energy, prediction.Forces, prediction.Stress,
-            sample.Graph.Volume, _u.AsSpan(0, 3 * n), _strain, out bool usesStress);
+            sample.Volume, _u.AsSpan(0, 3 * n), _strain, out bool usesStress);
         _gradient.Accumulate(sample.Graph, a, _u.AsSpan(0, 3 * n), usesStress ? _strain : ReadOnlySpan<double>.Empty, gradient);
         return loss;
     }
@@ -92,7 +106,7 @@ public sealed class FrameLossGradient : IDisposable
     /// </summary>
     public double[]? StrainDerivativeStress(TrainingSample sample)
     {
-        double volume = sample.Graph.Volume;
+        double volume = sample.Volume;
         if (!double.IsFinite(volume)) return null;
         int n = sample.Batch.AtomCount;
         var u = new double[3 * n];

@@ -34,7 +34,7 @@ public static class VirialConsistency
         foreach (var s in samples)
         {
             if (frames >= maxFrames) break;
-            if (!double.IsFinite(s.Graph.Volume)) continue;
+            if (!double.IsFinite(s.Volume)) continue;
             var predicted = evaluator.Predict(s).Stress;
             var derivative = evaluator.StrainDerivativeStress(s);
             if (predicted is null || derivative is null) continue;

@@ -87,6 +87,13 @@ public sealed class TrainConfig
     public double? MaxMinutes { get; init; }
     public int? EarlyStopping { get; init; }
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Where the loss gradient runs (<c>device:</c>): <c>cpu</c> (the exact dual pass, <see cref="Threads"/> workers) or a device
+    /// backend with a parameter gradient, <c>ilgpu[:INDEX]</c> (<see cref="Training.Loss.DeviceLossGradient"/>).
+    /// </summary>
+    public string Device { get; init; } = "cpu";
+    /// <summary>The device's float type (<c>precision:</c>, device training only; the CPU trainer is fp64).</summary>
+    public MlipEngine.ForceFields.Precision Precision { get; init; } = MlipEngine.ForceFields.Precision.Float64;
     public int Seed { get; init; } = 1;
     public required string OutputDirectory { get; init; }
     public required string ModelPath { get; init; }

@@ -1,6 +1,8 @@
 using MlipEngine.Workflows;
 using System.Globalization;
 using MlipEngine.Chemistry;
+using MlipEngine.ForceFields;
+using MlipEngine.Workflows.ForceFields;
 using MlipEngine.IO;
 using MlipEngine.IO.Extxyz;
 using MlipEngine.Potentials.Equivariant;
@@ -130,16 +132,23 @@ public sealed class TrainRun
             ModelPath = _c.ModelPath, CheckpointPath = Path.Combine(_c.OutputDirectory, "checkpoint.ckpt"),
             EpochTablePath = Path.Combine(_c.OutputDirectory, "epochs.csv"),
             DataFingerprint = DataFingerprint(_c.TrainFiles.Concat(_c.TrainOnlyFiles).Concat(_c.ValidationFiles).Concat(_c.TestFiles)),
+            Device = DeviceTraining(),
         };
         CheckVirial(model, trainS);
         Say($"training: {_c.Epochs} epochs, batch {_c.BatchSize}, {(_c.AmsGrad ? "AMSGrad" : "Adam")} lr {_c.LearningRate:G3} ({_c.Schedule}), " +
             $"EMA {_c.Ema}, loss λE {_c.Loss.Energy} λF {_c.Loss.Forces} λσ {_c.Loss.Stress}{(_c.Loss.HuberDelta is double h ? $" Huber δ {h}" : "")}" +
-            $"{(options.StageTwo is { } s2 ? $", stage two from epoch {s2.StartEpoch}{(s2.StartSeconds is double t ? $" or {t / 60:0.#} min" : "")} (λE {s2.Weights.Energy})" : "")}, {_c.Threads} threads" +
+            $"{(options.StageTwo is { } s2 ? $", stage two from epoch {s2.StartEpoch}{(s2.StartSeconds is double t ? $" or {t / 60:0.#} min" : "")} (λE {s2.Weights.Energy})" : "")}, " +
+            (options.Device is { } dv ? $"on {dv.Name} ({(dv.Float32 ? "fp32" : "fp64")}; loss gradient from differences of the device's ∂E/∂θ)" : $"{_c.Threads} threads") +
             $"{(_c.MaxMinutes is double mm ? $", time limit {mm} min" : "")}");
         Say("RMSE per epoch (train: live weights over the epoch; valid: EMA weights at its end); MAE in epochs.csv");
         Say("epoch        lr      loss  | train E meV/atom  F meV/Å | valid E meV/atom  F meV/Å  σ meV/Å³ |    s");
 
-        using var trainer = new Trainer(model, trainS, validS, options);
+        Trainer NewTrainer()
+        {
+            try { return new Trainer(model, trainS, validS, options); }
+            catch (ArgumentException e) when (options.Device is not null) { throw new InvalidOperationException($"{_c.Source}: device '{_c.Device}': {e.Message}", e); }
+        }
+        using var trainer = NewTrainer();
         if (restart is not null) Say($"resuming from {restart}");
         IWorkProgress? bar = null;
         int barEpoch = -1;
@@ -401,6 +410,16 @@ public sealed class TrainRun
     }
 
     /// <summary>The stress the trainer fits must be the model's strain derivative (see <see cref="VirialConsistency"/>); checked on the first periodic frames.</summary>
+    /// <summary>The device the loss gradient runs on (<see cref="TrainConfig.Device"/>), bound through the default catalogue; null: the CPU.</summary>
+    private DeviceTraining? DeviceTraining()
+    {
+        var catalog = ForceFieldCatalog.CreateDefault();
+        var (backend, index) = catalog.ParseDevice(_c.Device);
+        if (backend == Backend.Cpu) return null;
+        var options = new ComputeOptions { Backend = backend, DeviceIndex = index, Precision = _c.Precision, Threads = _c.Threads };
+        return new DeviceTraining(_c.Device.Trim().ToLowerInvariant(), m => catalog.Bind(m, options), _c.Precision == Precision.Float32);
+    }
+
     private void CheckVirial(EquivariantModel model, List<TrainingSample> samples)
     {
         using var eval = new FrameLossGradient(model);

@@ -283,6 +283,32 @@ public class TrainCommandTests : IDisposable
         Assert.Contains("optimizer.type", e2.Message);
     }
 
+    /// <summary>
+    /// <c>device: ilgpu</c> (issue 18): <c>mlip train</c> runs its loss gradient on the device (ILGPU's CPU accelerator here), says so,
+    /// and follows the CPU run (the per-frame numbers are IlgpuTrainingGradientTests'); a device without a parameter gradient, an
+    /// unknown device, and fp32 on the CPU are errors naming the config and key.
+    /// </summary>
+    [Fact]
+    public void TrainOnTheIlgpuDevice_FollowsTheCpuRun_AndBadDevicesAreNamed()
+    {
+        string cfg = Config();
+        var console = new StringWriter();
+        Assert.Equal(0, TrainCommand.Run(cfg, ["device=ilgpu", "output.dir=dev", "epochs=2"], null, console));
+        Assert.Contains("on ilgpu (fp64", console.ToString());
+        Assert.Equal(0, TrainCommand.Run(cfg, ["output.dir=cpu", "epochs=2"], null, new StringWriter()));
+        var dev = EpochTable.Read(Path.Combine(_dir, "dev", "epochs.csv"));
+        var cpu = EpochTable.Read(Path.Combine(_dir, "cpu", "epochs.csv"));
+        for (int e = 0; e < 2; e++)
+            Assert.True(Math.Abs(dev[e].ValidationLoss - cpu[e].ValidationLoss) <= 1e-8 * cpu[e].ValidationLoss, $"epoch {e}: {dev[e].ValidationLoss} vs {cpu[e].ValidationLoss}");
+        var none = Assert.Throws<InvalidOperationException>(() => TrainCommand.Run(cfg, ["device=reference", "output.dir=ref"], null, new StringWriter()));
+        Assert.Contains("device 'reference'", none.Message);
+        Assert.Contains("no parameter gradient", none.Message);
+        var unknown = Assert.Throws<FormatException>(() => TrainCommand.Run(cfg, ["device=cuda"], null, new StringWriter()));
+        Assert.StartsWith("train.yaml: device: ", unknown.Message);
+        var fp32 = Assert.Throws<FormatException>(() => TrainCommand.Run(cfg, ["precision=fp32"], null, new StringWriter()));
+        Assert.StartsWith("train.yaml: precision: ", fp32.Message);
+    }
+
     [Fact]
     public void AFrameWithoutForcesIsAnErrorNamingTheFrame()
     {
