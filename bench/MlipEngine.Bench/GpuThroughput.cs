@@ -119,10 +119,35 @@ public static class GpuThroughput
         for (int k = 0; k < u.Length; k++) u[k] = Math.Sin(k);
         double cpuEnergy = Best(reps, () => { foreach (var g in graphs) cpu.Accumulate(g, 1.0, [], [], gradient); });
         double cpuForces = Best(reps, () => { foreach (var g in graphs) cpu.Accumulate(g, 1.0, u, [], gradient); });
-        Console.WriteLine("what                                              s/minibatch");
-        Console.WriteLine($"ilgpu fp64 dE/dtheta, one call                    {device,11:F3}");
-        Console.WriteLine($"cpu dual pass dE/dtheta, per frame, 1 thread      {cpuEnergy,11:F3}");
-        Console.WriteLine($"cpu dual pass E+F loss gradient, per frame, 1 th. {cpuForces,11:F3}   (not on the device yet)");
+        // the whole training step's gradient (E, F and σ terms; labels 0.1 eV/atom, 0.2 eV/Å and 0.01 eV/Å³ off the model):
+        // the device's DeviceLossGradient (one force call + four ∂E/∂θ calls) vs the CPU trainer's FrameLossGradient per frame
+        var weights = new MlipEngine.Training.Loss.LossWeights { Energy = 1, Forces = 10, Stress = 100 };
+        using var probe = new MlipEngine.Training.Loss.FrameLossGradient(model);
+        var samples = structures.Select((s, k) =>
+        {
+            var bare = new MlipEngine.Training.Loss.TrainingSample(model, s, new MlipEngine.Training.Loss.FrameLabels { AtomCount = s.AtomCount, Energy = 0 }, $"f{k}");
+            var p = probe.Predict(bare);
+            return new MlipEngine.Training.Loss.TrainingSample(model, s, new MlipEngine.Training.Loss.FrameLabels
+            {
+                AtomCount = s.AtomCount, Energy = p.Energy + 0.1 * s.AtomCount, Forces = p.Forces.Select((f, q) => f + 0.2 * Math.Sin(q + k)).ToArray(),
+                Stress = p.Stress!.Select(x => x + 0.01).ToArray(),
+            }, $"f{k}");
+        }).ToArray();
+        double cpuLoss = Best(reps, () => { foreach (var smp in samples) probe.Accumulate(smp, weights, frames, gradient, out _); });
+        var losses = new double[frames];
+        var predictions = new MlipEngine.Training.Loss.Prediction[frames];
+        double deviceLoss64, deviceLoss32;
+        using (var dev = new MlipEngine.Training.Loss.DeviceLossGradient(model, Systems.Catalog.Bind(ff, new ComputeOptions { Backend = IlgpuBackend.Name, DeviceIndex = ilgpuDevice, Skin = 1.0 })))
+            deviceLoss64 = Best(reps, () => dev.Accumulate(samples, weights, frames, gradient, losses, predictions));
+        using (var dev = new MlipEngine.Training.Loss.DeviceLossGradient(model, Systems.Catalog.Bind(ff, new ComputeOptions { Backend = IlgpuBackend.Name, DeviceIndex = ilgpuDevice, Skin = 1.0, Precision = Precision.Float32 }), float32: true))
+            deviceLoss32 = Best(reps, () => dev.Accumulate(samples, weights, frames, gradient, losses, predictions));
+        Console.WriteLine("what                                                   s/minibatch");
+        Console.WriteLine($"ilgpu fp64 dE/dtheta, one call                         {device,11:F3}");
+        Console.WriteLine($"cpu dual pass dE/dtheta, per frame, 1 thread           {cpuEnergy,11:F3}");
+        Console.WriteLine($"cpu dual pass E+F direction, per frame, 1 thread       {cpuForces,11:F3}");
+        Console.WriteLine($"cpu trainer E+F+stress loss gradient, per frame, 1 th. {cpuLoss,11:F3}");
+        Console.WriteLine($"ilgpu fp64 E+F+stress loss gradient (1 + 4 calls)      {deviceLoss64,11:F3}");
+        Console.WriteLine($"ilgpu fp32 E+F+stress loss gradient (1 + 4 calls)      {deviceLoss32,11:F3}");
         return 0;
     }
 

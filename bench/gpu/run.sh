@@ -8,7 +8,8 @@
 #     (CPU vs OpenCL vs ILGPU, fp64 and fp32), then NVE MD on 4 000 atoms (CPU host loop vs device-resident OpenCL and ILGPU).
 #     Both accelerator backends chunk the edge stages (scratch ≤ 1/8 of GPU memory, at most 4 GiB); `ilgpu-memory` prints ILGPU's chunks and bytes.
 #   training (`ilgpu-grad`): ∂E/∂θ of a minibatch of 32 × 108 Cu atoms in one ILGPU call vs the CPU trainer's dual pass frame by frame
-#     (one thread; ∂E/∂θ alone and with a force direction, the full loss gradient's cost, which the device does not do yet).
+#     (one thread), then the whole E+F+σ loss gradient of the minibatch: `mlip train --device ilgpu`'s DeviceLossGradient (fp64, fp32)
+#     vs the CPU trainer's FrameLossGradient per frame.
 # Usage: bench/gpu/run.sh [OPENCL_DEVICE=0] [ILGPU_DEVICE=0] [REPS=10] [LARGE=63] [MDSTEPS=100]
 #   find the indices with `mlip info` (ILGPU numbers GPUs first: ilgpu:0 is the first CUDA GPU when there is one;
 #   OpenCL numbers platforms in loader order: pick the NVIDIA/AMD/Intel GPU, not PoCL). LARGE=0 skips the ~1M cell.
@@ -37,5 +38,5 @@ echo "## equivariant model on ILGPU, 32 000 Cu atoms: edge chunks and device mem
 bench ilgpu-memory 20 0 "$IL"
 echo "## equivariant model, 4000 Cu atoms, NVE MD"
 bench gpu-md mlip 10 "$(( MDSTEPS > 20 ? 20 : MDSTEPS ))" "$CL" "$IL"
-echo "## training: the energy parameter gradient of a minibatch of 32 Cu cells (108 atoms each) on ILGPU vs the CPU trainer's dual pass"
+echo "## training: the parameter gradient (∂E/∂θ, then the E+F+σ loss) of a minibatch of 32 Cu cells (108 atoms each) on ILGPU vs the CPU trainer"
 bench ilgpu-grad 32 3 "$(( REPS > 5 ? 5 : REPS ))" "$IL"
