@@ -204,9 +204,10 @@ void eq_core(int n, __global const acc_t* x, __global const acc_t* y, __global c
 #endif
 #if EQ_FADE
 // The density fade of the core (CoreRepulsion, "Density fade"; EquivariantCpu.FadePass). Per atom, over its list entries:
-//   n_i = sum_{r < r_c} u(rho(r)),  h = s((n_i/N - 1)/w) (eq_core_switch from 1 to 1 + w),  E_i = E0 + h (E_i - E0)
-// where E_i is the sum of the readouts so far (run before eq_core); hfade[i] = h scales the readout adjoints
-// (eq_add_scalars), and (grad) g_e += (E_i - E0) (dh/dn) u'(rho) rho' d/r. fade[] = N per species, then w.
+//   n_i = sum_{r < r_c} u(rho(r)),  h = s((n_i/N - 1)/w) (eq_core_switch from 1 to 1 + w),  E_i = E0 + C + h (L_i - C)
+// where L_i = E_i - E0 is the sum of the readouts so far (run before eq_core) and C the species' edge energy; hfade[i] = h
+// scales the readout adjoints (eq_add_scalars), and (grad) g_e += (L_i - C) (dh/dn) u'(rho) rho' d/r.
+// fade[] = N per species, then w, then C per species.
 inline acc_t eq_neighbour_weight(acc_t r, acc_t ri, acc_t ro, acc_t cutoff, acc_t* dw)
 {
     acc_t rho = r, drho = 1;
@@ -242,10 +243,11 @@ void eq_fade(int n, acc_t cutoff, __global const acc_t* x, __global const acc_t*
     eq_core_switch(density / fade[ti], 1, 1 + fade[EQ_NS], &h, &dhdx);
     hfade[i] = h;
     if (h == 1 && dhdx == 0) return;
-    acc_t learned = e[i] - e0[ti];
-    e[i] = e0[ti] + h * learned;
+    // CoreRepulsion.FadedEnergy: E_i = E0 + C + h (L - C), edges (L - C) h' u' rho' d/r; fade = [N per species, w, C per species]
+    acc_t excess = e[i] - e0[ti] - fade[EQ_NS + 1 + ti];
+    e[i] = e0[ti] + fade[EQ_NS + 1 + ti] + h * excess;
     if (!grad || dhdx == 0) return;
-    acc_t k0 = learned * dhdx / fade[ti];
+    acc_t k0 = excess * dhdx / fade[ti];
     for (int k = 0; k < m; k++)
     {
         int s = k * stride + i, j = nbr_j[s], code = nbr_code[s];

@@ -42,8 +42,8 @@ internal struct EquivariantViews<T> where T : unmanaged
     /// <summary>Tp: 5 per term (path, lm₁, lm₂, lm₃, l₂ odd); Pair: 3 per term (row, lm_a, lm_b); Path: 5 per path (ν, L, pair row, second begin, end); Second: 3 per term (m₁₂, lm₃, m).</summary>
     public ArrayView<int> Ints, Tp, Pair, Path, Second, Z;
     public ArrayView<double> E0, CoreInner, CoreOuter;
-    /// <summary>The core's density fade (<see cref="EquivariantKernels.Fade{T}"/>): N per species, width w, h_i per atom; HasFade = 0: none.</summary>
-    public ArrayView<double> FadeMax, HFade;
+    /// <summary>The core's density fade (<see cref="EquivariantKernels.Fade{T}"/>): N and C per species, width w, h_i per atom; HasFade = 0: none.</summary>
+    public ArrayView<double> FadeMax, FadeEnergy, HFade;
     public double FadeWidth;
     public int HasFade;
     public int C, Nsh, Nb, Species, EnvelopeP, HasCore, Embedding, PairRowsMax;
@@ -168,9 +168,10 @@ internal static partial class EquivariantKernels
     /// <summary>
     /// The density fade of the core (<see cref="CoreRepulsion"/>, "Density fade"; EquivariantCpu.FadePass), per atom i (thread i, all
     /// atoms, after the last readout), over its edges: n_i = Σ_e u(ρ(r_e)) (<see cref="CoreRepulsion.NeighbourWeightAt"/>), h_i =
-    /// <see cref="CoreRepulsion.FadeAt"/>, E_i = E0 + core_i + h_i L_i with L_i = E_i − (E0 + core_i) the readouts' sum (core_i recomputed
-    /// in <see cref="EdgeGeometry{T, R}"/>'s order), HFade[i] = h_i (the readout adjoints are scaled by it in
-    /// <see cref="OutputGradient{T, R}"/>), and with <paramref name="grad"/> g_e += L_i (dh/dn)_i u′(ρ)ρ′ d_e/r_e. Atoms with h = 1 are left as they are.
+    /// <see cref="CoreRepulsion.FadeAt"/>, E_i = E0 + core_i + C + h_i (L_i − C) (<see cref="CoreRepulsion.FadedEnergy"/>) with
+    /// L_i = E_i − (E0 + core_i) the readouts' sum (core_i recomputed in <see cref="EdgeGeometry{T, R}"/>'s order), HFade[i] = h_i (the
+    /// readout adjoints are scaled by it in <see cref="OutputGradient{T, R}"/>), and with <paramref name="grad"/>
+    /// g_e += (L_i − C) (dh/dn)_i u′(ρ)ρ′ d_e/r_e. Atoms with h = 1 are left as they are.
     /// </summary>
     public static void Fade<T>(Index1D index, DeviceGeometry g, EquivariantViews<T> v, int grad) where T : unmanaged
     {
@@ -188,8 +189,7 @@ internal static partial class EquivariantKernels
         double h = CoreRepulsion.FadeAt(density, v.FadeMax[ti], v.FadeWidth, out double dh);
         v.HFade[i] = h;
         if (h == 1 && dh == 0) return;
-        double learned = v.AtomE[i] - core;
-        v.AtomE[i] = core + h * learned;
+        v.AtomE[i] = core + CoreRepulsion.FadedEnergy(v.AtomE[i] - core, h, dh, v.FadeEnergy[ti], out double edgeFactor);
         if (grad == 0 || dh == 0) return;
         for (int k = 0, count = v.EdgeCount[i]; k < count; k++)
         {
@@ -198,7 +198,7 @@ internal static partial class EquivariantKernels
             double r = Math.Sqrt(dx * dx + dy * dy + dz * dz);
             int p = ti * v.Species + g.Type[j];
             CoreRepulsion.NeighbourWeightAt(r, v.CoreInner[p], v.CoreOuter[p], v.Cutoff, v.EnvelopeP, out double dw);
-            double kf = learned * dh * dw / r;
+            double kf = edgeFactor * dw / r;
             v.Gx[s] += kf * dx; v.Gy[s] += kf * dy; v.Gz[s] += kf * dz;
         }
     }

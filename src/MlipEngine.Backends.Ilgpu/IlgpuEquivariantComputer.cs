@@ -46,7 +46,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
     private readonly List<IDeviceMemory> _owned = [];
     private readonly DeviceArray<T> _w, _tpCoef, _pairCoef, _secondCoef;
     private readonly DeviceArray<int> _ints, _tp, _pair, _path, _second, _z, _mirror, _edgeSlot, _edgeCount, _edgeMax;
-    private readonly DeviceArray<double> _e0, _coreInner, _coreOuter, _fadeMax, _hFade, _dist, _gx, _gy, _gz, _atomE;
+    private readonly DeviceArray<double> _e0, _coreInner, _coreOuter, _fadeMax, _fadeEnergy, _hFade, _dist, _gx, _gy, _gz, _atomE;
     private readonly DeviceArray<T> _y, _dy, _b, _db, _gyh, _g1, _g2;
     private readonly DeviceArray<T> _h0, _h1, _gn0, _gn1, _gOut, _a, _bc, _p, _gp, _ga, _gam, _gb, _ght;
     private readonly DeviceArray<T>[] _zl, _act, _rad, _ht, _am, _gread;
@@ -143,7 +143,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         _w = New<T>(); _tpCoef = New<T>(); _pairCoef = New<T>(); _secondCoef = New<T>();
         _ints = New<int>(); _tp = New<int>(); _pair = New<int>(); _path = New<int>(); _second = New<int>(); _z = New<int>(); _mirror = New<int>();
         _edgeSlot = New<int>(); _edgeCount = New<int>(); _edgeMax = New<int>();
-        _e0 = New<double>(); _coreInner = New<double>(); _coreOuter = New<double>(); _fadeMax = New<double>(); _hFade = New<double>();
+        _e0 = New<double>(); _coreInner = New<double>(); _coreOuter = New<double>(); _fadeMax = New<double>(); _fadeEnergy = New<double>(); _hFade = New<double>();
         _dist = New<double>(); _gx = New<double>(); _gy = New<double>(); _gz = New<double>(); _atomE = New<double>();
         _y = New<T>(); _dy = New<T>(); _b = New<T>(); _db = New<T>(); _gyh = New<T>(); _g1 = New<T>(); _g2 = New<T>();
         _h0 = New<T>(); _h1 = New<T>(); _gn0 = New<T>(); _gn1 = New<T>(); _gOut = New<T>(); _a = New<T>(); _bc = New<T>();
@@ -164,7 +164,11 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         _secondCoef.Write(IlgpuBackend.ToReal<T, R>(secondCoef.ToArray()));
         _z.Write(model.SpeciesNumbers); _e0.Write(model.E0);
         if (hp.Repulsion is { } core) { _coreInner.Write(core.Inner); _coreOuter.Write(core.Outer); }
-        if (hp.Repulsion?.DensityMax is { } nmax) _fadeMax.Write(nmax);
+        if (hp.Repulsion?.DensityMax is { } nmax)
+        {
+            _fadeMax.Write(nmax);
+            _fadeEnergy.Write(hp.Repulsion.DensityEnergy ?? new double[nmax.Length]);
+        }
         LoadWeights();
 
         _compactEdges = a.LoadAutoGroupedStreamKernel<Index1D, DeviceGeometry, EquivariantViews<T>, ArrayView<int>>(EquivariantKernels.CompactEdges);
@@ -266,7 +270,7 @@ internal sealed class IlgpuEquivariantComputer<T, R> : IlgpuForceComputer, IEdge
         W = _w.View, TpCoef = _tpCoef.View, PairCoef = _pairCoef.View, SecondCoef = _secondCoef.View,
         Ints = _ints.View, Tp = _tp.View, Pair = _pair.View, Path = _path.View, Second = _second.View, Z = _z.View,
         E0 = _e0.View, CoreInner = _coreInner.View, CoreOuter = _coreOuter.View,
-        FadeMax = _fadeMax.View, HFade = _hFade.View, FadeWidth = _m.Hyper.Repulsion?.DensityWidth ?? 0, HasFade = _m.Core is { HasDensityFade: true } ? 1 : 0,
+        FadeMax = _fadeMax.View, FadeEnergy = _fadeEnergy.View, HFade = _hFade.View, FadeWidth = _m.Hyper.Repulsion?.DensityWidth ?? 0, HasFade = _m.Core is { HasDensityFade: true } ? 1 : 0,
         C = _C, Nsh = _nsh, Nb = _nb, Species = _m.Hyper.Species.Length, EnvelopeP = _m.Hyper.EnvelopeExponent,
         HasCore = _m.Core is null ? 0 : 1, Embedding = _m.Embedding, PairRowsMax = _pairRowsMax,
         Cutoff = _m.Hyper.Cutoff, InverseAverage = R.From(1.0 / _m.Hyper.AvgNeighbors),

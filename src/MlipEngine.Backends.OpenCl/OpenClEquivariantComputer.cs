@@ -121,8 +121,8 @@ public sealed class OpenClEquivariantComputer : OpenClForceComputer
         if (model.Core is { HasDensityFade: true } fading)
         {
             _fade = Program.CreateKernel("eq_fade");
-            _fadeTable = new FloatingBuffer(Context, AccIsDouble, hp.Species.Length + 1);
-            _fadeTable.Write(Queue, [.. fading.Spec.DensityMax!, fading.Spec.DensityWidth]);
+            _fadeTable = new FloatingBuffer(Context, AccIsDouble, 2 * hp.Species.Length + 1);   // N per species, w, C per species
+            _fadeTable.Write(Queue, [.. fading.Spec.DensityMax!, fading.Spec.DensityWidth, .. fading.Spec.DensityEnergy ?? new double[hp.Species.Length]]);
         }
 
         bool rd = RealIsDouble;

@@ -156,15 +156,17 @@ public static class ModelCommand
             // the density fade: n depends on the core's radii, so new radii drop an old fade unless it is recomputed
             if (spec is not null && fadeFiles.Length > 0)
             {
-                var probe = new CoreRepulsion(m.SpeciesNumbers, spec with { DensityMax = null }, h.Cutoff, h.EnvelopeExponent);
                 var frames = fadeFiles.SelectMany(f => MlipEngine.IO.StructureFile.ReadFrames(f).Select(x => x.Structure));
-                var max = MlipEngine.Training.Data.NeighbourDensities.Max(frames, m.SpeciesNumbers, probe, h.Cutoff);
+                double[] max, edge;
+                try { (max, edge) = MlipEngine.Training.Data.NeighbourDensities.Densest(frames, new EquivariantModel(h with { Repulsion = spec }, m.E0, m.Parameters)); }
+                catch (ArgumentException e) { throw new UsageException($"--fade-data: {e.Message}"); }
                 for (int a = 0; a < ns; a++)
-                    Console.WriteLine($"{h.Species[a]}: largest neighbour density in the data {(max[a] > 0 ? $"{max[a]:0.###}" : "none (species absent)")}");
-                try { spec = MlipEngine.Training.Data.NeighbourDensities.WithFade(spec, max, r.GetValue(fadeWidth)); }
+                    Console.WriteLine($"{h.Species[a]}: largest neighbour density in the data " +
+                        (max[a] > 0 ? $"{max[a]:0.###}, learned energy of that atom {edge[a]:0.###} eV (the fade tends to it)" : "none (species absent)"));
+                try { spec = MlipEngine.Training.Data.NeighbourDensities.WithFade(spec, max, r.GetValue(fadeWidth), edge); }
                 catch (ArgumentException e) { throw new UsageException(e.Message); }
             }
-            else if (spec is not null && r.GetValue(noFade)) spec = spec with { DensityMax = null, DensityWidth = 0 };
+            else if (spec is not null && r.GetValue(noFade)) spec = spec with { DensityMax = null, DensityWidth = 0, DensityEnergy = null };
             else if (spec is not null && !ReferenceEquals(spec, h.Repulsion) && h.Repulsion?.DensityMax is not null)
                 Console.WriteLine("note: the core's radii were set anew, so its density fade was dropped (give --fade-data to set it again)");
             EquivariantModel withCore;

@@ -6,7 +6,8 @@ namespace MlipEngine.Potentials.Equivariant;
 /// Where a model's short-range core begins, per species pair (type order, ns × ns, symmetric): below
 /// <see cref="Inner"/> a pair is pure ZBL repulsion, above <see cref="Outer"/> pure learned model, with a
 /// smooth hand-over in between. Stored in the .mlip header. Optionally also the density fade (<see cref="CoreRepulsion"/>):
-/// per species the largest neighbour density <see cref="DensityMax"/> N_s of the training data and the relative width w.
+/// per species the largest neighbour density <see cref="DensityMax"/> N_s of the training data, the relative width w, and the
+/// learned energy <see cref="DensityEnergy"/> C_s the fade tends to.
 /// </summary>
 public sealed record CoreRepulsionSpec(double[] Inner, double[] Outer)
 {
@@ -14,6 +15,11 @@ public sealed record CoreRepulsionSpec(double[] Inner, double[] Outer)
     public double[]? DensityMax { get; init; }
     /// <summary>w: the learned energy of atom i fades out between n_i = N and n_i = N(1 + w).</summary>
     public double DensityWidth { get; init; }
+    /// <summary>
+    /// C_s per species (eV, type order): the learned energy the fade tends to — the learned energy of the densest atom of species s
+    /// in the data N was set from; null: 0 (the learned energy fades to nothing; files of version 3).
+    /// </summary>
+    public double[]? DensityEnergy { get; init; }
 
     public void Validate(int species)
     {
@@ -22,6 +28,12 @@ public sealed record CoreRepulsionSpec(double[] Inner, double[] Outer)
             if (nmax.Length != species) throw new ArgumentException($"repulsion: density_max needs one value per species ({species}), not {nmax.Length}");
             if (nmax.Any(x => !(x > 0 && double.IsFinite(x)))) throw new ArgumentException($"repulsion: density_max must be positive, not [{string.Join(", ", nmax)}]");
             if (!(DensityWidth > 0 && double.IsFinite(DensityWidth))) throw new ArgumentException($"repulsion: density_width must be positive, not {DensityWidth}");
+        }
+        if (DensityEnergy is { } c)
+        {
+            if (DensityMax is null) throw new ArgumentException("repulsion: density_energy without density_max (a fade's edge energy without the fade)");
+            if (c.Length != species) throw new ArgumentException($"repulsion: density_energy needs one value per species ({species}), not {c.Length}");
+            if (c.Any(x => !double.IsFinite(x))) throw new ArgumentException($"repulsion: density_energy must be finite, not [{string.Join(", ", c)}]");
         }
         if (Inner.Length != species * species || Outer.Length != species * species)
             throw new ArgumentException($"repulsion: inner and outer need {species}×{species} values (one per species pair), not {Inner.Length} and {Outer.Length}");
@@ -44,7 +56,9 @@ public sealed record CoreRepulsionSpec(double[] Inner, double[] Outer)
             select string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{species[a]}-{species[b]} r_in {Inner[a * ns + b]:0.###} Å, r_out {Outer[a * ns + b]:0.###} Å"))
             + (DensityMax is { } nmax ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"; density fade over n/N = 1…{1 + DensityWidth:0.###}, N: {string.Join(", ", species.Select((e, k) => $"{e} {nmax[k]:0.###}"))}") : "");
+                $"; density fade over n/N = 1…{1 + DensityWidth:0.###}, N: {string.Join(", ", species.Select((e, k) => $"{e} {nmax[k]:0.###}"))}") : "")
+            + (DensityEnergy is { } c ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $", towards learned energies {string.Join(", ", species.Select((e, k) => $"{e} {c[k]:0.###} eV"))}") : "");
     }
 
     /// <summary>The same radii for every species pair.</summary>
@@ -75,13 +89,16 @@ public sealed record CoreRepulsionSpec(double[] Inner, double[] Outer)
 /// <code>
 ///   n_i = Σ_j u(ρ(r_ij))        (u the radial basis' cutoff envelope; the sum over i's neighbours within r_c)
 ///   h_i = s((n_i/N_{z_i} − 1)/w)  (s the switch above: 1 up to N, 0 from N(1 + w) on)
-///   E_i = E0_{z_i} + h_i · L_i + ½ Σ_j E_core(r_ij)     (L_i: atom i's learned energy, the sum of its readouts)
+///   E_i = E0_{z_i} + C_{z_i} + h_i · (L_i − C_{z_i}) + ½ Σ_j E_core(r_ij)     (L_i: atom i's learned energy, the sum of its readouts)
 /// </code>
-/// so beyond N(1 + w) only E0 and the ZBL core remain. N_s is the largest n_i of species s in the training data, so
-/// h ≡ 1 there and the fitted model is unchanged on its data. Forces: with g_e = ∂E/∂d_e per directed edge e = (i → j),
+/// so beyond N(1 + w) the learned energy is frozen at C_s and only the ZBL core still rises. N_s is the largest n_i of species s
+/// in the training data, so h ≡ 1 there and the fitted model is unchanged on its data; C_s is the learned energy of that densest
+/// atom (<see cref="CoreRepulsionSpec.DensityEnergy"/>, 0 in version-3 files), so fading does not take away the compression energy
+/// the learned part carries at the data's edge (with C = 0, Si fell at 3 of 40 compression steps; with C it rises at all).
+/// Forces: with g_e = ∂E/∂d_e per directed edge e = (i → j),
 /// <code>
 ///   ∂E/∂(readout of i) = h_i      (the adjoint pass starts from h_i instead of 1)
-///   g_e += L_i · (dh/dn)_i · u′(ρ) ρ′(r) · d_e/r_e
+///   g_e += (L_i − C_{z_i}) · (dh/dn)_i · u′(ρ) ρ′(r) · d_e/r_e
 /// </code>
 /// the second term computed, like the core's, from forward quantities alone.</para>
 /// </summary>
@@ -114,6 +131,19 @@ public sealed class CoreRepulsion
     {
         int p = ti * _ns + tj;
         return NeighbourWeightAt(r, _inner[p], _outer[p], _cutoff, _p, out dwdr);
+    }
+
+    /// <summary>C of species ti: the learned energy the density fade tends to (eV; 0 without one).</summary>
+    public double FadeEnergy(int ti) => Spec.DensityEnergy is { } c ? c[ti] : 0;
+
+    /// <summary>
+    /// The faded learned energy C + h (L − C) of an atom with learned energy <paramref name="learned"/> L, fade h and dh/dn, and
+    /// <paramref name="edgeFactor"/> (L − C) dh/dn, the factor of its edges' u′(ρ)ρ′ d/r (every backend calls this).
+    /// </summary>
+    public static double FadedEnergy(double learned, double h, double dhdn, double edgeEnergy, out double edgeFactor)
+    {
+        edgeFactor = (learned - edgeEnergy) * dhdn;
+        return edgeEnergy + h * (learned - edgeEnergy);
     }
 
     /// <summary>h(n) and dh/dn for an atom of type ti with neighbour density n (1 without a density fade).</summary>

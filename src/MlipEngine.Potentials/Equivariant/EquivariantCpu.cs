@@ -301,8 +301,8 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
     }
 
     /// <summary>
-    /// The density fade of the core (<see cref="CoreRepulsion"/>) for the thread's atoms: E_i = E0 + h_i L_i, the readout
-    /// adjoints of every layer scaled by h_i, and g_e = L_i h′_i u′(ρ)ρ′ d/r for each of i's edges into forces and the virial.
+    /// The density fade of the core (<see cref="CoreRepulsion"/>) for the thread's atoms: E_i = E0 + C + h_i (L_i − C), the readout
+    /// adjoints of every layer scaled by h_i, and g_e = (L_i − C) h′_i u′(ρ)ρ′ d/r for each of i's edges into forces and the virial.
     /// Runs after the forward layers and before the core, whose energy is not faded.
     /// </summary>
     private void FadePass(int th, int[] types, int[] sys, ForceOutputs outputs)
@@ -313,13 +313,12 @@ internal sealed class EquivariantCpu<T> : NeighborForceComputer where T : unmana
         {
             double h = core.Fade(types[i], _density[i], out double dh);
             if (h == 1 && dh == 0) continue;
-            double learned = _atomE[i] - _m.E0[types[i]];
-            _atomE[i] = _m.E0[types[i]] + h * learned;
+            _atomE[i] = _m.E0[types[i]] + CoreRepulsion.FadedEnergy(_atomE[i] - _m.E0[types[i]], h, dh, core.FadeEnergy(types[i]), out double edgeFactor);
             T hT = T.CreateTruncating(h);
             foreach (var gRead in _gRead) for (int c = 0; c < _C; c++) gRead[i * _C + c] *= hT;
             if (!wantF || dh == 0) continue;
             for (int e = off[i]; e < off[i] + _count[i]; e++)
-                AddEdgeGradient(_ws.Lanes[th], i, e, learned * dh * _dw[e] / _d[4 * e + 3], sys[i], wantV);
+                AddEdgeGradient(_ws.Lanes[th], i, e, edgeFactor * _dw[e] / _d[4 * e + 3], sys[i], wantV);
         }
     }
 

@@ -9,11 +9,12 @@ namespace MlipEngine.Potentials.Equivariant;
 /// The .mlip model file: self-describing, versioned, checksummed.
 /// <code>
 ///   bytes 0–7    magic "MLIPMDL\0"
-///   bytes 8–11   format version (uint32 LE): 1, 2 when the header carries a "repulsion" core, 3 when the core has a density fade
+///   bytes 8–11   format version (uint32 LE): 1, 2 when the header carries a "repulsion" core, 3 when the core has a density fade,
+///                4 when the fade has edge energies
 ///   bytes 12–15  header length H (uint32 LE)
 ///   H bytes      UTF-8 JSON header: kind, hyperparameters, species, e0, units, cutoff, tensors [{name, shape}],
 ///                optionally repulsion {type: "zbl", inner: [ns×ns Å], outer: [ns×ns Å]} (version 2),
-///                with density_max: [ns] and density_width: w (version 3)
+///                with density_max: [ns] and density_width: w (version 3), and density_energy: [ns eV] (version 4)
 ///   bytes        payload length P (uint64 LE) = 8 × parameter count
 ///   P bytes      every parameter as IEEE-754 float64 little-endian, tensors in header order
 ///   32 bytes     SHA-256 over (header ‖ payload)
@@ -25,8 +26,9 @@ public static class EquivariantModelFile
 {
     /// <summary>The newest version this build reads; files without a repulsion core are written as version 1
     /// so that older builds keep reading them, and a core forces version 2 so that no older build can read
-    /// the model while silently dropping its repulsion; a core with a density fade forces version 3 for the same reason.</summary>
-    public const int Version = 3;
+    /// the model while silently dropping its repulsion; a core with a density fade forces version 3, and a fade with edge energies
+    /// version 4, for the same reason.</summary>
+    public const int Version = 4;
     private static readonly byte[] Magic = "MLIPMDL\0"u8.ToArray();
 
     public static void Write(EquivariantModel model, string path)
@@ -62,6 +64,7 @@ public static class EquivariantModelFile
                 {
                     w.WriteStartArray("density_max"); foreach (var x in nmax) w.WriteNumberValue(x); w.WriteEndArray();
                     w.WriteNumber("density_width", rep.DensityWidth);
+                    if (rep.DensityEnergy is { } c) { w.WriteStartArray("density_energy"); foreach (var x in c) w.WriteNumberValue(x); w.WriteEndArray(); }
                 }
                 w.WriteEndObject();
             }
@@ -88,7 +91,7 @@ public static class EquivariantModelFile
         {
             Span<byte> word = stackalloc byte[8];
             f.Write(Magic);
-            BinaryPrimitives.WriteUInt32LittleEndian(word, h.Repulsion is null ? 1u : h.Repulsion.DensityMax is null ? 2u : 3u); f.Write(word[..4]);
+            BinaryPrimitives.WriteUInt32LittleEndian(word, h.Repulsion is null ? 1u : h.Repulsion.DensityMax is null ? 2u : h.Repulsion.DensityEnergy is null ? 3u : 4u); f.Write(word[..4]);
             BinaryPrimitives.WriteUInt32LittleEndian(word, (uint)header.Length); f.Write(word[..4]);
             f.Write(header);
             BinaryPrimitives.WriteUInt64LittleEndian(word, (ulong)payload.Length); f.Write(word);
@@ -156,6 +159,7 @@ public static class EquivariantModelFile
         }
         if (hyper.Repulsion is not null && version < 2) throw Bad("a repulsion core in a version-1 file: the file was edited by hand");
         if (hyper.Repulsion?.DensityMax is not null && version < 3) throw Bad($"a density fade in a version-{version} file: the file was edited by hand");
+        if (hyper.Repulsion?.DensityEnergy is not null && version < 4) throw Bad($"density fade edge energies in a version-{version} file: the file was edited by hand");
         var parameters = new double[plen / 8];
         for (int k = 0; k < parameters.Length; k++) parameters[k] = BinaryPrimitives.ReadDoubleLittleEndian(payload.Slice(8 * k));
         EquivariantModel model;
@@ -177,6 +181,7 @@ public static class EquivariantModelFile
         {
             DensityMax = rep.TryGetProperty("density_max", out var nmax) ? nmax.EnumerateArray().Select(x => x.GetDouble()).ToArray() : null,
             DensityWidth = rep.TryGetProperty("density_width", out var width) ? width.GetDouble() : 0,
+            DensityEnergy = rep.TryGetProperty("density_energy", out var c) ? c.EnumerateArray().Select(x => x.GetDouble()).ToArray() : null,
         };
     }
 }

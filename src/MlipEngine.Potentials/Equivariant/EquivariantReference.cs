@@ -102,7 +102,7 @@ internal sealed class EquivariantReference : NeighborForceComputer
         var gCore = new double[ne];
         if (_m.Core is { HasDensityFade: true } fading)
         {
-            // density fade: E_i = E0 + h_i L_i, h_i = h(n_i), n_i = Σ_e∈i u(ρ_e); ∂E/∂r_e gains L_i h′(n_i) du/dr_e
+            // density fade: E_i = E0 + C + h_i (L_i − C), h_i = h(n_i), n_i = Σ_e∈i u(ρ_e); ∂E/∂r_e gains (L_i − C) h′(n_i) du/dr_e
             var density = new double[n]; var dw = new double[ne];
             for (int e = 0; e < ne; e++) density[src[e]] += fading.NeighbourWeight(types[src[e]], types[dst[e]], r[e], out dw[e]);
             var learnedDh = new double[n];
@@ -110,9 +110,7 @@ internal sealed class EquivariantReference : NeighborForceComputer
             {
                 double h = fading.Fade(types[i], density[i], out double dh);
                 if (h == 1 && dh == 0) continue;
-                double learned = atomE[i] - _m.E0[types[i]];
-                atomE[i] = _m.E0[types[i]] + h * learned;
-                learnedDh[i] = learned * dh;
+                atomE[i] = _m.E0[types[i]] + CoreRepulsion.FadedEnergy(atomE[i] - _m.E0[types[i]], h, dh, fading.FadeEnergy(types[i]), out learnedDh[i]);
                 for (int t = 0; t < T; t++) for (int k = 0; k < gRead[t][i].Length; k++) gRead[t][i][k] *= h;
             }
             for (int e = 0; e < ne; e++) gCore[e] = learnedDh[src[e]] * dw[e] / r[e];

@@ -266,7 +266,8 @@ public sealed class TrainRun
     /// A continued model's density fade (<see cref="Potentials.Equivariant.CoreRepulsion"/>) must not act on the frames it is trained
     /// and judged on: the parameter gradient (<see cref="Training.Gradients.EquivariantParameterGradient"/>) has no fade term. Where
     /// the data are denser than the model's N, N is raised to the data's largest density, so h ≡ 1 on every frame, as it is for the
-    /// data the fade was set from.
+    /// data the fade was set from. The edge energies C stay as they are: training changes the learned energy of the densest atom,
+    /// so the log says to set the fade again after training (<c>mlip model repulsion --fade-data</c>).
     /// </summary>
     private EquivariantModel CoverDensities(EquivariantModel model, IEnumerable<Frame> frames)
     {
@@ -277,7 +278,8 @@ public sealed class TrainRun
         if (raised.SequenceEqual(spec.DensityMax!)) return model;
         var species = model.Hyper.Species;
         Say("density fade: N raised to the data's largest neighbour density (the fade must be inactive on every frame trained on): " +
-            string.Join(", ", species.Select((e, k) => string.Create(CultureInfo.InvariantCulture, $"{e} {spec.DensityMax![k]:0.###} → {raised[k]:0.###}"))));
+            string.Join(", ", species.Select((e, k) => string.Create(CultureInfo.InvariantCulture, $"{e} {spec.DensityMax![k]:0.###} → {raised[k]:0.###}"))) +
+            (spec.DensityEnergy is not null ? "; its edge energies are kept: after training, set the fade again (mlip model repulsion --fade-data)" : ""));
         return new EquivariantModel(model.Hyper with { Repulsion = spec with { DensityMax = raised } }, model.E0, model.Parameters) { SourcePath = model.SourcePath };
     }
 

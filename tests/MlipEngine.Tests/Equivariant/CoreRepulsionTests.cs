@@ -23,13 +23,14 @@ internal static class CoreModels
 
     /// <summary>
     /// <see cref="MaceLike"/> with a density fade whose window the atoms of the conformance samples sit inside: N_s = 0.93 × the
-    /// largest density of species s in the periodic and cluster samples, width 0.3 (so h_i runs from 1 down to ~0.5).
+    /// largest density of species s in the periodic and cluster samples, width 0.3 (so h_i runs from 1 down to ~0.5), and edge
+    /// energies C = (0.6, −0.4) eV (the learned energy tends to C: E_i = E0 + C + h_i (L_i − C) + core).
     /// </summary>
     public static EquivariantModel MaceLikeFading()
     {
         var m = MaceLike();
         var max = MlipEngine.Training.Data.NeighbourDensities.Max(FadingSamples, m.SpeciesNumbers, m.Core!, m.Cutoff);
-        return WithCore(m, m.Hyper.Repulsion! with { DensityMax = max.Select(x => 0.93 * x).ToArray(), DensityWidth = 0.3 });
+        return WithCore(m, m.Hyper.Repulsion! with { DensityMax = max.Select(x => 0.93 * x).ToArray(), DensityWidth = 0.3, DensityEnergy = [0.6, -0.4] });
     }
 
     /// <summary>The samples <see cref="MaceLikeFading"/>'s window is set from: two skewed periodic cells and a cluster, lattice 3.0 Å.</summary>
@@ -85,8 +86,10 @@ public class DensityFadeTests
     {
         var m = CoreModels.MaceLike();
         var data = new[] { Samples.Periodic(["Cu", "Ni"], 3.0, 5), Samples.Cluster(["Cu", "Ni"], 3.0, 6), Samples.Periodic(["Cu", "Ni"], 2.8, 7) };
-        var max = MlipEngine.Training.Data.NeighbourDensities.Max(data, m.SpeciesNumbers, m.Core!, m.Cutoff);
-        var fading = CoreModels.WithCore(m, MlipEngine.Training.Data.NeighbourDensities.WithFade(m.Hyper.Repulsion!, max, 0.2));
+        var (max, edge) = MlipEngine.Training.Data.NeighbourDensities.Densest(data, m);
+        Assert.Equal(MlipEngine.Training.Data.NeighbourDensities.Max(data, m.SpeciesNumbers, m.Core!, m.Cutoff), max);
+        Assert.All(edge, c => Assert.NotEqual(0, c));
+        var fading = CoreModels.WithCore(m, MlipEngine.Training.Data.NeighbourDensities.WithFade(m.Hyper.Repulsion!, max, 0.2, edge));
         foreach (var backend in new[] { Reference, new ComputeOptions { Backend = Backend.Cpu, Threads = 2 } })
             foreach (var s in data)
             {
@@ -96,13 +99,52 @@ public class DensityFadeTests
             }
     }
 
+    /// <summary>
+    /// <see cref="MlipEngine.Training.Data.NeighbourDensities.Densest"/>'s edge energy C_s is the learned energy of the densest atom of
+    /// species s: measured here on the Reference backend as that atom's energy without a fade minus its energy with a fade whose window
+    /// every atom is beyond (E0 + core alone), within 1e-10 eV.
+    /// </summary>
     [Fact]
-    public void BeyondTheWindow_OnlyE0AndTheCoreRemain()
+    public void Densest_EdgeEnergy_IsTheLearnedEnergyOfTheDensestAtom()
+    {
+        var m = CoreModels.MaceLike();
+        var data = new[] { Samples.Periodic(["Cu", "Ni"], 3.0, 5), Samples.Cluster(["Cu", "Ni"], 3.0, 6), Samples.Periodic(["Cu", "Ni"], 2.8, 7) };
+        var (max, edge) = MlipEngine.Training.Data.NeighbourDensities.Densest(data, m);
+        var coreOnly = CoreModels.WithCore(m, m.Hyper.Repulsion! with { DensityMax = [1e-6, 1e-6], DensityWidth = 0.01 });
+        var found = new double[2];
+        var best = new double[2];
+        foreach (var s in data)
+        {
+            var full = Eval.One(m, s, Reference);
+            var bare = Eval.One(coreOnly, s, Reference);
+            var batch = SystemBatch.FromStructure(s);
+            var builder = new MlipEngine.Neighbors.NeighborListBuilder();
+            var list = builder.Create(MlipEngine.Neighbors.NeighborListKind.Full);
+            builder.Build(batch, m.Cutoff, list);
+            for (int i = 0; i < s.AtomCount; i++)
+            {
+                int ti = Array.IndexOf(m.SpeciesNumbers, batch.Numbers[i]);
+                double n = 0;
+                for (int k = list.Offsets[i]; k < list.Offsets[i + 1]; k++)
+                {
+                    double r = list.Displacement(batch, i, k).Norm;
+                    if (r < m.Cutoff) n += m.Core!.NeighbourWeight(ti, Array.IndexOf(m.SpeciesNumbers, batch.Numbers[list.Neighbors[k]]), r, out _);
+                }
+                if (n > best[ti]) { best[ti] = n; found[ti] = full.AtomEnergies[i] - bare.AtomEnergies[i]; }
+            }
+        }
+        Assert.Equal(best, max);
+        for (int t = 0; t < 2; t++) Assert.True(Math.Abs(found[t] - edge[t]) <= 1e-10, $"species {t}: C {edge[t]} vs {found[t]}");
+    }
+
+    [Fact]
+    public void BeyondTheWindow_OnlyE0TheEdgeEnergyAndTheCoreRemain()
     {
         // compressed to a lattice constant of 2.2 Å every atom's density exceeds N(1 + w) of a fade set at 3.0 Å
         var m = CoreModels.MaceLike();
         var max = MlipEngine.Training.Data.NeighbourDensities.Max([Samples.Periodic(["Cu", "Ni"], 3.0, 1)], m.SpeciesNumbers, m.Core!, m.Cutoff);
-        var fading = CoreModels.WithCore(m, MlipEngine.Training.Data.NeighbourDensities.WithFade(m.Hyper.Repulsion!, max, 0.3));
+        double[] edge = [0.7, -0.3];
+        var fading = CoreModels.WithCore(m, MlipEngine.Training.Data.NeighbourDensities.WithFade(m.Hyper.Repulsion!, max, 0.3, edge));
         var s = Samples.Periodic(["Cu", "Ni"], 2.2, 1);
         var dense = MlipEngine.Training.Data.NeighbourDensities.Max([s], m.SpeciesNumbers, m.Core!, m.Cutoff);
         Assert.True(dense[0] > 1.3 * max[0] && dense[1] > 1.3 * max[1]);
@@ -115,7 +157,7 @@ public class DensityFadeTests
         int T(int i) => Array.IndexOf(m.SpeciesNumbers, batch.Numbers[i]);
         for (int i = 0; i < s.AtomCount; i++)
         {
-            expected += m.E0[T(i)];
+            expected += m.E0[T(i)] + edge[T(i)];
             for (int k = list.Offsets[i]; k < list.Offsets[i + 1]; k++)
                 expected += 0.5 * core.PairEnergy(T(i), T(list.Neighbors[k]), list.Displacement(batch, i, k).Norm, out _);
         }
@@ -124,7 +166,7 @@ public class DensityFadeTests
     }
 
     [Fact]
-    public void ModelFile_RoundTripsTheFade_AsVersion3()
+    public void ModelFile_RoundTripsTheFade_AsVersion3_OrWithEdgeEnergiesAsVersion4()
     {
         string dir = Directory.CreateTempSubdirectory("mlip-fade-").FullName;
         try
@@ -132,14 +174,24 @@ public class DensityFadeTests
             var m = CoreModels.MaceLikeFading();
             string path = Path.Combine(dir, "fade.mlip");
             EquivariantModelFile.Write(m, path);
-            Assert.Equal(3u, BitConverter.ToUInt32(File.ReadAllBytes(path), 8));
+            Assert.Equal(4u, BitConverter.ToUInt32(File.ReadAllBytes(path), 8));
             var back = EquivariantModelFile.Read(path);
             Assert.Equal(m.Hyper.Repulsion!.DensityMax, back.Hyper.Repulsion!.DensityMax);
             Assert.Equal(m.Hyper.Repulsion!.DensityWidth, back.Hyper.Repulsion!.DensityWidth);
+            Assert.Equal(m.Hyper.Repulsion!.DensityEnergy, back.Hyper.Repulsion!.DensityEnergy);
+            // without edge energies (C = 0) the file stays version 3, as older builds wrote and read it
+            var v3 = CoreModels.WithCore(m, m.Hyper.Repulsion! with { DensityEnergy = null });
+            EquivariantModelFile.Write(v3, path);
+            Assert.Equal(3u, BitConverter.ToUInt32(File.ReadAllBytes(path), 8));
+            Assert.Null(EquivariantModelFile.Read(path).Hyper.Repulsion!.DensityEnergy);
             var s = Samples.Periodic(["Cu", "Ni"], 3.0, 2);
             Assert.Equal(Eval.One(m, s, Reference).Energy, Eval.One(back, s, Reference).Energy);
             var e = Assert.Throws<ArgumentException>(() => CoreModels.WithCore(m, m.Hyper.Repulsion! with { DensityMax = [1.0] }));
             Assert.Contains("one value per species", e.Message);
+            var e2 = Assert.Throws<ArgumentException>(() => CoreModels.WithCore(m, m.Hyper.Repulsion! with { DensityEnergy = [1.0] }));
+            Assert.Contains("density_energy needs one value per species", e2.Message);
+            var e3 = Assert.Throws<ArgumentException>(() => CoreModels.WithCore(m, m.Hyper.Repulsion! with { DensityMax = null, DensityWidth = 0 }));
+            Assert.Contains("density_energy without density_max", e3.Message);
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -42,9 +42,11 @@ public class DensityFadeWorkflowTests : IDisposable
         Assert.Equal(m.Hyper.Repulsion!.Outer, f.Hyper.Repulsion!.Outer);
         Assert.Equal(NeighbourDensities.Max(CoreModels.FadingSamples, m.SpeciesNumbers, m.Core!, m.Cutoff), f.Hyper.Repulsion!.DensityMax);
         Assert.Equal(0.25, f.Hyper.Repulsion!.DensityWidth);
+        Assert.Equal(NeighbourDensities.Densest(CoreModels.FadingSamples, m).EdgeEnergy, f.Hyper.Repulsion!.DensityEnergy);
         Assert.Equal(0, Cli("repulsion", faded, "--no-fade", "-o", plain));
         var p = EquivariantModelFile.Read(plain);
         Assert.Null(p.Hyper.Repulsion!.DensityMax);
+        Assert.Null(p.Hyper.Repulsion!.DensityEnergy);
         Assert.Equal(m.Hyper.Repulsion!.Outer, p.Hyper.Repulsion!.Outer);
         // new radii change n, so an old fade is dropped rather than kept with a stale N
         Assert.Equal(0, Cli("repulsion", faded, "--outer", "2.6", "--inner", "2.0", "-o", moved));
