@@ -50,7 +50,7 @@ print("""
 `bench/validity/compression.py` (run by `run.sh`) compresses each model's ground-state crystal from V/V0 = 1 to 0.25
 in steps of 0.01 and lists where the energy falls on compression (a well); then, below V/V0 0.25 (the deepest GPAW crystal any
 model was trained on), down to 0.05 in steps of 0.005 ("below the data"; [repulsion](repulsion.md#below-the-data); the cores of
-Ni and Cu have a [density fade](repulsion.md#the-density-fade)). Cu, Ni, Si and
+Ni, Cu and Si have a [density fade](repulsion.md#the-density-fade) towards their data's edge energy). Cu, Ni, Si and
 Ge were fine-tuned on GPAW-labelled compressed crystals for this (issue 14;
 [repulsion](repulsion.md#compression-fine-tune-on-dft-compressed-crystals)):
 """)
