@@ -167,8 +167,15 @@ public static class ModelCommand
                 catch (ArgumentException e) { throw new UsageException(e.Message); }
             }
             else if (spec is not null && r.GetValue(noFade)) spec = spec with { DensityMax = null, DensityWidth = 0, DensityEnergy = null };
-            else if (spec is not null && !ReferenceEquals(spec, h.Repulsion) && h.Repulsion?.DensityMax is not null)
-                Console.WriteLine("note: the core's radii were set anew, so its density fade was dropped (give --fade-data to set it again)");
+            else if (spec is not null && !ReferenceEquals(spec, h.Repulsion) && h.Repulsion is { DensityMax: not null } old)
+            {
+                if (spec.Inner.AsSpan().SequenceEqual(old.Inner) && spec.Outer.AsSpan().SequenceEqual(old.Outer))
+                {
+                    spec = spec with { DensityMax = old.DensityMax, DensityWidth = old.DensityWidth, DensityEnergy = old.DensityEnergy };
+                    Console.WriteLine("note: the core's radii came out as they were, so its density fade is kept");
+                }
+                else Console.WriteLine("note: the core's radii were set anew, so its density fade was dropped (give --fade-data to set it again)");
+            }
             EquivariantModel withCore;
             try { withCore = new EquivariantModel(h with { Repulsion = spec }, m.E0, m.Parameters); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }

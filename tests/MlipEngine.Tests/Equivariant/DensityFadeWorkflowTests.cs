@@ -51,6 +51,16 @@ public class DensityFadeWorkflowTests : IDisposable
         // new radii change n, so an old fade is dropped rather than kept with a stale N
         Assert.Equal(0, Cli("repulsion", faded, "--outer", "2.6", "--inner", "2.0", "-o", moved));
         Assert.Null(EquivariantModelFile.Read(moved).Hyper.Repulsion!.DensityMax);
+        // ... but radii that come out as they were keep it (n is unchanged)
+        string movedFaded = Path.Combine(_dir, "of.mlip"), same = Path.Combine(_dir, "same.mlip");
+        Assert.Equal(0, Cli("repulsion", moved, "--fade-data", data, "-o", movedFaded));
+        Assert.Equal(0, Cli("repulsion", movedFaded, "--outer", "2.6", "--inner", "2.0", "-o", same));
+        var kept = EquivariantModelFile.Read(movedFaded).Hyper.Repulsion!;
+        var again = EquivariantModelFile.Read(same).Hyper.Repulsion!;
+        Assert.NotNull(again.DensityMax);
+        Assert.Equal(kept.DensityMax, again.DensityMax);
+        Assert.Equal(kept.DensityEnergy, again.DensityEnergy);
+        Assert.Equal(kept.DensityWidth, again.DensityWidth);
         // a fade needs a core
         Assert.NotEqual(0, Cli("repulsion", faded, "--none", "--fade-data", data, "-o", moved));
     }
