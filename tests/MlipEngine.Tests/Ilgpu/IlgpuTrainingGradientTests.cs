@@ -32,27 +32,8 @@ public class IlgpuTrainingGradientTests(ITestOutputHelper output) : IDisposable
     private static DeviceLossGradient Device(EquivariantModel model, Precision p = Precision.Float64) =>
         new(model, TestCatalog.Instance.Bind(model, Ilgpu(p)), float32: p == Precision.Float32);
 
-    /// <summary>
-    /// Two periodic cells and a cluster with labels near the predictions <paramref name="predict"/> gives (so the Huber kink sits among
-    /// the errors) and per-frame weights 0.7, 1.7, 2.7.
-    /// </summary>
     private static TrainingSample[] Problem(EquivariantModel model, AtomicStructure[] structures, int seed, Func<TrainingSample, Prediction> predict)
-    {
-        var rng = new Random(seed);
-        return structures.Select((s, k) =>
-        {
-            var p = predict(new TrainingSample(model, s, new FrameLabels { AtomCount = s.AtomCount, Energy = 0 }, $"s{k}"));
-            var labels = new FrameLabels
-            {
-                AtomCount = s.AtomCount,
-                Energy = p.Energy + s.AtomCount * 0.3 * (rng.NextDouble() - 0.5),
-                Forces = p.Forces.Select(f => f + 0.5 * (rng.NextDouble() - 0.5)).ToArray(),
-                Stress = p.Stress?.Select(x => x + 0.02 * (rng.NextDouble() - 0.5)).ToArray(),
-                Weight = 0.7 + k,
-            };
-            return new TrainingSample(model, s, labels, $"s{k}");
-        }).ToArray();
-    }
+        => NoisyLabels.Near(model, structures, seed, predict);
 
     private static TrainingSample[] Problem(string shape, EquivariantModel model)
     {

@@ -18,24 +18,9 @@ public class ParameterGradientTests
 {
     private static (TrainingSample[] Samples, LossWeights Weights) Problem(EquivariantModel model, string[] elements, double? huber, int seed)
     {
-        var rng = new Random(seed);
         var structures = new[] { Samples.Periodic(elements, 3.6, seed, repeat: 1), Samples.Cluster(elements, 3.6, seed + 1) };
-        // labels near the model's own predictions (so the Huber kink sits among the errors, not beyond all of them)
         using var probe = new FrameLossGradient(model);
-        var samples = structures.Select((s, k) =>
-        {
-            var tmp = new TrainingSample(model, s, new FrameLabels { AtomCount = s.AtomCount, Energy = 0 }, $"s{k}");
-            var p = probe.Predict(tmp);
-            var labels = new FrameLabels
-            {
-                AtomCount = s.AtomCount,
-                Energy = p.Energy + s.AtomCount * 0.3 * (rng.NextDouble() - 0.5),
-                Forces = p.Forces.Select(f => f + 0.5 * (rng.NextDouble() - 0.5)).ToArray(),
-                Stress = p.Stress?.Select(x => x + 0.02 * (rng.NextDouble() - 0.5)).ToArray(),
-                Weight = 0.7 + k,
-            };
-            return new TrainingSample(model, s, labels, $"s{k}");
-        }).ToArray();
+        var samples = NoisyLabels.Near(model, structures, seed, probe.Predict);
         // λ_σ large enough that the stress term is comparable to the others
         return (samples, new LossWeights { Energy = 1, Forces = 10, Stress = 1000, HuberDelta = huber });
     }
