@@ -47,6 +47,30 @@ public static class GpuThroughput
     }
 
     /// <summary>
+    /// The devices both accelerator backends find, and a preflight for bench/gpu/run.sh on a GPU machine: prints one line
+    /// <c>gpu-check opencl=yes|no ilgpu=yes|no</c> saying whether OpenCL device <paramref name="openClDevice"/> and ILGPU device
+    /// <paramref name="ilgpuDevice"/> exist and are GPUs, so that the script never times a ~1M-atom cell on a CPU stand-in.
+    /// </summary>
+    public static int Devices(int openClDevice, int ilgpuDevice)
+    {
+        bool clGpu = false, ilGpu = false;
+        try
+        {
+            foreach (var d in OpenClRuntime.Devices())
+                Console.WriteLine($"# opencl:{d.Index}  {d.Name} ({d.Type}, {d.PlatformName}, {d.DeviceVersion}, fp64 {(d.SupportsFp64 ? "yes" : "no")}, {d.GlobalMemoryBytes / (1L << 20)} MiB)");
+            var all = OpenClRuntime.Devices();
+            clGpu = openClDevice < all.Count && all[openClDevice].Type == OpenClDeviceType.Gpu;
+        }
+        catch (Exception e) when (e is OpenClException or NotSupportedException) { Console.WriteLine($"# OpenCL: {e.Message}"); }
+        var devices = IlgpuDevices.Devices;
+        for (int i = 0; i < devices.Count; i++)
+            Console.WriteLine($"# ilgpu:{i}  {devices[i].Name} ({devices[i].AcceleratorType}, {devices[i].MemorySize / (1L << 20)} MiB)");
+        ilGpu = ilgpuDevice < devices.Count && devices[ilgpuDevice].AcceleratorType != ILGPU.Runtime.AcceleratorType.CPU;
+        Console.WriteLine($"gpu-check opencl={(clGpu ? "yes" : "no")} ilgpu={(ilGpu ? "yes" : "no")}");
+        return 0;
+    }
+
+    /// <summary>
     /// Device memory of the equivariant model on ILGPU (fp64 and fp32): one force call (E, F, σ) of cu-mlearn on 4·REPEAT³ Cu atoms with
     /// the edge scratch budget <paramref name="budgetMiB"/> (0: the default), printing the chunks, the bytes held and the call's time.
     /// </summary>
