@@ -13,6 +13,7 @@ using MlipEngine.Bench;
 //   dotnet run -c Release -- ilgpu-grad FRAMES REPEAT REPS [ILGPU_DEVICE]  training's ∂E/∂θ of a minibatch on ILGPU vs the CPU trainer's dual pass
 //   dotnet run -c Release -- ilgpu-list REPEAT REPS [ILGPU_DEVICE]  EAM Cu neighbor-list rebuild: host (build, copy, upload) vs ILGPU device builder
 //   dotnet run -c Release -- devices [OPENCL_DEVICE] [ILGPU_DEVICE]  the devices both backends find; "gpu-check" line for bench/gpu/run.sh
+//   dotnet run -c Release -- agree [OPENCL_DEVICE] [ILGPU_DEVICE]  forces of every style on ILGPU and OpenCL against the CPU backend
 //   dotnet run -c Release -- gp-fit N D                          Gaussian-process surrogate fit and prediction timing (docs/optimize.md)
 if (args.Length > 0 && args[0] == "kernels")
 {
@@ -50,6 +51,10 @@ if (args.Length >= 4 && args[0] == "ilgpu-grad")
 if (args.Length >= 3 && args[0] == "ilgpu-list")
 {
     return GpuThroughput.ListBuild(int.Parse(args[1]), int.Parse(args[2]), args.Length > 3 ? int.Parse(args[3]) : 0);
+}
+if (args.Length >= 1 && args[0] == "agree")
+{
+    return GpuAgreement.Run(args.Length > 1 ? int.Parse(args[1]) : 0, args.Length > 2 ? int.Parse(args[2]) : 0);
 }
 if (args.Length >= 1 && args[0] == "devices")
 {

@@ -30,7 +30,7 @@ public static class Systems
         switch (style)
         {
             case "eam":
-                return (Catalog.Load("{style: eam, file: /usr/share/lammps/potentials/Cu_u3.eam, elements: [Cu]}"), Fcc(29, 3.615, repeat));
+                return (Catalog.Load($"{{style: eam, file: {GpuAgreement.PotentialFile("Cu_u3.eam")}, elements: [Cu]}}"), Fcc(29, 3.615, repeat));
             case "lj":
                 return (Catalog.Load("{style: lj/cut, cutoff: 8.5, pairs: {Ar-Ar: {epsilon: 0.0104, sigma: 3.40}}}"), Fcc(18, 5.26, repeat));
             case "mlip":

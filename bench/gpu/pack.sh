@@ -14,4 +14,7 @@ dotnet publish "$TMP/bench/MlipEngine.Bench" -c Release -r linux-x64 --self-cont
   -p:InvariantGlobalization=true -p:DebugType=none -o "$TMP/pack" >/dev/null
 mkdir -p "$ROOT/bench/gpu/pack"
 cp "$TMP/pack/MlipEngine.Bench" "$ROOT/bench/gpu/pack/"
+# the LAMMPS potential files the bench reads (Debian's lammps-data; a GPU machine has no LAMMPS)
+mkdir -p "$ROOT/bench/gpu/pack/potentials"
+for f in Cu_u3.eam Si.sw SiC.tersoff; do cp "/usr/share/lammps/potentials/$f" "$ROOT/bench/gpu/pack/potentials/"; done
 echo "packed $(du -h "$ROOT/bench/gpu/pack/MlipEngine.Bench" | cut -f1) into bench/gpu/pack/ (commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src bench kernels || echo ', with uncommitted changes'))"

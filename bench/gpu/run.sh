@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Issue 18's decision, measured in one command on a GPU machine: ILGPU (CUDA on NVIDIA) vs the OpenCL C
-# kernels on the same GPU vs the CPU backend, atom-steps/s of one force call (energy + forces, host
+# Issue 18's decision, measured in one command on a GPU machine: first that every style's forces on ILGPU and OpenCL agree
+# with the CPU backend there (`agree`: a GPU compiles the kernels through other compilers than CI's), then ILGPU (CUDA on
+# NVIDIA) vs the OpenCL C kernels on the same GPU vs the CPU backend, atom-steps/s of one force call (energy + forces, host
 # positions in, host forces out), fp64 and fp32, neighbor list reused (skin 1 Å) and rebuilt (skin 0).
 #   EAM Cu (Cu_u3.eam):     32 000 atoms (fcc 20³) and 1 000 188 atoms (fcc 63³): one force call, then NVE MD
 #                           (CPU host loop vs device-resident OpenCL and ILGPU, MDSTEPS steps)
@@ -24,10 +25,10 @@ export DOTNET_MaxVectorTBitWidth="${DOTNET_MaxVectorTBitWidth:-512}"
 PACK="$ROOT/bench/gpu/pack/MlipEngine.Bench"   # bench/gpu/pack.sh: for machines without the .NET SDK
 if [[ -x "$PACK" ]]; then
   echo "# bench program: $PACK (self-contained, from bench/gpu/pack.sh)"
-  bench() { "$PACK" "$@"; echo; }
+  bench() { "$PACK" "$@" || echo "# bench $* failed (exit $?)"; echo; }
 else
   dotnet build "$ROOT/bench/MlipEngine.Bench" -c Release --nologo -v quiet >/dev/null
-  bench() { dotnet run -c Release --no-build --project "$ROOT/bench/MlipEngine.Bench" -- "$@"; echo; }
+  bench() { dotnet run -c Release --no-build --project "$ROOT/bench/MlipEngine.Bench" -- "$@" || echo "# bench $* failed (exit $?)"; echo; }
 fi
 if command -v nvidia-smi >/dev/null; then
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
@@ -54,6 +55,8 @@ else
   bench devices "$CL" "$IL"
 fi
 lscpu 2>/dev/null | grep -E '^(Model name|CPU\(s\)):' || true
+echo "## agreement: every style on ILGPU and OpenCL (fp64, fp32) against the CPU backend, before any timing"
+bench agree "$CL" "$IL"
 echo "## EAM Cu, 32 000 atoms"
 bench gpu eam 20 "$REPS" "$CL" "$IL"
 bench gpu-md eam 20 "$MDSTEPS" "$CL" "$IL"

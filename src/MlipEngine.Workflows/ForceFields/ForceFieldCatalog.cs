@@ -158,6 +158,14 @@ public sealed class ForceFieldCatalog
                 }
                 catch (Exception e) when (e is IOException or BadImageFormatException) { }
             }
+        // A single-file application bundles its assemblies: no backend dll lies in a folder, and one is loaded only when code touches
+        // it. The entry assembly's references name the backends it was built with; load those by name.
+        foreach (var reference in Assembly.GetEntryAssembly()?.GetReferencedAssemblies() ?? [])
+        {
+            if (reference.Name?.StartsWith("MlipEngine.Backends.", StringComparison.Ordinal) != true || assemblies.Any(a => a.GetName().Name == reference.Name)) continue;
+            try { assemblies.Add(context.LoadFromAssemblyName(reference)); }
+            catch (Exception e) when (e is IOException or BadImageFormatException) { }
+        }
         foreach (var a in assemblies.OrderBy(a => a.GetName().Name, StringComparer.Ordinal))
             foreach (var attr in a.GetCustomAttributes<ComputeBackendAttribute>())
                 if (Activator.CreateInstance(attr.BackendType) is IComputeBackend b && !found.Any(f => f.Id == b.Id)) found.Add(b);
