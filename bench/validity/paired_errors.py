@@ -3,8 +3,8 @@
 "no worse" than the model it replaces, beyond the noise of a 21-frame validation split?).
 
 Usage: paired_errors.py DATA.xyz INDICES MODEL_A.mlip MODEL_B.mlip [...] [--boot 10000]
-  INDICES: comma-separated frame indices of DATA.xyz (the validation split; `mlip train` draws it with .NET's
-  Random(seed) Fisher–Yates, so the list is printed by the training log's split or recomputed, see docs/validity.md).
+  INDICES: comma-separated frame indices of DATA.xyz, or the split.csv `mlip train` writes into its output folder (then
+  its validation frames of DATA.xyz, matched by file name).
 Prints per model the energy MAE (meV/atom) and force MAE (meV/Å) over the frames, and for every model against the
 first: the difference of force MAE with a 95 % interval from a bootstrap over frames (frames resampled with
 replacement, the same resample for both models: the frames are the unit of independence, atoms within a frame are
@@ -32,7 +32,16 @@ def main():
     ap.add_argument("--boot", type=int, default=10000)
     a = ap.parse_args()
     allf = read(a.data, ":")
-    frames = [allf[int(i)] for i in a.indices.split(",")]
+    if os.path.isfile(a.indices):
+        import csv
+        with open(a.indices, newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if r["set"] == "validation"]
+        idx = [int(r["index"]) for r in rows if os.path.basename(r["file"]) == os.path.basename(a.data)]
+        if not idx:
+            sys.exit(f"{a.indices}: no validation frame of {os.path.basename(a.data)}")
+    else:
+        idx = [int(i) for i in a.indices.split(",")]
+    frames = [allf[i] for i in idx]
     ncomp = np.array([3 * len(f) for f in frames], float)
     rng = np.random.default_rng(1)
     pick = rng.integers(0, len(frames), size=(a.boot, len(frames)))

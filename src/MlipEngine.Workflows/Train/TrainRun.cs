@@ -24,7 +24,7 @@ namespace MlipEngine.Workflows.Train;
 /// <remarks>
 /// Output folder: <c>model.mlip</c> (or <c>output.model</c>; the best validation EMA model, rewritten
 /// whenever it improves), <c>checkpoint.ckpt</c> (every epoch, for <c>--restart</c>), <c>epochs.csv</c>,
-/// <c>train.log</c> (what the console showed), <c>errors.csv</c> and <c>report.html</c>.
+/// <c>train.log</c> (what the console showed), <c>split.csv</c> (each frame's set), <c>errors.csv</c> and <c>report.html</c>.
 /// </remarks>
 public sealed class TrainRun
 {
@@ -84,6 +84,8 @@ public sealed class TrainRun
         var test = Load(_c.TestFiles);
         Say($"data: {train.Count} training, {valid.Count} validation{(test.Count > 0 ? $", {test.Count} test" : "")} frames " +
             $"({train.Sum(f => f.Structure.AtomCount)} training atoms; {train.Count(f => f.Stress is not null)} frames with stress)");
+        Directory.CreateDirectory(_c.OutputDirectory);
+        WriteSplitCsv(Path.Combine(_c.OutputDirectory, "split.csv"), main, train.Skip(main.Count), valid, test);
 
         // ---- model ----
         EquivariantModel model;
@@ -445,6 +447,22 @@ public sealed class TrainRun
         if (withStress.Count > 0)
             quantities.Add(ParityData.StressComponents(withStress.SelectMany(x => x.s.Labels.Stress!).ToArray(), withStress.SelectMany(x => pred[x.k].Stress!).ToArray()));
         return new ParitySection(name, quantities);
+    }
+
+    /// <summary>
+    /// <c>split.csv</c>: which frame of which file went to which set (train, train_only, validation, test), so that the held-out
+    /// frames of a run can be evaluated again elsewhere (bench/validity/paired_errors.py reads it). Written before the first epoch.
+    /// </summary>
+    private void WriteSplitCsv(string path, IEnumerable<Frame> train, IEnumerable<Frame> trainOnly, IEnumerable<Frame> valid, IEnumerable<Frame> test)
+    {
+        using var sink = new AtomicFileWriter(path);
+        sink.Writer.WriteLine($"set,file,index,{_c.ConfigTypeKey},atoms");
+        static string Field(string? v) => v is null ? "" : v.Contains(',') || v.Contains('"') ? $"\"{v.Replace("\"", "\"\"")}\"" : v;
+        foreach (var (name, set) in new[] { ("train", train), ("train_only", trainOnly), ("validation", valid), ("test", test) })
+            foreach (var f in set)
+                sink.Writer.WriteLine(string.Join(",", name, Field(f.Source), f.Index.ToString(CultureInfo.InvariantCulture), Field(ConfigType(f)),
+                    f.Structure.AtomCount.ToString(CultureInfo.InvariantCulture)));
+        sink.Commit();
     }
 
     private static void WriteErrorsCsv(List<(string, ErrorMetrics)> rows, string path)

@@ -153,6 +153,20 @@ public class StressTrainingConfigTests : IDisposable
         // the same validation frames: their group counts are those of the run without the extra frames
         string Counts(IEnumerable<string> rows) => string.Join(";", rows.Select(l => string.Join(",", l.Split(',').Take(2))));
         Assert.Equal(Counts(validRows), Counts(csv.Where(l => l.StartsWith("validation"))));
+        // split.csv names them: the same validation frames (file, index) in both runs, the extra frames as train_only
+        string[] Rows(string dir, string set) => File.ReadAllLines(Path.Combine(_dir, dir, "split.csv")).Skip(1).Where(l => l.StartsWith(set + ",")).ToArray();
+        var valid0 = Rows("out", "validation");
+        Assert.Equal(int.Parse(m0.Groups[2].Value), valid0.Length);
+        Assert.Equal(valid0, Rows("out2", "validation"));
+        Assert.Equal(int.Parse(m0.Groups[1].Value), Rows("out", "train").Length);
+        var only = Rows("out2", "train_only");
+        Assert.Equal(3, only.Length);
+        Assert.All(only, l => Assert.EndsWith("extra.xyz", l.Split(',')[1]));
+        Assert.Equal(["0", "1", "2"], only.Select(l => l.Split(',')[2]));
+        Assert.All(only, l => Assert.Equal("extra", l.Split(',')[3]));
+        // every frame of the data once, train or validation
+        var all = Rows("out", "train").Concat(valid0).Select(l => int.Parse(l.Split(',')[2])).Order().ToArray();
+        Assert.Equal(Enumerable.Range(0, all.Length), all);
     }
 
     /// <summary>
