@@ -198,7 +198,7 @@ public sealed class Trainer : IDisposable
                 }
                 for (int k = 0; k < nb; k++)
                 {
-                    AddMetrics(trainMetrics, _train[order[start + k]], framePred[k]);
+                    AddTrainedMetrics(trainMetrics, _train[order[start + k]], framePred[k]);
                     lossSum += frameLoss[k] * nb;
                 }
                 if (_o.ClipNorm is double clip) GradientClipping.ClipByGlobalNorm(grad, clip);
@@ -265,6 +265,19 @@ public sealed class Trainer : IDisposable
 
     private static void AddMetrics(ErrorMetrics m, TrainingSample s, Prediction p) =>
         m.Add(s.Labels.AtomCount, p.Energy, s.Labels.Energy, p.Forces, s.Labels.Forces, p.Stress, s.Labels.Stress);
+
+    /// <summary>
+    /// The training column counts what is trained: a term whose weight is zero (w_f m = 0, such as a config_type group switched off)
+    /// is left out, so frames kept for their other terms, or kept at weight 0 (deep compressed crystals a new model's energies are
+    /// 10⁶ eV/atom off on), do not swamp the figures.
+    /// </summary>
+    private static void AddTrainedMetrics(ErrorMetrics m, TrainingSample s, Prediction p)
+    {
+        var l = s.Labels;
+        bool e = l.Weight * l.Terms.Energy > 0, f = l.Weight * l.Terms.Forces > 0, st = l.Weight * l.Terms.Stress > 0;
+        if (!e && !f && !st) return;
+        m.Add(l.AtomCount, p.Energy, e ? l.Energy : null, p.Forces, f ? l.Forces : null, p.Stress, st ? l.Stress : null);
+    }
 
     /// <summary>Runs body(worker, item) for items 0…count−1, handing items out dynamically to the workers.</summary>
     private void RunParallel(int count, Action<int, int> body)

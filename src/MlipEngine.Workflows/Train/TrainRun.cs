@@ -142,7 +142,7 @@ public sealed class TrainRun
             $"{(options.StageTwo is { } s2 ? $", stage two from epoch {s2.StartEpoch}{(s2.StartSeconds is double t ? $" or {t / 60:0.#} min" : "")} (λE {s2.Weights.Energy})" : "")}, " +
             (options.Device is { } dv ? $"on {dv.Name} ({(dv.Float32 ? "fp32" : "fp64")}; loss gradient from differences of the device's ∂E/∂θ)" : $"{_c.Threads} threads") +
             $"{(_c.MaxMinutes is double mm ? $", time limit {mm} min" : "")}");
-        Say("RMSE per epoch (train: live weights over the epoch; valid: EMA weights at its end); MAE in epochs.csv");
+        Say("RMSE per epoch (train: live weights over the epoch, terms weighted 0 left out; valid: EMA weights at its end); MAE in epochs.csv");
         Say("epoch        lr      loss  | train E meV/atom  F meV/Å | valid E meV/atom  F meV/Å  σ meV/Å³ |    s");
 
         Trainer NewTrainer()

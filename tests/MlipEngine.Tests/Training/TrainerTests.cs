@@ -86,6 +86,35 @@ public class TrainerTests : IDisposable
         return (model, train.Select(f => ClassicalData.Sample(model, f)).ToList(), frames.Skip(16).Select(f => ClassicalData.Sample(model, f)).ToList());
     }
 
+    /// <summary>
+    /// The per-epoch training errors count what is trained: a frame kept at weight 0 (labels 1000 eV and 50 eV/Å off, as a new
+    /// model is on deep compressed crystals) and the energy of a frame whose energy term is switched off leave the columns as they
+    /// are without them. At learning rate 1e-300 the predictions are the start model's, so the two runs' errors agree to round-off.
+    /// </summary>
+    [Fact]
+    public void EpochTrainingErrors_LeaveOutTermsWeightedZero()
+    {
+        var (model, train, valid) = Problem();
+        var frames = ClassicalData.Make(20, 1);
+        TrainingSample With(Frame f, Func<FrameLabels, FrameLabels> edit) => new(model, f.Structure, edit(ClassicalData.Sample(model, f).Labels), "extra");
+        var energyOff = new TermWeights(0, 1, 1);
+        var plain = train.Append(With(frames[1], l => l with { Terms = energyOff })).ToList();
+        var withOff = train
+            .Append(With(frames[0], l => l with { Energy = l.Energy + 1000, Forces = l.Forces!.Select(x => x + 50).ToArray(), Weight = 0 }))
+            .Append(With(frames[1], l => l with { Energy = l.Energy + 1000, Terms = energyOff })).ToList();
+        SetErrors Epoch(List<TrainingSample> set, string tag)
+        {
+            var o = Options(tag, 1);
+            using var t = new Trainer(model, set, valid, o with { Schedule = o.Schedule with { InitialLearningRate = 1e-300 } });
+            return t.Run().Epochs[0].Train;
+        }
+        var a = Epoch(plain, "plain");
+        var b = Epoch(withOff, "off");
+        Assert.Equal(a.EnergyRmse, b.EnergyRmse, 1e-9 * a.EnergyRmse);
+        Assert.Equal(a.ForceRmse, b.ForceRmse, 1e-9 * a.ForceRmse);
+        Assert.Equal(a.StressRmse!.Value, b.StressRmse!.Value, 1e-9 * a.StressRmse!.Value);
+    }
+
     [Fact]
     public void TrainingOnEamCopperLowersTheLossAndBringsForcesTowardsTheReference()
     {
