@@ -14,14 +14,16 @@ internal sealed record DeviceListArrays(DeviceArray<double> X, DeviceArray<doubl
 
 /// <summary>
 /// Builds FULL neighbor lists on an ILGPU device from raw positions already there (<see cref="NeighborKernels"/>, the OpenCL backend's
-/// DeviceNeighborList algorithm), for batches whose systems are all fully periodic with every face distance at least the list radius
-/// (<see cref="Applies"/>; otherwise the caller builds on the host). The list's entries are the CPU Verlet list's (tested), in another
-/// order: per atom the 27 bins in a fixed order, each bin's atoms by index, so two builds of the same positions are identical.
+/// DeviceNeighborList algorithm), for batches whose systems are all fully periodic (<see cref="Applies"/>; open or mixed boundaries are
+/// built on the host by the caller), thin cells included. The list's entries are the CPU Verlet list's (tested), in another order: per
+/// atom the bins around its own in a fixed order, each bin's atoms by index, so two builds of the same positions are identical.
 /// </summary>
 /// <remarks>
 /// Capacities. Bins hold 2·(atoms per bin) + 8 and atoms <see cref="Capacity"/> entries (at first what the caller passes, the host
 /// list's); a pass that overflows reports the true maximum (integer atomic max, a 4-byte read) and runs again with more room, so
-/// the kernels loop to known bounds. Shift codes are 27 per system: code 27·s + 9(n_a+1) + 3(n_b+1) + (n_c+1) is image n of system s.
+/// the kernels loop to known bounds. Shift codes: (2K_a + 1)(2K_b + 1)(2K_c + 1) per system, K the image reach along each axis (1 for a
+/// face distance ≥ r_l, ⌈r_l/d⌉ below), consecutive per system (<see cref="NeighborKernels"/>); 27·s + 9(n_a+1) + 3(n_b+1) + (n_c+1) when
+/// every cell is at least r_l thick.
 /// </remarks>
 internal sealed class IlgpuNeighborListBuilder : IDisposable
 {
@@ -53,8 +55,8 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
 
     /// <summary>
     /// Whether <paramref name="batch"/> can be listed on the device with list radius <paramref name="radius"/> (Å): every system fully
-    /// periodic and non-singular, every face distance ≥ the radius (then one image per axis either side covers every neighbor). Thinner
-    /// cells (an atom seeing several images of one neighbor along an axis) and open or mixed boundaries are the host list's.
+    /// periodic and non-singular (cells thinner than the radius too: an atom then sees several images of a neighbor along an axis, and
+    /// the fill visits them). Open or mixed boundaries are the host list's.
     /// </summary>
     public static bool Applies(SystemBatch batch, double radius, out string reason)
     {
@@ -62,13 +64,6 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
         {
             var c = batch.Cells[s];
             if (!c.FullyPeriodic || !c.IsNonSingular) { reason = $"system {s} is not fully periodic: its list is built on the host"; return false; }
-            var d = c.FaceDistances;
-            double thinnest = Math.Min(d.X, Math.Min(d.Y, d.Z));
-            if (thinnest < radius)
-            {
-                reason = $"system {s}'s cell is {thinnest:F2} Å thick, less than the list radius {radius:F2} Å (several images per axis): its list is built on the host";
-                return false;
-            }
         }
         reason = "";
         return true;
@@ -127,13 +122,14 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
         X = l.X.View, Y = l.Y.View, Z = l.Z.View, Shifts = l.Shifts.View, Count = l.Count.View, J = l.J.View, Code = l.Code.View, Stride = stride,
     };
 
-    /// <summary>Cells, inverses and bins per axis (uploaded) and the 27 shift vectors per system, when the cells or the radius change.</summary>
+    /// <summary>Cells, inverses, bins and image reach per axis (uploaded) and each system's shift vectors, when the cells or the radius change.</summary>
     private void PrepareGrid(SystemBatch batch, double radius)
     {
         int ns = batch.SystemCount;
         if (radius == _gridRadius && batch.Cells.AsSpan(0, ns).SequenceEqual(_gridCells)) return;
-        var cells = new double[9 * ns]; var inverse = new double[9 * ns]; var dims = new int[4 * ns]; var shift = new double[3 * 27 * ns];
-        var codeImages = new int[3 * 27 * ns];
+        var cells = new double[9 * ns]; var inverse = new double[9 * ns]; var dims = new int[BinGrid.Stride * ns];
+        var shift = new List<double>(3 * 27 * ns);
+        var codeImages = new List<int>(3 * 27 * ns);
         int bins = 0;
         for (int s = 0; s < ns; s++)
         {
@@ -141,26 +137,32 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
             var h = cell.Matrix; var inv = h.Inverse();
             for (int k = 0; k < 9; k++) { cells[9 * s + k] = h[k / 3, k % 3]; inverse[9 * s + k] = inv[k / 3, k % 3]; }
             var d = cell.FaceDistances;
-            int na = Math.Max(1, (int)(d.X / radius)), nb = Math.Max(1, (int)(d.Y / radius)), nc = Math.Max(1, (int)(d.Z / radius));
-            dims[4 * s] = na; dims[4 * s + 1] = nb; dims[4 * s + 2] = nc; dims[4 * s + 3] = bins;
-            bins += na * nb * nc;
-            for (int c = 0; c < 27; c++)
-            {
-                int code = 27 * s + c;
-                var img = new Vec3(c / 9 - 1, c / 3 % 3 - 1, c % 3 - 1);
-                var v = img * h;
-                shift[3 * code] = v.X; shift[3 * code + 1] = v.Y; shift[3 * code + 2] = v.Z;
-                codeImages[3 * code] = (int)img.X; codeImages[3 * code + 1] = (int)img.Y; codeImages[3 * code + 2] = (int)img.Z;
-            }
+            Span<int> n = [Math.Max(1, (int)(d.X / radius)), Math.Max(1, (int)(d.Y / radius)), Math.Max(1, (int)(d.Z / radius))];
+            Span<int> reach = [Reach(d.X, radius), Reach(d.Y, radius), Reach(d.Z, radius)];
+            int o = BinGrid.Stride * s;
+            dims[o] = n[0]; dims[o + 1] = n[1]; dims[o + 2] = n[2]; dims[o + 3] = bins;
+            dims[o + 4] = reach[0]; dims[o + 5] = reach[1]; dims[o + 6] = reach[2]; dims[o + 7] = codeImages.Count / 3;
+            bins += n[0] * n[1] * n[2];
+            for (int ia = -reach[0]; ia <= reach[0]; ia++)   // code order: the kernel's ((n_a + K_a)(2K_b + 1) + n_b + K_b)(2K_c + 1) + n_c + K_c
+                for (int ib = -reach[1]; ib <= reach[1]; ib++)
+                    for (int ic = -reach[2]; ic <= reach[2]; ic++)
+                    {
+                        var v = new Vec3(ia, ib, ic) * h;
+                        shift.Add(v.X); shift.Add(v.Y); shift.Add(v.Z);
+                        codeImages.Add(ia); codeImages.Add(ib); codeImages.Add(ic);
+                    }
         }
         _cells.Write(cells); _inverse.Write(inverse); _dims.Write(dims);
-        _shiftHost = shift;
+        _shiftHost = [.. shift];
         _binCount.EnsureCapacity(bins);
         _bins = bins;
-        CodeImages = codeImages;
+        CodeImages = [.. codeImages];
         _gridCells = batch.Cells.AsSpan(0, ns).ToArray();
         _gridRadius = radius;
     }
+
+    /// <summary>Images either side needed along an axis of face distance <paramref name="d"/>: 1 from r_l on, ⌈r_l/d⌉ below.</summary>
+    private static int Reach(double d, double radius) => d >= radius ? 1 : (int)Math.Ceiling(radius / d);
 
     private static int RoundUp8(int v) => (v + 7) / 8 * 8;
 

@@ -3,23 +3,30 @@ using ILGPU;
 namespace MlipEngine.Backends.Ilgpu;
 
 /// <summary>
-/// The cell grid of a device list build: per system the bins along a, b, c and its first bin (4 ints), the cells H and H⁻¹
-/// (9 doubles each, row-major, rows the lattice vectors), and per bin its atom count and up to <see cref="Capacity"/> atoms.
+/// The cell grid of a device list build: per system <see cref="Stride"/> ints (bins N along a, b, c, its first bin, the image reach K
+/// along a, b, c and its first shift code), the cells H and H⁻¹ (9 doubles each, row-major, rows the lattice vectors), and per bin its
+/// atom count and up to <see cref="Capacity"/> atoms.
 /// </summary>
 internal struct BinGrid
 {
+    /// <summary>Ints per system in <see cref="Dims"/>.</summary>
+    public const int Stride = 8;
+
     public ArrayView<double> Cells, Inverse;
     public ArrayView<int> Dims, Count, Atoms, AtomBin, Overflow;
     public int Capacity;
 }
 
 /// <summary>
-/// Full neighbor lists built on the device (kernels/neighbor.cl's algorithm, in C#), for fully periodic cells whose three face
-/// distances are all at least the list radius r_l (general triclinic; the cutoff may exceed half a box length).
-/// <para>Bins are cut in fractional coordinates: N_a = ⌊d_a / r_l⌋ ≥ 1 bins along axis a (d_a the face distance). Two points closer
-/// than r_l differ in fractional coordinate a by at most r_l/d_a ≤ 1/N_a, so every neighbor lies in the 3×3×3 bins around the atom's
-/// own. Visiting unwrapped bin b + δ means lattice image n = ⌊(b + δ)/N_a⌋ of bin (b + δ) mod N_a; with δ ∈ {−1, 0, 1} and N_a ≥ 1
-/// each (bin, image) pair is visited once, so no pair is listed twice even for N_a = 1 or 2.</para>
+/// Full neighbor lists built on the device (kernels/neighbor.cl's algorithm, in C#), for fully periodic cells of any thickness
+/// (general triclinic; the cutoff may exceed half a box length, or the cell itself).
+/// <para>Bins are cut in fractional coordinates: N_a = max(1, ⌊d_a / r_l⌋) bins along axis a (d_a the face distance). Where d_a ≥ r_l,
+/// two points closer than r_l differ in fractional coordinate a by at most r_l/d_a ≤ 1/N_a, so every neighbor lies in the bins
+/// δ ∈ {−1, 0, 1} around the atom's own (reach K_a = 1). Where the cell is thinner than r_l (N_a = 1), a neighbor's image n along a
+/// is at least (|n| − 1) d_a away across the faces, so |n| ≤ K_a = ⌈r_l/d_a⌉ covers it: δ ∈ [−K_a, K_a]. Visiting unwrapped bin b + δ
+/// means lattice image n = ⌊(b + δ)/N_a⌋ of bin (b + δ) mod N_a; each (bin, image) pair is visited once, so no pair is listed twice.
+/// Shift code of image (n_a, n_b, n_c) of system s: first_s + ((n_a + K_a)(2K_b + 1) + n_b + K_b)(2K_c + 1) + n_c + K_c, which is
+/// 27·s + 9(n_a + 1) + 3(n_b + 1) + n_c + 1 when every reach is 1.</para>
 /// <para>Passes: <see cref="Bin"/> (wrap into the cell: images w, r̃ = r − w·H; append to fixed-capacity bins by integer atomic add,
 /// overflow reported by atomic max), <see cref="SortBins"/> (each bin's atoms by index, so the list's order does not depend on which
 /// thread the atomics served first: deterministic lists, deterministic forces), <see cref="Fill"/> (per atom, the 27 bins in a fixed
@@ -40,7 +47,7 @@ internal static class NeighborKernels
             double f = r0 * grid.Inverse[h + a] + r1 * grid.Inverse[h + 3 + a] + r2 * grid.Inverse[h + 6 + a];   // s = r·H⁻¹ (row vector)
             double fl = Math.Floor(f);
             f -= fl;
-            int nb = grid.Dims[4 * s + a], bi = (int)(f * nb);
+            int nb = grid.Dims[BinGrid.Stride * s + a], bi = (int)(f * nb);
             bi = bi < 0 ? 0 : (bi >= nb ? nb - 1 : bi);   // f may round to 1.0
             if (a == 0) { w0 = (int)fl; b0 = bi; } else if (a == 1) { w1 = (int)fl; b1 = bi; } else { w2 = (int)fl; b2 = bi; }
         }
@@ -50,7 +57,7 @@ internal static class NeighborKernels
         g.X[i] = r0 - (wa * grid.Cells[h] + wb * grid.Cells[h + 3] + wc * grid.Cells[h + 6]);
         g.Y[i] = r1 - (wa * grid.Cells[h + 1] + wb * grid.Cells[h + 4] + wc * grid.Cells[h + 7]);
         g.Z[i] = r2 - (wa * grid.Cells[h + 2] + wb * grid.Cells[h + 5] + wc * grid.Cells[h + 8]);
-        int bin = grid.Dims[4 * s + 3] + (b0 * grid.Dims[4 * s + 1] + b1) * grid.Dims[4 * s + 2] + b2;
+        int d = BinGrid.Stride * s, bin = grid.Dims[d + 3] + (b0 * grid.Dims[d + 1] + b1) * grid.Dims[d + 2] + b2;
         int slot = Atomic.Add(ref grid.Count[bin], 1);
         if (slot < grid.Capacity) grid.Atoms[bin * grid.Capacity + slot] = i;
         Atomic.Max(ref grid.Overflow[0], slot + 1);
@@ -69,30 +76,31 @@ internal static class NeighborKernels
     }
 
     /// <summary>
-    /// Atom i's entries: the 27 bins around its own (images −1, 0, 1 per axis, code 27·s + 9(n_a+1) + 3(n_b+1) + n_c+1), their atoms in
-    /// index order, r &lt; r_l (<paramref name="radius2"/> = r_l²) and not i itself unshifted; up to <paramref name="capacity"/> entries
+    /// Atom i's entries: the bins b + δ around its own, δ from −K to K per axis (image n = ⌊(b + δ)/N⌋, its shift code as above), their
+    /// atoms in index order, r &lt; r_l (<paramref name="radius2"/> = r_l²) and not i itself unshifted; up to <paramref name="capacity"/> entries
     /// stored, the true count in Count[i] and the largest count in Overflow[1].
     /// </summary>
     public static void Fill(Index1D index, ArrayView<int> system, BinGrid grid, DeviceGeometry g, double radius2, int capacity)
     {
-        int i = index, s = system[i];
-        int na = grid.Dims[4 * s], nb = grid.Dims[4 * s + 1], nc = grid.Dims[4 * s + 2], first = grid.Dims[4 * s + 3];
+        int i = index, s = system[i], d0 = BinGrid.Stride * s;
+        int na = grid.Dims[d0], nb = grid.Dims[d0 + 1], nc = grid.Dims[d0 + 2], first = grid.Dims[d0 + 3];
+        int ka = grid.Dims[d0 + 4], kb = grid.Dims[d0 + 5], kc = grid.Dims[d0 + 6], firstCode = grid.Dims[d0 + 7];
         int ba = grid.AtomBin[3 * i], bb = grid.AtomBin[3 * i + 1], bc = grid.AtomBin[3 * i + 2];
         double xi = g.X[i], yi = g.Y[i], zi = g.Z[i];
         int count = 0;
-        for (int da = -1; da <= 1; da++)
+        for (int da = -ka; da <= ka; da++)
         {
-            int a = ba + da, ia = a < 0 ? -1 : (a >= na ? 1 : 0);
+            int a = ba + da, ia = FloorDiv(a, na);
             a -= ia * na;
-            for (int db = -1; db <= 1; db++)
+            for (int db = -kb; db <= kb; db++)
             {
-                int b = bb + db, ib = b < 0 ? -1 : (b >= nb ? 1 : 0);
+                int b = bb + db, ib = FloorDiv(b, nb);
                 b -= ib * nb;
-                for (int dc = -1; dc <= 1; dc++)
+                for (int dc = -kc; dc <= kc; dc++)
                 {
-                    int c = bc + dc, ic = c < 0 ? -1 : (c >= nc ? 1 : 0);
+                    int c = bc + dc, ic = FloorDiv(c, nc);
                     c -= ic * nc;
-                    int code = 27 * s + (ia + 1) * 9 + (ib + 1) * 3 + (ic + 1);
+                    int code = firstCode + ((ia + ka) * (2 * kb + 1) + ib + kb) * (2 * kc + 1) + ic + kc;
                     bool unshifted = ia == 0 && ib == 0 && ic == 0;
                     double sx = g.Shifts[3 * code], sy = g.Shifts[3 * code + 1], sz = g.Shifts[3 * code + 2];
                     int bin = first + (a * nb + b) * nc + c, m = Math.Min(grid.Count[bin], grid.Capacity);
@@ -113,6 +121,9 @@ internal static class NeighborKernels
         g.Count[i] = count;
         Atomic.Max(ref grid.Overflow[1], count);
     }
+
+    /// <summary>⌊v / n⌋ for n ≥ 1 (the image of unwrapped bin v).</summary>
+    private static int FloorDiv(int v, int n) => v >= 0 ? v / n : -((-v + n - 1) / n);
 
     /// <summary>
     /// The mirror of list slot s (entry i → j with shift S): the slot of j's entry pointing to i with −S (a full list holds both), found

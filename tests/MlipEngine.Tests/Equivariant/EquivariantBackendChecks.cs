@@ -133,9 +133,10 @@ internal static class EquivariantBackendChecks
         EquivariantModelFile.Read(Path.Combine(MlipEngine.Tests.Interop.NativeLibrary.RepoRoot, "potentials", "cu-mlearn.mlip")));
 
     /// <summary>Cu fcc nx×ny×nz at a = 3.643 Å (the model's 3.634 Å), jittered 0.05 Å, 600 K, the shipped Cu model (with its ZBL core).</summary>
-    private static MdSystem CuSystem(Backend backend, (int X, int Y, int Z) repeat, double skin, Precision precision = Precision.Float64)
+    private static MdSystem CuSystem(Backend backend, (int X, int Y, int Z) repeat, double skin, Precision precision = Precision.Float64, bool slab = false)
     {
         var s = MlipEngine.Dynamics.Structures.CrystalLattice.Build("fcc", "Cu", 3.643, repeat.X, repeat.Y, repeat.Z);
+        if (slab) s = new AtomicStructure(s.Numbers, s.Positions, new MlipEngine.Geometry.Cell(s.Cell.Matrix, true, true, false));   // open along c: two surfaces
         var computer = TestCatalog.Instance.Bind(CuModel.Value, new ComputeOptions { Backend = backend, Threads = 2, Skin = skin, Precision = precision });
         var batch = SystemBatch.FromStructure(s);
         var rng = new Random(4);
@@ -157,14 +158,15 @@ internal static class EquivariantBackendChecks
     /// vacuous) and energies within 1e-10 relative, with the list rebuilt on the same steps (at least three builds). fp32: step-0 forces
     /// within the single-precision kernel bound 1e-5; the fp32 force error (~2e-6 relative per step) perturbs the trajectory by far
     /// less than the motion: positions within 1e-5 of the RMS displacement, energies within 1e-6 relative. With
-    /// <paramref name="listOn"/>, the resident stepper's description must say where it rebuilds the list ("device" or "host").
+    /// <paramref name="listOn"/>, the resident stepper's description must say where it rebuilds the list ("device" or "host"). With
+    /// <paramref name="slab"/> the cell is open along c (two free surfaces; mixed boundaries).
     /// </summary>
     public static void AssertNveMatchesCpuBackend(ITestOutputHelper output, Backend backend, (int X, int Y, int Z) repeat, double skin, int steps, double minRms,
-        string? listOn = null)
+        string? listOn = null, bool slab = false)
     {
-        var cpu = CuSystem(Backend.Cpu, repeat, skin);
-        var dev = CuSystem(backend, repeat, skin);
-        var dev32 = CuSystem(backend, repeat, skin, Precision.Float32);
+        var cpu = CuSystem(Backend.Cpu, repeat, skin, slab: slab);
+        var dev = CuSystem(backend, repeat, skin, slab: slab);
+        var dev32 = CuSystem(backend, repeat, skin, Precision.Float32, slab);
         int n = cpu.AtomCount;
         double fmax = 0;
         for (int i = 0; i < n; i++)

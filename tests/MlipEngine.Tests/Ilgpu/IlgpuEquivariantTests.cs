@@ -86,12 +86,18 @@ public class IlgpuEquivariantTests(ITestOutputHelper output)
     /// <summary>
     /// Device-resident NVE (<see cref="IlgpuResidentDynamics"/>) with the shipped Cu model against the CPU backend's host loop, the
     /// bounds of <see cref="EquivariantBackendChecks.AssertNveMatchesCpuBackend"/>: 8 atoms (2×1×1 fcc, a cell thinner than the cutoff:
-    /// atoms see their own images), skin 0.1 Å (a rebuild every ~10 steps), 60 steps — small because ILGPU's CPU accelerator is slow;
-    /// the RMS displacement is then ~0.14 Å (≥ 0.05 asked). Measured: fp64 positions 1.8e-15 Å apart (32 atoms, 200 steps).
+    /// atoms see their own images, the device list visits images −2 … 2 along b and c), skin 0.1 Å (a rebuild every ~10 steps),
+    /// 60 steps — small because ILGPU's CPU accelerator is slow; the RMS displacement is then ~0.14 Å (≥ 0.05 asked). Measured: fp64
+    /// positions 1.8e-15 Å apart (32 atoms, 200 steps).
     /// </summary>
     [Fact]
     public void Nve_Trajectory_MatchesCpuBackend() =>
-        EquivariantBackendChecks.AssertNveMatchesCpuBackend(output, IlgpuBackend.Name, (2, 1, 1), skin: 0.1, steps: 60, minRms: 0.05, listOn: "host");
+        EquivariantBackendChecks.AssertNveMatchesCpuBackend(output, IlgpuBackend.Name, (2, 1, 1), skin: 0.1, steps: 60, minRms: 0.05, listOn: "device");
+
+    /// <summary>The same on a slab open along c (2×2×1 fcc, 16 atoms, two free surfaces): mixed boundaries rebuild the list on the host.</summary>
+    [Fact]
+    public void Nve_OpenAlongC_ListOnTheHost_MatchesCpuBackend() =>
+        EquivariantBackendChecks.AssertNveMatchesCpuBackend(output, IlgpuBackend.Name, (2, 2, 1), skin: 0.1, steps: 40, minRms: 0.05, listOn: "host", slab: true);
 
     /// <summary>
     /// The same with the list rebuilt on the device (<see cref="IlgpuNeighborListBuilder"/>, mirrors by <see cref="NeighborKernels.Mirror"/>):

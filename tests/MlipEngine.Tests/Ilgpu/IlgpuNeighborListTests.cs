@@ -29,8 +29,8 @@ public class IlgpuNeighborListTests
         return new AtomicStructure(s.Numbers, pos, s.Cell);
     }
 
-    /// <summary>The cases and list radii: each cell at least as thick as the radius, the device builder's domain.</summary>
-    public static TheoryData<string> Cases() => ["orthorhombic", "triclinic", "half-box", "batch"];
+    /// <summary>The cases and list radii: cells at least as thick as the radius, and thinner ones (several images per axis).</summary>
+    public static TheoryData<string> Cases() => ["orthorhombic", "triclinic", "half-box", "batch", "thin", "thin-batch", "thin-skewed"];
 
     private static (AtomicStructure[] Systems, double Radius) Case(string name) => name switch
     {
@@ -42,6 +42,12 @@ public class IlgpuNeighborListTests
         "half-box" => ([Unwrapped(TestStructures.Fcc("Cu", 3.615, 2, 2, 2, jitter: 0.1, seed: 6), 7)], 5.0),
         // a batch of a skewed small cell (rc > half its faces) and an orthorhombic one: codes per system
         "batch" => ([Unwrapped(Samples.Periodic(["Cu"], 3.6, 8, repeat: 2), 9), Unwrapped(TestStructures.Fcc("Cu", 3.615, 3, 3, 3, jitter: 0.1, seed: 10), 11)], 4.5),
+        // a slab one fcc cell thick along c (3.6 Å) with r_l 4.5 Å: images −2 … 2 along c
+        "thin" => ([Unwrapped(EquivariantBackendChecks.Thin(["Cu"]), 13)], 4.5),
+        // a thin and a thick system in one batch: each system's own reach and code range
+        "thin-batch" => ([Unwrapped(TestStructures.Fcc("Cu", 3.615, 3, 3, 3, jitter: 0.1, seed: 14), 15), Unwrapped(EquivariantBackendChecks.Thin(["Cu", "Ni"]), 16)], 4.5),
+        // a skewed 1×1×1 fcc cell (faces ≈ 2.9 Å) with r_l 6.5 Å: reach 3 along every axis
+        "thin-skewed" => ([Unwrapped(Samples.Periodic(["Cu"], 3.6, 17, repeat: 1), 18)], 6.5),
         _ => throw new ArgumentException(name),
     };
 
@@ -111,19 +117,18 @@ public class IlgpuNeighborListTests
         for (int i = 0; i < batch.AtomCount; i++) Assert.Equal(device[i], again[i]);
     }
 
-    /// <summary>Cells thinner than the list radius (several images of one neighbor per axis) and open or mixed boundaries are the host list's, with a reason.</summary>
+    /// <summary>Open or mixed boundaries are the host list's, with a reason; thin periodic cells are the device's.</summary>
     [Fact]
-    public void ThinOrOpenCells_AreLeftToTheHostWithAReason()
+    public void OpenCells_AreLeftToTheHostWithAReason_ThinOnesAreNot()
     {
         var thin = SystemBatch.FromStructure(EquivariantBackendChecks.Thin(["Cu"]));   // c = 3.6 Å
-        Assert.False(IlgpuNeighborListBuilder.Applies(thin, 4.5, out string why));
-        Assert.Contains("less than the list radius", why);
+        Assert.True(IlgpuNeighborListBuilder.Applies(thin, 4.5, out string why), why);
         var open = SystemBatch.FromStructure(Samples.Cluster(["Cu"], 3.6, 3));
         Assert.False(IlgpuNeighborListBuilder.Applies(open, 4.5, out why));
         Assert.Contains("not fully periodic", why);
     }
 
-    public static TheoryData<string> Potentials() => ["lj", "eam", "sw", "tersoff", "equivariant", "equivariant-fp32"];
+    public static TheoryData<string> Potentials() => ["lj", "eam", "sw", "tersoff", "equivariant", "equivariant-fp32", "eam-thin", "equivariant-thin"];
 
     /// <summary>
     /// A list built on the device (as device-resident MD does) gives the forces, energies and virials of the host-uploaded list for
@@ -136,7 +141,7 @@ public class IlgpuNeighborListTests
         IForceField ff = potential switch
         {
             "lj" => PotentialFactory.Create(PotentialSpecLoader.Resolve(MdTestSystems.ArgonSpec)),
-            "eam" => PotentialFactory.Create(PotentialSpecLoader.Resolve(MdTestSystems.CopperSpec)),
+            "eam" or "eam-thin" => PotentialFactory.Create(PotentialSpecLoader.Resolve(MdTestSystems.CopperSpec)),
             "sw" => MlipEngine.Potentials.StillingerWeber.StillingerWeberPotential.FromFile(GoldenFiles.LammpsPotential("Si.sw"), ["Si"]),
             "tersoff" => MlipEngine.Potentials.Tersoff.TersoffPotential.FromFile(GoldenFiles.LammpsPotential("SiC.tersoff"), ["Si", "C"]),
             _ => EquivariantBackendChecks.Shapes["l2-nu3-2layers"],
@@ -145,6 +150,9 @@ public class IlgpuNeighborListTests
         {
             "lj" => TestStructures.Fcc("Ar", 5.26, 4, 4, 4, jitter: 0.2, seed: 2),
             "eam" => TestStructures.Fcc("Cu", 3.615, 3, 3, 3, jitter: 0.15, seed: 2),
+            // one cell thick along c (3.6 Å), thinner than the list radius: several images per axis
+            "eam-thin" => TestStructures.Fcc("Cu", 3.615, 3, 3, 1, jitter: 0.15, seed: 2),
+            "equivariant-thin" => EquivariantBackendChecks.Thin(["Cu", "Ni"]),
             "sw" or "tersoff" => TestStructures.Diamond("Si", 5.431, 2, 2, 2, jitter: 0.15, seed: 2),
             _ => Samples.Periodic(["Cu", "Ni"], 3.6, 21, repeat: 3),
         };
