@@ -161,6 +161,12 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     /// <summary>The device outputs of the last evaluation for <paramref name="n"/> atoms.</summary>
     internal AtomOutputs CurrentOutputs(int n) => Outputs(n);
 
+    /// <summary>
+    /// Whether device-resident MD may build its lists on the device (default). Off, it rebuilds on the host as for degenerate cells:
+    /// the path the tests keep covered now that every real cell shape is listed on the device.
+    /// </summary>
+    internal bool DeviceListBuilds { get; set; } = true;
+
     /// <summary>The list's device arrays, for <see cref="IlgpuNeighborListBuilder"/>.</summary>
     private DeviceListArrays ListArrays => new(_x, _y, _z, _shifts, _count, _j, _code);
 

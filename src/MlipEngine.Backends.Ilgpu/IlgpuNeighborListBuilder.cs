@@ -14,8 +14,8 @@ internal sealed record DeviceListArrays(DeviceArray<double> X, DeviceArray<doubl
 
 /// <summary>
 /// Builds FULL neighbor lists on an ILGPU device from raw positions already there (<see cref="NeighborKernels"/>, the OpenCL backend's
-/// DeviceNeighborList algorithm), for batches whose systems are all fully periodic (<see cref="Applies"/>; open or mixed boundaries are
-/// built on the host by the caller), thin cells included. The list's entries are the CPU Verlet list's (tested), in another order: per
+/// DeviceNeighborList algorithm), for every cell shape: periodic (thin cells included), open and mixed boundaries (a box drawn around
+/// the atoms along open axes, <see cref="NeighborKernels"/>); <see cref="Applies"/> refuses only degenerate periodic vectors. The list's entries are the CPU Verlet list's (tested), in another order: per
 /// atom the bins around its own in a fixed order, each bin's atoms by index, so two builds of the same positions are identical.
 /// </summary>
 /// <remarks>
@@ -27,7 +27,12 @@ internal sealed record DeviceListArrays(DeviceArray<double> X, DeviceArray<doubl
 /// </remarks>
 internal sealed class IlgpuNeighborListBuilder : IDisposable
 {
-    private readonly DeviceArray<double> _cells, _inverse;
+    private readonly DeviceArray<double> _cells, _inverse, _origin, _dirs, _extent;
+    private readonly DeviceArray<int> _offsets;
+    private readonly Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, ArrayView<double>, ArrayView<double>> _extentKernel;
+    private double[] _extentHost = [];
+    /// <summary>Margin (Å) between the atoms and the box drawn along open axes.</summary>
+    private const double OpenMargin = 1.0;
     private readonly DeviceArray<int> _dims, _binCount, _binAtoms, _atomBin, _overflow;
     private readonly Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, BinGrid, ArrayView<int>, DeviceGeometry> _bin;
     private readonly Action<Index1D, BinGrid> _sort;
@@ -41,7 +46,8 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
     public IlgpuNeighborListBuilder(Accelerator accelerator)
     {
         var a = accelerator;
-        _cells = new(a); _inverse = new(a); _dims = new(a); _binCount = new(a); _binAtoms = new(a); _atomBin = new(a); _overflow = new(a, 2);
+        _cells = new(a); _inverse = new(a); _origin = new(a); _dirs = new(a); _extent = new(a); _offsets = new(a); _dims = new(a);
+        _extentKernel = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, ArrayView<double>, ArrayView<double>>(NeighborKernels.Extent); _binCount = new(a); _binAtoms = new(a); _atomBin = new(a); _overflow = new(a, 2);
         _bin = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, BinGrid, ArrayView<int>, DeviceGeometry>(NeighborKernels.Bin);
         _sort = a.LoadAutoGroupedStreamKernel<Index1D, BinGrid>(NeighborKernels.SortBins);
         _fill = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, BinGrid, DeviceGeometry, double, int>(NeighborKernels.Fill);
@@ -54,17 +60,14 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
     public int[] CodeImages { get; private set; } = [];
 
     /// <summary>
-    /// Whether <paramref name="batch"/> can be listed on the device with list radius <paramref name="radius"/> (Å): every system fully
-    /// periodic and non-singular (cells thinner than the radius too: an atom then sees several images of a neighbor along an axis, and
-    /// the fill visits them). Open or mixed boundaries are the host list's.
+    /// Whether <paramref name="batch"/> can be listed on the device with list radius <paramref name="radius"/> (Å): every system's
+    /// periodic lattice vectors independent (cells thinner than the radius too: an atom then sees several images of a neighbor along
+    /// an axis, and the fill visits them; open axes get a box around the atoms). Degenerate periodic vectors are the host list's.
     /// </summary>
     public static bool Applies(SystemBatch batch, double radius, out string reason)
     {
         for (int s = 0; s < batch.SystemCount; s++)
-        {
-            var c = batch.Cells[s];
-            if (!c.FullyPeriodic || !c.IsNonSingular) { reason = $"system {s} is not fully periodic: its list is built on the host"; return false; }
-        }
+            if (Frame(batch.Cells[s]) is null) { reason = $"system {s}'s periodic lattice vectors are degenerate: its list is built on the host"; return false; }
         reason = "";
         return true;
     }
@@ -80,7 +83,7 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
         ArrayView<int> images, DeviceListArrays list, int stride, int capacity)
     {
         int n = batch.AtomCount;
-        PrepareGrid(batch, radius);
+        PrepareGrid(batch, radius, OpenExtents(batch, rx, ry, rz));
         list.Shifts.Write(_shiftHost);   // every build: the host path writes its own shift vectors there
         foreach (var b in new[] { list.X, list.Y, list.Z }) b.EnsureCapacity(n);
         list.Count.EnsureCapacity(n);
@@ -113,7 +116,7 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
 
     private BinGrid Grid => new()
     {
-        Cells = _cells.View, Inverse = _inverse.View, Dims = _dims.View, Count = _binCount.View, Atoms = _binAtoms.View,
+        Cells = _cells.View, Inverse = _inverse.View, Origin = _origin.View, Dims = _dims.View, Count = _binCount.View, Atoms = _binAtoms.View,
         AtomBin = _atomBin.View, Overflow = _overflow.View, Capacity = _binCapacity,
     };
 
@@ -122,26 +125,101 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
         X = l.X.View, Y = l.Y.View, Z = l.Z.View, Shifts = l.Shifts.View, Count = l.Count.View, J = l.J.View, Code = l.Code.View, Stride = stride,
     };
 
-    /// <summary>Cells, inverses, bins and image reach per axis (uploaded) and each system's shift vectors, when the cells or the radius change.</summary>
-    private void PrepareGrid(SystemBatch batch, double radius)
+    /// <summary>
+    /// Per system the lattice rows the builder bins in: a periodic axis keeps its lattice vector; an open axis gets a unit vector d̂
+    /// normal to the periodic ones (and to the other open ones), to be scaled to the atoms' extent. Null when the periodic vectors are
+    /// degenerate. Fully periodic cells: the cell's rows (null when singular).
+    /// </summary>
+    private static (Vec3[] Rows, bool[] Open)? Frame(Cell cell)
+    {
+        var h = cell.Matrix;
+        var rows = new Vec3[3];
+        var open = new bool[3];
+        var basis = new List<Vec3>();   // orthonormal basis of the periodic rows' span, then of the open directions
+        for (int a = 0; a < 3; a++)
+        {
+            if (!cell.IsPeriodic(a)) { open[a] = true; continue; }
+            rows[a] = h.Row(a);
+            var r = rows[a];
+            foreach (var e in basis) r -= Vec3.Dot(r, e) * e;
+            if (r.Norm <= 1e-8 * Math.Max(1, rows[a].Norm)) return null;
+            basis.Add(r / r.Norm);
+        }
+        for (int a = 0; a < 3; a++)
+        {
+            if (!open[a]) continue;
+            Vec3 best = default;
+            foreach (var t in new[] { new Vec3(1, 0, 0), new Vec3(0, 1, 0), new Vec3(0, 0, 1) })
+            {
+                var r = t;
+                foreach (var e in basis) r -= Vec3.Dot(r, e) * e;
+                if (r.Norm > best.Norm + 1e-12) best = r;
+            }
+            rows[a] = best / best.Norm;
+            basis.Add(rows[a]);
+        }
+        return (rows, open);
+    }
+
+    /// <summary>
+    /// For batches with open axes: the lowest and highest r·d̂ of each system's atoms along its open directions (6 per system), measured
+    /// on the device (<see cref="NeighborKernels.Extent"/>) and read back (48 bytes per system); null for fully periodic batches.
+    /// </summary>
+    private double[]? OpenExtents(SystemBatch batch, ArrayView<double> rx, ArrayView<double> ry, ArrayView<double> rz)
     {
         int ns = batch.SystemCount;
-        if (radius == _gridRadius && batch.Cells.AsSpan(0, ns).SequenceEqual(_gridCells)) return;
-        var cells = new double[9 * ns]; var inverse = new double[9 * ns]; var dims = new int[BinGrid.Stride * ns];
+        bool anyOpen = false;
+        for (int s = 0; s < ns; s++) anyOpen |= !batch.Cells[s].FullyPeriodic;
+        if (!anyOpen) return null;
+        var dirs = new double[9 * ns];
+        for (int s = 0; s < ns; s++)
+        {
+            var (rows, open) = Frame(batch.Cells[s])!.Value;
+            for (int a = 0; a < 3; a++)
+                if (open[a]) { dirs[9 * s + 3 * a] = rows[a].X; dirs[9 * s + 3 * a + 1] = rows[a].Y; dirs[9 * s + 3 * a + 2] = rows[a].Z; }
+        }
+        _dirs.Write(dirs);
+        _offsets.Write(batch.SystemOffsets.AsSpan(0, ns + 1));
+        _extent.EnsureCapacity(6L * ns);
+        _extentKernel(3 * ns, rx, ry, rz, _offsets.View, _dirs.View, _extent.View);
+        if (_extentHost.Length < 6 * ns) _extentHost = new double[6 * ns];
+        _extent.View.SubView(0, 6 * ns).CopyToCPU(_extentHost.AsSpan(0, 6 * ns));
+        return _extentHost;
+    }
+
+    /// <summary>
+    /// Cells, origins, inverses, bins and image reach per axis (uploaded) and each system's shift vectors: when the cells or the radius
+    /// change, and at every build of a batch with open axes (the box around the atoms follows them; <paramref name="extent"/>).
+    /// </summary>
+    private void PrepareGrid(SystemBatch batch, double radius, double[]? extent)
+    {
+        int ns = batch.SystemCount;
+        if (extent is null && radius == _gridRadius && batch.Cells.AsSpan(0, ns).SequenceEqual(_gridCells)) return;
+        var cells = new double[9 * ns]; var inverse = new double[9 * ns]; var origin = new double[3 * ns]; var dims = new int[BinGrid.Stride * ns];
         var shift = new List<double>(3 * 27 * ns);
         var codeImages = new List<int>(3 * 27 * ns);
         int bins = 0;
         for (int s = 0; s < ns; s++)
         {
-            var cell = batch.Cells[s];
-            var h = cell.Matrix; var inv = h.Inverse();
+            var (rows, open) = Frame(batch.Cells[s])!.Value;
+            var o = new Vec3(0, 0, 0);
+            for (int a = 0; a < 3; a++)
+            {
+                if (!open[a]) continue;
+                double lo = extent![6 * s + 2 * a], hi = extent[6 * s + 2 * a + 1];
+                o += (lo - OpenMargin) * rows[a];
+                rows[a] *= hi - lo + radius + 2 * OpenMargin;
+            }
+            var box = new Cell(Mat3.FromRows(rows[0], rows[1], rows[2]));
+            var h = box.Matrix; var inv = h.Inverse();
             for (int k = 0; k < 9; k++) { cells[9 * s + k] = h[k / 3, k % 3]; inverse[9 * s + k] = inv[k / 3, k % 3]; }
-            var d = cell.FaceDistances;
+            origin[3 * s] = o.X; origin[3 * s + 1] = o.Y; origin[3 * s + 2] = o.Z;
+            var d = box.FaceDistances;
             Span<int> n = [Math.Max(1, (int)(d.X / radius)), Math.Max(1, (int)(d.Y / radius)), Math.Max(1, (int)(d.Z / radius))];
             Span<int> reach = [Reach(d.X, radius), Reach(d.Y, radius), Reach(d.Z, radius)];
-            int o = BinGrid.Stride * s;
-            dims[o] = n[0]; dims[o + 1] = n[1]; dims[o + 2] = n[2]; dims[o + 3] = bins;
-            dims[o + 4] = reach[0]; dims[o + 5] = reach[1]; dims[o + 6] = reach[2]; dims[o + 7] = codeImages.Count / 3;
+            int q = BinGrid.Stride * s;
+            dims[q] = n[0]; dims[q + 1] = n[1]; dims[q + 2] = n[2]; dims[q + 3] = bins;
+            dims[q + 4] = reach[0]; dims[q + 5] = reach[1]; dims[q + 6] = reach[2]; dims[q + 7] = codeImages.Count / 3;
             bins += n[0] * n[1] * n[2];
             for (int ia = -reach[0]; ia <= reach[0]; ia++)   // code order: the kernel's ((n_a + K_a)(2K_b + 1) + n_b + K_b)(2K_c + 1) + n_c + K_c
                 for (int ib = -reach[1]; ib <= reach[1]; ib++)
@@ -152,7 +230,7 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
                         codeImages.Add(ia); codeImages.Add(ib); codeImages.Add(ic);
                     }
         }
-        _cells.Write(cells); _inverse.Write(inverse); _dims.Write(dims);
+        _cells.Write(cells); _inverse.Write(inverse); _origin.Write(origin); _dims.Write(dims);
         _shiftHost = [.. shift];
         _binCount.EnsureCapacity(bins);
         _bins = bins;
@@ -168,6 +246,6 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
 
     public void Dispose()
     {
-        foreach (var b in new IDeviceMemory[] { _cells, _inverse, _dims, _binCount, _binAtoms, _atomBin, _overflow }) b.Dispose();
+        foreach (var b in new IDeviceMemory[] { _cells, _inverse, _origin, _dirs, _extent, _offsets, _dims, _binCount, _binAtoms, _atomBin, _overflow }) b.Dispose();
     }
 }

@@ -185,7 +185,8 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
         _drift = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, AtomOutputs, DeviceGeometry, int, double, double, double>(VerletKernels.Drift);
         _kick = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, AtomOutputs, double>(VerletKernels.Kick);
         _imageCorrect = a.LoadAutoGroupedStreamKernel<Index1D, ResidentState, DeviceGeometry>(VerletKernels.ImageCorrect);
-        _buildOnDevice = IlgpuNeighborListBuilder.Applies(system.Batch, computer.ForceField.Cutoff + computer.Verlet.Skin, out string why);
+        string why = "device list builds switched off";
+        _buildOnDevice = computer.DeviceListBuilds && IlgpuNeighborListBuilder.Applies(system.Batch, computer.ForceField.Cutoff + computer.Verlet.Skin, out why);
         Description = $"device-resident MD on ILGPU device {computer.Options.DeviceIndex} ({computer.DeviceName}): {integrator.Name}, {computer.Options.Precision}; " +
             "positions, velocities and forces stay on the device; " +
             (_buildOnDevice ? "the list is rebuilt on the device when the skin test asks" : $"the list is rebuilt on the host when the skin test asks ({why})");

@@ -9,6 +9,9 @@ namespace MlipEngine.Backends.Ilgpu;
 /// </summary>
 internal struct BinGrid
 {
+    /// <summary>Per system the point the fractional coordinates are measured from (3 doubles): 0 for periodic cells, the corner of
+    /// the box drawn around the atoms along open axes.</summary>
+    public ArrayView<double> Origin;
     /// <summary>Ints per system in <see cref="Dims"/>.</summary>
     public const int Stride = 8;
 
@@ -27,6 +30,11 @@ internal struct BinGrid
 /// means lattice image n = ⌊(b + δ)/N_a⌋ of bin (b + δ) mod N_a; each (bin, image) pair is visited once, so no pair is listed twice.
 /// Shift code of image (n_a, n_b, n_c) of system s: first_s + ((n_a + K_a)(2K_b + 1) + n_b + K_b)(2K_c + 1) + n_c + K_c, which is
 /// 27·s + 9(n_a + 1) + 3(n_b + 1) + n_c + 1 when every reach is 1.</para>
+/// <para>Open axes (clusters, slabs, wires): the builder draws a box around the atoms: along each open axis a lattice vector L d̂
+/// (d̂ a unit vector normal to the periodic ones, L the atoms' extent along d̂ plus r_l + 2 Å) and an origin 1 Å before the lowest
+/// atom (<see cref="Extent"/> measures them on the device). Every atom's fractional coordinate along d̂ is then inside (0, 1), so its
+/// image there is 0 (r̃ = r), and an image of another atom along d̂ is at least L − extent > r_l away: only true pairs are listed,
+/// with no shift along open axes, as the CPU list has them.</para>
 /// <para>Passes: <see cref="Bin"/> (wrap into the cell: images w, r̃ = r − w·H; append to fixed-capacity bins by integer atomic add,
 /// overflow reported by atomic max), <see cref="SortBins"/> (each bin's atoms by index, so the list's order does not depend on which
 /// thread the atomics served first: deterministic lists, deterministic forces), <see cref="Fill"/> (per atom, the 27 bins in a fixed
@@ -41,10 +49,11 @@ internal static class NeighborKernels
     {
         int i = index, s = system[i], h = 9 * s;
         double r0 = rx[i], r1 = ry[i], r2 = rz[i];
+        double q0 = r0 - grid.Origin[3 * s], q1 = r1 - grid.Origin[3 * s + 1], q2 = r2 - grid.Origin[3 * s + 2];
         int w0 = 0, w1 = 0, w2 = 0, b0 = 0, b1 = 0, b2 = 0;
         for (int a = 0; a < 3; a++)
         {
-            double f = r0 * grid.Inverse[h + a] + r1 * grid.Inverse[h + 3 + a] + r2 * grid.Inverse[h + 6 + a];   // s = r·H⁻¹ (row vector)
+            double f = q0 * grid.Inverse[h + a] + q1 * grid.Inverse[h + 3 + a] + q2 * grid.Inverse[h + 6 + a];   // s = (r − o)·H⁻¹ (row vector)
             double fl = Math.Floor(f);
             f -= fl;
             int nb = grid.Dims[BinGrid.Stride * s + a], bi = (int)(f * nb);
@@ -120,6 +129,25 @@ internal static class NeighborKernels
         }
         g.Count[i] = count;
         Atomic.Max(ref grid.Overflow[1], count);
+    }
+
+    /// <summary>
+    /// Thread 3s + k: the lowest and highest r·d̂_k over system s's atoms [offsets[s], offsets[s+1]) (d̂_k = dirs[9s + 3k …], 0 for a
+    /// periodic axis), into extent[6s + 2k], extent[6s + 2k + 1]. Minimum and maximum do not depend on the order: deterministic.
+    /// </summary>
+    public static void Extent(Index1D index, ArrayView<double> rx, ArrayView<double> ry, ArrayView<double> rz, ArrayView<int> offsets,
+        ArrayView<double> dirs, ArrayView<double> extent)
+    {
+        int s = index / 3, k = index - 3 * s, d = 9 * s + 3 * k;
+        double dx = dirs[d], dy = dirs[d + 1], dz = dirs[d + 2], lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        for (int i = offsets[s], end = offsets[s + 1]; i < end; i++)
+        {
+            double p = rx[i] * dx + ry[i] * dy + rz[i] * dz;
+            lo = p < lo ? p : lo;
+            hi = p > hi ? p : hi;
+        }
+        extent[6 * s + 2 * k] = lo;
+        extent[6 * s + 2 * k + 1] = hi;
     }
 
     /// <summary>⌊v / n⌋ for n ≥ 1 (the image of unwrapped bin v).</summary>

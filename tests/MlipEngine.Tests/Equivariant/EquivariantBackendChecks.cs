@@ -159,14 +159,17 @@ internal static class EquivariantBackendChecks
     /// within the single-precision kernel bound 1e-5; the fp32 force error (~2e-6 relative per step) perturbs the trajectory by far
     /// less than the motion: positions within 1e-5 of the RMS displacement, energies within 1e-6 relative. With
     /// <paramref name="listOn"/>, the resident stepper's description must say where it rebuilds the list ("device" or "host"). With
-    /// <paramref name="slab"/> the cell is open along c (two free surfaces; mixed boundaries).
+    /// <paramref name="slab"/> the cell is open along c (two free surfaces; mixed boundaries). <paramref name="configure"/> sets up the
+    /// device computers before the run.
     /// </summary>
     public static void AssertNveMatchesCpuBackend(ITestOutputHelper output, Backend backend, (int X, int Y, int Z) repeat, double skin, int steps, double minRms,
-        string? listOn = null, bool slab = false)
+        string? listOn = null, bool slab = false, Action<IForceComputer>? configure = null)
     {
         var cpu = CuSystem(Backend.Cpu, repeat, skin, slab: slab);
         var dev = CuSystem(backend, repeat, skin, slab: slab);
         var dev32 = CuSystem(backend, repeat, skin, Precision.Float32, slab);
+        configure?.Invoke(dev.Computer);
+        configure?.Invoke(dev32.Computer);
         int n = cpu.AtomCount;
         double fmax = 0;
         for (int i = 0; i < n; i++)

@@ -30,7 +30,11 @@ public class IlgpuNeighborListTests
     }
 
     /// <summary>The cases and list radii: cells at least as thick as the radius, and thinner ones (several images per axis).</summary>
-    public static TheoryData<string> Cases() => ["orthorhombic", "triclinic", "half-box", "batch", "thin", "thin-batch", "thin-skewed"];
+    public static TheoryData<string> Cases() => ["orthorhombic", "triclinic", "half-box", "batch", "thin", "thin-batch", "thin-skewed",
+        "cluster", "slab", "wire", "mixed-batch"];
+
+    /// <summary><paramref name="s"/> with the periodicity of its cell axes set to <paramref name="periodic"/> (the vectors kept).</summary>
+    private static AtomicStructure WithPbc(AtomicStructure s, bool a, bool b, bool c) => new(s.Numbers, s.Positions, new Cell(s.Cell.Matrix, a, b, c));
 
     private static (AtomicStructure[] Systems, double Radius) Case(string name) => name switch
     {
@@ -48,6 +52,16 @@ public class IlgpuNeighborListTests
         "thin-batch" => ([Unwrapped(TestStructures.Fcc("Cu", 3.615, 3, 3, 3, jitter: 0.1, seed: 14), 15), Unwrapped(EquivariantBackendChecks.Thin(["Cu", "Ni"]), 16)], 4.5),
         // a skewed 1×1×1 fcc cell (faces ≈ 2.9 Å) with r_l 6.5 Å: reach 3 along every axis
         "thin-skewed" => ([Unwrapped(Samples.Periodic(["Cu"], 3.6, 17, repeat: 1), 18)], 6.5),
+        // open and mixed boundaries: a box drawn around the atoms along the open axes (no images along them)
+        // a 256-atom fcc cube with every axis open
+        "cluster" => ([WithPbc(TestStructures.Fcc("Cu", 3.615, 4, 4, 4, jitter: 0.1, seed: 19), false, false, false)], 4.5),
+        // a skewed cell periodic along a and b, open along c: two surfaces, atoms unwrapped in the plane only
+        "slab" => ([WithPbc(Samples.Periodic(["Cu"], 3.6, 20, repeat: 3), true, true, false)], 4.7),
+        // periodic along a only, thinner than the radius along it (reach 2)
+        "wire" => ([WithPbc(TestStructures.Fcc("Cu", 3.615, 1, 2, 2, jitter: 0.1, seed: 21), true, false, false)], 5.0),
+        // a periodic crystal, a cluster and a slab in one batch
+        "mixed-batch" => ([Unwrapped(TestStructures.Fcc("Cu", 3.615, 3, 3, 3, jitter: 0.1, seed: 22), 23), Samples.Cluster(["Cu"], 3.6, 24),
+            WithPbc(TestStructures.Fcc("Cu", 3.615, 3, 3, 2, jitter: 0.1, seed: 25), true, true, false)], 4.5),
         _ => throw new ArgumentException(name),
     };
 
@@ -117,18 +131,22 @@ public class IlgpuNeighborListTests
         for (int i = 0; i < batch.AtomCount; i++) Assert.Equal(device[i], again[i]);
     }
 
-    /// <summary>Open or mixed boundaries are the host list's, with a reason; thin periodic cells are the device's.</summary>
+    /// <summary>Thin, open and mixed cells are the device's; only degenerate periodic vectors are left to the host, with a reason.</summary>
     [Fact]
-    public void OpenCells_AreLeftToTheHostWithAReason_ThinOnesAreNot()
+    public void DegenerateCells_AreLeftToTheHostWithAReason_ThinAndOpenOnesAreNot()
     {
         var thin = SystemBatch.FromStructure(EquivariantBackendChecks.Thin(["Cu"]));   // c = 3.6 Å
         Assert.True(IlgpuNeighborListBuilder.Applies(thin, 4.5, out string why), why);
         var open = SystemBatch.FromStructure(Samples.Cluster(["Cu"], 3.6, 3));
-        Assert.False(IlgpuNeighborListBuilder.Applies(open, 4.5, out why));
-        Assert.Contains("not fully periodic", why);
+        Assert.True(IlgpuNeighborListBuilder.Applies(open, 4.5, out why), why);
+        // two periodic vectors along one line (the third axis open): no lattice to bin in
+        var s = Samples.Cluster(["Cu"], 3.6, 3);
+        var line = new AtomicStructure(s.Numbers, s.Positions, new Cell(Mat3.FromRows(new Vec3(5, 0, 0), new Vec3(10, 0, 0), new Vec3(0, 0, 0)), true, true, false));
+        Assert.False(IlgpuNeighborListBuilder.Applies(SystemBatch.FromStructure(line), 4.5, out why));
+        Assert.Contains("degenerate", why);
     }
 
-    public static TheoryData<string> Potentials() => ["lj", "eam", "sw", "tersoff", "equivariant", "equivariant-fp32", "eam-thin", "equivariant-thin"];
+    public static TheoryData<string> Potentials() => ["lj", "eam", "sw", "tersoff", "equivariant", "equivariant-fp32", "eam-thin", "equivariant-thin", "eam-cluster", "sw-slab", "equivariant-slab"];
 
     /// <summary>
     /// A list built on the device (as device-resident MD does) gives the forces, energies and virials of the host-uploaded list for
@@ -141,8 +159,8 @@ public class IlgpuNeighborListTests
         IForceField ff = potential switch
         {
             "lj" => PotentialFactory.Create(PotentialSpecLoader.Resolve(MdTestSystems.ArgonSpec)),
-            "eam" or "eam-thin" => PotentialFactory.Create(PotentialSpecLoader.Resolve(MdTestSystems.CopperSpec)),
-            "sw" => MlipEngine.Potentials.StillingerWeber.StillingerWeberPotential.FromFile(GoldenFiles.LammpsPotential("Si.sw"), ["Si"]),
+            "eam" or "eam-thin" or "eam-cluster" => PotentialFactory.Create(PotentialSpecLoader.Resolve(MdTestSystems.CopperSpec)),
+            "sw" or "sw-slab" => MlipEngine.Potentials.StillingerWeber.StillingerWeberPotential.FromFile(GoldenFiles.LammpsPotential("Si.sw"), ["Si"]),
             "tersoff" => MlipEngine.Potentials.Tersoff.TersoffPotential.FromFile(GoldenFiles.LammpsPotential("SiC.tersoff"), ["Si", "C"]),
             _ => EquivariantBackendChecks.Shapes["l2-nu3-2layers"],
         };
@@ -153,6 +171,10 @@ public class IlgpuNeighborListTests
             // one cell thick along c (3.6 Å), thinner than the list radius: several images per axis
             "eam-thin" => TestStructures.Fcc("Cu", 3.615, 3, 3, 1, jitter: 0.15, seed: 2),
             "equivariant-thin" => EquivariantBackendChecks.Thin(["Cu", "Ni"]),
+            // open boundaries: the device list draws a box around the atoms along the open axes
+            "eam-cluster" => WithPbc(TestStructures.Fcc("Cu", 3.615, 3, 3, 3, jitter: 0.15, seed: 2), false, false, false),
+            "sw-slab" => WithPbc(TestStructures.Diamond("Si", 5.431, 2, 2, 2, jitter: 0.15, seed: 2), true, true, false),
+            "equivariant-slab" => WithPbc(Samples.Periodic(["Cu", "Ni"], 3.6, 21, repeat: 3), true, true, false),
             "sw" or "tersoff" => TestStructures.Diamond("Si", 5.431, 2, 2, 2, jitter: 0.15, seed: 2),
             _ => Samples.Periodic(["Cu", "Ni"], 3.6, 21, repeat: 3),
         };
@@ -161,7 +183,7 @@ public class IlgpuNeighborListTests
             var z = s.Numbers.Select((v, i) => i % 2 == 0 ? v : 6).ToArray();   // SiC on the diamond sites
             s = new AtomicStructure(z, s.Positions, s.Cell);
         }
-        s = Unwrapped(s, 12);
+        if (s.Cell.FullyPeriodic) s = Unwrapped(s, 12);
         var precision = potential == "equivariant-fp32" ? Precision.Float32 : Precision.Float64;
         using var c = (IlgpuForceComputer)TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = IlgpuBackend.Name, Precision = precision, Skin = 0.5 });
         var batch = SystemBatch.FromStructure(s);
