@@ -100,8 +100,10 @@ The targets of issue 14 are a0 within 0.5 %, B and C_ij within 10 %, vacancy E_f
   (`examples/train/si-mlearn-large.yaml`; the deep compressed crystals only in a second step, as from scratch they
   wreck the run) gets C12 within 10 % with no fine-tune, but its held-out errors are higher (E 1.79, F 34.6 after the
   compression steps) and its compression curve dips at V/V0 0.34–0.33; it was not shipped. It had 115 epochs on one
-  shared core against the shipped run's 402 (whose stage one reached F 30.8 at epoch 200): whether a run of that
-  length holds both is still open.
+  shared core against the shipped run's 402 (whose stage one reached F 30.8 at epoch 200). A run of that length is
+  under way (2026-12-07, `runs/si-large-long`, resumable; command in the YAML). So far it does not hold both: its best
+  validation model (epoch 121 of stage one) has C12 59.5 GPa (+5.4 %) at F 33.1 meV/Å, and from there the force MAE rose
+  to 34.9 by epoch 272 as the energy error fell, and to 36.1 early in stage two (E 1.9 meV/atom, epoch 394).
 - **Mo vacancy E_f (+40 %).** The DFT value is a difference of two AIMD averages with a statistical error of
   ±0.48 eV; the model's 2.98 eV is 1.8 σ from it.
 
