@@ -15,8 +15,9 @@ internal sealed record DeviceListArrays(DeviceArray<double> X, DeviceArray<doubl
 /// <summary>
 /// Builds FULL neighbor lists on an ILGPU device from raw positions already there (<see cref="NeighborKernels"/>, the OpenCL backend's
 /// DeviceNeighborList algorithm), for every cell shape: periodic (thin cells included), open and mixed boundaries (a box drawn around
-/// the atoms along open axes, <see cref="NeighborKernels"/>); <see cref="Applies"/> refuses only degenerate periodic vectors. The list's entries are the CPU Verlet list's (tested), in another order: per
-/// atom the bins around its own in a fixed order, each bin's atoms by index, so two builds of the same positions are identical.
+/// the atoms along open axes, <see cref="NeighborKernels"/>); <see cref="Applies"/> refuses only degenerate periodic vectors. The
+/// list's entries are the CPU Verlet list's (tested), in another order: per atom the bins around its own in a fixed order, each
+/// bin's atoms by index, so two builds of the same positions are identical.
 /// </summary>
 /// <remarks>
 /// Capacities. Bins hold 2·(atoms per bin) + 8 and atoms <see cref="Capacity"/> entries (at first what the caller passes, the host
@@ -47,7 +48,8 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
     {
         var a = accelerator;
         _cells = new(a); _inverse = new(a); _origin = new(a); _dirs = new(a); _extent = new(a); _offsets = new(a); _dims = new(a);
-        _extentKernel = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, ArrayView<double>, ArrayView<double>>(NeighborKernels.Extent); _binCount = new(a); _binAtoms = new(a); _atomBin = new(a); _overflow = new(a, 2);
+        _binCount = new(a); _binAtoms = new(a); _atomBin = new(a); _overflow = new(a, 2);
+        _extentKernel = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, ArrayView<double>, ArrayView<double>>(NeighborKernels.Extent);
         _bin = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, BinGrid, ArrayView<int>, DeviceGeometry>(NeighborKernels.Bin);
         _sort = a.LoadAutoGroupedStreamKernel<Index1D, BinGrid>(NeighborKernels.SortBins);
         _fill = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, BinGrid, DeviceGeometry, double, int>(NeighborKernels.Fill);
@@ -83,7 +85,8 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
         ArrayView<int> images, DeviceListArrays list, int stride, int capacity)
     {
         int n = batch.AtomCount;
-        PrepareGrid(batch, radius, OpenExtents(batch, rx, ry, rz));
+        var frames = Frames(batch, openOnly: true);   // null for a fully periodic batch: its grid is cached by cells and radius
+        PrepareGrid(batch, radius, frames, frames is null ? null : OpenExtents(batch, frames, rx, ry, rz));
         list.Shifts.Write(_shiftHost);   // every build: the host path writes its own shift vectors there
         foreach (var b in new[] { list.X, list.Y, list.Z }) b.EnsureCapacity(n);
         list.Count.EnsureCapacity(n);
@@ -161,20 +164,29 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
         return (rows, open);
     }
 
-    /// <summary>
-    /// For batches with open axes: the lowest and highest r·d̂ of each system's atoms along its open directions (6 per system), measured
-    /// on the device (<see cref="NeighborKernels.Extent"/>) and read back (48 bytes per system); null for fully periodic batches.
-    /// </summary>
-    private double[]? OpenExtents(SystemBatch batch, ArrayView<double> rx, ArrayView<double> ry, ArrayView<double> rz)
+    /// <summary>Each system's <see cref="Frame"/>; with <paramref name="openOnly"/>, null when every system is fully periodic.</summary>
+    private static (Vec3[] Rows, bool[] Open)[]? Frames(SystemBatch batch, bool openOnly)
     {
         int ns = batch.SystemCount;
         bool anyOpen = false;
         for (int s = 0; s < ns; s++) anyOpen |= !batch.Cells[s].FullyPeriodic;
-        if (!anyOpen) return null;
+        if (openOnly && !anyOpen) return null;
+        var frames = new (Vec3[] Rows, bool[] Open)[ns];
+        for (int s = 0; s < ns; s++) frames[s] = Frame(batch.Cells[s])!.Value;
+        return frames;
+    }
+
+    /// <summary>
+    /// For batches with open axes: the lowest and highest r·d̂ of each system's atoms along its open directions (6 per system), measured
+    /// on the device (<see cref="NeighborKernels.Extent"/>) and read back (48 bytes per system).
+    /// </summary>
+    private double[] OpenExtents(SystemBatch batch, (Vec3[] Rows, bool[] Open)[] frames, ArrayView<double> rx, ArrayView<double> ry, ArrayView<double> rz)
+    {
+        int ns = batch.SystemCount;
         var dirs = new double[9 * ns];
         for (int s = 0; s < ns; s++)
         {
-            var (rows, open) = Frame(batch.Cells[s])!.Value;
+            var (rows, open) = frames[s];
             for (int a = 0; a < 3; a++)
                 if (open[a]) { dirs[9 * s + 3 * a] = rows[a].X; dirs[9 * s + 3 * a + 1] = rows[a].Y; dirs[9 * s + 3 * a + 2] = rows[a].Z; }
         }
@@ -191,17 +203,18 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
     /// Cells, origins, inverses, bins and image reach per axis (uploaded) and each system's shift vectors: when the cells or the radius
     /// change, and at every build of a batch with open axes (the box around the atoms follows them; <paramref name="extent"/>).
     /// </summary>
-    private void PrepareGrid(SystemBatch batch, double radius, double[]? extent)
+    private void PrepareGrid(SystemBatch batch, double radius, (Vec3[] Rows, bool[] Open)[]? frames, double[]? extent)
     {
         int ns = batch.SystemCount;
         if (extent is null && radius == _gridRadius && batch.Cells.AsSpan(0, ns).SequenceEqual(_gridCells)) return;
+        frames ??= Frames(batch, openOnly: false)!;
         var cells = new double[9 * ns]; var inverse = new double[9 * ns]; var origin = new double[3 * ns]; var dims = new int[BinGrid.Stride * ns];
         var shift = new List<double>(3 * 27 * ns);
         var codeImages = new List<int>(3 * 27 * ns);
         int bins = 0;
         for (int s = 0; s < ns; s++)
         {
-            var (rows, open) = Frame(batch.Cells[s])!.Value;
+            var (rows, open) = (frames[s].Rows.ToArray(), frames[s].Open);   // a copy: the open rows are scaled below
             var o = new Vec3(0, 0, 0);
             for (int a = 0; a < 3; a++)
             {

@@ -21,8 +21,8 @@ internal struct BinGrid
 }
 
 /// <summary>
-/// Full neighbor lists built on the device (kernels/neighbor.cl's algorithm, in C#), for fully periodic cells of any thickness
-/// (general triclinic; the cutoff may exceed half a box length, or the cell itself).
+/// Full neighbor lists built on the device (kernels/neighbor.cl's algorithm, in C#), for periodic cells of any thickness (general
+/// triclinic; the cutoff may exceed half a box length, or the cell itself) and open or mixed boundaries (below).
 /// <para>Bins are cut in fractional coordinates: N_a = max(1, ⌊d_a / r_l⌋) bins along axis a (d_a the face distance). Where d_a ≥ r_l,
 /// two points closer than r_l differ in fractional coordinate a by at most r_l/d_a ≤ 1/N_a, so every neighbor lies in the bins
 /// δ ∈ {−1, 0, 1} around the atom's own (reach K_a = 1). Where the cell is thinner than r_l (N_a = 1), a neighbor's image n along a
@@ -37,7 +37,7 @@ internal struct BinGrid
 /// with no shift along open axes, as the CPU list has them.</para>
 /// <para>Passes: <see cref="Bin"/> (wrap into the cell: images w, r̃ = r − w·H; append to fixed-capacity bins by integer atomic add,
 /// overflow reported by atomic max), <see cref="SortBins"/> (each bin's atoms by index, so the list's order does not depend on which
-/// thread the atomics served first: deterministic lists, deterministic forces), <see cref="Fill"/> (per atom, the 27 bins in a fixed
+/// thread the atomics served first: deterministic lists, deterministic forces), <see cref="Fill"/> (per atom, the bins within reach in a fixed
 /// order, r &lt; r_l kept, up to the capacity; the true count is kept so the host can grow the capacity and fill again).
 /// <see cref="Mirror"/> finds each entry's mirror for the potentials that need it. No float atomics.</para>
 /// </summary>

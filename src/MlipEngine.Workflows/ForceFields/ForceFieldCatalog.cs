@@ -144,28 +144,26 @@ public sealed class ForceFieldCatalog
             if (a.GetName().Name?.StartsWith("MlipEngine.Backends.", StringComparison.Ordinal) == true) assemblies.Add(a);
         var folders = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(self.Location) }
             .Where(d => !string.IsNullOrEmpty(d) && Directory.Exists(d)).Select(d => Path.GetFullPath(d!)).Distinct();
+        // Loads backend assembly `name` into the context (by name; from `file` when the name does not resolve), unless it is there.
+        void Load(string name, string? file)
+        {
+            if (assemblies.Any(a => a.GetName().Name == name)) return;
+            try
+            {
+                Assembly loaded;
+                try { loaded = context.LoadFromAssemblyName(new AssemblyName(name)); }
+                catch (FileNotFoundException) when (file is not null) { loaded = context.LoadFromAssemblyPath(file); }
+                assemblies.Add(loaded);
+            }
+            catch (Exception e) when (e is IOException or BadImageFormatException) { }
+        }
         foreach (string folder in folders)
             foreach (string file in Directory.EnumerateFiles(folder, "MlipEngine.Backends.*.dll").Order(StringComparer.Ordinal))
-            {
-                string name = Path.GetFileNameWithoutExtension(file);
-                if (assemblies.Any(a => a.GetName().Name == name)) continue;
-                try
-                {
-                    Assembly loaded;
-                    try { loaded = context.LoadFromAssemblyName(new AssemblyName(name)); }
-                    catch (FileNotFoundException) { loaded = context.LoadFromAssemblyPath(file); }
-                    assemblies.Add(loaded);
-                }
-                catch (Exception e) when (e is IOException or BadImageFormatException) { }
-            }
+                Load(Path.GetFileNameWithoutExtension(file), file);
         // A single-file application bundles its assemblies: no backend dll lies in a folder, and one is loaded only when code touches
         // it. The entry assembly's references name the backends it was built with; load those by name.
         foreach (var reference in Assembly.GetEntryAssembly()?.GetReferencedAssemblies() ?? [])
-        {
-            if (reference.Name?.StartsWith("MlipEngine.Backends.", StringComparison.Ordinal) != true || assemblies.Any(a => a.GetName().Name == reference.Name)) continue;
-            try { assemblies.Add(context.LoadFromAssemblyName(reference)); }
-            catch (Exception e) when (e is IOException or BadImageFormatException) { }
-        }
+            if (reference.Name?.StartsWith("MlipEngine.Backends.", StringComparison.Ordinal) == true) Load(reference.Name, null);
         foreach (var a in assemblies.OrderBy(a => a.GetName().Name, StringComparer.Ordinal))
             foreach (var attr in a.GetCustomAttributes<ComputeBackendAttribute>())
                 if (Activator.CreateInstance(attr.BackendType) is IComputeBackend b && !found.Any(f => f.Id == b.Id)) found.Add(b);

@@ -84,7 +84,6 @@ public sealed class TrainRun
         var test = Load(_c.TestFiles);
         Say($"data: {train.Count} training, {valid.Count} validation{(test.Count > 0 ? $", {test.Count} test" : "")} frames " +
             $"({train.Sum(f => f.Structure.AtomCount)} training atoms; {train.Count(f => f.Stress is not null)} frames with stress)");
-        Directory.CreateDirectory(_c.OutputDirectory);
         WriteSplitCsv(Path.Combine(_c.OutputDirectory, "split.csv"), main, train.Skip(main.Count), valid, test);
 
         // ---- model ----
