@@ -9,10 +9,14 @@ using MlipEngine.State;
 namespace MlipEngine.Backends.Ilgpu;
 
 /// <summary>
-/// Glue shared by the ILGPU force computers: for a force call from the host the Verlet list is built on the host (full list, the
-/// <see cref="NeighborForceComputer"/> machinery the CPU backend uses) and uploaded, when rebuilt, in the
-/// device layout of <see cref="DeviceGeometry"/>; positions (image-corrected) and the cell's shift vectors
-/// go up on every call. Device-resident MD rebuilds the list on the device (<see cref="RebuildOnDevice"/>) where the cells allow it.
+/// Glue shared by the ILGPU force computers. For a force call from the host the skin test runs on the host (the CPU backend's
+/// <see cref="VerletNeighborList"/>); when it asks for a new list, the raw positions go up and the list is built on the device
+/// (<see cref="IlgpuNeighborListBuilder"/>, every cell shape but degenerate periodic vectors), its images w read back (12 bytes per
+/// atom); between builds the host sends r̃ = r − w·H. Where the builder does not apply, or with <see cref="DeviceListBuilds"/> off,
+/// the list is built on the host (full list, the <see cref="NeighborForceComputer"/> machinery) and uploaded, when rebuilt, in the
+/// device layout of <see cref="DeviceGeometry"/>, with image-corrected positions and the cell's shift vectors on every call. Lists
+/// passed in from outside (a committee's, <see cref="NeighborForceComputer.EvaluateOn"/>) are uploaded on every call.
+/// Device-resident MD rebuilds the list on the device (<see cref="RebuildOnDevice"/>) where the cells allow it.
 /// The potential's kernels (<see cref="Launch"/>) fill per-atom outputs; per-system
 /// energies and virials are summed on the device (<see cref="ReductionKernels"/>) and read back with what
 /// the caller asked.
@@ -29,6 +33,12 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     private readonly IlgpuDevice _device;
     private readonly DeviceArray<double> _x, _y, _z, _shifts, _fx, _fy, _fz, _e, _v, _partial, _sums;
     private readonly DeviceArray<int> _type, _count, _j, _code, _chunkFirst, _systemFirstChunk;
+    private readonly DeviceArray<double> _rx, _ry, _rz;   // raw positions of a host call's device build
+    private readonly DeviceArray<int> _system, _images;
+    private int[] _imagesHost = [];
+    // _listOnDevice: this call's own list is built on the device; _deviceListCurrent: the device holds the list built at the Verlet
+    // list's reference (false once another list went up there); _buildPending: the skin test asked for a build
+    private bool _listOnDevice, _deviceListCurrent, _buildPending;
     private readonly Action<Index1D, ArrayView<int>, AtomOutputs, ArrayView<double>> _chunkSums;
     private readonly Action<Index1D, ArrayView<int>, ArrayView<double>, ArrayView<double>> _systemSums;
     private double[] _xh = [], _yh = [], _zh = [], _sumsHost = [];
@@ -45,6 +55,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
         _x = new(a); _y = new(a); _z = new(a); _shifts = new(a, 3);
         _fx = new(a); _fy = new(a); _fz = new(a); _e = new(a); _v = new(a); _partial = new(a); _sums = new(a);
         _type = new(a); _count = new(a); _j = new(a); _code = new(a); _chunkFirst = new(a); _systemFirstChunk = new(a);
+        _rx = new(a); _ry = new(a); _rz = new(a); _system = new(a); _images = new(a);
         _chunkSums = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, AtomOutputs, ArrayView<double>>(ReductionKernels.ChunkSums);
         _systemSums = a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<double>, ArrayView<double>>(ReductionKernels.SystemSums);
     }
@@ -150,7 +161,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
 
     /// <summary>Bytes of the positions, list, reduction plan and per-atom outputs on the device.</summary>
     private protected long BaseDeviceBytes =>
-        new IDeviceMemory[] { _x, _y, _z, _shifts, _fx, _fy, _fz, _e, _v, _partial, _sums, _type, _count, _j, _code, _chunkFirst, _systemFirstChunk }.Sum(b => b.Bytes);
+        new IDeviceMemory[] { _x, _y, _z, _shifts, _fx, _fy, _fz, _e, _v, _partial, _sums, _type, _count, _j, _code, _chunkFirst, _systemFirstChunk, _rx, _ry, _rz, _system, _images }.Sum(b => b.Bytes);
 
     /// <summary>The lock that serialises work on this computer's device.</summary>
     internal object DeviceLock => _device.Sync;
@@ -162,10 +173,37 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     internal AtomOutputs CurrentOutputs(int n) => Outputs(n);
 
     /// <summary>
-    /// Whether device-resident MD may build its lists on the device (default). Off, it rebuilds on the host as for degenerate cells:
-    /// the path the tests keep covered now that every real cell shape is listed on the device.
+    /// Whether force calls from the host and device-resident MD may build their lists on the device (default). Off, they build on the
+    /// host as for degenerate cells: the path the tests keep covered now that every real cell shape is listed on the device.
     /// </summary>
     internal bool DeviceListBuilds { get; set; } = true;
+
+    /// <summary>
+    /// The images w (3 per atom) of the computer's own list on the device, r̃ = r − w·H: from the device build of a host call, or from
+    /// the host list that went up.
+    /// </summary>
+    internal ReadOnlySpan<int> ListImages(int n)
+    {
+        if (OwnNeighbors.ListBuiltHere) return OwnNeighbors.List.AtomImages.AsSpan(0, 3 * n);
+        if (!_deviceListCurrent) throw new InvalidOperationException("the device holds no list built at this computer's reference positions");
+        return _imagesHost.AsSpan(0, 3 * n);
+    }
+
+    /// <summary>Whether the last force call from the host had its list built on the device.</summary>
+    internal bool LastListOnDevice => _listOnDevice;
+
+    /// <summary>
+    /// The skin test on the host; where the device builder applies, only the test (<see cref="VerletNeighborList.UpdateBuiltElsewhere"/>):
+    /// the build follows in <see cref="Upload"/>, on the device.
+    /// </summary>
+    protected override bool UpdateNeighbors(SystemBatch batch)
+    {
+        _listOnDevice = DeviceListBuilds && IlgpuNeighborListBuilder.Applies(batch, ForceField.Cutoff + OwnNeighbors.Skin, out _);
+        if (!_listOnDevice) return base.UpdateNeighbors(batch);
+        if (!_deviceListCurrent) OwnNeighbors.Invalidate();   // another list went up since the last device build
+        _buildPending = OwnNeighbors.UpdateBuiltElsewhere(batch);
+        return _buildPending;
+    }
 
     /// <summary>The list's device arrays, for <see cref="IlgpuNeighborListBuilder"/>.</summary>
     private DeviceListArrays ListArrays => new(_x, _y, _z, _shifts, _count, _j, _code);
@@ -188,6 +226,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
         _capacity = capacity;
         ListUploaded(n, capacity, _stride);
         _uploadedList = null;
+        _deviceListCurrent = false;   // built at other positions than the Verlet list's reference
         if (countBuild) _deviceBuilds++;
         return true;
     }
@@ -211,6 +250,8 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     private void Upload(SystemBatch batch, NeighborList list, int[] types)
     {
         int n = batch.AtomCount;
+        if (_listOnDevice && ReferenceEquals(list, OwnNeighbors.List)) { UploadForDeviceList(batch, types); return; }
+        _deviceListCurrent = false;
         _shifts.Write(list.ShiftVectors.AsSpan(0, 3 * list.ShiftCount));   // before the list: ListUploaded's mirrors read them
         bool own = ReferenceEquals(list, OwnNeighbors.List);
         if (!own || !ReferenceEquals(list, _uploadedList) || OwnNeighbors.BuildCount != _uploadedBuild) UploadList(batch, list, types);
@@ -218,6 +259,45 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
         _uploadedBuild = OwnNeighbors.BuildCount;
         if (_xh.Length < n) { _xh = new double[n]; _yh = new double[n]; _zh = new double[n]; }
         list.ImageCorrectedPositions(batch, _xh.AsSpan(0, n), _yh.AsSpan(0, n), _zh.AsSpan(0, n));
+        _x.Write(_xh.AsSpan(0, n)); _y.Write(_yh.AsSpan(0, n)); _z.Write(_zh.AsSpan(0, n));
+    }
+
+    /// <summary>
+    /// A host call whose list is built on the device. At a build: the raw positions go up, the builder writes the list, r̃ and the
+    /// shift vectors, and the images w come back. Between builds (the cells are the build's: a cell change rebuilds) r̃ = r − w·H
+    /// goes up, as the host path sends image-corrected positions.
+    /// </summary>
+    private void UploadForDeviceList(SystemBatch batch, int[] types)
+    {
+        int n = batch.AtomCount;
+        if (_buildPending || !_deviceListCurrent)
+        {
+            _stride = (n + 63) / 64 * 64;
+            UploadAtoms(batch, types);
+            _rx.Write(batch.X.AsSpan(0, n)); _ry.Write(batch.Y.AsSpan(0, n)); _rz.Write(batch.Z.AsSpan(0, n));
+            _system.Write(batch.SystemIndex.AsSpan(0, n));
+            _images.EnsureCapacity(3L * n);
+            _builder ??= new IlgpuNeighborListBuilder(Accelerator);
+            _capacity = _builder.Build(batch, ForceField.Cutoff + OwnNeighbors.Skin, _rx.View, _ry.View, _rz.View, _system.View, _images.View,
+                ListArrays, _stride, _capacity);
+            ListUploaded(n, _capacity, _stride);
+            if (_imagesHost.Length < 3 * n) _imagesHost = new int[3 * n];
+            _images.Read(_imagesHost.AsSpan(0, 3 * n));
+            _uploadedList = null;
+            _buildPending = false;
+            _deviceListCurrent = true;
+            return;
+        }
+        if (_xh.Length < n) { _xh = new double[n]; _yh = new double[n]; _zh = new double[n]; }
+        var w = _imagesHost;
+        for (int i = 0; i < n; i++)
+        {
+            var h = batch.Cells[batch.SystemIndex[i]].Matrix;   // rows: the lattice vectors
+            double wa = w[3 * i], wb = w[3 * i + 1], wc = w[3 * i + 2];
+            _xh[i] = batch.X[i] - (wa * h[0, 0] + wb * h[1, 0] + wc * h[2, 0]);
+            _yh[i] = batch.Y[i] - (wa * h[0, 1] + wb * h[1, 1] + wc * h[2, 1]);
+            _zh[i] = batch.Z[i] - (wa * h[0, 2] + wb * h[1, 2] + wc * h[2, 2]);
+        }
         _x.Write(_xh.AsSpan(0, n)); _y.Write(_yh.AsSpan(0, n)); _z.Write(_zh.AsSpan(0, n));
     }
 
@@ -233,8 +313,14 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
         _count.Write(_countH.AsSpan(0, n));
         _j.Write(_jH.AsSpan(0, (int)size));
         _code.Write(_codeH.AsSpan(0, (int)size));
-        _type.Write(types.AsSpan(0, n));
+        UploadAtoms(batch, types);
         ListUploaded(n, capacity, _stride);
+    }
+
+    /// <summary>The atoms' types and the reduction plan of the batch's systems.</summary>
+    private void UploadAtoms(SystemBatch batch, int[] types)
+    {
+        _type.Write(types.AsSpan(0, batch.AtomCount));
         var (chunkFirst, systemFirst) = ReductionKernels.Plan(batch.SystemOffsets.AsSpan(0, batch.SystemCount + 1));
         _chunks = chunkFirst.Length - 1;
         _chunkFirst.Write(chunkFirst);
@@ -243,8 +329,8 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
 
     public override void Dispose()
     {
-        foreach (var b in new[] { _x, _y, _z, _shifts, _fx, _fy, _fz, _e, _v, _partial, _sums }) b.Dispose();
-        foreach (var b in new[] { _type, _count, _j, _code, _chunkFirst, _systemFirstChunk }) b.Dispose();
+        foreach (var b in new[] { _x, _y, _z, _shifts, _fx, _fy, _fz, _e, _v, _partial, _sums, _rx, _ry, _rz }) b.Dispose();
+        foreach (var b in new[] { _type, _count, _j, _code, _chunkFirst, _systemFirstChunk, _system, _images }) b.Dispose();
         _builder?.Dispose();
         base.Dispose();
     }

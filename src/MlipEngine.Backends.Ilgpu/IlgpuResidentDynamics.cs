@@ -147,8 +147,8 @@ internal static class VerletKernels
 /// <see cref="IlgpuForceComputer"/>: positions, velocities and forces stay on the device; one step is a drift
 /// kernel, a 4-byte flag read, the force kernels. When the flag says an atom moved past skin/2 (the rule of
 /// <see cref="MlipEngine.Neighbors.VerletNeighborList"/>, so rebuilds fall on the CPU path's steps) the list is rebuilt
-/// on the device (<see cref="IlgpuNeighborListBuilder"/>, a few 4-byte reads) when every system is fully periodic and at
-/// least as thick as the list radius; otherwise the positions come back and the computer's own host path rebuilds the
+/// on the device (<see cref="IlgpuNeighborListBuilder"/>, a few 4-byte reads) for every cell shape the builder takes (all but
+/// degenerate periodic vectors); otherwise the positions come back and the computer's own host path rebuilds the
 /// list and uploads it (<see cref="Description"/> says which and why). nve and nvt-langevin (BAOAB with the OpenCL
 /// kernel's Philox stream); the other integrators integrate on the host.
 /// </summary>
@@ -209,7 +209,7 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
     {
         var b = _sys.Batch;
         int n = b.AtomCount;
-        if (_c.Verlet.List.AtomCount != n) throw new InvalidOperationException("Upload needs a force call at the current positions first (MdSystem.ComputeForces)");
+        if (_c.Verlet.ReferenceAtomCount != n) throw new InvalidOperationException("Upload needs a force call at the current positions first (MdSystem.ComputeForces)");
         lock (_c.DeviceLock)
         {
             _rx.Write(b.X.AsSpan(0, n)); _ry.Write(b.Y.AsSpan(0, n)); _rz.Write(b.Z.AsSpan(0, n));
@@ -249,11 +249,11 @@ public sealed class IlgpuResidentDynamics : IResidentDynamics
         _c.EvaluateResident(n);
     }
 
-    /// <summary>The list's images and the skin reference (positions at its last build), after a build on the host.</summary>
+    /// <summary>The images of the list on the device (built on the host or by a host call on the device) and the skin reference (positions at its build).</summary>
     private void UploadListState(int n)
     {
         var v = _c.Verlet;
-        _images.Write(v.List.AtomImages.AsSpan(0, 3 * n));
+        _images.Write(_c.ListImages(n));
         _x0.Write(v.ReferenceX); _y0.Write(v.ReferenceY); _z0.Write(v.ReferenceZ);
     }
 

@@ -48,11 +48,17 @@ public abstract class NeighborForceComputer : IForceComputer, INeighborListEvalu
     public void Compute(SystemBatch batch, ForceOutputs outputs, ForceResult result)
     {
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        bool rebuilt = _neighbors.Update(batch);
+        bool rebuilt = UpdateNeighbors(batch);
         _neighborTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
         if (rebuilt || _types.Length < batch.AtomCount) MapTypes(batch);
         EvaluateOn(batch, _neighbors.List, _types, outputs, result);
     }
+
+    /// <summary>
+    /// The skin test of <see cref="Compute"/> and, when it asks, a new list; true when rebuilt. Here on the host; a device backend may
+    /// only take the test here (<see cref="VerletNeighborList.UpdateBuiltElsewhere"/>) and build the list itself in <see cref="Evaluate"/>.
+    /// </summary>
+    protected virtual bool UpdateNeighbors(SystemBatch batch) => _neighbors.Update(batch);
 
     public void EvaluateOn(SystemBatch batch, NeighborList list, int[] types, ForceOutputs outputs, ForceResult result)
     {

@@ -17,7 +17,8 @@ public sealed class VerletNeighborList
     private double[] _x0 = [], _y0 = [], _z0 = [];
     private int[] _numbers = [];
     private int[] _offsets = [];
-    private bool _valid;
+    private bool _valid, _builtHere;
+    private int _atoms;
     private Cell[] _buildCells = [];
 
     public VerletNeighborList(double cutoff, double skin, NeighborListKind kind, int threads = 1)
@@ -44,10 +45,17 @@ public sealed class VerletNeighborList
     public NeighborList List { get; }
     public int BuildCount { get; private set; }
 
-    /// <summary>Positions at the last build (the skin test's reference), Å; valid after the first <see cref="Update"/>.</summary>
-    public ReadOnlySpan<double> ReferenceX => _x0.AsSpan(0, List.AtomCount);
-    public ReadOnlySpan<double> ReferenceY => _y0.AsSpan(0, List.AtomCount);
-    public ReadOnlySpan<double> ReferenceZ => _z0.AsSpan(0, List.AtomCount);
+    /// <summary>
+    /// Positions at the last build (the skin test's reference), Å; valid after the first <see cref="Update"/> or
+    /// <see cref="UpdateBuiltElsewhere"/>.
+    /// </summary>
+    public ReadOnlySpan<double> ReferenceX => _x0.AsSpan(0, _atoms);
+    public ReadOnlySpan<double> ReferenceY => _y0.AsSpan(0, _atoms);
+    public ReadOnlySpan<double> ReferenceZ => _z0.AsSpan(0, _atoms);
+    /// <summary>Atoms of the last build's batch (0 before the first).</summary>
+    public int ReferenceAtomCount => _atoms;
+    /// <summary>Whether <see cref="List"/> holds the last build (false after <see cref="UpdateBuiltElsewhere"/> built one elsewhere).</summary>
+    public bool ListBuiltHere => _valid && _builtHere;
 
     /// <summary>Forces the next <see cref="Update"/> to rebuild.</summary>
     public void Invalidate() => _valid = false;
@@ -59,10 +67,20 @@ public sealed class VerletNeighborList
     /// Rebuilds the list when needed; returns true when it did. Each system is judged on its own: when
     /// only some systems of a batch moved past their skin, only those are rebuilt.
     /// </summary>
-    public bool Update(SystemBatch batch)
+    public bool Update(SystemBatch batch) => Update(batch, buildHere: true);
+
+    /// <summary>
+    /// The skin test of <see cref="Update"/> for a list built elsewhere from the same batch (on a device): returns true when a new
+    /// list is needed, and the batch then becomes the reference (positions, cells, atoms), as if built here; the caller builds the
+    /// list and <see cref="List"/> is left as it was. Every rebuild is of the whole batch, and any change of a cell since the build
+    /// asks for one (a list built elsewhere keeps its own shift vectors, made for the build cells).
+    /// </summary>
+    public bool UpdateBuiltElsewhere(SystemBatch batch) => Update(batch, buildHere: false);
+
+    private bool Update(SystemBatch batch, bool buildHere)
     {
         int ns = batch.SystemCount;
-        bool full = !_valid || List.AtomCount != batch.AtomCount || List.SystemCount != ns
+        bool full = !_valid || _builtHere != buildHere || _atoms != batch.AtomCount || _offsets.Length != ns + 1
             || !batch.SystemOffsets.AsSpan().SequenceEqual(_offsets) || !batch.Numbers.AsSpan().SequenceEqual(_numbers) || Skin == 0;
         int stale = 0;
         if (!full)
@@ -70,19 +88,21 @@ public sealed class VerletNeighborList
             if (_stale.Length < ns) _stale = new bool[ns];
             for (int s = 0; s < ns; s++)
             {
-                _stale[s] = SystemNeedsRebuild(batch, s);
+                _stale[s] = SystemNeedsRebuild(batch, s, cellChangeMayKeep: buildHere);
                 if (_stale[s]) stale++;
             }
             if (stale == 0)
             {
                 // Kept: make the list's shift vectors follow any accepted cell change (or a return to the build cell).
-                for (int s = 0; s < ns; s++)
-                    if (List.Cells[s] != batch.Cells[s]) { List.UpdateCells(batch); break; }
+                if (buildHere)
+                    for (int s = 0; s < ns; s++)
+                        if (List.Cells[s] != batch.Cells[s]) { List.UpdateCells(batch); break; }
                 return false;
             }
-            full = stale == ns;
+            full = stale == ns || !buildHere;
         }
-        if (full)
+        if (!buildHere) LastPartialSystems = 0;
+        else if (full)
         {
             _builder.Build(batch, Cutoff + Skin, List);
             LastPartialSystems = 0;
@@ -110,16 +130,21 @@ public sealed class VerletNeighborList
         Array.Copy(batch.Numbers, _numbers, _numbers.Length);
         Array.Copy(batch.SystemOffsets, _offsets, _offsets.Length);
         _valid = true;
+        _builtHere = buildHere;
+        _atoms = n;
         BuildCount++;
         return true;
     }
 
     private bool[] _stale = [];
 
-    /// <summary>Skin test of one system: the fixed-cell rule, or the deformation rule when its cell changed.</summary>
-    private bool SystemNeedsRebuild(SystemBatch batch, int s)
+    /// <summary>
+    /// Skin test of one system: the fixed-cell rule, or when its cell changed, the deformation rule (<paramref name="cellChangeMayKeep"/>)
+    /// or a rebuild.
+    /// </summary>
+    private bool SystemNeedsRebuild(SystemBatch batch, int s, bool cellChangeMayKeep)
     {
-        if (batch.Cells[s] != _buildCells[s]) return !CellChangeKeepsListValid(batch, s);
+        if (batch.Cells[s] != _buildCells[s]) return !cellChangeMayKeep || !CellChangeKeepsListValid(batch, s);
         int first = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1];
         if (_team.Size == 1 || end - first < ParallelAtoms) return MovedPastHalfSkin(batch, first, end);
         // large systems: each thread of the team tests a share of the atoms

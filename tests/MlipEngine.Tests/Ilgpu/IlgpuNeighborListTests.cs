@@ -148,13 +148,8 @@ public class IlgpuNeighborListTests
 
     public static TheoryData<string> Potentials() => ["lj", "eam", "sw", "tersoff", "equivariant", "equivariant-fp32", "eam-thin", "equivariant-thin", "eam-cluster", "sw-slab", "equivariant-slab"];
 
-    /// <summary>
-    /// A list built on the device (as device-resident MD does) gives the forces, energies and virials of the host-uploaded list for
-    /// every ILGPU potential, the mirrors of sw, tersoff and the equivariant model found on the device too: the same pairs summed in
-    /// another order, so to round-off (1e-12 relative in fp64, 1e-6 in fp32).
-    /// </summary>
-    [Theory, MemberData(nameof(Potentials))]
-    public void DeviceBuiltList_GivesTheHostListResults(string potential)
+    /// <summary>The potential and structure of a <see cref="Potentials"/> case (periodic ones with unwrapped positions) and its precision.</summary>
+    private static (IForceField ForceField, AtomicStructure Structure, Precision Precision) PotentialCase(string potential)
     {
         IForceField ff = potential switch
         {
@@ -185,11 +180,25 @@ public class IlgpuNeighborListTests
         }
         if (s.Cell.FullyPeriodic) s = Unwrapped(s, 12);
         var precision = potential == "equivariant-fp32" ? Precision.Float32 : Precision.Float64;
+        return (ff, s, precision);
+    }
+
+    /// <summary>
+    /// A list built on the device (as device-resident MD does) gives the forces, energies and virials of the host-uploaded list for
+    /// every ILGPU potential, the mirrors of sw, tersoff and the equivariant model found on the device too: the same pairs summed in
+    /// another order, so to round-off (1e-12 relative in fp64, 1e-6 in fp32).
+    /// </summary>
+    [Theory, MemberData(nameof(Potentials))]
+    public void DeviceBuiltList_GivesTheHostListResults(string potential)
+    {
+        var (ff, s, precision) = PotentialCase(potential);
         using var c = (IlgpuForceComputer)TestCatalog.Instance.Bind(ff, new ComputeOptions { Backend = IlgpuBackend.Name, Precision = precision, Skin = 0.5 });
+        c.DeviceListBuilds = false;   // the host-built list (host calls build theirs on the device by default)
         var batch = SystemBatch.FromStructure(s);
         int n = batch.AtomCount;
         var host = new ForceResult(); var device = new ForceResult();
         c.Compute(batch, ForceOutputs.All, host);
+        Assert.False(c.LastListOnDevice);
         int builds = c.NeighborBuilds;
         using var rx = new DeviceArray<double>(c.Accelerator); using var ry = new DeviceArray<double>(c.Accelerator); using var rz = new DeviceArray<double>(c.Accelerator);
         using var system = new DeviceArray<int>(c.Accelerator); using var images = new DeviceArray<int>(c.Accelerator, 3L * n);
@@ -202,23 +211,76 @@ public class IlgpuNeighborListTests
             c.ReadResults(batch, ForceOutputs.All, device);
         }
         Assert.Equal(builds + 1, c.NeighborBuilds);
-        double tol = precision == Precision.Float64 ? 1e-12 : 1e-6;
-        double fScale = 0;
-        for (int i = 0; i < n; i++) fScale = Math.Max(fScale, Math.Abs(host.Fx[i]) + Math.Abs(host.Fy[i]) + Math.Abs(host.Fz[i]));
-        for (int i = 0; i < n; i++)
-        {
-            Assert.True(Math.Abs(host.Fx[i] - device.Fx[i]) + Math.Abs(host.Fy[i] - device.Fy[i]) + Math.Abs(host.Fz[i] - device.Fz[i]) <= tol * fScale,
-                $"atom {i}: host ({host.Fx[i]}, {host.Fy[i]}, {host.Fz[i]}), device-built ({device.Fx[i]}, {device.Fy[i]}, {device.Fz[i]})");
-        }
-        double eScale = host.AtomEnergies.AsSpan(0, n).ToArray().Sum(Math.Abs);
-        Assert.True(Math.Abs(host.Energy[0] - device.Energy[0]) <= tol * eScale, $"E {device.Energy[0]:R} vs host {host.Energy[0]:R}");
-        double wScale = host.Virial.AsSpan(0, 9).ToArray().Max(Math.Abs);
-        for (int k = 0; k < 9; k++) Assert.True(Math.Abs(host.Virial[k] - device.Virial[k]) <= tol * wScale, $"virial[{k}] {device.Virial[k]:R} vs host {host.Virial[k]:R}");
+        AssertSameResults(host, device, n, precision, "device-built");
 
         // the next call from the host uploads its own list again (the device list, its codes and images, are not reused)
         var again = new ForceResult();
         c.Compute(batch, ForceOutputs.All, again);
         Assert.Equal(host.Fx.AsSpan(0, n).ToArray(), again.Fx.AsSpan(0, n).ToArray());
         Assert.Equal(host.Energy[0], again.Energy[0]);
+    }
+
+    /// <summary>Forces, energy and virial of <paramref name="got"/> against <paramref name="host"/>'s (one system): 1e-12 relative in fp64, 1e-6 in fp32.</summary>
+    private static void AssertSameResults(ForceResult host, ForceResult got, int n, Precision precision, string label)
+    {
+        double tol = precision == Precision.Float64 ? 1e-12 : 1e-6;
+        double fScale = 0;
+        for (int i = 0; i < n; i++) fScale = Math.Max(fScale, Math.Abs(host.Fx[i]) + Math.Abs(host.Fy[i]) + Math.Abs(host.Fz[i]));
+        for (int i = 0; i < n; i++)
+        {
+            Assert.True(Math.Abs(host.Fx[i] - got.Fx[i]) + Math.Abs(host.Fy[i] - got.Fy[i]) + Math.Abs(host.Fz[i] - got.Fz[i]) <= tol * fScale,
+                $"atom {i}: host ({host.Fx[i]}, {host.Fy[i]}, {host.Fz[i]}), {label} ({got.Fx[i]}, {got.Fy[i]}, {got.Fz[i]})");
+        }
+        double eScale = host.AtomEnergies.AsSpan(0, n).ToArray().Sum(Math.Abs);
+        Assert.True(Math.Abs(host.Energy[0] - got.Energy[0]) <= tol * eScale, $"{label}: E {got.Energy[0]:R} vs host {host.Energy[0]:R}");
+        double wScale = host.Virial.AsSpan(0, 9).ToArray().Max(Math.Abs);
+        for (int k = 0; k < 9; k++) Assert.True(Math.Abs(host.Virial[k] - got.Virial[k]) <= tol * wScale, $"{label}: virial[{k}] {got.Virial[k]:R} vs host {host.Virial[k]:R}");
+    }
+
+    /// <summary>
+    /// Force calls from the host build their lists on the device (the default): through a sequence of calls — the first (a build),
+    /// atoms moved less than skin/2 (the list kept: r̃ from the build's images), moved more (a rebuild), a strained cell (a rebuild:
+    /// a device list keeps its build cell's shift vectors), and the same positions again after a list from the host went up (a
+    /// rebuild) — every result is the host-built list's to round-off, and the builds are counted as the host list's would be.
+    /// </summary>
+    [Theory, MemberData(nameof(Potentials))]
+    public void HostCalls_BuildTheirListsOnTheDevice_AndGiveTheHostListResults(string potential)
+    {
+        var (ff, s0, precision) = PotentialCase(potential);
+        var options = new ComputeOptions { Backend = IlgpuBackend.Name, Precision = precision, Skin = 0.5 };
+        using var hostList = (IlgpuForceComputer)TestCatalog.Instance.Bind(ff, options);
+        hostList.DeviceListBuilds = false;
+        using var c = (IlgpuForceComputer)TestCatalog.Instance.Bind(ff, options);
+        var rng = new Random(31);
+        AtomicStructure Moved(AtomicStructure s, double by) =>
+            new(s.Numbers, s.Positions.Select(r => r + by / Math.Sqrt(3) * new Vec3(rng.NextDouble() * 2 - 1, rng.NextDouble() * 2 - 1, rng.NextDouble() * 2 - 1)).ToArray(), s.Cell);
+        var s1 = Moved(s0, 0.2);   // |δ| ≤ 0.2 Å < skin/2 = 0.25 Å: kept
+        var s2 = Moved(s1, 0.6);   // up to 0.6 Å: rebuilt
+        var strain = new Mat3(1.004, 0.002, 0, 0.002, 0.997, 0, 0, 0, 1.003);
+        var s3 = new AtomicStructure(s2.Numbers, s2.Positions.Select(r => r * strain).ToArray(),
+            new Cell(s2.Cell.Matrix * strain, s2.Cell.PeriodicA, s2.Cell.PeriodicB, s2.Cell.PeriodicC));
+        var steps = new (string Label, AtomicStructure S, bool Rebuilds)[] { ("first", s0, true), ("moved < skin/2", s1, false), ("moved > skin/2", s2, true), ("strained", s3, true) };
+        int builds = 0;
+        foreach (var (label, s, rebuilds) in steps)
+        {
+            var batch = SystemBatch.FromStructure(s);
+            var want = new ForceResult(); var got = new ForceResult();
+            hostList.Compute(batch, ForceOutputs.All, want);
+            c.Compute(batch, ForceOutputs.All, got);
+            Assert.True(c.LastListOnDevice, label);
+            if (rebuilds) builds++;
+            Assert.Equal(builds, c.NeighborBuilds);
+            AssertSameResults(want, got, batch.AtomCount, precision, label);
+        }
+        // a host list goes up over the device's; the next call at the same positions builds on the device again
+        var last = SystemBatch.FromStructure(s3);
+        c.DeviceListBuilds = false;
+        var viaHost = new ForceResult(); var again = new ForceResult();
+        c.Compute(last, ForceOutputs.All, viaHost);
+        Assert.False(c.LastListOnDevice);
+        c.DeviceListBuilds = true;
+        c.Compute(last, ForceOutputs.All, again);
+        Assert.True(c.LastListOnDevice);
+        AssertSameResults(viaHost, again, last.AtomCount, precision, "device list after a host list");
     }
 }
