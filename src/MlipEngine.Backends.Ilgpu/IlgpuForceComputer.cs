@@ -3,6 +3,7 @@ using ILGPU.Runtime;
 using MlipEngine.Dynamics.Integrators;
 using MlipEngine.Dynamics.Md;
 using MlipEngine.ForceFields;
+using MlipEngine.Geometry;
 using MlipEngine.Neighbors;
 using MlipEngine.State;
 
@@ -36,6 +37,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     private readonly DeviceArray<double> _rx, _ry, _rz;   // raw positions of a host call's device build
     private readonly DeviceArray<int> _system, _images;
     private int[] _imagesHost = [];
+    private Cell[] _shiftCells = [];   // the cells the shift vectors of a device-built list were made for
     // _listOnDevice: this call's own list is built on the device; _deviceListCurrent: the device holds the list built at the Verlet
     // list's reference (false once another list went up there); _buildPending: the skin test asked for a build
     private bool _listOnDevice, _deviceListCurrent, _buildPending;
@@ -264,8 +266,9 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
 
     /// <summary>
     /// A host call whose list is built on the device. At a build: the raw positions go up, the builder writes the list, r̃ and the
-    /// shift vectors, and the images w come back. Between builds (the cells are the build's: a cell change rebuilds) r̃ = r − w·H
-    /// goes up, as the host path sends image-corrected positions.
+    /// shift vectors, and the images w come back. Between builds r̃ = r − w·H goes up, as the host path sends image-corrected
+    /// positions, with H the current cell; where a cell deformed and the skin rule kept the list, the shift vectors follow it
+    /// (<see cref="IlgpuNeighborListBuilder.FollowCells"/>).
     /// </summary>
     private void UploadForDeviceList(SystemBatch batch, int[] types)
     {
@@ -286,7 +289,13 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
             _uploadedList = null;
             _buildPending = false;
             _deviceListCurrent = true;
+            _shiftCells = batch.Cells.AsSpan(0, batch.SystemCount).ToArray();
             return;
+        }
+        if (!batch.Cells.AsSpan(0, batch.SystemCount).SequenceEqual(_shiftCells))
+        {
+            _builder!.FollowCells(batch, _shifts);
+            _shiftCells = batch.Cells.AsSpan(0, batch.SystemCount).ToArray();
         }
         if (_xh.Length < n) { _xh = new double[n]; _yh = new double[n]; _zh = new double[n]; }
         var w = _imagesHost;

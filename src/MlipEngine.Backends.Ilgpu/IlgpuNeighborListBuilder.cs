@@ -41,6 +41,9 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
     private readonly int[] _overflowHost = new int[2];
     private Cell[] _gridCells = [];
     private double[] _shiftHost = [];
+    private Vec3[] _boxRows = [];     // the binning box of each system at the grid's preparation (3 rows per system)
+    private bool[] _openAxes = [];    // and which of its axes are open (3 per system)
+    private int[] _codeFirst = [];    // each system's first shift code, and the total at the end
     private double _gridRadius;
     private int _bins, _binCapacity = 16;
 
@@ -211,6 +214,7 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
         var cells = new double[9 * ns]; var inverse = new double[9 * ns]; var origin = new double[3 * ns]; var dims = new int[BinGrid.Stride * ns];
         var shift = new List<double>(3 * 27 * ns);
         var codeImages = new List<int>(3 * 27 * ns);
+        var boxRows = new Vec3[3 * ns]; var openAxes = new bool[3 * ns]; var codeFirst = new int[ns + 1];
         int bins = 0;
         for (int s = 0; s < ns; s++)
         {
@@ -224,6 +228,8 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
                 rows[a] *= hi - lo + radius + 2 * OpenMargin;
             }
             var box = new Cell(Mat3.FromRows(rows[0], rows[1], rows[2]));
+            for (int a = 0; a < 3; a++) { boxRows[3 * s + a] = rows[a]; openAxes[3 * s + a] = open[a]; }
+            codeFirst[s] = codeImages.Count / 3;
             var h = box.Matrix; var inv = h.Inverse();
             for (int k = 0; k < 9; k++) { cells[9 * s + k] = h[k / 3, k % 3]; inverse[9 * s + k] = inv[k / 3, k % 3]; }
             origin[3 * s] = o.X; origin[3 * s + 1] = o.Y; origin[3 * s + 2] = o.Z;
@@ -245,11 +251,38 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
         }
         _cells.Write(cells); _inverse.Write(inverse); _origin.Write(origin); _dims.Write(dims);
         _shiftHost = [.. shift];
+        codeFirst[ns] = codeImages.Count / 3;
+        (_boxRows, _openAxes, _codeFirst) = (boxRows, openAxes, codeFirst);
         _binCount.EnsureCapacity(bins);
         _bins = bins;
         CodeImages = [.. codeImages];
         _gridCells = batch.Cells.AsSpan(0, ns).ToArray();
         _gridRadius = radius;
+    }
+
+    /// <summary>
+    /// The last build's shift vectors for the batch's current cells, into <paramref name="shifts"/>: for a list kept while a cell
+    /// deforms (the skin rule of a deforming cell, <see cref="MlipEngine.Neighbors.VerletNeighborList"/>), as the CPU list refreshes its
+    /// own. Code n of system s shifts by n·H', H' the build's box with the periodic rows of the current cell (an open axis keeps
+    /// the box's row: no listed entry shifts along it).
+    /// </summary>
+    public void FollowCells(SystemBatch batch, DeviceArray<double> shifts)
+    {
+        int ns = batch.SystemCount;
+        if (_codeFirst.Length != ns + 1) throw new InvalidOperationException("the cells of another batch than the last build's");
+        var shift = new double[3 * _codeFirst[ns]];
+        for (int s = 0; s < ns; s++)
+        {
+            var h = batch.Cells[s].Matrix;
+            Span<Vec3> rows = [default, default, default];
+            for (int a = 0; a < 3; a++) rows[a] = _openAxes[3 * s + a] ? _boxRows[3 * s + a] : h.Row(a);
+            for (int c = _codeFirst[s]; c < _codeFirst[s + 1]; c++)
+            {
+                var v = CodeImages[3 * c] * rows[0] + CodeImages[3 * c + 1] * rows[1] + CodeImages[3 * c + 2] * rows[2];
+                shift[3 * c] = v.X; shift[3 * c + 1] = v.Y; shift[3 * c + 2] = v.Z;
+            }
+        }
+        shifts.Write(shift);
     }
 
     /// <summary>Images either side needed along an axis of face distance <paramref name="d"/>: 1 from r_l on, ⌈r_l/d⌉ below.</summary>

@@ -72,8 +72,8 @@ public sealed class VerletNeighborList
     /// <summary>
     /// The skin test of <see cref="Update"/> for a list built elsewhere from the same batch (on a device): returns true when a new
     /// list is needed, and the batch then becomes the reference (positions, cells, atoms), as if built here; the caller builds the
-    /// list and <see cref="List"/> is left as it was. Every rebuild is of the whole batch, and any change of a cell since the build
-    /// asks for one (a list built elsewhere keeps its own shift vectors, made for the build cells).
+    /// list and <see cref="List"/> is left as it was. Every rebuild is of the whole batch. A list kept while a cell deformed (the rule
+    /// of <see cref="CellChangeKeepsListValid"/>) needs its shift vectors made for the new cell, as <see cref="Update"/> does for its own.
     /// </summary>
     public bool UpdateBuiltElsewhere(SystemBatch batch) => Update(batch, buildHere: false);
 
@@ -88,7 +88,7 @@ public sealed class VerletNeighborList
             if (_stale.Length < ns) _stale = new bool[ns];
             for (int s = 0; s < ns; s++)
             {
-                _stale[s] = SystemNeedsRebuild(batch, s, cellChangeMayKeep: buildHere);
+                _stale[s] = SystemNeedsRebuild(batch, s);
                 if (_stale[s]) stale++;
             }
             if (stale == 0)
@@ -138,13 +138,10 @@ public sealed class VerletNeighborList
 
     private bool[] _stale = [];
 
-    /// <summary>
-    /// Skin test of one system: the fixed-cell rule, or when its cell changed, the deformation rule (<paramref name="cellChangeMayKeep"/>)
-    /// or a rebuild.
-    /// </summary>
-    private bool SystemNeedsRebuild(SystemBatch batch, int s, bool cellChangeMayKeep)
+    /// <summary>Skin test of one system: the fixed-cell rule, or the deformation rule when its cell changed.</summary>
+    private bool SystemNeedsRebuild(SystemBatch batch, int s)
     {
-        if (batch.Cells[s] != _buildCells[s]) return !cellChangeMayKeep || !CellChangeKeepsListValid(batch, s);
+        if (batch.Cells[s] != _buildCells[s]) return !CellChangeKeepsListValid(batch, s);
         int first = batch.SystemOffsets[s], end = batch.SystemOffsets[s + 1];
         if (_team.Size == 1 || end - first < ParallelAtoms) return MovedPastHalfSkin(batch, first, end);
         // large systems: each thread of the team tests a share of the atoms

@@ -239,9 +239,9 @@ public class IlgpuNeighborListTests
 
     /// <summary>
     /// Force calls from the host build their lists on the device (the default): through a sequence of calls — the first (a build),
-    /// atoms moved less than skin/2 (the list kept: r̃ from the build's images), moved more (a rebuild), a strained cell (a rebuild:
-    /// a device list keeps its build cell's shift vectors), and the same positions again after a list from the host went up (a
-    /// rebuild) — every result is the host-built list's to round-off, and the builds are counted as the host list's would be.
+    /// atoms moved less than skin/2 (the list kept: r̃ from the build's images), moved more (a rebuild), the cell strained by ~0.5 %
+    /// (kept by the deforming-cell rule: the shift vectors follow the cell), by ~15 % (a rebuild), and the same positions again after a
+    /// list from the host went up (a rebuild) — every result is the host-built list's to round-off, with the host list's builds.
     /// </summary>
     [Theory, MemberData(nameof(Potentials))]
     public void HostCalls_BuildTheirListsOnTheDevice_AndGiveTheHostListResults(string potential)
@@ -256,10 +256,12 @@ public class IlgpuNeighborListTests
             new(s.Numbers, s.Positions.Select(r => r + by / Math.Sqrt(3) * new Vec3(rng.NextDouble() * 2 - 1, rng.NextDouble() * 2 - 1, rng.NextDouble() * 2 - 1)).ToArray(), s.Cell);
         var s1 = Moved(s0, 0.2);   // |δ| ≤ 0.2 Å < skin/2 = 0.25 Å: kept
         var s2 = Moved(s1, 0.6);   // up to 0.6 Å: rebuilt
-        var strain = new Mat3(1.004, 0.002, 0, 0.002, 0.997, 0, 0, 0, 1.003);
-        var s3 = new AtomicStructure(s2.Numbers, s2.Positions.Select(r => r * strain).ToArray(),
-            new Cell(s2.Cell.Matrix * strain, s2.Cell.PeriodicA, s2.Cell.PeriodicB, s2.Cell.PeriodicC));
-        var steps = new (string Label, AtomicStructure S, bool Rebuilds)[] { ("first", s0, true), ("moved < skin/2", s1, false), ("moved > skin/2", s2, true), ("strained", s3, true) };
+        static AtomicStructure Strained(AtomicStructure s, Mat3 f) => new(s.Numbers, s.Positions.Select(r => r * f).ToArray(),
+            new Cell(s.Cell.Matrix * f, s.Cell.PeriodicA, s.Cell.PeriodicB, s.Cell.PeriodicC));
+        var s3 = Strained(s2, new Mat3(1.004, 0.002, 0, 0.002, 0.997, 0, 0, 0, 1.003));   // ‖F − I‖ 0.6 %: kept with skin 0.5 Å
+        var s4 = Strained(s2, new Mat3(1.15, 0.03, 0, 0.03, 0.92, 0, 0, 0, 1.08));          // ‖F − I‖ 19 %: rebuilt
+        var steps = new (string Label, AtomicStructure S, bool Rebuilds)[]
+            { ("first", s0, true), ("moved < skin/2", s1, false), ("moved > skin/2", s2, true), ("strained 0.5 %", s3, false), ("strained 15 %", s4, true) };
         int builds = 0;
         foreach (var (label, s, rebuilds) in steps)
         {
@@ -270,10 +272,11 @@ public class IlgpuNeighborListTests
             Assert.True(c.LastListOnDevice, label);
             if (rebuilds) builds++;
             Assert.Equal(builds, c.NeighborBuilds);
+            Assert.Equal(hostList.NeighborBuilds, c.NeighborBuilds);
             AssertSameResults(want, got, batch.AtomCount, precision, label);
         }
         // a host list goes up over the device's; the next call at the same positions builds on the device again
-        var last = SystemBatch.FromStructure(s3);
+        var last = SystemBatch.FromStructure(s4);
         c.DeviceListBuilds = false;
         var viaHost = new ForceResult(); var again = new ForceResult();
         c.Compute(last, ForceOutputs.All, viaHost);
