@@ -39,8 +39,8 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     private int[] _imagesHost = [];
     private Cell[] _shiftCells = [];   // the cells the shift vectors of a device-built list were made for
     // _listOnDevice: this call's own list is built on the device; _deviceListCurrent: the device holds the list built at the Verlet
-    // list's reference (false once another list went up there); _buildPending: the skin test asked for a build
-    private bool _listOnDevice, _deviceListCurrent, _buildPending;
+    // list's reference (false when the skin test asks for a build until that build has finished, and once another list went up)
+    private bool _listOnDevice, _deviceListCurrent;
     private readonly Action<Index1D, ArrayView<int>, AtomOutputs, ArrayView<double>> _chunkSums;
     private readonly Action<Index1D, ArrayView<int>, ArrayView<double>, ArrayView<double>> _systemSums;
     private double[] _xh = [], _yh = [], _zh = [], _sumsHost = [];
@@ -202,9 +202,10 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     {
         _listOnDevice = DeviceListBuilds && IlgpuNeighborListBuilder.Applies(batch, ForceField.Cutoff + OwnNeighbors.Skin, out _);
         if (!_listOnDevice) return base.UpdateNeighbors(batch);
-        if (!_deviceListCurrent) OwnNeighbors.Invalidate();   // another list went up since the last device build
-        _buildPending = OwnNeighbors.UpdateBuiltElsewhere(batch);
-        return _buildPending;
+        if (!_deviceListCurrent) OwnNeighbors.Invalidate();   // another list went up, or the last build failed
+        bool rebuild = OwnNeighbors.UpdateBuiltElsewhere(batch);
+        if (rebuild) _deviceListCurrent = false;   // true again only when the build has finished: one that throws is done again next call
+        return rebuild;
     }
 
     /// <summary>The list's device arrays, for <see cref="IlgpuNeighborListBuilder"/>.</summary>
@@ -265,16 +266,23 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     }
 
     /// <summary>
-    /// A host call whose list is built on the device. At a build: the raw positions go up, the builder writes the list, r̃ and the
-    /// shift vectors, and the images w come back. Between builds r̃ = r − w·H goes up, as the host path sends image-corrected
-    /// positions, with H the current cell; where a cell deformed and the skin rule kept the list, the shift vectors follow it
-    /// (<see cref="IlgpuNeighborListBuilder.FollowCells"/>).
+    /// A host call whose list is built on the device. At a build: the positions are checked (finite, as the host builder asks), the
+    /// raw positions go up, the builder writes the list and the shift vectors, and the images w come back. Every call then sends
+    /// r̃ = r − w·H computed here (at a build too, so that r̃ is one arithmetic whether or not the list was rebuilt: restarts
+    /// that replay a build stay bit-identical), with H the current cell; where a cell deformed and the skin rule kept the list,
+    /// the shift vectors follow it (<see cref="IlgpuNeighborListBuilder.FollowCells"/>).
     /// </summary>
     private void UploadForDeviceList(SystemBatch batch, int[] types)
     {
         int n = batch.AtomCount;
-        if (_buildPending || !_deviceListCurrent)
+        if (!_deviceListCurrent)
         {
+            for (int i = 0; i < n; i++)
+                if (!double.IsFinite(batch.X[i]) || !double.IsFinite(batch.Y[i]) || !double.IsFinite(batch.Z[i]))
+                {
+                    int s = batch.SystemIndex[i];
+                    throw new ArgumentException($"atom {i - batch.SystemOffsets[s]} of system {s} has a non-finite position ({batch.X[i]}, {batch.Y[i]}, {batch.Z[i]})");
+                }
             _stride = (n + 63) / 64 * 64;
             UploadAtoms(batch, types);
             _rx.Write(batch.X.AsSpan(0, n)); _ry.Write(batch.Y.AsSpan(0, n)); _rz.Write(batch.Z.AsSpan(0, n));
@@ -287,12 +295,10 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
             if (_imagesHost.Length < 3 * n) _imagesHost = new int[3 * n];
             _images.Read(_imagesHost.AsSpan(0, 3 * n));
             _uploadedList = null;
-            _buildPending = false;
-            _deviceListCurrent = true;
             _shiftCells = batch.Cells.AsSpan(0, batch.SystemCount).ToArray();
-            return;
+            _deviceListCurrent = true;
         }
-        if (!batch.Cells.AsSpan(0, batch.SystemCount).SequenceEqual(_shiftCells))
+        else if (!batch.Cells.AsSpan(0, batch.SystemCount).SequenceEqual(_shiftCells))
         {
             _builder!.FollowCells(batch, _shifts);
             _shiftCells = batch.Cells.AsSpan(0, batch.SystemCount).ToArray();

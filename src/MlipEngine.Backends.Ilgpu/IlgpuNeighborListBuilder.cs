@@ -63,6 +63,8 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
 
     /// <summary>The integer image n of each shift code (3 per code) of the last build, host copy (tests, diagnostics).</summary>
     public int[] CodeImages { get; private set; } = [];
+    /// <summary>Bins of the current grid, all systems together.</summary>
+    public int BinCount => _bins;
 
     /// <summary>
     /// Whether <paramref name="batch"/> can be listed on the device with list radius <paramref name="radius"/> (Å): every system's
@@ -224,6 +226,7 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
             {
                 if (!open[a]) continue;
                 double lo = extent![6 * s + 2 * a], hi = extent[6 * s + 2 * a + 1];
+                if (!(lo <= hi)) lo = hi = 0;   // a system without atoms (the extents stay ±∞): a box of r_l + 2 margins
                 o += (lo - OpenMargin) * rows[a];
                 rows[a] *= hi - lo + radius + 2 * OpenMargin;
             }
@@ -234,7 +237,17 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
             for (int k = 0; k < 9; k++) { cells[9 * s + k] = h[k / 3, k % 3]; inverse[9 * s + k] = inv[k / 3, k % 3]; }
             origin[3 * s] = o.X; origin[3 * s + 1] = o.Y; origin[3 * s + 2] = o.Z;
             var d = box.FaceDistances;
-            Span<int> n = [Math.Max(1, (int)(d.X / radius)), Math.Max(1, (int)(d.Y / radius)), Math.Max(1, (int)(d.Z / radius))];
+            Span<int> n = [Bins(d.X, radius), Bins(d.Y, radius), Bins(d.Z, radius)];
+            // Along open axes the box follows the atoms' spread (an atom that left a cluster stretches it): fewer, wider bins there
+            // (each still ≥ r_l, reach 1) keep the grid at most max(64, 2·atoms) bins, as the CPU builder caps its own.
+            long cap = Math.Max(64, 2L * batch.AtomCountOf(s));
+            while ((long)n[0] * n[1] * n[2] > cap)
+            {
+                int widest = -1;
+                for (int a = 0; a < 3; a++) if (open[a] && n[a] > 1 && (widest < 0 || n[a] > n[widest])) widest = a;
+                if (widest < 0) break;   // periodic axes keep theirs: their bins are the cell's
+                n[widest] = (n[widest] + 1) / 2;
+            }
             Span<int> reach = [Reach(d.X, radius), Reach(d.Y, radius), Reach(d.Z, radius)];
             int q = BinGrid.Stride * s;
             dims[q] = n[0]; dims[q + 1] = n[1]; dims[q + 2] = n[2]; dims[q + 3] = bins;
@@ -284,6 +297,9 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
         }
         shifts.Write(shift);
     }
+
+    /// <summary>Bins of width ≥ r_l along an axis of face distance <paramref name="d"/>: ⌊d/r_l⌋, at least 1 (capped: an open box may be huge).</summary>
+    private static int Bins(double d, double radius) => (int)Math.Clamp(Math.Floor(d / radius), 1, 1 << 20);
 
     /// <summary>Images either side needed along an axis of face distance <paramref name="d"/>: 1 from r_l on, ⌈r_l/d⌉ below.</summary>
     private static int Reach(double d, double radius) => d >= radius ? 1 : (int)Math.Ceiling(radius / d);

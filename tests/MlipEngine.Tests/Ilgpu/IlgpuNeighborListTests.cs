@@ -31,7 +31,7 @@ public class IlgpuNeighborListTests
 
     /// <summary>The cases and list radii: cells at least as thick as the radius, and thinner ones (several images per axis).</summary>
     public static TheoryData<string> Cases() => ["orthorhombic", "triclinic", "half-box", "batch", "thin", "thin-batch", "thin-skewed",
-        "cluster", "slab", "wire", "mixed-batch"];
+        "cluster", "slab", "wire", "mixed-batch", "evaporated"];
 
     /// <summary><paramref name="s"/> with the periodicity of its cell axes set to <paramref name="periodic"/> (the vectors kept).</summary>
     private static AtomicStructure WithPbc(AtomicStructure s, bool a, bool b, bool c) => new(s.Numbers, s.Positions, new Cell(s.Cell.Matrix, a, b, c));
@@ -62,11 +62,23 @@ public class IlgpuNeighborListTests
         // a periodic crystal, a cluster and a slab in one batch
         "mixed-batch" => ([Unwrapped(TestStructures.Fcc("Cu", 3.615, 3, 3, 3, jitter: 0.1, seed: 22), 23), Samples.Cluster(["Cu"], 3.6, 24),
             WithPbc(TestStructures.Fcc("Cu", 3.615, 3, 3, 2, jitter: 0.1, seed: 25), true, true, false)], 4.5),
+        // a 256-atom cluster and one atom 600 Å away: the box along each open axis spans ~600 Å, its bins are widened so the grid
+        // stays at most 2·atoms bins (at r_l wide it would be ~110³)
+        "evaporated" => ([Evaporated()], 4.5),
         _ => throw new ArgumentException(name),
     };
 
+    private static AtomicStructure Evaporated()
+    {
+        var c = WithPbc(TestStructures.Fcc("Cu", 3.615, 4, 4, 4, jitter: 0.1, seed: 26), false, false, false);
+        return new AtomicStructure([.. c.Numbers, 29], [.. c.Positions, new Vec3(600, 350, -420)], c.Cell);
+    }
+
     /// <summary>One device build of <paramref name="batch"/>: per atom the entries (j, total lattice shift for the raw positions), in list order.</summary>
-    private static List<(int J, int A, int B, int C)>[] DeviceEntries(SystemBatch batch, double radius)
+    private static List<(int J, int A, int B, int C)>[] DeviceEntries(SystemBatch batch, double radius) => DeviceEntries(batch, radius, out _);
+
+    /// <summary>The same, and the bins of the builder's grid.</summary>
+    private static List<(int J, int A, int B, int C)>[] DeviceEntries(SystemBatch batch, double radius, out int bins)
     {
         var device = IlgpuDevices.Get(0).Accelerator;
         int n = batch.AtomCount, stride = (n + 63) / 64 * 64;
@@ -83,6 +95,7 @@ public class IlgpuNeighborListTests
             var count = new int[n]; var j = new int[cap * stride]; var code = new int[j.Length]; var w = new int[3 * n];
             list.Count.Read(count); list.J.Read(j); list.Code.Read(code); images.Read(w);
             var ci = builder.CodeImages;
+            bins = builder.BinCount;
             var result = new List<(int, int, int, int)>[n];
             for (int i = 0; i < n; i++)
             {
@@ -112,7 +125,8 @@ public class IlgpuNeighborListTests
         var host = new NeighborListBuilder(1);
         var list = host.Create(NeighborListKind.Full);
         host.Build(batch, radius, list);
-        var device = DeviceEntries(batch, radius);
+        var device = DeviceEntries(batch, radius, out int bins);
+        if (name == "evaporated") Assert.True(bins <= 2 * batch.AtomCount, $"{bins} bins for {batch.AtomCount} atoms");
         int entries = 0;
         for (int i = 0; i < batch.AtomCount; i++)
         {
@@ -235,6 +249,60 @@ public class IlgpuNeighborListTests
         Assert.True(Math.Abs(host.Energy[0] - got.Energy[0]) <= tol * eScale, $"{label}: E {got.Energy[0]:R} vs host {host.Energy[0]:R}");
         double wScale = host.Virial.AsSpan(0, 9).ToArray().Max(Math.Abs);
         for (int k = 0; k < 9; k++) Assert.True(Math.Abs(host.Virial[k] - got.Virial[k]) <= tol * wScale, $"{label}: virial[{k}] {got.Virial[k]:R} vs host {host.Virial[k]:R}");
+    }
+
+    /// <summary>
+    /// Host calls on the device path refuse a non-finite position as the host builder does (an error naming the atom, so a batch
+    /// relaxation fails that candidate only), and the next call at finite positions builds again and gives the host list's results.
+    /// </summary>
+    [Fact]
+    public void HostCalls_RefuseNonFinitePositions_ThenBuildAgain()
+    {
+        var (ff, s, precision) = PotentialCase("eam");
+        var options = new ComputeOptions { Backend = IlgpuBackend.Name, Precision = precision, Skin = 0.5 };
+        using var hostList = (IlgpuForceComputer)TestCatalog.Instance.Bind(ff, options);
+        hostList.DeviceListBuilds = false;
+        using var c = (IlgpuForceComputer)TestCatalog.Instance.Bind(ff, options);
+        c.Compute(SystemBatch.FromStructure(s), ForceOutputs.All, new ForceResult());
+        var bad = new AtomicStructure(s.Numbers, s.Positions.Select((r, i) => i == 7 ? new Vec3(double.NaN, r.Y, r.Z) : r).ToArray(), s.Cell);
+        var e = Assert.Throws<ArgumentException>(() => c.Compute(SystemBatch.FromStructure(bad), ForceOutputs.All, new ForceResult()));
+        Assert.Contains("atom 7 of system 0 has a non-finite position", e.Message);
+        Assert.Throws<ArgumentException>(() => hostList.Compute(SystemBatch.FromStructure(bad), ForceOutputs.All, new ForceResult()));
+        var good = SystemBatch.FromStructure(s);
+        var want = new ForceResult(); var got = new ForceResult();
+        hostList.Compute(good, ForceOutputs.All, want);
+        c.Compute(good, ForceOutputs.All, got);
+        Assert.True(c.LastListOnDevice);
+        AssertSameResults(want, got, good.AtomCount, precision, "after a refused call");
+    }
+
+    /// <summary>
+    /// A batch with a system of no atoms among open and periodic ones (a candidate emptied by a filter): the device builds the
+    /// others' lists (the empty system's box is a margin around nothing), with the host list's results.
+    /// </summary>
+    [Fact]
+    public void HostCalls_TakeAnEmptySystemInAMixedBatch()
+    {
+        var ff = PotentialFactory.Create(PotentialSpecLoader.Resolve(MdTestSystems.CopperSpec));
+        var systems = new[]
+        {
+            Unwrapped(TestStructures.Fcc("Cu", 3.615, 3, 3, 3, jitter: 0.1, seed: 27), 28),
+            new AtomicStructure([], [], new Cell(Mat3.FromRows(new Vec3(10, 0, 0), new Vec3(0, 10, 0), new Vec3(0, 0, 10)), false, false, false)),
+            Samples.Cluster(["Cu"], 3.6, 29),
+        };
+        var batch = SystemBatch.FromStructures(systems);
+        var options = new ComputeOptions { Backend = IlgpuBackend.Name, Skin = 0.5 };
+        using var hostList = (IlgpuForceComputer)TestCatalog.Instance.Bind(ff, options);
+        hostList.DeviceListBuilds = false;
+        using var c = (IlgpuForceComputer)TestCatalog.Instance.Bind(ff, options);
+        var want = new ForceResult(); var got = new ForceResult();
+        hostList.Compute(batch, ForceOutputs.All, want);
+        c.Compute(batch, ForceOutputs.All, got);
+        Assert.True(c.LastListOnDevice);
+        for (int i = 0; i < batch.AtomCount; i++)
+            Assert.True(Math.Abs(want.Fx[i] - got.Fx[i]) + Math.Abs(want.Fy[i] - got.Fy[i]) + Math.Abs(want.Fz[i] - got.Fz[i]) <= 1e-12, $"atom {i}");
+        for (int k = 0; k < 3; k++) Assert.True(Math.Abs(want.Energy[k] - got.Energy[k]) <= 1e-12 * Math.Max(1, Math.Abs(want.Energy[k])), $"system {k}");
+        Assert.Equal(0.0, got.Energy[1]);
     }
 
     /// <summary>
