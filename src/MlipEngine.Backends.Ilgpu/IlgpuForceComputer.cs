@@ -277,6 +277,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
         int n = batch.AtomCount;
         if (!_deviceListCurrent)
         {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             for (int i = 0; i < n; i++)
                 if (!double.IsFinite(batch.X[i]) || !double.IsFinite(batch.Y[i]) || !double.IsFinite(batch.Z[i]))
                 {
@@ -297,6 +298,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
             _uploadedList = null;
             _shiftCells = batch.Cells.AsSpan(0, batch.SystemCount).ToArray();
             _deviceListCurrent = true;
+            AddNeighborTime(System.Diagnostics.Stopwatch.GetTimestamp() - t0);   // the images read back: the build has finished
         }
         else if (!batch.Cells.AsSpan(0, batch.SystemCount).SequenceEqual(_shiftCells))
         {

@@ -39,6 +39,8 @@ public abstract class NeighborForceComputer : IForceComputer, INeighborListEvalu
     /// <summary>Wall time spent checking and rebuilding the neighbor list so far, s (for timing breakdowns).</summary>
     public double NeighborSeconds => _neighborTicks / (double)System.Diagnostics.Stopwatch.Frequency;
     private long _neighborTicks;
+    /// <summary>Adds time spent building a list elsewhere (a device build within <see cref="Evaluate"/>) to <see cref="NeighborSeconds"/>.</summary>
+    protected void AddNeighborTime(long stopwatchTicks) => _neighborTicks += stopwatchTicks;
     protected int Threads => Math.Max(1, Options.Threads);
     /// <summary>The threads this computer (its kernels and its neighbor-list builds) runs on; size <see cref="Threads"/>.</summary>
     public ThreadTeam Team { get; }
