@@ -38,6 +38,8 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     private readonly DeviceArray<int> _system, _images;
     private int[] _imagesHost = [];
     private Cell[] _shiftCells = [];   // the cells the shift vectors of a device-built list were made for
+    private Cell[] _appliesCells = [];   // the cells of the last IlgpuNeighborListBuilder.Applies verdict, _applies
+    private bool _applies;
     // _listOnDevice: this call's own list is built on the device; _deviceListCurrent: the device holds the list built at the Verlet
     // list's reference (false when the skin test asks for a build until that build has finished, and once another list went up)
     private bool _listOnDevice, _deviceListCurrent;
@@ -200,7 +202,13 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
     /// </summary>
     protected override bool UpdateNeighbors(SystemBatch batch)
     {
-        _listOnDevice = DeviceListBuilds && IlgpuNeighborListBuilder.Applies(batch, ForceField.Cutoff + OwnNeighbors.Skin, out _);
+        var cells = batch.Cells.AsSpan(0, batch.SystemCount);
+        if (!cells.SequenceEqual(_appliesCells))   // the builder's verdict depends on the cells alone: judged again when they change
+        {
+            _applies = IlgpuNeighborListBuilder.Applies(batch, ForceField.Cutoff + OwnNeighbors.Skin, out _);
+            _appliesCells = cells.ToArray();
+        }
+        _listOnDevice = DeviceListBuilds && _applies;
         if (!_listOnDevice) return base.UpdateNeighbors(batch);
         if (!_deviceListCurrent) OwnNeighbors.Invalidate();   // another list went up, or the last build failed
         bool rebuild = OwnNeighbors.UpdateBuiltElsewhere(batch);
