@@ -290,7 +290,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
                 if (!double.IsFinite(batch.X[i]) || !double.IsFinite(batch.Y[i]) || !double.IsFinite(batch.Z[i]))
                 {
                     int s = batch.SystemIndex[i];
-                    throw new ArgumentException($"atom {i - batch.SystemOffsets[s]} of system {s} has a non-finite position ({batch.X[i]}, {batch.Y[i]}, {batch.Z[i]})");
+                    throw NeighborListBuilder.NonFinitePosition(i - batch.SystemOffsets[s], s, batch.X[i], batch.Y[i], batch.Z[i]);
                 }
             _stride = (n + 63) / 64 * 64;
             UploadAtoms(batch, types);
@@ -314,15 +314,7 @@ public abstract class IlgpuForceComputer : NeighborForceComputer, IResidentDynam
             _shiftCells = batch.Cells.AsSpan(0, batch.SystemCount).ToArray();
         }
         if (_xh.Length < n) { _xh = new double[n]; _yh = new double[n]; _zh = new double[n]; }
-        var w = _imagesHost;
-        for (int i = 0; i < n; i++)
-        {
-            var h = batch.Cells[batch.SystemIndex[i]].Matrix;   // rows: the lattice vectors
-            double wa = w[3 * i], wb = w[3 * i + 1], wc = w[3 * i + 2];
-            _xh[i] = batch.X[i] - (wa * h[0, 0] + wb * h[1, 0] + wc * h[2, 0]);
-            _yh[i] = batch.Y[i] - (wa * h[0, 1] + wb * h[1, 1] + wc * h[2, 1]);
-            _zh[i] = batch.Z[i] - (wa * h[0, 2] + wb * h[1, 2] + wc * h[2, 2]);
-        }
+        NeighborList.ImageCorrectedPositions(batch, batch.Cells, _imagesHost, _xh.AsSpan(0, n), _yh.AsSpan(0, n), _zh.AsSpan(0, n));
         _x.Write(_xh.AsSpan(0, n)); _y.Write(_yh.AsSpan(0, n)); _z.Write(_zh.AsSpan(0, n));
     }
 

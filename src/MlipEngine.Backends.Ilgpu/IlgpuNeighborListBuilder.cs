@@ -214,7 +214,6 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
         if (extent is null && radius == _gridRadius && batch.Cells.AsSpan(0, ns).SequenceEqual(_gridCells)) return;
         frames ??= Frames(batch, openOnly: false)!;
         var cells = new double[9 * ns]; var inverse = new double[9 * ns]; var origin = new double[3 * ns]; var dims = new int[BinGrid.Stride * ns];
-        var shift = new List<double>(3 * 27 * ns);
         var codeImages = new List<int>(3 * 27 * ns);
         var boxRows = new Vec3[3 * ns]; var openAxes = new bool[3 * ns]; var codeFirst = new int[ns + 1];
         int bins = 0;
@@ -255,20 +254,15 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
             bins += n[0] * n[1] * n[2];
             for (int ia = -reach[0]; ia <= reach[0]; ia++)   // code order: the kernel's ((n_a + K_a)(2K_b + 1) + n_b + K_b)(2K_c + 1) + n_c + K_c
                 for (int ib = -reach[1]; ib <= reach[1]; ib++)
-                    for (int ic = -reach[2]; ic <= reach[2]; ic++)
-                    {
-                        var v = new Vec3(ia, ib, ic) * h;
-                        shift.Add(v.X); shift.Add(v.Y); shift.Add(v.Z);
-                        codeImages.Add(ia); codeImages.Add(ib); codeImages.Add(ic);
-                    }
+                    for (int ic = -reach[2]; ic <= reach[2]; ic++) { codeImages.Add(ia); codeImages.Add(ib); codeImages.Add(ic); }
         }
         _cells.Write(cells); _inverse.Write(inverse); _origin.Write(origin); _dims.Write(dims);
-        _shiftHost = [.. shift];
         codeFirst[ns] = codeImages.Count / 3;
         (_boxRows, _openAxes, _codeFirst) = (boxRows, openAxes, codeFirst);
+        CodeImages = [.. codeImages];
+        _shiftHost = ShiftVectors(boxRows);
         _binCount.EnsureCapacity(bins);
         _bins = bins;
-        CodeImages = [.. codeImages];
         _gridCells = batch.Cells.AsSpan(0, ns).ToArray();
         _gridRadius = radius;
     }
@@ -283,19 +277,27 @@ internal sealed class IlgpuNeighborListBuilder : IDisposable
     {
         int ns = batch.SystemCount;
         if (_codeFirst.Length != ns + 1) throw new InvalidOperationException("the cells of another batch than the last build's");
+        var rows = new Vec3[3 * ns];
+        for (int s = 0; s < ns; s++)
+            for (int a = 0; a < 3; a++) rows[3 * s + a] = _openAxes[3 * s + a] ? _boxRows[3 * s + a] : batch.Cells[s].Matrix.Row(a);
+        shifts.Write(ShiftVectors(rows));
+    }
+
+    /// <summary>The shift vector n·H_s of every code n of system s (3 doubles per code), H_s's rows <paramref name="rows"/>[3s … 3s + 2].</summary>
+    private double[] ShiftVectors(ReadOnlySpan<Vec3> rows)
+    {
+        int ns = _codeFirst.Length - 1;
         var shift = new double[3 * _codeFirst[ns]];
         for (int s = 0; s < ns; s++)
         {
-            var h = batch.Cells[s].Matrix;
-            Span<Vec3> rows = [default, default, default];
-            for (int a = 0; a < 3; a++) rows[a] = _openAxes[3 * s + a] ? _boxRows[3 * s + a] : h.Row(a);
+            var h = Mat3.FromRows(rows[3 * s], rows[3 * s + 1], rows[3 * s + 2]);
             for (int c = _codeFirst[s]; c < _codeFirst[s + 1]; c++)
             {
-                var v = CodeImages[3 * c] * rows[0] + CodeImages[3 * c + 1] * rows[1] + CodeImages[3 * c + 2] * rows[2];
+                var v = new Vec3(CodeImages[3 * c], CodeImages[3 * c + 1], CodeImages[3 * c + 2]) * h;
                 shift[3 * c] = v.X; shift[3 * c + 1] = v.Y; shift[3 * c + 2] = v.Z;
             }
         }
-        shifts.Write(shift);
+        return shift;
     }
 
     /// <summary>Bins of width ≥ r_l along an axis of face distance <paramref name="d"/>: ⌊d/r_l⌋, at least 1 (capped: an open box may be huge).</summary>

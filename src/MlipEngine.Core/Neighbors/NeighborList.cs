@@ -105,14 +105,21 @@ public sealed class NeighborList
     /// Writes image-corrected positions r̃ = r − w·H (Å) for the current positions, so that a kernel's
     /// displacement is r̃ⱼ − r̃ᵢ + ShiftVectors[code].
     /// </summary>
-    public void ImageCorrectedPositions(SystemBatch batch, Span<double> x, Span<double> y, Span<double> z)
+    public void ImageCorrectedPositions(SystemBatch batch, Span<double> x, Span<double> y, Span<double> z) =>
+        ImageCorrectedPositions(batch, Cells, AtomImages, x, y, z);
+
+    /// <summary>
+    /// r̃ = r − w·H of every atom of <paramref name="batch"/> from images <paramref name="images"/> (3 per atom) and each system's
+    /// <paramref name="cells"/>: for a list built elsewhere (a device build's images).
+    /// </summary>
+    public static void ImageCorrectedPositions(SystemBatch batch, ReadOnlySpan<Cell> cells, ReadOnlySpan<int> images, Span<double> x, Span<double> y, Span<double> z)
     {
         for (int s = 0; s < batch.SystemCount; s++)
         {
-            var h = Cells[s].Matrix;
+            var h = cells[s].Matrix;
             for (int i = batch.SystemOffsets[s]; i < batch.SystemOffsets[s + 1]; i++)
             {
-                int wa = AtomImages[3 * i], wb = AtomImages[3 * i + 1], wc = AtomImages[3 * i + 2];
+                int wa = images[3 * i], wb = images[3 * i + 1], wc = images[3 * i + 2];
                 if ((wa | wb | wc) == 0) { x[i] = batch.X[i]; y[i] = batch.Y[i]; z[i] = batch.Z[i]; continue; }
                 x[i] = batch.X[i] - (wa * h.XX + wb * h.YX + wc * h.ZX);
                 y[i] = batch.Y[i] - (wa * h.XY + wb * h.YY + wc * h.ZY);

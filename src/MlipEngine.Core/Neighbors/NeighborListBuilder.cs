@@ -25,6 +25,10 @@ namespace MlipEngine.Neighbors;
 /// </remarks>
 public sealed class NeighborListBuilder
 {
+    /// <summary>The error for a non-finite position (atom <paramref name="atom"/> of system <paramref name="system"/>), for every list builder.</summary>
+    public static ArgumentException NonFinitePosition(int atom, int system, double x, double y, double z) =>
+        new($"atom {atom} of system {system} has a non-finite position ({x}, {y}, {z})");
+
     private sealed class SystemPlan
     {
         public int First, Count;
@@ -271,7 +275,7 @@ public sealed class NeighborListBuilder
             int g = first + i;
             double x = batch.X[g], y = batch.Y[g], z = batch.Z[g];
             if (!double.IsFinite(x) || !double.IsFinite(y) || !double.IsFinite(z))
-                throw new ArgumentException($"atom {i} of system {s} has a non-finite position ({x}, {y}, {z})");
+                throw NonFinitePosition(i, s, x, y, z);
             double sa = x * inv.XX + y * inv.YX + z * inv.ZX;
             double sb = x * inv.XY + y * inv.YY + z * inv.ZY;
             double sc = x * inv.XZ + y * inv.YZ + z * inv.ZZ;
