@@ -47,6 +47,7 @@ public sealed class H5mdWriter : IDisposable
         if (keepFrames is long keep && keep > 0)
         {
             _file = Check(H5.H5Fopen(path, H5.AccRdwr, H5.Default), "open");
+            H5.CloseOnExecute(_file);
             _position = Open("particles/all/position", vec); _velocity = Open("particles/all/velocity", vec);
             _force = Open("particles/all/force", vec); _edges = Open("particles/all/box/edges", box);
             _energy = Open("observables/potential_energy", scalar);
@@ -57,6 +58,7 @@ public sealed class H5mdWriter : IDisposable
             return;
         }
         _file = Check(H5.H5Fcreate(path, H5.AccTrunc, H5.Default, H5.Default), "create");
+        H5.CloseOnExecute(_file);
         long h5md = Group(_file, "h5md");
         IntAttribute(h5md, "version", [1, 1]);
         long author = Group(h5md, "author"); StringAttribute(author, "name", Environment.UserName); H5.H5Gclose(author);

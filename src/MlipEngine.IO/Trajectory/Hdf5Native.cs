@@ -65,6 +65,26 @@ internal static class H5
     [DllImport(Lib)] public static extern long H5Fopen(string name, uint flags, long fapl);
     [DllImport(Lib)] public static extern int H5Fflush(long obj, int scope);
     [DllImport(Lib)] public static extern int H5Fclose(long file);
+    /// <summary>The file's low-level handle; for the default (sec2) driver a pointer to its POSIX file descriptor.</summary>
+    [DllImport(Lib)] public static extern int H5Fget_vfd_handle(long file, long fapl, out IntPtr handle);
+
+    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)] private static extern int Fcntl(int fd, int cmd, int arg);
+    private const int GetFd = 1, SetFd = 2, CloseOnExec = 1;   // F_GETFD, F_SETFD, FD_CLOEXEC
+
+    /// <summary>
+    /// Marks <paramref name="file"/>'s descriptor close-on-exec. libhdf5 opens files without O_CLOEXEC and locks them with flock(),
+    /// whose lock belongs to the open file description: a child process started while the file is open (a labeller, a driver, a
+    /// test's Python) would keep the descriptor, and with it the lock, after the writer closed the file, and every later open of
+    /// the file (a restart, h5py) fails with "unable to lock file" until that child exits. No-op off Linux and macOS.
+    /// </summary>
+    public static void CloseOnExecute(long file)
+    {
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return;
+        if (H5Fget_vfd_handle(file, Default, out var handle) < 0 || handle == IntPtr.Zero) return;
+        int fd = Marshal.ReadInt32(handle);
+        int flags = Fcntl(fd, GetFd, 0);
+        if (flags >= 0) Fcntl(fd, SetFd, flags | CloseOnExec);
+    }
     [DllImport(Lib)] public static extern long H5Gcreate2(long loc, string name, long lcpl, long gcpl, long gapl);
     [DllImport(Lib)] public static extern int H5Gclose(long group);
     [DllImport(Lib)] public static extern long H5Screate(int type);

@@ -96,26 +96,12 @@ public class EvalCommandTests : IDisposable
     }
 
     /// <summary>Runs the built CLI (mlip.dll beside the test assembly) as a separate process.</summary>
-    internal static (int Code, string Stdout, string Stderr) RunMlip(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlip.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var so = p.StandardOutput.ReadToEndAsync(); var se = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, so.Result, se.Result);
-    }
+    internal static (int Code, string Stdout, string Stderr) RunMlip(params string[] args) => ChildProcess.Run(ChildProcess.Mlip(args));
 
     internal static string RunPython(string script)
     {
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Write(script);
-        p.StandardInput.Close();
-        string o = p.StandardOutput.ReadToEnd(), e = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"python failed: {e}");
+        var (code, o, e) = ChildProcess.Run(new ProcessStartInfo("/usr/bin/python3"), stdin: script);
+        Assert.True(code == 0, $"python failed: {e}");
         return o;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using MlipEngine.Cli.Md;
 using MlipEngine.IO.Extxyz;
+using MlipEngine.Tests.Support;
 using Xunit;
 
 namespace MlipEngine.Tests.Dynamics;
@@ -48,12 +49,10 @@ public class H5mdTrajectoryTests : IDisposable
     {
         string script = Path.Combine(_dir, "dump.py");
         File.WriteAllText(script, Dump);
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("/usr/bin/python3");
         psi.ArgumentList.Add(script); psi.ArgumentList.Add(h5);
-        using var p = Process.Start(psi)!;
-        string json = p.StandardOutput.ReadToEnd(), err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"h5py could not read {h5} (Debian: apt-get install python3-h5py): {err}");
+        var (code, json, err) = ChildProcess.Run(psi);
+        Assert.True(code == 0, $"h5py could not read {h5} (Debian: apt-get install python3-h5py): {err}");
         return JsonDocument.Parse(json).RootElement;
     }
 
@@ -148,5 +147,29 @@ public class H5mdTrajectoryTests : IDisposable
         Assert.Equal(99, new MdRun(cfg, TextWriter.Null) { CrashAfterStep = 23 }.Run());
         Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run(Path.Combine(_dir, "traj.ckpt")));
         Assert.Equal(reference, ReadBack(Path.Combine(_dir, "traj.h5")).GetRawText());
+    }
+    /// <summary>
+    /// A child process started while a trajectory is open (a labeller, a driver: here <c>sleep</c>) does not keep the file
+    /// locked after the writer closed it: h5py opens it at once. libhdf5's descriptor used to be inherited with its flock() lock,
+    /// and h5py failed with "unable to lock file" until the child ended (seen as a flaky restart test beside parallel tests).
+    /// </summary>
+    [Fact]
+    public void AChildStartedWhileTheFileIsOpen_DoesNotKeepItLocked()
+    {
+        RequireH5py();
+        string path = Path.Combine(_dir, "held.h5");
+        var writer = new MlipEngine.IO.Trajectory.H5mdWriter(path, [29, 29], [true, true, true], "test");
+        using var child = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
+        try
+        {
+            writer.Dispose();
+            var psi = new ProcessStartInfo("/usr/bin/python3");
+            psi.ArgumentList.Add("-c"); psi.ArgumentList.Add("import h5py, sys; f = h5py.File(sys.argv[1], 'r'); print(f['particles/all/species'][:].tolist())");
+            psi.ArgumentList.Add(path);
+            var (code, stdout, stderr) = ChildProcess.Run(psi);
+            Assert.True(code == 0, $"h5py could not open {path} while a child started during the write lives: {stderr}");
+            Assert.Equal("[29, 29]", stdout.Trim());
+        }
+        finally { child.Kill(); }
     }
 }

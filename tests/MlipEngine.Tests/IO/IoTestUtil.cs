@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MlipEngine.Geometry;
 using MlipEngine.IO;
 using MlipEngine.State;
+using MlipEngine.Tests.Support;
 using Xunit;
 
 namespace MlipEngine.Tests.IO;
@@ -21,18 +22,10 @@ internal static class IoTestUtil
     {
         var path = Path.Combine(workDir, "script.py");
         File.WriteAllText(path, script);
-        var psi = new ProcessStartInfo("/usr/bin/python3", $"\"{path}\"")
-        {
-            WorkingDirectory = workDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var p = Process.Start(psi)!;
-        var stdoutTask = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        var stdout = stdoutTask.Result;
-        Assert.True(p.ExitCode == 0, $"python failed ({p.ExitCode}):\n{stderr}\n{stdout}");
+        var psi = new ProcessStartInfo("/usr/bin/python3") { WorkingDirectory = workDir };
+        psi.ArgumentList.Add(path);
+        var (code, stdout, stderr) = ChildProcess.Run(psi);
+        Assert.True(code == 0, $"python failed ({code}):\n{stderr}\n{stdout}");
         return stdout;
     }
 

@@ -3,6 +3,7 @@ using MlipEngine.Geometry;
 using MlipEngine.IO;
 using MlipEngine.IO.Lammps;
 using MlipEngine.State;
+using MlipEngine.Tests.Support;
 using Xunit;
 
 namespace MlipEngine.Tests.IO;
@@ -181,13 +182,8 @@ public class LammpsDataTests
         var rotated = new AtomicStructure(s.Numbers, s.Positions.Select(p => p * Mat3.Rotation(new Vec3(0.3, -1, 0.2), 1.1)).ToArray(), s.Cell);
         var t = LammpsData.Write(Path.Combine(dir, "ours.data"), new Frame(rotated));
         File.WriteAllText(Path.Combine(dir, "in.lmp"), "units metal\natom_style atomic\nread_data ours.data\nwrite_data back.data\n");
-        var psi = new ProcessStartInfo("/usr/bin/lmp", "-in in.lmp -log none -screen none") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        using (var p = Process.Start(psi)!)
-        {
-            var err = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            Assert.True(p.ExitCode == 0, err);
-        }
+        var (code, _, err) = ChildProcess.Run(new ProcessStartInfo("/usr/bin/lmp", "-in in.lmp -log none -screen none") { WorkingDirectory = dir });
+        Assert.True(code == 0, err);
         var back = LammpsData.Read(Path.Combine(dir, "back.data")).Structure;
         Assert.Equal(rotated.Numbers, back.Numbers);
         Assert.Equal(rotated.Cell.Volume, back.Cell.Volume, 1e-9);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using MlipEngine.Cli.Commands;
 using MlipEngine.IO;
+using MlipEngine.Tests.Support;
 using Xunit;
 
 namespace MlipEngine.Tests.Interop;
@@ -33,10 +34,10 @@ internal static class InteropTestSupport
     public static void RequirePythonModule(string module, string debianPackage)
     {
         RequireFile(Python, "install Debian's python3 (.ci/run does this)");
-        using var p = Start(Python, ["-c", "import " + module], Path.GetTempPath());
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
+        var psi = new ProcessStartInfo(Python) { WorkingDirectory = Path.GetTempPath() };
+        psi.ArgumentList.Add("-c"); psi.ArgumentList.Add("import " + module);
+        var (code, _, err) = ChildProcess.Run(psi);
+        if (code != 0)
             Assert.Fail($"Python module '{module}' is missing: apt-get install {debianPackage} (.ci/run does this); python said: {err.Trim().Split('\n')[^1]}");
     }
 
@@ -52,13 +53,12 @@ internal static class InteropTestSupport
     /// <summary>Runs a process to completion; fails the test (with its output) on a non-zero exit or a timeout.</summary>
     public static string Run(string file, IEnumerable<string> args, string workDir, IDictionary<string, string>? env = null, int timeoutSeconds = 120)
     {
-        using var p = Start(file, args, workDir, env);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutSeconds * 1000)) { p.Kill(true); Assert.Fail($"{file} {string.Join(' ', args)} timed out after {timeoutSeconds} s"); }
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)} failed ({p.ExitCode}):\n{stderr.Result}\n{stdout.Result}");
-        return stdout.Result + stderr.Result;
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = workDir };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
+        var (code, stdout, stderr) = ChildProcess.Run(psi, TimeSpan.FromSeconds(timeoutSeconds));
+        Assert.True(code == 0, $"{file} {string.Join(' ', args)} failed ({code}):\n{stderr}\n{stdout}");
+        return stdout + stderr;
     }
 
     /// <summary>Runs <c>mlip serve ARGS</c> in this process and returns its exit code.</summary>

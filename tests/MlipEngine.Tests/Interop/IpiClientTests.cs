@@ -193,8 +193,15 @@ public class IpiClientTests
                 try { return Serve(["-p", CuNiSpec, "--ipi", "unix:" + name, "--species", "Cu", "--connect-timeout", "5", .. serveOptions ?? []]); }
                 catch (IpiException) { return -1; }
             });
+            // serve connects within its connect timeout or gives up: never wait on Accept (or a reply) without a bound
+            if (!listener.Poll(TimeSpan.FromSeconds(60), SelectMode.SelectRead))
+                Assert.Fail("serve did not connect within 60 s" + (serve.IsCompleted ? $" (it returned {serve.Result})" : ""));
             T result;
-            using (var s = listener.Accept()) result = script(s);
+            using (var s = listener.Accept())
+            {
+                s.ReceiveTimeout = 60_000;
+                result = script(s);
+            }
             Assert.True(serve.Wait(30_000), "serve did not stop");
             return (serve.Result, result);
         }

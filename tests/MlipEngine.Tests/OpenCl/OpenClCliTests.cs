@@ -50,15 +50,9 @@ public class OpenClCliTests : IDisposable
 
     private static (int Code, string Stdout, string Stderr) Cli(string vendorDir, params string[] args)
     {
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlip.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = ChildProcess.Mlip(args);
         psi.Environment["OCL_ICD_VENDORS"] = vendorDir;
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        string stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr);
+        return ChildProcess.Run(psi);
     }
 
     /// <summary><c>mlip eval --device DEVICE</c> gives the CPU backend's energies and forces on a batch of two golden cells.</summary>
