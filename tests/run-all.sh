@@ -12,6 +12,13 @@ STATUS=${PIPESTATUS[0]}
 read -r PASSED FAILED < <(grep -E '^(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+' "$LOG" \
   | sed -E 's/.*Failed: +([0-9]+), +Passed: +([0-9]+).*/\2 \1/' \
   | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
+# An aborted run (a hung or crashed test host) counts the tests it names as failed: the summary must not read as clean.
+if grep -q '^Test Run Aborted' "$LOG"; then
+  mapfile -t STOPPED < <(sed -n '/^The test running when the crash occurred:/,/^$/p' "$LOG" | sed '1d;/^$/d')
+  echo "test run aborted while running: ${STOPPED[*]:-(not named)}" >&2
+  FAILED=$((FAILED + (${#STOPPED[@]} > 0 ? ${#STOPPED[@]} : 1)))
+  [[ "$STATUS" -eq 0 ]] && STATUS=1
+fi
 rm -f "$LOG"
 echo "${PASSED} passed, ${FAILED} failed"
 if [[ "$PASSED" -eq 0 ]]; then echo "no tests ran" >&2; exit 1; fi
