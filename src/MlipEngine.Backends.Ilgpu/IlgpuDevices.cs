@@ -26,7 +26,7 @@ public static class IlgpuDevices
         // one, i.e. runs kernels on one thread) of one 2-thread warp. ILGPU's CPU runtime makes every thread of a group meet at a
         // barrier after each grid step and wakes all its threads per launch, so each thread beyond the cores costs wake-ups: with
         // 4 warps of 4 threads (32 threads on 2 cores) the test suite's ILGPU tests took 593 s, with 2 threads per core 336 s, and
-        // a launch slows 15–50× when other work shares the cores (bench/gpu/README.md). Two threads per group still run every
+        // a launch slows 15–50× when other work shares the cores (docs/verification.md, ILGPU). Two threads per group still run every
         // kernel's atomics concurrently. fp64 stays fp64 (MathMode.Default): the fp32 kernels are written with float types.
         var cpu = new CPUDevice(numThreadsPerWarp: 2, numWarpsPerMultiprocessor: 1, numMultiprocessors: Math.Max(1, Environment.ProcessorCount));
         var context = Context.Create(b => b.Cuda().OpenCL().CPU(cpu).Math(MathMode.Default).Optimize(OptimizationLevel.O1));
