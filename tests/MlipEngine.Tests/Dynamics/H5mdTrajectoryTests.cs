@@ -148,6 +148,7 @@ public class H5mdTrajectoryTests : IDisposable
         Assert.Equal(0, new MdRun(cfg, TextWriter.Null) { }.Run(Path.Combine(_dir, "traj.ckpt")));
         Assert.Equal(reference, ReadBack(Path.Combine(_dir, "traj.h5")).GetRawText());
     }
+
     /// <summary>
     /// A child process started while a trajectory is open (a labeller, a driver: here <c>sleep</c>) does not keep the file
     /// locked after the writer closed it: h5py opens it at once. libhdf5's descriptor used to be inherited with its flock() lock,
@@ -158,11 +159,11 @@ public class H5mdTrajectoryTests : IDisposable
     {
         RequireH5py();
         string path = Path.Combine(_dir, "held.h5");
-        var writer = new MlipEngine.IO.Trajectory.H5mdWriter(path, [29, 29], [true, true, true], "test");
+        using var writer = new MlipEngine.IO.Trajectory.H5mdWriter(path, [29, 29], [true, true, true], "test");
         using var child = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
         try
         {
-            writer.Dispose();
+            writer.Dispose();   // closed while the child lives (Dispose is idempotent)
             var psi = new ProcessStartInfo("/usr/bin/python3");
             psi.ArgumentList.Add("-c"); psi.ArgumentList.Add("import h5py, sys; f = h5py.File(sys.argv[1], 'r'); print(f['particles/all/species'][:].tolist())");
             psi.ArgumentList.Add(path);

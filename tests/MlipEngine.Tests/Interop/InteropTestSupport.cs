@@ -34,9 +34,7 @@ internal static class InteropTestSupport
     public static void RequirePythonModule(string module, string debianPackage)
     {
         RequireFile(Python, "install Debian's python3 (.ci/run does this)");
-        var psi = new ProcessStartInfo(Python) { WorkingDirectory = Path.GetTempPath() };
-        psi.ArgumentList.Add("-c"); psi.ArgumentList.Add("import " + module);
-        var (code, _, err) = ChildProcess.Run(psi);
+        var (code, _, err) = ChildProcess.Run(StartInfo(Python, ["-c", "import " + module], Path.GetTempPath()));
         if (code != 0)
             Assert.Fail($"Python module '{module}' is missing: apt-get install {debianPackage} (.ci/run does this); python said: {err.Trim().Split('\n')[^1]}");
     }
@@ -44,19 +42,23 @@ internal static class InteropTestSupport
     /// <summary>Starts a process with captured output; the caller waits.</summary>
     public static Process Start(string file, IEnumerable<string> args, string workDir, IDictionary<string, string>? env = null)
     {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = StartInfo(file, args, workDir, env);
+        psi.RedirectStandardOutput = true; psi.RedirectStandardError = true;
+        return Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+    }
+
+    private static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, string workDir, IDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = workDir };
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
-        return Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        return psi;
     }
 
     /// <summary>Runs a process to completion; fails the test (with its output) on a non-zero exit or a timeout.</summary>
     public static string Run(string file, IEnumerable<string> args, string workDir, IDictionary<string, string>? env = null, int timeoutSeconds = 120)
     {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = workDir };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
-        var (code, stdout, stderr) = ChildProcess.Run(psi, TimeSpan.FromSeconds(timeoutSeconds));
+        var (code, stdout, stderr) = ChildProcess.Run(StartInfo(file, args, workDir, env), TimeSpan.FromSeconds(timeoutSeconds));
         Assert.True(code == 0, $"{file} {string.Join(' ', args)} failed ({code}):\n{stderr}\n{stdout}");
         return stdout + stderr;
     }

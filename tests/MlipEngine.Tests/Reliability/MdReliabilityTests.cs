@@ -3,6 +3,7 @@ using MlipEngine.Cli.Md;
 using MlipEngine.Dynamics.Md;
 using MlipEngine.IO;
 using MlipEngine.Tests.Cli;
+using MlipEngine.Tests.Support;
 using Xunit;
 
 namespace MlipEngine.Tests.Reliability;
@@ -161,9 +162,8 @@ public class MdReliabilityTests : IDisposable
     public void Sigterm_WritesACheckpointAndExits143_AndTheRunResumes()
     {
         string cfg = Config($"checkpoint: {{file: {P("run.ckpt")}, every: 20}}", steps: 50_000_000);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlip.dll"));
-        foreach (var a in new[] { "md", cfg }) psi.ArgumentList.Add(a);
+        var psi = ChildProcess.Mlip("md", cfg);
+        psi.RedirectStandardOutput = true; psi.RedirectStandardError = true;
         using var p = Process.Start(psi)!;
         try
         {
